@@ -1,0 +1,276 @@
+/*
+ * floc.h - the one public header of floc, a C11 communication layer for
+ * HPC codes: localities discovered through PMIx, data moved one-sided
+ * through libfabric, threads placed with hwloc.
+ *
+ * Conventions (every function below follows them):
+ *  - Functions return int: 0 (FLOC_SUCCESS) or a negative FLOC_ERR_* code;
+ *    floc_strerror() names it.  The reason of every error is logged once
+ *    (FLOC_LOG_LEVEL=warn shows it).  Nothing in floc aborts or exits.
+ *  - Output arguments come last and are written only on success.
+ *  - Handles are pointers to incomplete structs; the library frees what it
+ *    allocated in the matching destroy/finalize call.
+ *  - User buffers belong to the caller; a nonblocking call borrows them
+ *    until its request completes.
+ *  - Thread safety: a context and everything created from it may be used
+ *    by one thread at a time (FLOC_THREAD_SINGLE/FUNNELED) unless the
+ *    context was created with FLOC_THREAD_MULTIPLE.  floc_strerror and the
+ *    pure query functions are always safe.
+ */
+#ifndef FLOC_H
+#define FLOC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(FLOC_BUILDING) && defined(__GNUC__)
+#define FLOC_API __attribute__((visibility("default")))
+#else
+#define FLOC_API
+#endif
+
+#define FLOC_VERSION(maj, min) (((maj) << 16) | (min))
+#define FLOC_VERSION_MAJOR 0
+#define FLOC_VERSION_MINOR 1
+#define FLOC_API_VERSION FLOC_VERSION(FLOC_VERSION_MAJOR, FLOC_VERSION_MINOR)
+
+/* ------------------------------------------------------------------ */
+/* Error codes: one list generates the enum and floc_strerror().       */
+/* ------------------------------------------------------------------ */
+#define FLOC_ERRNO_MAP(X)                                                        \
+    X(SUCCESS,        0, "success")                                              \
+    X(ERR_INVALID,   -1, "invalid argument")                                     \
+    X(ERR_NOMEM,     -2, "out of memory")                                        \
+    X(ERR_PEER_LOST, -3, "a peer locality was lost")                             \
+    X(ERR_TIMEOUT,   -4, "operation timed out")                                  \
+    X(ERR_AGAIN,     -5, "resource temporarily unavailable, retry")             \
+    X(ERR_NOT_SUPPORTED, -6, "operation not supported by this provider/build")   \
+    X(ERR_BUSY,      -7, "object still has pending operations")                  \
+    X(ERR_FABRIC,    -8, "fabric (libfabric) error")                             \
+    X(ERR_LAUNCH,    -9, "launcher (PMIx) error")                                \
+    X(ERR_ACCESS,   -10, "remote access outside a registered region")           \
+    X(ERR_TRUNCATED,-11, "message larger than the receive buffer")              \
+    X(ERR_SYSTEM,   -12, "operating-system or hwloc error")
+
+typedef enum {
+#define FLOC_ERRNO_ENUM_(name, val, msg) FLOC_##name = (val),
+    FLOC_ERRNO_MAP(FLOC_ERRNO_ENUM_)
+#undef FLOC_ERRNO_ENUM_
+} floc_status_t;
+
+/* Name of an error code; never NULL.  Unknown codes give "unknown error". */
+FLOC_API const char *floc_strerror(int err);
+
+/* ------------------------------------------------------------------ */
+/* Context                                                             */
+/* ------------------------------------------------------------------ */
+typedef struct floc_ctx floc_ctx_t;
+
+typedef enum {
+    FLOC_THREAD_SINGLE = 0,   /* one thread calls floc */
+    FLOC_THREAD_FUNNELED,     /* only the thread that called floc_init */
+    FLOC_THREAD_MULTIPLE      /* any thread, serialised inside floc */
+} floc_thread_level_t;
+
+typedef enum {
+    FLOC_BIND_DEFAULT = 0,    /* FLOC_BIND from the environment, else auto */
+    FLOC_BIND_AUTO,           /* core share unless oversubscribed or already bound */
+    FLOC_BIND_NONE,
+    FLOC_BIND_CORE,           /* this locality's share of the node's cores */
+    FLOC_BIND_SOCKET          /* the package holding that share */
+} floc_bind_t;
+
+typedef enum {
+    FLOC_PROGRESS_DEFAULT = 0, /* FLOC_PROGRESS from the environment, else inline */
+    FLOC_PROGRESS_INLINE,      /* progress made inside floc calls only */
+    FLOC_PROGRESS_THREAD       /* plus a progress thread pinned in the locality */
+} floc_progress_mode_t;
+
+/*
+ * Context attributes.  Start from FLOC_ATTR_INIT; fields are only ever
+ * appended, `size` tells the library which ones the caller knows about.
+ * Environment variables (FLOC_PROVIDER, FLOC_BIND, FLOC_PROGRESS, ...)
+ * apply where a field is left at its default.
+ */
+typedef struct floc_attr {
+    size_t               size;          /* sizeof(floc_attr_t) */
+    floc_thread_level_t  thread_level;
+    floc_bind_t          bind;
+    floc_progress_mode_t progress;
+    const char          *provider;      /* libfabric provider name, NULL = auto */
+    double               wait_timeout;  /* seconds a blocking wait may take, 0 = none */
+} floc_attr_t;
+
+#define FLOC_ATTR_INIT                                                          \
+    { sizeof(floc_attr_t), FLOC_THREAD_SINGLE, FLOC_BIND_DEFAULT,               \
+      FLOC_PROGRESS_DEFAULT, NULL, 0.0 }
+
+/*
+ * Join the job.  Discovers the locality's id and the job size through PMIx
+ * (any PMIx launcher: floc-run, mpirun, prterun, srun --mpi=pmix), opens a
+ * libfabric endpoint and exchanges addresses with every peer.  With no
+ * launcher the program runs as a single locality.  argc/argv may be NULL.
+ * Collective over all localities.
+ * Errors: FLOC_ERR_INVALID (ctx NULL, bad attr), FLOC_ERR_BUSY (a context is
+ * already live in this process), FLOC_ERR_LAUNCH, FLOC_ERR_FABRIC,
+ * FLOC_ERR_NOMEM, FLOC_ERR_SYSTEM.
+ */
+FLOC_API int floc_init(int *argc, char ***argv, const floc_attr_t *attr, floc_ctx_t **ctx);
+
+/*
+ * Leave the job: completes this locality's outstanding RMA, synchronises
+ * with the peers (bounded when a peer was lost), closes the endpoint and
+ * frees ctx.  Collective.  Returns FLOC_ERR_BUSY (and frees nothing) while
+ * requests or memory registrations created from ctx are still live;
+ * FLOC_ERR_INVALID for NULL or a context that is not live (finalized twice).
+ * FLOC_ERR_PEER_LOST still frees everything: ctx is gone afterwards.
+ */
+FLOC_API int floc_finalize(floc_ctx_t *ctx);
+
+/* Number of localities in the job, or FLOC_ERR_INVALID for a bad ctx. */
+FLOC_API int floc_num_localities(const floc_ctx_t *ctx);
+/* This locality's id in [0, floc_num_localities), or FLOC_ERR_INVALID. */
+FLOC_API int floc_locality_id(const floc_ctx_t *ctx);
+/* Rank among the localities of this node, and their number. */
+FLOC_API int floc_local_rank(const floc_ctx_t *ctx);
+FLOC_API int floc_local_size(const floc_ctx_t *ctx);
+/* Node this locality runs on, in [0, floc_num_nodes). */
+FLOC_API int floc_node_id(const floc_ctx_t *ctx);
+FLOC_API int floc_num_nodes(const floc_ctx_t *ctx);
+/* Node id of another locality, or FLOC_ERR_INVALID if out of range. */
+FLOC_API int floc_locality_node(const floc_ctx_t *ctx, int locality);
+/* Name of the libfabric provider in use ("shm", "tcp;ofi_rxm", ...), or NULL. */
+FLOC_API const char *floc_provider_name(const floc_ctx_t *ctx);
+
+/*
+ * Drive communication progress once (drains completions, never blocks).
+ * Returns the number of completions handled (>= 0) or an error.
+ */
+FLOC_API int floc_progress(floc_ctx_t *ctx);
+
+/* ------------------------------------------------------------------ */
+/* Requests                                                            */
+/* ------------------------------------------------------------------ */
+typedef struct floc_request floc_request_t;
+
+/*
+ * Wait for a request to complete, then free it.  Returns the operation's
+ * status: 0, FLOC_ERR_PEER_LOST, FLOC_ERR_TIMEOUT (wait_timeout passed;
+ * the request stays live and may be waited on again), FLOC_ERR_ACCESS...
+ * FLOC_ERR_INVALID for NULL or a request that was already freed.
+ */
+FLOC_API int floc_wait(floc_request_t *req);
+/*
+ * Make progress and report whether req is complete (*done = 1, and the
+ * request is freed; the return value is then the operation's status) or
+ * not (*done = 0, returns 0).
+ */
+FLOC_API int floc_test(floc_request_t *req, int *done);
+/* floc_wait on each of n requests; returns the first error met. */
+FLOC_API int floc_waitall(size_t n, floc_request_t *reqs[]);
+
+/* ------------------------------------------------------------------ */
+/* Memory registration and one-sided (RMA) access                      */
+/* ------------------------------------------------------------------ */
+typedef struct floc_mem floc_mem_t;
+
+/*
+ * A remote key: plain data describing a registered region, made by its
+ * owner with floc_mem_rkey() and handed to peers (by message, or a
+ * collective).  A peer can reach [0, len) of the region and nothing else.
+ */
+typedef struct floc_rkey {
+    uint64_t addr;   /* provider address of the region's start */
+    uint64_t len;    /* bytes */
+    uint64_t key;    /* provider key */
+    int32_t  owner;  /* locality that registered the region */
+    uint32_t flags;  /* reserved, 0 */
+} floc_rkey_t;
+
+enum {
+    FLOC_MEM_REMOTE_READ  = 1u << 0,
+    FLOC_MEM_REMOTE_WRITE = 1u << 1,
+    FLOC_MEM_REMOTE_ATOMIC = 1u << 2,
+    FLOC_MEM_REMOTE_ALL = 7u
+};
+
+/*
+ * Register [buf, buf+len) for remote access (access: FLOC_MEM_* flags).
+ * Not collective.  Errors: FLOC_ERR_INVALID (NULL buf, len 0, bad flags),
+ * FLOC_ERR_FABRIC, FLOC_ERR_NOMEM.
+ */
+FLOC_API int floc_mem_register(floc_ctx_t *ctx, void *buf, size_t len, unsigned access,
+                               floc_mem_t **mem);
+/* The remote key of a registration, to be sent to peers. */
+FLOC_API int floc_mem_rkey(const floc_mem_t *mem, floc_rkey_t *rkey);
+/* Remove a registration.  Peers must no longer access it. */
+FLOC_API int floc_mem_deregister(floc_mem_t *mem);
+
+/*
+ * Write len bytes from src to byte offset `offset` of the region rkey
+ * describes (on locality rkey->owner).  Returns once src may be reused;
+ * the write is complete at the target after floc_flush().
+ * len 0 is a no-op.  Errors: FLOC_ERR_INVALID (NULL pointers, owner out of
+ * range), FLOC_ERR_ACCESS (offset+len outside the region),
+ * FLOC_ERR_PEER_LOST, FLOC_ERR_FABRIC.
+ */
+FLOC_API int floc_put(floc_ctx_t *ctx, const void *src, size_t len, const floc_rkey_t *rkey,
+                      size_t offset);
+/* Read len bytes at `offset` of the remote region into dst; blocking. */
+FLOC_API int floc_get(floc_ctx_t *ctx, void *dst, size_t len, const floc_rkey_t *rkey,
+                      size_t offset);
+/* Nonblocking forms: buffers are borrowed until *req completes. */
+FLOC_API int floc_iput(floc_ctx_t *ctx, const void *src, size_t len, const floc_rkey_t *rkey,
+                       size_t offset, floc_request_t **req);
+FLOC_API int floc_iget(floc_ctx_t *ctx, void *dst, size_t len, const floc_rkey_t *rkey,
+                       size_t offset, floc_request_t **req);
+/*
+ * Atomically add `value` to the uint64_t at `offset` (8-byte aligned) of the
+ * remote region and return its previous value in *old.  Blocking.
+ * FLOC_ERR_NOT_SUPPORTED when the provider offers no atomics.
+ */
+FLOC_API int floc_atomic_fetch_add(floc_ctx_t *ctx, const floc_rkey_t *rkey, size_t offset,
+                                   uint64_t value, uint64_t *old);
+/* Wait until every floc_put issued by this locality is complete at its target. */
+FLOC_API int floc_flush(floc_ctx_t *ctx);
+
+/* ------------------------------------------------------------------ */
+/* Tagged messages (control plane, point-to-point)                     */
+/* ------------------------------------------------------------------ */
+#define FLOC_ANY_SOURCE (-1)
+#define FLOC_ANY_TAG    (-1)
+#define FLOC_TAG_MAX    0x7fffffff
+
+typedef struct floc_msg_status {
+    int    source;  /* sender's locality id */
+    int    tag;
+    size_t len;     /* bytes received */
+} floc_msg_status_t;
+
+/*
+ * Send len bytes to locality dest with tag (0..FLOC_TAG_MAX).  Messages
+ * between one pair with matching tags arrive in the order sent.
+ * Blocking: returns when buf may be reused.
+ */
+FLOC_API int floc_send(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag);
+/*
+ * Receive into buf (capacity len) a message from source (or FLOC_ANY_SOURCE)
+ * with tag (or FLOC_ANY_TAG).  status may be NULL.  A longer message gives
+ * FLOC_ERR_TRUNCATED.
+ */
+FLOC_API int floc_recv(floc_ctx_t *ctx, void *buf, size_t len, int source, int tag,
+                       floc_msg_status_t *status);
+FLOC_API int floc_isend(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag,
+                        floc_request_t **req);
+/* status, if not NULL, is written when the request completes. */
+FLOC_API int floc_irecv(floc_ctx_t *ctx, void *buf, size_t len, int source, int tag,
+                        floc_msg_status_t *status, floc_request_t **req);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* FLOC_H */

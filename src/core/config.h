@@ -1,0 +1,38 @@
+/*
+ * config.h - FLOC_* environment variables, read once at context creation.
+ *
+ * Parsing is pure (a lookup function is passed in) so the unit tests can
+ * feed it any environment.
+ */
+#ifndef FLOC_CONFIG_H
+#define FLOC_CONFIG_H
+
+#include <stddef.h>
+
+#include "floc.h"
+
+typedef struct floc_config {
+    char provider[64];          /* FLOC_PROVIDER; "" = automatic */
+    floc_bind_t bind;           /* FLOC_BIND */
+    floc_progress_mode_t progress; /* FLOC_PROGRESS */
+    double wait_timeout;        /* FLOC_WAIT_TIMEOUT, seconds, 0 = none */
+    double finalize_timeout;    /* FLOC_FINALIZE_TIMEOUT, seconds */
+    unsigned spin_count;        /* FLOC_SPIN: polls before a wait starts yielding */
+    int mr_cache;               /* FLOC_MR_CACHE: 0/1 */
+    size_t mr_cache_entries;    /* FLOC_MR_CACHE_SIZE */
+} floc_config_t;
+
+typedef const char *(*floc_getenv_fn)(const char *name, void *arg);
+
+/* Defaults, then the environment read through get, then attr (non-default
+ * fields win).  Returns FLOC_ERR_INVALID naming the bad variable. */
+int floc_config_load(floc_config_t *cfg, floc_getenv_fn get, void *arg, const floc_attr_t *attr);
+
+int floc_config_parse_bind(const char *s, floc_bind_t *out);
+int floc_config_parse_progress(const char *s, floc_progress_mode_t *out);
+/* Seconds as a decimal, with an optional unit suffix: ms, s, m. */
+int floc_config_parse_seconds(const char *s, double *out);
+int floc_config_parse_uint(const char *s, unsigned long long max, unsigned long long *out);
+int floc_config_parse_bool(const char *s, int *out);
+
+#endif

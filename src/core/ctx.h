@@ -1,0 +1,120 @@
+/*
+ * ctx.h - the context: everything one locality owns.  Internal.
+ *
+ * Lock rule: ctx->lock is taken around every use of the fabric state
+ * (posting, completion polling, the request and op pools) only when
+ * ctx->locking is set, i.e. with FLOC_THREAD_MULTIPLE or a progress thread.
+ * Everything else in the context is written at init and read-only after,
+ * except the `lost_*` fields (atomics, written by the PMIx event thread).
+ */
+#ifndef FLOC_CTX_H
+#define FLOC_CTX_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "floc.h"
+#include "config.h"
+#include "log.h"
+#include "request.h"
+#include "../fabric/fabric.h"
+
+typedef struct floc_topo {
+    void *topology;   /* hwloc_topology_t, kept opaque outside topo.c */
+    void *cpuset;     /* hwloc_bitmap_t: this locality's binding (or allowed set) */
+    int bound;        /* 1 if floc bound the process */
+} floc_topo_t;
+
+typedef struct floc_pmix {
+    int initialized;  /* PMIx_Init succeeded (or singleton-usable): finalize it */
+    int singleton;
+    size_t evhdlr_id;
+    int evhdlr_registered;
+    char nspace[256];
+} floc_pmix_t;
+
+struct floc_ctx {
+    uint32_t magic;
+    floc_config_t cfg;
+    floc_thread_level_t thread_level;
+
+    int rank, size;
+    int local_rank, local_size;
+    int node_id, num_nodes;
+    int *node_of;            /* dense node id of every locality */
+
+    floc_pmix_t pmix;
+    floc_topo_t topo;
+    floc_fabric_t fab;
+    floc_req_pool_t reqs;
+
+    /* Set by the PMIx event handler (another thread) or by fabric errors. */
+    _Atomic int lost;         /* 1 once any peer was lost */
+    _Atomic int lost_rank;    /* first lost locality, -1 unknown */
+
+    size_t live_mems;         /* floc_mem_t registrations not yet deregistered */
+
+    int locking;
+    pthread_mutex_t lock;
+    pthread_t progress_thread;
+    int progress_thread_started;
+    _Atomic int progress_thread_stop;
+};
+
+#define FLOC_CTX_MAGIC 0x666c6f63u /* "floc" */
+
+static inline void floc_ctx_lock(floc_ctx_t *ctx)
+{
+    if (ctx->locking)
+        pthread_mutex_lock(&ctx->lock);
+}
+static inline void floc_ctx_unlock(floc_ctx_t *ctx)
+{
+    if (ctx->locking)
+        pthread_mutex_unlock(&ctx->lock);
+}
+
+/* 1 if ctx is the live context of this process (not NULL, not finalized). */
+int floc_ctx_is_live(const floc_ctx_t *ctx);
+/* Check ctx at a public entry point: logs and returns FLOC_ERR_INVALID if not live. */
+int floc_ctx_check(const floc_ctx_t *ctx, const char *func);
+#define FLOC_CHECK_CTX(ctx)                                                     \
+    do {                                                                        \
+        int floc_chk_ = floc_ctx_check((ctx), __func__);                        \
+        if (floc_chk_)                                                          \
+            return floc_chk_;                                                   \
+    } while (0)
+
+/* Record a lost peer (rank -1 if unknown).  Safe from any thread. */
+void floc_ctx_mark_lost(floc_ctx_t *ctx, int rank, const char *why);
+static inline int floc_ctx_peer_lost(const floc_ctx_t *ctx)
+{
+    return atomic_load_explicit(&ctx->lost, memory_order_acquire);
+}
+
+/* core/pmix.c */
+int floc_pmix_init(floc_ctx_t *ctx);
+/* Publish blob under key, fence with data collection, fetch every peer's
+ * blob of the same length into all[size * len]. */
+int floc_pmix_allgather(floc_ctx_t *ctx, const char *key, const void *blob, size_t len, void *all);
+/* A fence that keeps driving fabric progress, bounded by timeout seconds (0 = none). */
+int floc_pmix_fence_progress(floc_ctx_t *ctx, double timeout);
+void floc_pmix_finalize(floc_ctx_t *ctx);
+
+/* core/topo.c */
+int floc_topo_init(floc_ctx_t *ctx);
+int floc_topo_pin_thread(floc_ctx_t *ctx, pthread_t thread);
+void floc_topo_fini(floc_ctx_t *ctx);
+
+/* core/progress.c: wait until done(arg) is true, driving progress and
+ * backing off from spinning to yielding to sleeping. */
+typedef int (*floc_done_fn)(void *arg);
+int floc_progress_wait(floc_ctx_t *ctx, floc_done_fn done, void *arg, double timeout);
+int floc_progress_thread_start(floc_ctx_t *ctx);
+void floc_progress_thread_stop(floc_ctx_t *ctx);
+
+/* Monotonic seconds. */
+double floc_now(void);
+
+#endif

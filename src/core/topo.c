@@ -1,0 +1,124 @@
+/*
+ * topo.c - hwloc: load the topology once, bind the locality to its share
+ * of the node's cores, pin floc's threads inside that share.
+ *
+ * Share: the node's allowed cores split into local_size contiguous,
+ * near-equal ranges, range local_rank for this locality.  With more
+ * localities than cores (oversubscription) "auto" leaves the process
+ * unbound, as Open MPI does, so the kernel can balance; "core" then binds
+ * round-robin to single cores.
+ */
+#include <hwloc.h>
+#include <stdlib.h>
+
+#include "ctx.h"
+
+static int share_cpuset(hwloc_topology_t topo, int local_rank, int local_size, floc_bind_t how,
+                        hwloc_bitmap_t out)
+{
+    int ncores = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
+    hwloc_obj_type_t unit = HWLOC_OBJ_CORE;
+    if (ncores <= 0) {
+        unit = HWLOC_OBJ_PU;
+        ncores = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_PU);
+    }
+    if (ncores <= 0)
+        return FLOC_ERR_SYSTEM;
+
+    int first, last;
+    if (local_size <= ncores) {
+        first = (int)((long)local_rank * ncores / local_size);
+        last = (int)((long)(local_rank + 1) * ncores / local_size) - 1;
+    } else {
+        first = last = local_rank % ncores;
+    }
+    hwloc_bitmap_zero(out);
+    for (int i = first; i <= last; i++) {
+        hwloc_obj_t o = hwloc_get_obj_by_type(topo, unit, (unsigned)i);
+        if (o && o->cpuset)
+            hwloc_bitmap_or(out, out, o->cpuset);
+    }
+    if (how == FLOC_BIND_SOCKET) {
+        hwloc_obj_t core = hwloc_get_obj_by_type(topo, unit, (unsigned)first);
+        hwloc_obj_t pkg = core ? hwloc_get_ancestor_obj_by_type(topo, HWLOC_OBJ_PACKAGE, core) : NULL;
+        if (pkg && pkg->cpuset)
+            hwloc_bitmap_copy(out, pkg->cpuset);
+    }
+    return hwloc_bitmap_iszero(out) ? FLOC_ERR_SYSTEM : 0;
+}
+
+int floc_topo_init(floc_ctx_t *ctx)
+{
+    hwloc_topology_t topo;
+    if (hwloc_topology_init(&topo) < 0 || hwloc_topology_load(topo) < 0) {
+        FLOC_ERROR(FLOC_LOG_TOPO, "hwloc could not load the topology");
+        return FLOC_ERR_SYSTEM;
+    }
+    hwloc_bitmap_t cur = hwloc_bitmap_alloc();
+    hwloc_bitmap_t want = hwloc_bitmap_alloc();
+    if (!cur || !want) {
+        hwloc_bitmap_free(cur);
+        hwloc_bitmap_free(want);
+        hwloc_topology_destroy(topo);
+        return FLOC_ERR_NOMEM;
+    }
+    ctx->topo.topology = topo;
+    ctx->topo.cpuset = cur;
+
+    if (hwloc_get_cpubind(topo, cur, HWLOC_CPUBIND_PROCESS) < 0)
+        hwloc_bitmap_copy(cur, hwloc_topology_get_allowed_cpuset(topo));
+    const int launcher_bound = !hwloc_bitmap_isincluded(hwloc_topology_get_allowed_cpuset(topo), cur);
+    int ncores = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
+    floc_bind_t how = ctx->cfg.bind;
+
+    if (how == FLOC_BIND_AUTO) {
+        if (launcher_bound) {
+            FLOC_INFO(FLOC_LOG_TOPO, "launcher bound this locality already: keeping it");
+            how = FLOC_BIND_NONE;
+        } else if (ctx->local_size > ncores || ctx->local_size <= 1) {
+            how = FLOC_BIND_NONE;   /* oversubscribed or alone: let the kernel balance */
+        } else {
+            how = FLOC_BIND_CORE;
+        }
+    }
+    if (how != FLOC_BIND_NONE) {
+        if (share_cpuset(topo, ctx->local_rank, ctx->local_size, how, want) == 0 &&
+            hwloc_set_cpubind(topo, want, HWLOC_CPUBIND_PROCESS) == 0) {
+            hwloc_bitmap_copy(cur, want);
+            ctx->topo.bound = 1;
+        } else {
+            /* Binding is an optimisation: run unbound rather than fail. */
+            FLOC_WARN(FLOC_LOG_TOPO, "could not bind local rank %d of %d; running unbound",
+                      ctx->local_rank, ctx->local_size);
+        }
+    }
+    if (floc_log_enabled(FLOC_LOG_INFO, FLOC_LOG_TOPO)) {
+        char *s = NULL;
+        hwloc_bitmap_list_asprintf(&s, cur);
+        FLOC_INFO(FLOC_LOG_TOPO, "cpuset %s (%s)", s ? s : "?", ctx->topo.bound ? "bound" : "unbound");
+        free(s);
+    }
+    hwloc_bitmap_free(want);
+    return 0;
+}
+
+int floc_topo_pin_thread(floc_ctx_t *ctx, pthread_t thread)
+{
+    if (!ctx->topo.topology || !ctx->topo.bound)
+        return 0;
+    if (hwloc_set_thread_cpubind(ctx->topo.topology, thread, ctx->topo.cpuset, 0) < 0) {
+        FLOC_WARN(FLOC_LOG_TOPO, "could not pin a thread inside the locality's cpuset");
+        return FLOC_ERR_SYSTEM;
+    }
+    return 0;
+}
+
+void floc_topo_fini(floc_ctx_t *ctx)
+{
+    if (ctx->topo.cpuset)
+        hwloc_bitmap_free(ctx->topo.cpuset);
+    if (ctx->topo.topology)
+        hwloc_topology_destroy(ctx->topo.topology);
+    ctx->topo.cpuset = NULL;
+    ctx->topo.topology = NULL;
+}

@@ -1,0 +1,248 @@
+/*
+ * ep.c - choose a provider, open fabric/domain/endpoint/AV/CQ, and wire
+ * every locality's address into the AV (through PMIx).
+ *
+ * Provider choice: FLOC_PROVIDER (or the attr) names one; otherwise shm
+ * when every locality shares one node, else the best inter-node provider
+ * offered (cxi, efa, verbs, psm3, opx, then tcp), never the slow or
+ * eth0-binding ones (sockets, udp, net).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rdma/fi_cm.h>
+#include <rdma/fi_endpoint.h>
+#include <rdma/fi_errno.h>
+
+#include "../core/ctx.h"
+
+#define FLOC_FI_VERSION FI_VERSION(1, 9)
+
+int floc_fabric_err(int fi_ret, const char *what)
+{
+    FLOC_ERROR(FLOC_LOG_FABRIC, "%s: %s (%d)", what, fi_strerror(-fi_ret), fi_ret);
+    switch (-fi_ret) {
+    case FI_ENOMEM: return FLOC_ERR_NOMEM;
+    case FI_EAGAIN: return FLOC_ERR_AGAIN;
+    case FI_ETIMEDOUT: return FLOC_ERR_TIMEOUT;
+    case FI_ENOSYS: case FI_EOPNOTSUPP: return FLOC_ERR_NOT_SUPPORTED;
+    case FI_EACCES: case FI_EKEYREJECTED: return FLOC_ERR_ACCESS;
+    case FI_ETRUNC: case FI_ETOOSMALL: return FLOC_ERR_TRUNCATED;
+    case FI_ECONNREFUSED: case FI_ECONNRESET: case FI_ECONNABORTED: case FI_EHOSTUNREACH:
+    case FI_ENOTCONN: case FI_ESHUTDOWN:
+        return FLOC_ERR_PEER_LOST;
+    default: return FLOC_ERR_FABRIC;
+    }
+}
+
+static struct fi_info *make_hints(const char *prov, int with_atomic)
+{
+    struct fi_info *h = fi_allocinfo();
+    if (!h)
+        return NULL;
+    h->caps = FI_MSG | FI_TAGGED | FI_RMA | FI_READ | FI_WRITE | FI_REMOTE_READ |
+              FI_REMOTE_WRITE | FI_SEND | FI_RECV;
+    if (with_atomic)
+        h->caps |= FI_ATOMIC;
+    /* Every op context is a floc_request_t starting with fi_context2. */
+    h->mode = FI_CONTEXT | FI_CONTEXT2;
+    h->ep_attr->type = FI_EP_RDM;
+    h->domain_attr->mr_mode = FI_MR_LOCAL | FI_MR_VIRT_ADDR | FI_MR_ALLOCATED | FI_MR_PROV_KEY |
+                              FI_MR_ENDPOINT;
+    /* floc serialises access itself (ctx->lock when threads are in play) */
+    h->domain_attr->threading = FI_THREAD_DOMAIN;
+    h->domain_attr->data_progress = FI_PROGRESS_MANUAL;
+    h->tx_attr->msg_order = FI_ORDER_SAS;
+    h->rx_attr->msg_order = FI_ORDER_SAS;
+    if (prov && *prov) {
+        h->fabric_attr->prov_name = strdup(prov);
+        if (!h->fabric_attr->prov_name) {
+            fi_freeinfo(h);
+            return NULL;
+        }
+    }
+    return h;
+}
+
+/* Rank of a provider for inter-node use; < 0 = never chosen automatically. */
+static int internode_score(const char *name)
+{
+    static const char *const order[] = {"cxi", "efa", "verbs;ofi_rxm", "psm3", "opx", "psm2",
+                                         "tcp;ofi_rxm", "tcp"};
+    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
+        if (strcmp(name, order[i]) == 0)
+            return 100 - (int)i;
+    return -1;
+}
+
+static int get_info(floc_ctx_t *ctx, struct fi_info **chosen)
+{
+    const char *want = ctx->cfg.provider[0] ? ctx->cfg.provider : NULL;
+    if (!want && ctx->num_nodes == 1)
+        want = getenv("FI_PROVIDER") ? NULL : "shm";
+    struct fi_info *list = NULL;
+    int ret = -FI_ENODATA;
+
+    for (int atomic = 1; atomic >= 0 && ret; atomic--) {
+        struct fi_info *hints = make_hints(want, atomic);
+        if (!hints)
+            return FLOC_ERR_NOMEM;
+        ret = fi_getinfo(FLOC_FI_VERSION, NULL, NULL, 0, hints, &list);
+        fi_freeinfo(hints);
+    }
+    if (ret) {
+        FLOC_ERROR(FLOC_LOG_FABRIC, "no libfabric provider%s%s offers RDM with RMA and tagged "
+                   "messages: %s", want ? " named " : "", want ? want : "", fi_strerror(-ret));
+        return FLOC_ERR_NOT_SUPPORTED;
+    }
+    struct fi_info *best = NULL;
+    if (want || getenv("FI_PROVIDER")) {
+        best = list;   /* the user's choice: take the first it offers */
+    } else {
+        int best_score = -1;
+        for (struct fi_info *i = list; i; i = i->next) {
+            int s = internode_score(i->fabric_attr->prov_name);
+            if (s > best_score) {
+                best_score = s;
+                best = i;
+            }
+        }
+    }
+    if (!best) {
+        fi_freeinfo(list);
+        FLOC_ERROR(FLOC_LOG_FABRIC, "no suitable inter-node provider; set FLOC_PROVIDER");
+        return FLOC_ERR_NOT_SUPPORTED;
+    }
+    *chosen = fi_dupinfo(best);
+    fi_freeinfo(list);
+    return *chosen ? 0 : FLOC_ERR_NOMEM;
+}
+
+static int open_objects(floc_ctx_t *ctx)
+{
+    floc_fabric_t *f = &ctx->fab;
+    struct fi_info *info = f->info;
+    int ret;
+
+    if ((ret = fi_fabric(info->fabric_attr, &f->fabric, NULL)))
+        return floc_fabric_err(ret, "fi_fabric");
+    if ((ret = fi_domain(f->fabric, info, &f->domain, NULL)))
+        return floc_fabric_err(ret, "fi_domain");
+
+    struct fi_cq_attr cq_attr = {.format = FI_CQ_FORMAT_TAGGED, .wait_obj = FI_WAIT_NONE};
+    if ((ret = fi_cq_open(f->domain, &cq_attr, &f->cq, NULL)))
+        return floc_fabric_err(ret, "fi_cq_open");
+
+    struct fi_av_attr av_attr = {.type = FI_AV_TABLE, .count = (size_t)ctx->size};
+    if ((ret = fi_av_open(f->domain, &av_attr, &f->av, NULL)))
+        return floc_fabric_err(ret, "fi_av_open");
+
+    if ((ret = fi_endpoint(f->domain, info, &f->ep, NULL)))
+        return floc_fabric_err(ret, "fi_endpoint");
+    if ((ret = fi_ep_bind(f->ep, &f->av->fid, 0)))
+        return floc_fabric_err(ret, "fi_ep_bind(av)");
+    if ((ret = fi_ep_bind(f->ep, &f->cq->fid, FI_TRANSMIT | FI_RECV)))
+        return floc_fabric_err(ret, "fi_ep_bind(cq)");
+    if ((ret = fi_enable(f->ep)))
+        return floc_fabric_err(ret, "fi_enable");
+    return 0;
+}
+
+/* Exchange endpoint names through PMIx and insert them in locality order,
+ * so fi_addr_t == locality id in the FI_AV_TABLE. */
+static int wire_peers(floc_ctx_t *ctx)
+{
+    floc_fabric_t *f = &ctx->fab;
+    char name[256];
+    size_t namelen = sizeof name;
+    int ret;
+
+    memset(name, 0, sizeof name);
+    if ((ret = fi_getname(&f->ep->fid, name, &namelen)))
+        return floc_fabric_err(ret, "fi_getname");
+    if (namelen > sizeof name) {
+        FLOC_ERROR(FLOC_LOG_FABRIC, "endpoint name of %zu bytes is too long", namelen);
+        return FLOC_ERR_FABRIC;
+    }
+    /* Names are exchanged at full buffer size so that every blob has the same length. */
+    char *all = malloc((size_t)ctx->size * sizeof name);
+    f->addrs = malloc((size_t)ctx->size * sizeof *f->addrs);
+    if (!all || !f->addrs) {
+        free(all);
+        return FLOC_ERR_NOMEM;
+    }
+    ret = floc_pmix_allgather(ctx, "floc.fi.addr", name, sizeof name, all);
+    if (ret) {
+        free(all);
+        return ret;
+    }
+    /* One at a time: providers differ in how they stride packed names. */
+    for (int r = 0; r < ctx->size; r++) {
+        int n = fi_av_insert(f->av, all + (size_t)r * sizeof name, 1, &f->addrs[r], 0, NULL);
+        if (n != 1) {
+            free(all);
+            FLOC_ERROR(FLOC_LOG_FABRIC, "fi_av_insert of locality %d's address failed", r);
+            return n < 0 ? floc_fabric_err(n, "fi_av_insert") : FLOC_ERR_FABRIC;
+        }
+    }
+    free(all);
+    return 0;
+}
+
+int floc_fabric_open(floc_ctx_t *ctx)
+{
+    floc_fabric_t *f = &ctx->fab;
+    int ret = get_info(ctx, &f->info);
+    if (ret)
+        return ret;
+
+    struct fi_info *info = f->info;
+    snprintf(f->prov_name, sizeof f->prov_name, "%s", info->fabric_attr->prov_name);
+    f->virt_addr = (info->domain_attr->mr_mode & FI_MR_VIRT_ADDR) != 0;
+    f->prov_key = (info->domain_attr->mr_mode & FI_MR_PROV_KEY) != 0;
+    f->mr_local = (info->domain_attr->mr_mode & FI_MR_LOCAL) != 0;
+    f->mr_endpoint = (info->domain_attr->mr_mode & FI_MR_ENDPOINT) != 0;
+    f->has_atomic = (info->caps & FI_ATOMIC) != 0;
+    f->inject_size = info->tx_attr->inject_size;
+    f->next_key = 1;
+    f->cache_enabled = ctx->cfg.mr_cache;
+    FLOC_INFO(FLOC_LOG_FABRIC, "provider %s (mr_mode virt=%d provkey=%d local=%d ep=%d, atomics %s)",
+              f->prov_name, f->virt_addr, f->prov_key, f->mr_local, f->mr_endpoint,
+              f->has_atomic ? "yes" : "no");
+
+    if ((ret = open_objects(ctx)))
+        return ret;
+    if ((ret = wire_peers(ctx)))
+        return ret;
+
+    f->cache.cap = ctx->cfg.mr_cache_entries;
+    f->cache.entries = calloc(f->cache.cap, sizeof *f->cache.entries);
+    return f->cache.entries ? 0 : FLOC_ERR_NOMEM;
+}
+
+static void close_fid(struct fid *fid, const char *what)
+{
+    if (!fid)
+        return;
+    int ret = fi_close(fid);
+    if (ret)
+        FLOC_WARN(FLOC_LOG_FABRIC, "fi_close(%s): %s", what, fi_strerror(-ret));
+}
+
+void floc_fabric_close(floc_ctx_t *ctx)
+{
+    floc_fabric_t *f = &ctx->fab;
+    /* endpoint first: no completion can arrive for a freed request after it */
+    close_fid(f->ep ? &f->ep->fid : NULL, "ep");
+    floc_mr_cache_fini(ctx);
+    close_fid(f->av ? &f->av->fid : NULL, "av");
+    close_fid(f->cq ? &f->cq->fid : NULL, "cq");
+    close_fid(f->domain ? &f->domain->fid : NULL, "domain");
+    close_fid(f->fabric ? &f->fabric->fid : NULL, "fabric");
+    if (f->info)
+        fi_freeinfo(f->info);
+    free(f->addrs);
+    free(f->cache.entries);
+    memset(f, 0, sizeof *f);
+}

@@ -1,0 +1,75 @@
+/*
+ * progress.c - drain the completion queue in bounded batches and credit
+ * each completion to its request.
+ */
+#include <sched.h>
+
+#include <rdma/fi_eq.h>
+#include <rdma/fi_errno.h>
+
+#include "../core/ctx.h"
+
+#define FLOC_CQ_BATCH 16
+
+static void split_tag(floc_request_t *req, const struct fi_cq_tagged_entry *e)
+{
+    req->msg.source = (int)((e->tag & FLOC_TAG_SRC_MASK) >> FLOC_TAG_SRC_SHIFT);
+    req->msg.tag = (int)(e->tag & 0x7fffffff);
+    req->msg.len = e->len;
+}
+
+static int handle_error(floc_ctx_t *ctx)
+{
+    struct fi_cq_err_entry err = {0};
+    int ret = (int)fi_cq_readerr(ctx->fab.cq, &err, 0);
+    if (ret == -FI_EAGAIN)
+        return 0;
+    if (ret < 0)
+        return floc_fabric_err(ret, "fi_cq_readerr");
+
+    floc_request_t *req = err.op_context;
+    int status;
+    if (err.err == FI_ETRUNC) {
+        /* A receive too small for the message: report it, and what arrived. */
+        status = FLOC_ERR_TRUNCATED;
+        FLOC_WARN(FLOC_LOG_FABRIC, "message truncated: %zu bytes more than the receive buffer",
+                  (size_t)err.olen);
+    } else {
+        char buf[256];
+        FLOC_ERROR(FLOC_LOG_FABRIC, "completion error: %s (%s)", fi_strerror(err.err),
+                   fi_cq_strerror(ctx->fab.cq, err.prov_errno, err.err_data, buf, sizeof buf));
+        status = floc_fabric_err(-err.err, "completion");
+    }
+    if (req)
+        floc_req_op_done(ctx, req, status);
+    return 1;
+}
+
+int floc_fabric_progress(floc_ctx_t *ctx)
+{
+    struct fi_cq_tagged_entry e[FLOC_CQ_BATCH];
+    if (!ctx->fab.cq)
+        return 0;
+    ssize_t n = fi_cq_read(ctx->fab.cq, e, FLOC_CQ_BATCH);
+    if (n == -FI_EAGAIN)
+        return 0;
+    if (n == -FI_EAVAIL)
+        return handle_error(ctx);
+    if (n < 0)
+        return floc_fabric_err((int)n, "fi_cq_read");
+    for (ssize_t i = 0; i < n; i++) {
+        floc_request_t *req = e[i].op_context;
+        if (!req)
+            continue;
+        if (e[i].flags & FI_RECV)
+            split_tag(req, &e[i]);
+        floc_req_op_done(ctx, req, 0);
+    }
+    return (int)n;
+}
+
+void floc_fabric_backoff(unsigned *spins)
+{
+    if (++*spins > 64)
+        sched_yield();
+}

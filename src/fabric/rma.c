@@ -1,0 +1,308 @@
+/*
+ * rma.c - registered memory, remote keys, put/get/fetch-add, flush.
+ *
+ * A remote access is checked against the key before anything is posted:
+ * the target locality must exist and [offset, offset+len) must lie inside
+ * the registered region.  Writes are posted with FI_DELIVERY_COMPLETE: on
+ * tcp;ofi_rxm a plain completion does not mean the target sees the data.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <rdma/fi_atomic.h>
+#include <rdma/fi_errno.h>
+#include <rdma/fi_rma.h>
+
+#include "../core/ctx.h"
+
+#define FLOC_MEM_MAGIC 0x6d656d31u
+
+struct floc_mem {
+    uint32_t magic;
+    floc_ctx_t *ctx;
+    struct fid_mr *mr;
+    void *buf;
+    size_t len;
+};
+
+int floc_mem_register(floc_ctx_t *ctx, void *buf, size_t len, unsigned access, floc_mem_t **mem)
+{
+    FLOC_CHECK_CTX(ctx);
+    if (!buf || !mem)
+        return FLOC_INVALID("floc_mem_register: %s is NULL", buf ? "mem" : "buf");
+    if (len == 0)
+        return FLOC_INVALID("floc_mem_register: len is 0");
+    if (access == 0 || (access & ~(unsigned)FLOC_MEM_REMOTE_ALL))
+        return FLOC_INVALID("floc_mem_register: access 0x%x is not a set of FLOC_MEM_* flags", access);
+    if ((access & FLOC_MEM_REMOTE_ATOMIC) && !ctx->fab.has_atomic) {
+        FLOC_WARN(FLOC_LOG_API, "floc_mem_register: provider %s has no atomics", ctx->fab.prov_name);
+        return FLOC_ERR_NOT_SUPPORTED;
+    }
+    uint64_t fa = FI_READ | FI_WRITE; /* local use as a source/sink too */
+    if (access & FLOC_MEM_REMOTE_READ)
+        fa |= FI_REMOTE_READ;
+    if (access & (FLOC_MEM_REMOTE_WRITE | FLOC_MEM_REMOTE_ATOMIC))
+        fa |= FI_REMOTE_WRITE | FI_REMOTE_READ;
+
+    floc_mem_t *m = calloc(1, sizeof *m);
+    if (!m)
+        return FLOC_ERR_NOMEM;
+    floc_ctx_lock(ctx);
+    int ret = floc_mr_reg(ctx, buf, len, fa, &m->mr);
+    if (!ret)
+        ctx->live_mems++;
+    floc_ctx_unlock(ctx);
+    if (ret) {
+        free(m);
+        return ret;
+    }
+    m->magic = FLOC_MEM_MAGIC;
+    m->ctx = ctx;
+    m->buf = buf;
+    m->len = len;
+    *mem = m;
+    return 0;
+}
+
+int floc_mem_rkey(const floc_mem_t *mem, floc_rkey_t *rkey)
+{
+    if (!mem || !rkey)
+        return FLOC_INVALID("floc_mem_rkey: %s is NULL", mem ? "rkey" : "mem");
+    if (mem->magic != FLOC_MEM_MAGIC)
+        return FLOC_INVALID("floc_mem_rkey: mem is not a live registration");
+    FLOC_CHECK_CTX(mem->ctx);
+    memset(rkey, 0, sizeof *rkey);
+    rkey->addr = mem->ctx->fab.virt_addr ? (uint64_t)(uintptr_t)mem->buf : 0;
+    rkey->len = mem->len;
+    rkey->key = fi_mr_key(mem->mr);
+    rkey->owner = mem->ctx->rank;
+    return 0;
+}
+
+int floc_mem_deregister(floc_mem_t *mem)
+{
+    if (!mem)
+        return FLOC_INVALID("floc_mem_deregister: mem is NULL");
+    if (mem->magic != FLOC_MEM_MAGIC)
+        return FLOC_INVALID("floc_mem_deregister: mem is not a live registration");
+    floc_ctx_t *ctx = mem->ctx;
+    FLOC_CHECK_CTX(ctx);
+    floc_ctx_lock(ctx);
+    floc_mr_close(mem->mr);
+    ctx->live_mems--;
+    floc_ctx_unlock(ctx);
+    mem->magic = 0;
+    free(mem);
+    return 0;
+}
+
+/* Checks shared by every remote access; 0 or the error to return. */
+static int check_remote(floc_ctx_t *ctx, const char *func, const void *local,
+                        const floc_rkey_t *rkey, size_t offset, size_t len)
+{
+    FLOC_CHECK_CTX(ctx);
+    if (!rkey)
+        return FLOC_INVALID("%s: rkey is NULL", func);
+    if (!local && len)
+        return FLOC_INVALID("%s: local buffer is NULL", func);
+    if (rkey->owner < 0 || rkey->owner >= ctx->size)
+        return FLOC_INVALID("%s: rkey owner %d outside [0, %d)", func, (int)rkey->owner, ctx->size);
+    if (offset > rkey->len || len > rkey->len - offset) {
+        FLOC_WARN(FLOC_LOG_API, "%s: [%zu, +%zu) outside the %llu-byte region of locality %d",
+                  func, offset, len, (unsigned long long)rkey->len, (int)rkey->owner);
+        return FLOC_ERR_ACCESS;
+    }
+    if (floc_ctx_peer_lost(ctx))
+        return FLOC_ERR_PEER_LOST;
+    return 0;
+}
+
+static int local_desc(floc_ctx_t *ctx, floc_request_t *req, int slot, const void *buf, size_t len,
+                      uint64_t access, void **desc)
+{
+    *desc = NULL;
+    if (!ctx->fab.mr_local)
+        return 0;
+    int ret = floc_mr_cache_get(ctx, buf, len, access, &req->mr_entry[slot]);
+    if (ret)
+        return ret;
+    *desc = fi_mr_desc(req->mr_entry[slot]->mr);
+    return 0;
+}
+
+#define FLOC_RMA_INJECT 2 /* with write: src is copied at post time */
+
+static int post_rma(floc_ctx_t *ctx, int write, void *local, size_t len, const floc_rkey_t *rkey,
+                    size_t offset, floc_request_t *req)
+{
+    void *desc;
+    int ret = (write & FLOC_RMA_INJECT) ? (desc = NULL, 0)
+                                        : local_desc(ctx, req, 0, local, len,
+                                                     write ? FI_WRITE : FI_READ, &desc);
+    if (ret)
+        return ret;
+    struct iovec iov = {.iov_base = local, .iov_len = len};
+    struct fi_rma_iov riov = {.addr = rkey->addr + offset, .len = len, .key = rkey->key};
+    struct fi_msg_rma msg = {
+        .msg_iov = &iov, .desc = &desc, .iov_count = 1, .addr = ctx->fab.addrs[rkey->owner],
+        .rma_iov = &riov, .rma_iov_count = 1, .context = req, .data = 0};
+    req->pending = 1;
+    if (write) {
+        uint64_t flags = FI_COMPLETION | FI_DELIVERY_COMPLETE;
+        if (write & FLOC_RMA_INJECT)
+            flags |= FI_INJECT;
+        FLOC_FI_POST(ctx, ret, fi_writemsg(ctx->fab.ep, &msg, flags));
+    }
+    else
+        FLOC_FI_POST(ctx, ret, fi_readmsg(ctx->fab.ep, &msg, FI_COMPLETION));
+    if (ret) {
+        req->pending = 0;
+        return ret == FLOC_FI_LOST ? FLOC_ERR_PEER_LOST
+                                   : floc_fabric_err(ret, write ? "fi_writemsg" : "fi_readmsg");
+    }
+    return 0;
+}
+
+static int rma_nb(floc_ctx_t *ctx, int write, void *local, size_t len, const floc_rkey_t *rkey,
+                  size_t offset, floc_request_t **out, const char *func)
+{
+    int ret = check_remote(ctx, func, local, rkey, offset, len);
+    if (ret)
+        return ret;
+    if (!out)
+        return FLOC_INVALID("%s: req (output) is NULL", func);
+    floc_ctx_lock(ctx);
+    floc_request_t *req = floc_req_alloc(ctx, NULL);
+    if (!req) {
+        floc_ctx_unlock(ctx);
+        return FLOC_ERR_NOMEM;
+    }
+    if (len)
+        ret = post_rma(ctx, write, local, len, rkey, offset, req);
+    if (ret)
+        floc_req_release(ctx, req);
+    floc_ctx_unlock(ctx);
+    if (!ret)
+        *out = req;
+    return ret;
+}
+
+int floc_iput(floc_ctx_t *ctx, const void *src, size_t len, const floc_rkey_t *rkey, size_t offset,
+              floc_request_t **req)
+{
+    return rma_nb(ctx, 1, (void *)src, len, rkey, offset, req, __func__);
+}
+
+int floc_iget(floc_ctx_t *ctx, void *dst, size_t len, const floc_rkey_t *rkey, size_t offset,
+              floc_request_t **req)
+{
+    return rma_nb(ctx, 0, dst, len, rkey, offset, req, __func__);
+}
+
+int floc_put(floc_ctx_t *ctx, const void *src, size_t len, const floc_rkey_t *rkey, size_t offset)
+{
+    int ret = check_remote(ctx, __func__, src, rkey, offset, len);
+    if (ret || len == 0)
+        return ret;
+    if (len > ctx->fab.inject_size) {
+        /* Zero-copy: the provider reads src until the write completes,
+         * and src must be reusable when floc_put returns. */
+        floc_request_t *req;
+        ret = floc_iput(ctx, src, len, rkey, offset, &req);
+        return ret ? ret : floc_wait(req);
+    }
+    floc_ctx_lock(ctx);
+    floc_request_t *req = floc_req_alloc(ctx, &ctx->fab.puts_done);
+    if (!req) {
+        floc_ctx_unlock(ctx);
+        return FLOC_ERR_NOMEM;
+    }
+    ret = post_rma(ctx, 1 | FLOC_RMA_INJECT, (void *)src, len, rkey, offset, req);
+    if (ret)
+        floc_req_release(ctx, req);
+    else
+        ctx->fab.puts_issued++;
+    floc_ctx_unlock(ctx);
+    return ret;
+}
+
+int floc_get(floc_ctx_t *ctx, void *dst, size_t len, const floc_rkey_t *rkey, size_t offset)
+{
+    floc_request_t *req;
+    int ret = floc_iget(ctx, dst, len, rkey, offset, &req);
+    return ret ? ret : floc_wait(req);
+}
+
+static int puts_flushed(void *arg)
+{
+    floc_ctx_t *ctx = arg;
+    return ctx->fab.puts_done == ctx->fab.puts_issued;
+}
+
+int floc_flush(floc_ctx_t *ctx)
+{
+    FLOC_CHECK_CTX(ctx);
+    int ret = floc_progress_wait(ctx, puts_flushed, ctx, 0.0);
+    floc_ctx_lock(ctx);
+    if (!ret && ctx->fab.put_status) {
+        ret = ctx->fab.put_status;
+        ctx->fab.put_status = 0;
+    }
+    floc_ctx_unlock(ctx);
+    return ret;
+}
+
+int floc_atomic_fetch_add(floc_ctx_t *ctx, const floc_rkey_t *rkey, size_t offset, uint64_t value,
+                          uint64_t *old)
+{
+    int ret = check_remote(ctx, __func__, old, rkey, offset, sizeof(uint64_t));
+    if (ret)
+        return ret;
+    if (!old)
+        return FLOC_INVALID("floc_atomic_fetch_add: old is NULL");
+    if (offset % sizeof(uint64_t) || (rkey->addr + offset) % sizeof(uint64_t))
+        return FLOC_INVALID("floc_atomic_fetch_add: offset %zu is not 8-byte aligned", offset);
+    if (!ctx->fab.has_atomic) {
+        FLOC_WARN(FLOC_LOG_API, "floc_atomic_fetch_add: provider %s has no atomics",
+                  ctx->fab.prov_name);
+        return FLOC_ERR_NOT_SUPPORTED;
+    }
+    /* Operand and result live on the heap with the request: if we stop
+     * waiting (lost peer) the provider may still write the result. */
+    uint64_t *buf = malloc(2 * sizeof *buf);
+    if (!buf)
+        return FLOC_ERR_NOMEM;
+    buf[0] = value;
+    buf[1] = 0;
+    floc_ctx_lock(ctx);
+    floc_request_t *req = floc_req_alloc(ctx, NULL);
+    if (!req) {
+        floc_ctx_unlock(ctx);
+        free(buf);
+        return FLOC_ERR_NOMEM;
+    }
+    req->heap = buf;
+    void *desc = NULL, *rdesc = NULL;
+    if (!(ret = local_desc(ctx, req, 0, &buf[0], sizeof *buf, FI_WRITE, &desc)) &&
+        !(ret = local_desc(ctx, req, 1, &buf[1], sizeof *buf, FI_READ, &rdesc))) {
+        req->pending = 1;
+        FLOC_FI_POST(ctx, ret, fi_fetch_atomic(ctx->fab.ep, &buf[0], 1, desc, &buf[1], rdesc,
+                                               ctx->fab.addrs[rkey->owner], rkey->addr + offset,
+                                               rkey->key, FI_UINT64, FI_SUM, req));
+        if (ret) {
+            req->pending = 0;
+            ret = ret == FLOC_FI_LOST ? FLOC_ERR_PEER_LOST : floc_fabric_err(ret, "fi_fetch_atomic");
+        }
+    }
+    if (ret) {
+        floc_req_release(ctx, req);
+        floc_ctx_unlock(ctx);
+        return ret;
+    }
+    floc_ctx_unlock(ctx);
+    ret = floc_req_wait(req, 0.0);
+    if (ret == 0)
+        *old = buf[1];
+    floc_req_finish(req);   /* frees buf with the request, now or on completion */
+    return ret;
+}

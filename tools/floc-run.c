@@ -1,0 +1,815 @@
+/*
+ * floc-run - launch a floc job of N localities on this node.
+ *
+ * floc-run is a PMIx server (libpmix's server API): it registers one
+ * namespace for the job, forks the localities with the PMIx environment
+ * that lets them connect back, serves their fences (data collection is
+ * local: one node), forwards their output, and watches them.  When a
+ * locality dies or exits non-zero, the others are told through a PMIx
+ * event (PMIX_ERR_PROC_ABORTED with the affected proc), get a grace
+ * period to report it, and are then terminated; floc-run exits with the
+ * worst status and names the locality that failed.
+ *
+ *   floc-run -n 4 [--bind none|core|socket|auto] [--timeout S]
+ *            [--tag-output] [--grace S] prog [args...]
+ *
+ * Exit status: the worst child status (128+signal for a killed child),
+ * 124 on --timeout, 130/143 when interrupted, 2 on usage errors, 1 when
+ * the launch itself failed.  floc-run leaves no files behind: its PMIx
+ * rendezvous directory is private (mkdtemp) and removed at exit, as are
+ * shared-memory files left by localities that were killed.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <pmix.h>
+#include <pmix_server.h>
+
+#define MAX_LOCALITIES 4096
+
+typedef struct child {
+    pid_t pid;
+    int rank;
+    int out_fd, err_fd;         /* read ends of the child's stdout/stderr */
+    char *out_buf, *err_buf;    /* partial lines (tagged output) */
+    size_t out_len, err_len;
+    int exited;                 /* reaped */
+    int status;                 /* waitpid status */
+    _Atomic int finalized;      /* called PMIx_Finalize */
+} child_t;
+
+static struct {
+    int n;
+    const char *bind;
+    double timeout;
+    double grace;
+    int tag_output;
+    char **argv;
+    char nspace[PMIX_MAX_NSLEN + 1];
+    char tmpdir[PATH_MAX];
+    child_t *children;
+    pthread_mutex_t lock;       /* protects failed_rank / dead flags read by PMIx callbacks */
+    int failed_rank;            /* first locality that failed, -1 none */
+    _Atomic int any_dead;
+} job = {.bind = NULL, .timeout = 0.0, .grace = 3.0, .failed_rank = -1};
+
+static void die_usage(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("floc-run: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fputs("\nusage: floc-run -n N [--bind auto|none|core|socket] [--timeout S] [--grace S]\n"
+          "                [--tag-output] prog [args...]\n", stderr);
+    exit(2);
+}
+
+static void msg(const char *fmt, ...)
+{
+    char line[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+        return;
+    fprintf(stderr, "floc-run: %s\n", line);
+    fflush(stderr);
+}
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double parse_seconds(const char *opt, const char *s)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !(v >= 0) || v > 1e7)
+        die_usage("%s wants seconds, not \"%s\"", opt, s);
+    return v;
+}
+
+static void parse_args(int argc, char **argv)
+{
+    int i = 1;
+    for (; i < argc; i++) {
+        const char *a = argv[i];
+        if (a[0] != '-')
+            break;
+        if (!strcmp(a, "--")) {
+            i++;
+            break;
+        }
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            printf("floc-run %s: launch N floc localities on this node (a PMIx server)\n"
+                   "usage: floc-run -n N [options] prog [args...]\n"
+                   "  -n, --np N          number of localities (1..%d)\n"
+                   "  --bind MODE         auto|none|core|socket (sets FLOC_BIND for the localities)\n"
+                   "  --timeout S         end the job after S seconds (exit 124)\n"
+                   "  --grace S           after a locality fails, seconds the others get before\n"
+                   "                      they are terminated (default 3)\n"
+                   "  -t, --tag-output    prefix each output line with [locality id]\n",
+                   FLOC_VERSION_STRING, MAX_LOCALITIES);
+            exit(0);
+        }
+        if (!strcmp(a, "--version")) {
+            printf("floc-run %s\n", FLOC_VERSION_STRING);
+            exit(0);
+        }
+        if (!strcmp(a, "-t") || !strcmp(a, "--tag-output")) {
+            job.tag_output = 1;
+            continue;
+        }
+        if (i + 1 >= argc)
+            die_usage("%s needs a value", a);
+        const char *v = argv[++i];
+        if (!strcmp(a, "-n") || !strcmp(a, "-np") || !strcmp(a, "--np")) {
+            char *end;
+            errno = 0;
+            long n = strtol(v, &end, 10);
+            if (errno || *end || end == v || n < 1 || n > MAX_LOCALITIES)
+                die_usage("-n wants a count from 1 to %d, not \"%s\"", MAX_LOCALITIES, v);
+            job.n = (int)n;
+        } else if (!strcmp(a, "--bind")) {
+            if (strcmp(v, "auto") && strcmp(v, "none") && strcmp(v, "core") && strcmp(v, "socket"))
+                die_usage("--bind wants auto, none, core or socket, not \"%s\"", v);
+            job.bind = v;
+        } else if (!strcmp(a, "--timeout")) {
+            job.timeout = parse_seconds(a, v);
+        } else if (!strcmp(a, "--grace")) {
+            job.grace = parse_seconds(a, v);
+        } else {
+            die_usage("unknown option %s", a);
+        }
+    }
+    if (job.n == 0)
+        die_usage("-n N is required");
+    if (i >= argc)
+        die_usage("no program to run");
+    job.argv = &argv[i];
+}
+
+/* ------------------------------------------------------------------ */
+/* PMIx server callbacks (run in libpmix's progress thread)            */
+/* ------------------------------------------------------------------ */
+static pmix_status_t cb_connected(const pmix_proc_t *proc, void *obj, pmix_op_cbfunc_t cbfunc,
+                                  void *cbdata)
+{
+    (void)proc; (void)obj; (void)cbfunc; (void)cbdata;
+    return PMIX_OPERATION_SUCCEEDED;
+}
+
+static pmix_status_t cb_finalized(const pmix_proc_t *proc, void *obj, pmix_op_cbfunc_t cbfunc,
+                                  void *cbdata)
+{
+    (void)obj; (void)cbfunc; (void)cbdata;
+    if (proc->rank < (pmix_rank_t)job.n)
+        atomic_store(&job.children[proc->rank].finalized, 1);
+    /* Answering here, not later: otherwise every client's finalize stalls. */
+    return PMIX_OPERATION_SUCCEEDED;
+}
+
+static void notify_lost(int rank);
+
+static pmix_status_t cb_abort(const pmix_proc_t *proc, void *obj, int status, const char msgtxt[],
+                              pmix_proc_t procs[], size_t nprocs, pmix_op_cbfunc_t cbfunc,
+                              void *cbdata)
+{
+    (void)obj; (void)procs; (void)nprocs; (void)cbfunc; (void)cbdata;
+    msg("locality %u called PMIx_Abort(%d): %s", proc->rank, status, msgtxt ? msgtxt : "");
+    pthread_mutex_lock(&job.lock);
+    if (job.failed_rank < 0)
+        job.failed_rank = (int)proc->rank;
+    pthread_mutex_unlock(&job.lock);
+    notify_lost((int)proc->rank);
+    return PMIX_OPERATION_SUCCEEDED;
+}
+
+static pmix_status_t cb_fence(const pmix_proc_t procs[], size_t nprocs, const pmix_info_t info[],
+                              size_t ninfo, char *data, size_t ndata, pmix_modex_cbfunc_t cbfunc,
+                              void *cbdata)
+{
+    (void)procs; (void)nprocs; (void)info; (void)ninfo;
+    /* Only called once a member can no longer join (it died): fail the
+     * fence, so survivors do not "complete" it without the dead one. */
+    pmix_status_t st = atomic_load(&job.any_dead) ? PMIX_ERR_PROC_ABORTED : PMIX_SUCCESS;
+    if (cbfunc)
+        cbfunc(st, st == PMIX_SUCCESS ? data : NULL, st == PMIX_SUCCESS ? ndata : 0, cbdata, NULL,
+               NULL);
+    return PMIX_SUCCESS;
+}
+
+static pmix_status_t cb_dmodex(const pmix_proc_t *proc, const pmix_info_t info[], size_t ninfo,
+                               pmix_modex_cbfunc_t cbfunc, void *cbdata)
+{
+    (void)proc; (void)info; (void)ninfo; (void)cbfunc; (void)cbdata;
+    /* One node: all data is local; there is no other server to ask. */
+    return PMIX_ERR_NOT_FOUND;
+}
+
+static pmix_status_t cb_register_events(pmix_status_t *codes, size_t ncodes,
+                                        const pmix_info_t info[], size_t ninfo,
+                                        pmix_op_cbfunc_t cbfunc, void *cbdata)
+{
+    (void)codes; (void)ncodes; (void)info; (void)ninfo; (void)cbfunc; (void)cbdata;
+    return PMIX_OPERATION_SUCCEEDED;
+}
+
+static pmix_status_t cb_deregister_events(pmix_status_t *codes, size_t ncodes,
+                                          pmix_op_cbfunc_t cbfunc, void *cbdata)
+{
+    (void)codes; (void)ncodes; (void)cbfunc; (void)cbdata;
+    return PMIX_OPERATION_SUCCEEDED;
+}
+
+static pmix_status_t cb_notify(pmix_status_t code, const pmix_proc_t *source,
+                               pmix_data_range_t range, pmix_info_t info[], size_t ninfo,
+                               pmix_op_cbfunc_t cbfunc, void *cbdata)
+{
+    (void)code; (void)source; (void)range; (void)info; (void)ninfo; (void)cbfunc; (void)cbdata;
+    /* one node: the library delivers locally; nothing to relay */
+    return PMIX_OPERATION_SUCCEEDED;
+}
+
+static pmix_server_module_t server_module = {
+    .client_connected = cb_connected,
+    .client_finalized = cb_finalized,
+    .abort = cb_abort,
+    .fence_nb = cb_fence,
+    .direct_modex = cb_dmodex,
+    .register_events = cb_register_events,
+    .deregister_events = cb_deregister_events,
+    .notify_event = cb_notify,
+};
+
+/* ------------------------------------------------------------------ */
+/* Waiting for libpmix's asynchronous answers                          */
+/* ------------------------------------------------------------------ */
+typedef struct {
+    _Atomic int done;
+    pmix_status_t status;
+} waiter_t;
+
+static void op_cb(pmix_status_t status, void *cbdata)
+{
+    waiter_t *w = cbdata;
+    w->status = status;
+    atomic_store(&w->done, 1);
+}
+
+static pmix_status_t wait_for(waiter_t *w, pmix_status_t rc)
+{
+    if (rc == PMIX_OPERATION_SUCCEEDED)
+        return PMIX_SUCCESS;
+    if (rc != PMIX_SUCCESS)
+        return rc;
+    /* bounded: libpmix answers locally within milliseconds */
+    for (int i = 0; i < 100000 && !atomic_load(&w->done); i++) {
+        struct timespec ts = {0, 100000};
+        nanosleep(&ts, NULL);
+    }
+    return atomic_load(&w->done) ? w->status : PMIX_ERR_TIMEOUT;
+}
+
+static void notify_done(pmix_status_t status, void *cbdata)
+{
+    (void)status;
+    free(cbdata);
+}
+
+/* Tell every locality of the job that `rank` is gone. */
+static void notify_lost(int rank)
+{
+    atomic_store(&job.any_dead, 1);
+    pmix_info_t *info;
+    PMIX_INFO_CREATE(info, 1);
+    pmix_proc_t *lost = calloc(1, sizeof *lost);
+    if (!info || !lost) {
+        free(lost);
+        return;
+    }
+    PMIX_PROC_LOAD(lost, job.nspace, (pmix_rank_t)rank);
+    PMIX_INFO_LOAD(&info[0], PMIX_EVENT_AFFECTED_PROC, lost, PMIX_PROC);
+    free(lost);
+    pmix_status_t rc = PMIx_Notify_event(PMIX_ERR_PROC_ABORTED, NULL, PMIX_RANGE_NAMESPACE, info,
+                                         1, NULL, NULL);
+    if (rc != PMIX_SUCCESS && rc != PMIX_OPERATION_SUCCEEDED)
+        msg("PMIx_Notify_event: %s", PMIx_Error_string(rc));
+    PMIX_INFO_FREE(info, 1);
+    (void)notify_done;
+}
+
+/* ------------------------------------------------------------------ */
+/* Namespace registration                                              */
+/* ------------------------------------------------------------------ */
+static int register_namespace(void)
+{
+    char host[256] = "localhost";
+    gethostname(host, sizeof host - 1);
+    char *node_map = NULL, *proc_map = NULL;
+    size_t peers_len = (size_t)job.n * 8 + 1;
+    char *peers = calloc(1, peers_len);
+    if (!peers)
+        return -1;
+    size_t off = 0;
+    for (int r = 0; r < job.n; r++)
+        off += (size_t)snprintf(peers + off, peers_len - off, "%s%d", r ? "," : "", r);
+    if (PMIx_generate_regex(host, &node_map) != PMIX_SUCCESS ||
+        PMIx_generate_ppn(peers, &proc_map) != PMIX_SUCCESS) {
+        free(peers);
+        return -1;
+    }
+
+    /* job-level info, then one PMIX_PROC_DATA array per locality */
+    const size_t njob = 10;
+    size_t ninfo = njob + (size_t)job.n;
+    pmix_info_t *info;
+    PMIX_INFO_CREATE(info, ninfo);
+    uint32_t n32 = (uint32_t)job.n, zero = 0;
+    PMIX_INFO_LOAD(&info[0], PMIX_UNIV_SIZE, &n32, PMIX_UINT32);
+    PMIX_INFO_LOAD(&info[1], PMIX_JOB_SIZE, &n32, PMIX_UINT32);
+    PMIX_INFO_LOAD(&info[2], PMIX_MAX_PROCS, &n32, PMIX_UINT32);
+    PMIX_INFO_LOAD(&info[3], PMIX_LOCAL_SIZE, &n32, PMIX_UINT32);
+    PMIX_INFO_LOAD(&info[4], PMIX_LOCAL_PEERS, peers, PMIX_STRING);
+    PMIX_INFO_LOAD(&info[5], PMIX_NODE_MAP, node_map, PMIX_REGEX);
+    PMIX_INFO_LOAD(&info[6], PMIX_PROC_MAP, proc_map, PMIX_REGEX);
+    PMIX_INFO_LOAD(&info[7], PMIX_NUM_NODES, &(uint32_t){1}, PMIX_UINT32);
+    PMIX_INFO_LOAD(&info[8], PMIX_NODEID, &zero, PMIX_UINT32);
+    PMIX_INFO_LOAD(&info[9], PMIX_HOSTNAME, host, PMIX_STRING);
+    for (int r = 0; r < job.n; r++) {
+        pmix_data_array_t *arr;
+        PMIX_DATA_ARRAY_CREATE(arr, 6, PMIX_INFO);
+        pmix_info_t *pi = arr->array;
+        pmix_rank_t rank = (pmix_rank_t)r;
+        uint16_t lr = (uint16_t)r;
+        uint32_t nodeid = 0;
+        PMIX_INFO_LOAD(&pi[0], PMIX_RANK, &rank, PMIX_PROC_RANK);
+        PMIX_INFO_LOAD(&pi[1], PMIX_LOCAL_RANK, &lr, PMIX_UINT16);
+        PMIX_INFO_LOAD(&pi[2], PMIX_NODE_RANK, &lr, PMIX_UINT16);
+        PMIX_INFO_LOAD(&pi[3], PMIX_NODEID, &nodeid, PMIX_UINT32);
+        PMIX_INFO_LOAD(&pi[4], PMIX_HOSTNAME, host, PMIX_STRING);
+        PMIX_INFO_LOAD(&pi[5], PMIX_GLOBAL_RANK, &rank, PMIX_PROC_RANK);
+        PMIX_INFO_LOAD(&info[njob + (size_t)r], PMIX_PROC_DATA, arr, PMIX_DATA_ARRAY);
+        PMIX_DATA_ARRAY_FREE(arr);
+    }
+    waiter_t w = {0};
+    pmix_status_t rc = wait_for(&w, PMIx_server_register_nspace(job.nspace, job.n, info, ninfo,
+                                                                op_cb, &w));
+    PMIX_INFO_FREE(info, ninfo);
+    free(node_map);
+    free(proc_map);
+    free(peers);
+    if (rc != PMIX_SUCCESS) {
+        msg("PMIx_server_register_nspace: %s", PMIx_Error_string(rc));
+        return -1;
+    }
+    waiter_t w2 = {0};
+    rc = wait_for(&w2, PMIx_server_setup_local_support(job.nspace, NULL, 0, op_cb, &w2));
+    if (rc != PMIX_SUCCESS)
+        msg("PMIx_server_setup_local_support: %s (continuing)", PMIx_Error_string(rc));
+    return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* Children                                                            */
+/* ------------------------------------------------------------------ */
+
+/* Environment vectors: malloc'd, NULL-terminated, strings malloc'd, the
+ * form PMIx_server_setup_fork extends. */
+static char **env_dup(char **src)
+{
+    size_t n = 0;
+    while (src[n])
+        n++;
+    char **env = calloc(n + 1, sizeof *env);
+    for (size_t i = 0; env && i < n; i++)
+        if (!(env[i] = strdup(src[i]))) {
+            while (i--)
+                free(env[i]);
+            free(env);
+            return NULL;
+        }
+    return env;
+}
+
+static void env_free(char **env)
+{
+    for (char **e = env; e && *e; e++)
+        free(*e);
+    free(env);
+}
+
+static void env_set(char ***envp, const char *name, const char *value)
+{
+    size_t nl = strlen(name), n = 0;
+    char *entry = malloc(nl + strlen(value) + 2);
+    if (!entry)
+        return;
+    sprintf(entry, "%s=%s", name, value);
+    char **env = *envp;
+    for (; env[n]; n++) {
+        if (!strncmp(env[n], name, nl) && env[n][nl] == '=') {
+            free(env[n]);
+            env[n] = entry;
+            return;
+        }
+    }
+    char **grown = realloc(env, (n + 2) * sizeof *grown);
+    if (!grown) {
+        free(entry);
+        return;
+    }
+    grown[n] = entry;
+    grown[n + 1] = NULL;
+    *envp = grown;
+}
+static int spawn(int rank, const sigset_t *orig_mask)
+{
+    child_t *c = &job.children[rank];
+    pmix_proc_t proc;
+    PMIX_PROC_LOAD(&proc, job.nspace, (pmix_rank_t)rank);
+
+    /* register the client and wait for it before forking (race in libpmix) */
+    waiter_t w = {0};
+    pmix_status_t rc = wait_for(&w, PMIx_server_register_client(&proc, geteuid(), getegid(), NULL,
+                                                                op_cb, &w));
+    if (rc != PMIX_SUCCESS) {
+        msg("PMIx_server_register_client(%d): %s", rank, PMIx_Error_string(rc));
+        return -1;
+    }
+    char **env = env_dup(environ);
+    if (!env)
+        return -1;
+    if ((rc = PMIx_server_setup_fork(&proc, &env)) != PMIX_SUCCESS) {
+        msg("PMIx_server_setup_fork(%d): %s", rank, PMIx_Error_string(rc));
+        env_free(env);
+        return -1;
+    }
+    if (job.bind)
+        env_set(&env, "FLOC_BIND", job.bind);
+
+    int out[2], err[2];
+    if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
+        msg("pipe: %s", strerror(errno));
+        env_free(env);
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        msg("fork: %s", strerror(errno));
+        env_free(env);
+        return -1;
+    }
+    if (pid == 0) {
+        /* own process group: floc-run can end the locality and whatever it started */
+        setpgid(0, 0);
+        dup2(out[1], STDOUT_FILENO);
+        dup2(err[1], STDERR_FILENO);
+        sigprocmask(SIG_SETMASK, orig_mask, NULL);
+        signal(SIGPIPE, SIG_DFL);
+        environ = env;
+        execvp(job.argv[0], job.argv);
+        fprintf(stderr, "floc-run: cannot execute %s: %s\n", job.argv[0], strerror(errno));
+        _exit(127);
+    }
+    setpgid(pid, pid);
+    close(out[1]);
+    close(err[1]);
+    env_free(env);
+    c->pid = pid;
+    c->rank = rank;
+    c->out_fd = out[0];
+    c->err_fd = err[0];
+    return 0;
+}
+
+/* Forward what a child wrote; with tags, whole lines only. */
+static int forward(child_t *c, int fd, int to, char **buf, size_t *len)
+{
+    char chunk[65536];
+    ssize_t n = read(fd, chunk, sizeof chunk);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return 1;
+    if (n <= 0) {
+        if (*len) {   /* unterminated last line */
+            dprintf(to, "[%d] %.*s\n", c->rank, (int)*len, *buf);
+            *len = 0;
+        }
+        return 0;
+    }
+    if (!job.tag_output) {
+        for (ssize_t off = 0; off < n;) {
+            ssize_t w = write(to, chunk + off, (size_t)(n - off));
+            if (w <= 0)
+                break;
+            off += w;
+        }
+        return 1;
+    }
+    char *nb = realloc(*buf, *len + (size_t)n);
+    if (!nb)
+        return 1;
+    *buf = nb;
+    memcpy(*buf + *len, chunk, (size_t)n);
+    *len += (size_t)n;
+    size_t start = 0;
+    for (size_t i = 0; i < *len; i++) {
+        if ((*buf)[i] == '\n') {
+            dprintf(to, "[%d] %.*s\n", c->rank, (int)(i - start), *buf + start);
+            start = i + 1;
+        }
+    }
+    memmove(*buf, *buf + start, *len - start);
+    *len -= start;
+    return 1;
+}
+
+static void signal_job(int sig)
+{
+    for (int r = 0; r < job.n; r++)
+        if (job.children[r].pid > 0 && !job.children[r].exited)
+            kill(-job.children[r].pid, sig);
+}
+
+static int child_code(int status)
+{
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+static void describe(const child_t *c)
+{
+    if (WIFSIGNALED(c->status))
+        msg("locality %d (pid %d) was killed by signal %d (%s)", c->rank, (int)c->pid,
+            WTERMSIG(c->status), strsignal(WTERMSIG(c->status)));
+    else
+        msg("locality %d (pid %d) exited with status %d", c->rank, (int)c->pid,
+            WEXITSTATUS(c->status));
+}
+
+/* Reap exited children; returns how many are still running. */
+static int reap(double *fail_time)
+{
+    int running = 0;
+    for (int r = 0; r < job.n; r++) {
+        child_t *c = &job.children[r];
+        if (c->pid <= 0 || c->exited)
+            continue;
+        int st;
+        pid_t p = waitpid(c->pid, &st, WNOHANG);
+        if (p == 0) {
+            running++;
+            continue;
+        }
+        if (p < 0 && errno == EINTR) {
+            running++;
+            continue;
+        }
+        c->exited = 1;
+        c->status = p < 0 ? (1 << 8) : st;
+        /* anything the locality left in its process group goes with it */
+        kill(-c->pid, SIGKILL);
+        if (child_code(c->status) != 0) {
+            pthread_mutex_lock(&job.lock);
+            int first = job.failed_rank < 0;
+            if (first)
+                job.failed_rank = r;
+            pthread_mutex_unlock(&job.lock);
+            if (first || *fail_time == 0.0)
+                describe(c);
+            if (*fail_time == 0.0)
+                *fail_time = now_s();
+            notify_lost(r);
+        }
+    }
+    return running;
+}
+
+/* ------------------------------------------------------------------ */
+/* Cleanup                                                             */
+/* ------------------------------------------------------------------ */
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb; (void)flag; (void)ftw;
+    remove(path);
+    return 0;
+}
+
+static void remove_tmpdir(void)
+{
+    if (job.tmpdir[0])
+        nftw(job.tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    job.tmpdir[0] = '\0';
+}
+
+/*
+ * libfabric's shm provider keeps a file in /dev/shm per endpoint, named
+ * after the endpoint's name, which floc derives from the namespace
+ * ("floc.<nspace>.<rank>"); a locality killed before closing it leaves it
+ * behind.  Remove this job's, and only this job's.
+ */
+static void remove_shm_leftovers(void)
+{
+    char prefix[PMIX_MAX_NSLEN + 16];
+    snprintf(prefix, sizeof prefix, "floc.%s.", job.nspace);
+    DIR *d = opendir("/dev/shm");
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0 ||
+            (strstr(e->d_name, prefix) != NULL)) {
+            char path[PATH_MAX];
+            snprintf(path, sizeof path, "/dev/shm/%s", e->d_name);
+            unlink(path);
+        }
+    }
+    closedir(d);
+}
+
+int main(int argc, char **argv)
+{
+    parse_args(argc, argv);
+    pthread_mutex_init(&job.lock, NULL);
+    job.children = calloc((size_t)job.n, sizeof *job.children);
+    if (!job.children)
+        return 1;
+
+    /* Signals are handled synchronously through a signalfd; blocked before
+     * libpmix starts its threads so that none of them takes one. */
+    sigset_t mask, orig;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGINT);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGHUP);
+    sigaddset(&mask, SIGCHLD);
+    sigprocmask(SIG_BLOCK, &mask, &orig);
+    signal(SIGPIPE, SIG_IGN);
+    int sfd = signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (sfd < 0) {
+        msg("signalfd: %s", strerror(errno));
+        return 1;
+    }
+
+    const char *tbase = getenv("TMPDIR");
+    snprintf(job.tmpdir, sizeof job.tmpdir, "%s/floc-run.XXXXXX", tbase && *tbase ? tbase : "/tmp");
+    if (!mkdtemp(job.tmpdir)) {
+        msg("mkdtemp %s: %s", job.tmpdir, strerror(errno));
+        return 1;
+    }
+    snprintf(job.nspace, sizeof job.nspace, "floc-run-%d", (int)getpid());
+
+    pmix_info_t *sinfo;
+    PMIX_INFO_CREATE(sinfo, 4);
+    PMIX_INFO_LOAD(&sinfo[0], PMIX_SERVER_TMPDIR, job.tmpdir, PMIX_STRING);
+    PMIX_INFO_LOAD(&sinfo[1], PMIX_SYSTEM_TMPDIR, job.tmpdir, PMIX_STRING);
+    PMIX_INFO_LOAD(&sinfo[2], PMIX_SERVER_TOOL_SUPPORT, &(bool){false}, PMIX_BOOL);
+    PMIX_INFO_LOAD(&sinfo[3], PMIX_SERVER_SYSTEM_SUPPORT, &(bool){false}, PMIX_BOOL);
+    pmix_status_t rc = PMIx_server_init(&server_module, sinfo, 4);
+    PMIX_INFO_FREE(sinfo, 4);
+    if (rc != PMIX_SUCCESS) {
+        msg("PMIx_server_init: %s", PMIx_Error_string(rc));
+        remove_tmpdir();
+        return 1;
+    }
+
+    int exit_code = 0;
+    int launched = 0;
+    if (register_namespace() == 0) {
+        for (; launched < job.n; launched++)
+            if (spawn(launched, &orig) != 0)
+                break;
+    }
+    if (launched < job.n) {
+        msg("launch failed after %d of %d localities", launched, job.n);
+        exit_code = 1;
+        signal_job(SIGKILL);
+    }
+
+    const double start = now_s();
+    double fail_time = 0.0, term_time = 0.0;
+    int interrupted = 0, timed_out = 0;
+    for (;;) {
+        struct pollfd pfd[2 * MAX_LOCALITIES + 1];
+        child_t *owner[2 * MAX_LOCALITIES + 1];
+        int which[2 * MAX_LOCALITIES + 1];
+        int np = 0;
+        pfd[np] = (struct pollfd){.fd = sfd, .events = POLLIN};
+        owner[np++] = NULL;
+        for (int r = 0; r < launched; r++) {
+            child_t *c = &job.children[r];
+            if (c->out_fd >= 0) {
+                pfd[np] = (struct pollfd){.fd = c->out_fd, .events = POLLIN};
+                owner[np] = c;
+                which[np++] = 1;
+            }
+            if (c->err_fd >= 0) {
+                pfd[np] = (struct pollfd){.fd = c->err_fd, .events = POLLIN};
+                owner[np] = c;
+                which[np++] = 2;
+            }
+        }
+        int running = reap(&fail_time);
+        if (running == 0 && np == 1)
+            break;
+        poll(pfd, (nfds_t)np, 50);
+
+        for (int i = 1; i < np; i++) {
+            if (!(pfd[i].revents & (POLLIN | POLLHUP | POLLERR)))
+                continue;
+            child_t *c = owner[i];
+            int keep = which[i] == 1
+                           ? forward(c, c->out_fd, STDOUT_FILENO, &c->out_buf, &c->out_len)
+                           : forward(c, c->err_fd, STDERR_FILENO, &c->err_buf, &c->err_len);
+            if (!keep) {
+                int *fd = which[i] == 1 ? &c->out_fd : &c->err_fd;
+                close(*fd);
+                *fd = -1;
+            }
+        }
+        if (pfd[0].revents & POLLIN) {
+            struct signalfd_siginfo si;
+            while (read(sfd, &si, sizeof si) == (ssize_t)sizeof si) {
+                if (si.ssi_signo == SIGCHLD)
+                    continue;
+                if (!interrupted) {
+                    msg("interrupted by signal %u: ending the job", si.ssi_signo);
+                    interrupted = (int)si.ssi_signo;
+                    signal_job(SIGTERM);
+                    term_time = now_s();
+                } else {
+                    signal_job(SIGKILL);
+                }
+            }
+        }
+        double t = now_s();
+        if (job.timeout > 0 && !timed_out && t - start > job.timeout) {
+            msg("job exceeded --timeout %g s: ending it", job.timeout);
+            timed_out = 1;
+            signal_job(SIGTERM);
+            term_time = t;
+        }
+        if (fail_time > 0 && term_time == 0.0 && t - fail_time > job.grace) {
+            signal_job(SIGTERM);
+            term_time = t;
+        }
+        if (term_time > 0 && t - term_time > 2.0)
+            signal_job(SIGKILL);
+    }
+
+    int worst = 0;
+    for (int r = 0; r < launched; r++) {
+        int code = child_code(job.children[r].status);
+        if (code > worst)
+            worst = code;
+        free(job.children[r].out_buf);
+        free(job.children[r].err_buf);
+    }
+    if (job.failed_rank >= 0) {
+        child_t *c = &job.children[job.failed_rank];
+        msg("job failed: locality %d %s; %d localities in all", job.failed_rank,
+            c->exited ? (WIFSIGNALED(c->status) ? "was killed" : "exited non-zero") : "aborted",
+            job.n);
+        exit_code = child_code(c->status) ? child_code(c->status) : (worst ? worst : 1);
+    } else if (!exit_code) {
+        exit_code = worst;
+    }
+    if (timed_out)
+        exit_code = 124;
+    else if (interrupted)
+        exit_code = 128 + interrupted;
+
+    PMIx_server_deregister_nspace(job.nspace, NULL, NULL);
+    rc = PMIx_server_finalize();
+    if (rc != PMIX_SUCCESS)
+        msg("PMIx_server_finalize: %s", PMIx_Error_string(rc));
+    remove_shm_leftovers();
+    remove_tmpdir();
+    free(job.children);
+    close(sfd);
+    return exit_code;
+}
