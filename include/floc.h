@@ -242,7 +242,6 @@ FLOC_API int floc_flush(floc_ctx_t *ctx);
 /* Tagged messages (control plane, point-to-point)                     */
 /* ------------------------------------------------------------------ */
 #define FLOC_ANY_SOURCE (-1)
-#define FLOC_ANY_TAG    (-1)
 #define FLOC_TAG_MAX    0x7fffffff
 
 typedef struct floc_msg_status {
@@ -259,8 +258,8 @@ typedef struct floc_msg_status {
 FLOC_API int floc_send(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag);
 /*
  * Receive into buf (capacity len) a message from source (or FLOC_ANY_SOURCE)
- * with tag (or FLOC_ANY_TAG).  status may be NULL.  A longer message gives
- * FLOC_ERR_TRUNCATED.
+ * with exactly this tag (there is no wildcard tag).  status may be NULL.
+ * A longer message gives FLOC_ERR_TRUNCATED.
  */
 FLOC_API int floc_recv(floc_ctx_t *ctx, void *buf, size_t len, int source, int tag,
                        floc_msg_status_t *status);

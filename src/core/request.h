@@ -15,12 +15,36 @@
 #include <stdint.h>
 
 #include <rdma/fabric.h>
+#include <rdma/fi_rma.h>
 
 #include "floc.h"
 
 #define FLOC_REQ_LIVE  0x52455131u  /* handed to the user */
 #define FLOC_REQ_FREE  0x66726565u  /* in the pool */
 #define FLOC_REQ_ORPHAN 0x4f525048u /* user gave up (peer lost): freed on its last completion */
+
+/* A fabric operation as posted: kept in the request so that an op the
+ * provider refuses for now (-FI_EAGAIN) can wait in the backlog. */
+typedef enum {
+    FLOC_OP_NONE = 0,
+    FLOC_OP_SEND,      /* fi_tsenddata */
+    FLOC_OP_RECV,      /* fi_trecv */
+    FLOC_OP_WRITE,     /* fi_writemsg */
+    FLOC_OP_READ,      /* fi_readmsg */
+    FLOC_OP_FETCH_ADD  /* fi_fetch_atomic, uint64 sum */
+} floc_op_kind_t;
+
+typedef struct floc_fab_op {
+    floc_op_kind_t kind;
+    void *buf;           /* local buffer (FETCH_ADD: operand, result at buf+8) */
+    size_t len;
+    void *desc[2];
+    fi_addr_t addr;
+    uint64_t tag;        /* SEND/RECV */
+    uint64_t data;       /* SEND: remote CQ data */
+    uint64_t raddr, rkey;/* RMA */
+    uint64_t flags;      /* WRITE/READ */
+} floc_fab_op_t;
 
 struct floc_request {
     struct fi_context2 fictx;  /* first: the request is the fabric op context */
@@ -44,7 +68,8 @@ struct floc_request {
      * local buffers (FI_MR_LOCAL providers) and a heap bounce buffer */
     struct floc_mr_entry *mr_entry[2];
     void *heap;
-    floc_request_t *next;      /* pool free list */
+    floc_fab_op_t op;          /* the fabric op, for (re)posting */
+    floc_request_t *next;      /* pool free list, or the backlog */
 };
 
 typedef struct floc_req_pool {

@@ -42,7 +42,7 @@ static struct fi_info *make_hints(const char *prov, int with_atomic)
     if (!h)
         return NULL;
     h->caps = FI_MSG | FI_TAGGED | FI_RMA | FI_READ | FI_WRITE | FI_REMOTE_READ |
-              FI_REMOTE_WRITE | FI_SEND | FI_RECV;
+              FI_REMOTE_WRITE | FI_SEND | FI_RECV | FI_DIRECTED_RECV;
     if (with_atomic)
         h->caps |= FI_ATOMIC;
     /* Every op context is a floc_request_t starting with fi_context2. */
@@ -53,6 +53,7 @@ static struct fi_info *make_hints(const char *prov, int with_atomic)
     /* floc serialises access itself (ctx->lock when threads are in play) */
     h->domain_attr->threading = FI_THREAD_DOMAIN;
     h->domain_attr->data_progress = FI_PROGRESS_MANUAL;
+    h->domain_attr->cq_data_size = 4;   /* the sender's locality id */
     h->tx_attr->msg_order = FI_ORDER_SAS;
     h->rx_attr->msg_order = FI_ORDER_SAS;
     if (prov && *prov) {
@@ -190,6 +191,30 @@ static int wire_peers(floc_ctx_t *ctx)
     return 0;
 }
 
+/*
+ * shm keeps a file in /dev/shm named after the endpoint.  Naming it
+ * "floc.<namespace>.<rank>" keeps jobs apart and lets floc-run remove the
+ * files of localities that were killed before they could.
+ */
+static int name_shm_endpoint(floc_ctx_t *ctx)
+{
+    char name[256];
+    int n = snprintf(name, sizeof name, "floc.%s.%d", ctx->pmix.nspace, ctx->rank);
+    if (n < 0 || (size_t)n >= sizeof name)
+        return 0;   /* too long: keep the provider's default name */
+    for (char *p = name; *p; p++)
+        if (*p == '/')
+            *p = '_';
+    char *dup = strdup(name);
+    if (!dup)
+        return FLOC_ERR_NOMEM;
+    free(ctx->fab.info->src_addr);
+    ctx->fab.info->src_addr = dup;
+    ctx->fab.info->src_addrlen = strlen(dup) + 1;
+    ctx->fab.info->addr_format = FI_ADDR_STR;
+    return 0;
+}
+
 int floc_fabric_open(floc_ctx_t *ctx)
 {
     floc_fabric_t *f = &ctx->fab;
@@ -211,6 +236,8 @@ int floc_fabric_open(floc_ctx_t *ctx)
               f->prov_name, f->virt_addr, f->prov_key, f->mr_local, f->mr_endpoint,
               f->has_atomic ? "yes" : "no");
 
+    if (strcmp(f->prov_name, "shm") == 0 && (ret = name_shm_endpoint(ctx)))
+        return ret;
     if ((ret = open_objects(ctx)))
         return ret;
     if ((ret = wire_peers(ctx)))

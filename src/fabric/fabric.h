@@ -59,6 +59,9 @@ typedef struct floc_fabric {
     uint64_t puts_issued, puts_done;
     int put_status;          /* first failure among them, reported by flush */
 
+    /* ops refused with -FI_EAGAIN, posted in order by progress */
+    floc_request_t *backlog_head, *backlog_tail;
+
     floc_mr_cache_t cache;
     int cache_enabled;
 } floc_fabric_t;
@@ -76,25 +79,23 @@ int floc_fabric_err(int fi_ret, const char *what);
 int floc_fabric_progress(struct floc_ctx *ctx);
 
 /*
- * Post a libfabric operation, retrying while it answers -FI_EAGAIN (first
- * contact with a peer, full queues) and driving progress meanwhile, so the
- * queues drain.  ret gets the libfabric code, or FLOC_FI_LOST when a peer
- * was lost while retrying.  Caller holds the context lock.
+ * post.c: hand req->op to the provider.  An op the provider cannot take
+ * now (-FI_EAGAIN: queues full, first contact) waits in the backlog, in
+ * order, and progress posts it later: a nonblocking call never blocks,
+ * and messages between a pair keep their order.  Returns 0 (posted or
+ * queued) or an error (then nothing is pending).  Caller holds the lock.
  */
-#define FLOC_FI_LOST (-0x7fff)
-void floc_fabric_backoff(unsigned *spins);
-#define FLOC_FI_POST(ctx, ret, call)                                            \
-    do {                                                                        \
-        unsigned floc_spins_ = 0;                                               \
-        while (((ret) = (int)(call)) == -FI_EAGAIN) {                           \
-            floc_fabric_progress(ctx);                                          \
-            if (floc_ctx_peer_lost(ctx)) {                                      \
-                (ret) = FLOC_FI_LOST;                                           \
-                break;                                                          \
-            }                                                                   \
-            floc_fabric_backoff(&floc_spins_);                                  \
-        }                                                                       \
-    } while (0)
+int floc_fabric_submit(struct floc_ctx *ctx, floc_request_t *req);
+/* Does an op to (or, for FI_ADDR_UNSPEC, a receive) still wait in the backlog? */
+int floc_fabric_backlog_holds(struct floc_ctx *ctx, fi_addr_t addr);
+/* Post what waits in the backlog; >= 0 ops posted, < 0 error. */
+int floc_fabric_drain_backlog(struct floc_ctx *ctx);
+/*
+ * Blocking form for ops whose buffer is only borrowed during the call
+ * (FI_INJECT writes and tinject): retry while driving progress.  0, a
+ * FLOC_ERR_* on error, FLOC_ERR_PEER_LOST if a peer was lost meanwhile.
+ */
+int floc_fabric_post_now(struct floc_ctx *ctx, floc_request_t *req);
 
 /* mr.c */
 int floc_mr_reg(struct floc_ctx *ctx, void *buf, size_t len, uint64_t access,
@@ -116,11 +117,8 @@ int floc_tagged_isend(struct floc_ctx *ctx, const void *buf, size_t len, int des
 int floc_tagged_irecv(struct floc_ctx *ctx, void *buf, size_t len, int source, int tag,
                       int internal, floc_msg_status_t *status, floc_request_t **req);
 
-/* Tag layout of tagged messages: bit 63 internal (collectives, control),
- * bits 62..32 source locality, bits 31..0 tag. */
+/* Tag of tagged messages: bit 63 internal (collectives, control), bits
+ * 30..0 the tag.  The sender's locality id is the remote CQ data. */
 #define FLOC_TAG_INTERNAL   (1ull << 63)
-#define FLOC_TAG_SRC_SHIFT  32
-#define FLOC_TAG_SRC_MASK   (0x7fffffffull << FLOC_TAG_SRC_SHIFT)
-#define FLOC_TAG_USER_MASK  0xffffffffull
 
 #endif

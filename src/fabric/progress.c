@@ -2,8 +2,6 @@
  * progress.c - drain the completion queue in bounded batches and credit
  * each completion to its request.
  */
-#include <sched.h>
-
 #include <rdma/fi_eq.h>
 #include <rdma/fi_errno.h>
 
@@ -13,7 +11,8 @@
 
 static void split_tag(floc_request_t *req, const struct fi_cq_tagged_entry *e)
 {
-    req->msg.source = (int)((e->tag & FLOC_TAG_SRC_MASK) >> FLOC_TAG_SRC_SHIFT);
+    /* the sender's id is the remote CQ data of every floc message */
+    req->msg.source = (e->flags & FI_REMOTE_CQ_DATA) ? (int)e->data : -1;
     req->msg.tag = (int)(e->tag & 0x7fffffff);
     req->msg.len = e->len;
 }
@@ -29,16 +28,18 @@ static int handle_error(floc_ctx_t *ctx)
 
     floc_request_t *req = err.op_context;
     int status;
-    if (err.err == FI_ETRUNC) {
+    /* providers disagree on the sign of err.err */
+    int code = err.err < 0 ? -err.err : err.err;
+    if (code == FI_ETRUNC) {
         /* A receive too small for the message: report it, and what arrived. */
         status = FLOC_ERR_TRUNCATED;
         FLOC_WARN(FLOC_LOG_FABRIC, "message truncated: %zu bytes more than the receive buffer",
                   (size_t)err.olen);
     } else {
         char buf[256];
-        FLOC_ERROR(FLOC_LOG_FABRIC, "completion error: %s (%s)", fi_strerror(err.err),
+        FLOC_ERROR(FLOC_LOG_FABRIC, "completion error: %s (%s)", fi_strerror(code),
                    fi_cq_strerror(ctx->fab.cq, err.prov_errno, err.err_data, buf, sizeof buf));
-        status = floc_fabric_err(-err.err, "completion");
+        status = floc_fabric_err(-code, "completion");
     }
     if (req)
         floc_req_op_done(ctx, req, status);
@@ -50,9 +51,10 @@ int floc_fabric_progress(floc_ctx_t *ctx)
     struct fi_cq_tagged_entry e[FLOC_CQ_BATCH];
     if (!ctx->fab.cq)
         return 0;
+    int posted = ctx->fab.backlog_head ? floc_fabric_drain_backlog(ctx) : 0;
     ssize_t n = fi_cq_read(ctx->fab.cq, e, FLOC_CQ_BATCH);
     if (n == -FI_EAGAIN)
-        return 0;
+        return posted > 0;
     if (n == -FI_EAVAIL)
         return handle_error(ctx);
     if (n < 0)
@@ -61,6 +63,8 @@ int floc_fabric_progress(floc_ctx_t *ctx)
         floc_request_t *req = e[i].op_context;
         if (!req)
             continue;
+        FLOC_TRACE(FLOC_LOG_FABRIC, "completion req %p flags %llx len %zu tag %016llx", (void *)req,
+                   (unsigned long long)e[i].flags, e[i].len, (unsigned long long)e[i].tag);
         if (e[i].flags & FI_RECV)
             split_tag(req, &e[i]);
         floc_req_op_done(ctx, req, 0);
@@ -68,8 +72,3 @@ int floc_fabric_progress(floc_ctx_t *ctx)
     return (int)n;
 }
 
-void floc_fabric_backoff(unsigned *spins)
-{
-    if (++*spins > 64)
-        sched_yield();
-}

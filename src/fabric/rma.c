@@ -135,32 +135,20 @@ static int local_desc(floc_ctx_t *ctx, floc_request_t *req, int slot, const void
 static int post_rma(floc_ctx_t *ctx, int write, void *local, size_t len, const floc_rkey_t *rkey,
                     size_t offset, floc_request_t *req)
 {
-    void *desc;
-    int ret = (write & FLOC_RMA_INJECT) ? (desc = NULL, 0)
-                                        : local_desc(ctx, req, 0, local, len,
-                                                     write ? FI_WRITE : FI_READ, &desc);
-    if (ret)
+    int ret;
+    req->op = (floc_fab_op_t){
+        .kind = write ? FLOC_OP_WRITE : FLOC_OP_READ, .buf = local, .len = len,
+        .addr = ctx->fab.addrs[rkey->owner], .raddr = rkey->addr + offset, .rkey = rkey->key,
+        /* delivery complete: on tcp;ofi_rxm a plain completion does not
+         * mean the target sees the data */
+        .flags = write ? FI_COMPLETION | FI_DELIVERY_COMPLETE : FI_COMPLETION};
+    if (write & FLOC_RMA_INJECT) {
+        req->op.flags |= FI_INJECT;
+        return floc_fabric_post_now(ctx, req);
+    }
+    if ((ret = local_desc(ctx, req, 0, local, len, write ? FI_WRITE : FI_READ, &req->op.desc[0])))
         return ret;
-    struct iovec iov = {.iov_base = local, .iov_len = len};
-    struct fi_rma_iov riov = {.addr = rkey->addr + offset, .len = len, .key = rkey->key};
-    struct fi_msg_rma msg = {
-        .msg_iov = &iov, .desc = &desc, .iov_count = 1, .addr = ctx->fab.addrs[rkey->owner],
-        .rma_iov = &riov, .rma_iov_count = 1, .context = req, .data = 0};
-    req->pending = 1;
-    if (write) {
-        uint64_t flags = FI_COMPLETION | FI_DELIVERY_COMPLETE;
-        if (write & FLOC_RMA_INJECT)
-            flags |= FI_INJECT;
-        FLOC_FI_POST(ctx, ret, fi_writemsg(ctx->fab.ep, &msg, flags));
-    }
-    else
-        FLOC_FI_POST(ctx, ret, fi_readmsg(ctx->fab.ep, &msg, FI_COMPLETION));
-    if (ret) {
-        req->pending = 0;
-        return ret == FLOC_FI_LOST ? FLOC_ERR_PEER_LOST
-                                   : floc_fabric_err(ret, write ? "fi_writemsg" : "fi_readmsg");
-    }
-    return 0;
+    return floc_fabric_submit(ctx, req);
 }
 
 static int rma_nb(floc_ctx_t *ctx, int write, void *local, size_t len, const floc_rkey_t *rkey,
@@ -282,18 +270,12 @@ int floc_atomic_fetch_add(floc_ctx_t *ctx, const floc_rkey_t *rkey, size_t offse
         return FLOC_ERR_NOMEM;
     }
     req->heap = buf;
-    void *desc = NULL, *rdesc = NULL;
-    if (!(ret = local_desc(ctx, req, 0, &buf[0], sizeof *buf, FI_WRITE, &desc)) &&
-        !(ret = local_desc(ctx, req, 1, &buf[1], sizeof *buf, FI_READ, &rdesc))) {
-        req->pending = 1;
-        FLOC_FI_POST(ctx, ret, fi_fetch_atomic(ctx->fab.ep, &buf[0], 1, desc, &buf[1], rdesc,
-                                               ctx->fab.addrs[rkey->owner], rkey->addr + offset,
-                                               rkey->key, FI_UINT64, FI_SUM, req));
-        if (ret) {
-            req->pending = 0;
-            ret = ret == FLOC_FI_LOST ? FLOC_ERR_PEER_LOST : floc_fabric_err(ret, "fi_fetch_atomic");
-        }
-    }
+    req->op = (floc_fab_op_t){.kind = FLOC_OP_FETCH_ADD, .buf = buf, .len = sizeof *buf,
+                              .addr = ctx->fab.addrs[rkey->owner], .raddr = rkey->addr + offset,
+                              .rkey = rkey->key};
+    if (!(ret = local_desc(ctx, req, 0, &buf[0], sizeof *buf, FI_WRITE, &req->op.desc[0])) &&
+        !(ret = local_desc(ctx, req, 1, &buf[1], sizeof *buf, FI_READ, &req->op.desc[1])))
+        ret = floc_fabric_submit(ctx, req);
     if (ret) {
         floc_req_release(ctx, req);
         floc_ctx_unlock(ctx);

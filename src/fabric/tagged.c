@@ -1,10 +1,14 @@
 /*
  * tagged.c - point-to-point tagged messages (the control plane).
  *
- * The 64-bit libfabric tag carries the sender's locality id, so a receive
- * from a given source (or any source, any tag) is a tag match, without
- * FI_DIRECTED_RECV.  Requested ordering FI_ORDER_SAS keeps messages of one
- * pair in sending order.
+ * Matching uses exact tags only: a receive from one locality names its
+ * address (FI_DIRECTED_RECV), a receive from any locality passes
+ * FI_ADDR_UNSPEC, and the sender's id travels as remote CQ data.  No
+ * ignore masks: libfabric 1.17's shm provider matches an *unexpected*
+ * message against a receive's tag without its ignore bits, so a wildcard
+ * receive posted after the message arrived never completes (seen here;
+ * the provider also reports the receive's tag instead of the message's).
+ * Requested ordering FI_ORDER_SAS keeps messages of one pair in order.
  */
 #include <rdma/fi_errno.h>
 #include <rdma/fi_tagged.h>
@@ -19,7 +23,7 @@ static int check_peer(floc_ctx_t *ctx, const char *func, const void *buf, size_t
         return FLOC_INVALID("%s: buf is NULL", func);
     if (!(any_ok && peer == FLOC_ANY_SOURCE) && (peer < 0 || peer >= ctx->size))
         return FLOC_INVALID("%s: locality %d outside [0, %d)", func, peer, ctx->size);
-    if (!(any_ok && tag == FLOC_ANY_TAG) && tag < 0)
+    if (tag < 0)
         return FLOC_INVALID("%s: tag %d is negative", func, tag);
     if (floc_ctx_peer_lost(ctx))
         return FLOC_ERR_PEER_LOST;
@@ -29,56 +33,42 @@ static int check_peer(floc_ctx_t *ctx, const char *func, const void *buf, size_t
 static int post_send(floc_ctx_t *ctx, const void *buf, size_t len, int dest, uint64_t tag,
                      floc_request_t *req)
 {
-    void *desc = NULL;
     int ret;
+    req->op = (floc_fab_op_t){.kind = FLOC_OP_SEND, .buf = (void *)buf, .len = len,
+                              .addr = ctx->fab.addrs[dest], .tag = tag,
+                              .data = (uint64_t)ctx->rank};
     if (ctx->fab.mr_local && len) {
         if ((ret = floc_mr_cache_get(ctx, buf, len, FI_SEND, &req->mr_entry[0])))
             return ret;
-        desc = fi_mr_desc(req->mr_entry[0]->mr);
+        req->op.desc[0] = fi_mr_desc(req->mr_entry[0]->mr);
     }
-    req->pending = 1;
-    FLOC_FI_POST(ctx, ret, fi_tsend(ctx->fab.ep, buf, len, desc, ctx->fab.addrs[dest], tag, req));
-    if (ret) {
-        req->pending = 0;
-        return ret == FLOC_FI_LOST ? FLOC_ERR_PEER_LOST : floc_fabric_err(ret, "fi_tsend");
-    }
-    return 0;
+    FLOC_TRACE(FLOC_LOG_FABRIC, "tsend req %p len %zu to %d tag %016llx", (void *)req, len, dest,
+               (unsigned long long)tag);
+    return floc_fabric_submit(ctx, req);
 }
 
 static int post_recv(floc_ctx_t *ctx, void *buf, size_t len, int source, int tag, int internal,
                      floc_request_t *req)
 {
-    uint64_t match = internal ? FLOC_TAG_INTERNAL : 0, ignore = 0;
-    void *desc = NULL;
     int ret;
-
-    if (source == FLOC_ANY_SOURCE)
-        ignore |= FLOC_TAG_SRC_MASK;
-    else
-        match |= (uint64_t)source << FLOC_TAG_SRC_SHIFT;
-    if (tag == FLOC_ANY_TAG)
-        ignore |= FLOC_TAG_USER_MASK;
-    else
-        match |= (uint32_t)tag;
+    req->op = (floc_fab_op_t){
+        .kind = FLOC_OP_RECV, .buf = buf, .len = len,
+        .addr = source == FLOC_ANY_SOURCE ? FI_ADDR_UNSPEC : ctx->fab.addrs[source],
+        .tag = (internal ? FLOC_TAG_INTERNAL : 0) | (uint32_t)tag};
     if (ctx->fab.mr_local && len) {
         if ((ret = floc_mr_cache_get(ctx, buf, len, FI_RECV, &req->mr_entry[0])))
             return ret;
-        desc = fi_mr_desc(req->mr_entry[0]->mr);
+        req->op.desc[0] = fi_mr_desc(req->mr_entry[0]->mr);
     }
     req->capacity = len;
-    req->pending = 1;
-    FLOC_FI_POST(ctx, ret, fi_trecv(ctx->fab.ep, buf, len, desc, FI_ADDR_UNSPEC, match, ignore, req));
-    if (ret) {
-        req->pending = 0;
-        return ret == FLOC_FI_LOST ? FLOC_ERR_PEER_LOST : floc_fabric_err(ret, "fi_trecv");
-    }
-    return 0;
+    FLOC_TRACE(FLOC_LOG_FABRIC, "trecv req %p len %zu from %d tag %016llx", (void *)req, len,
+               source, (unsigned long long)req->op.tag);
+    return floc_fabric_submit(ctx, req);
 }
 
-static uint64_t send_tag(const floc_ctx_t *ctx, int tag, int internal)
+static uint64_t send_tag(int tag, int internal)
 {
-    return (internal ? FLOC_TAG_INTERNAL : 0) | ((uint64_t)ctx->rank << FLOC_TAG_SRC_SHIFT) |
-           (uint32_t)tag;
+    return (internal ? FLOC_TAG_INTERNAL : 0) | (uint32_t)tag;
 }
 
 int floc_tagged_isend(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag,
@@ -86,7 +76,7 @@ int floc_tagged_isend(floc_ctx_t *ctx, const void *buf, size_t len, int dest, in
 {
     floc_ctx_lock(ctx);
     floc_request_t *req = floc_req_alloc(ctx, NULL);
-    int ret = req ? post_send(ctx, buf, len, dest, send_tag(ctx, tag, internal), req)
+    int ret = req ? post_send(ctx, buf, len, dest, send_tag(tag, internal), req)
                   : FLOC_ERR_NOMEM;
     if (ret && req)
         floc_req_release(ctx, req);
@@ -139,14 +129,28 @@ int floc_send(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag)
     if (ret)
         return ret;
     if (len <= ctx->fab.inject_size) {
-        /* Small: the provider copies buf now; no completion to wait for. */
+        /* Small: the provider copies buf now, no completion to wait for.
+         * Only when nothing older waits in the backlog (message order). */
         floc_ctx_lock(ctx);
-        FLOC_FI_POST(ctx, ret, fi_tinject(ctx->fab.ep, buf, len, ctx->fab.addrs[dest],
-                                          send_tag(ctx, tag, 0)));
+        int done = 0;
+        while (!floc_fabric_backlog_holds(ctx, ctx->fab.addrs[dest])) {
+            ssize_t r = fi_tinjectdata(ctx->fab.ep, buf, len, (uint64_t)ctx->rank,
+                                       ctx->fab.addrs[dest], send_tag(tag, 0));
+            if (r != -FI_EAGAIN) {
+                ret = r ? floc_fabric_err((int)r, "fi_tinjectdata") : 0;
+                done = 1;
+                break;
+            }
+            floc_fabric_progress(ctx);
+            if (floc_ctx_peer_lost(ctx)) {
+                ret = FLOC_ERR_PEER_LOST;
+                done = 1;
+                break;
+            }
+        }
         floc_ctx_unlock(ctx);
-        if (ret)
-            return ret == FLOC_FI_LOST ? FLOC_ERR_PEER_LOST : floc_fabric_err(ret, "fi_tinject");
-        return 0;
+        if (done)
+            return ret;
     }
     floc_request_t *req;
     ret = floc_tagged_isend(ctx, buf, len, dest, tag, 0, &req);

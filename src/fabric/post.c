@@ -1,0 +1,170 @@
+/*
+ * post.c - posting fabric operations, and the backlog of those the
+ * provider could not take yet.
+ */
+#include <sched.h>
+
+#include <rdma/fi_atomic.h>
+#include <rdma/fi_errno.h>
+#include <rdma/fi_rma.h>
+#include <rdma/fi_tagged.h>
+
+#include "../core/ctx.h"
+
+static const char *const op_names[] = {"none", "fi_tsenddata", "fi_trecv", "fi_writemsg",
+                                       "fi_readmsg", "fi_fetch_atomic"};
+
+/* One attempt: the libfabric return code (-FI_EAGAIN: try again later). */
+static ssize_t post_once(floc_ctx_t *ctx, floc_request_t *req)
+{
+    floc_fab_op_t *op = &req->op;
+    struct fid_ep *ep = ctx->fab.ep;
+    ssize_t ret;
+
+    switch (op->kind) {
+    case FLOC_OP_SEND:
+        return fi_tsenddata(ep, op->buf, op->len, op->desc[0], op->data, op->addr, op->tag, req);
+    case FLOC_OP_RECV:
+        ret = fi_trecv(ep, op->buf, op->len, op->desc[0], op->addr, op->tag, 0, req);
+        /* shm takes posted receives and unexpected messages from one pool
+         * (rx_size): when it is empty, the receive waits for a free entry */
+        return ret == -FI_ENOMEM ? -FI_EAGAIN : ret;
+    case FLOC_OP_WRITE:
+    case FLOC_OP_READ: {
+        struct iovec iov = {.iov_base = op->buf, .iov_len = op->len};
+        struct fi_rma_iov riov = {.addr = op->raddr, .len = op->len, .key = op->rkey};
+        struct fi_msg_rma msg = {.msg_iov = &iov, .desc = op->desc, .iov_count = 1,
+                                 .addr = op->addr, .rma_iov = &riov, .rma_iov_count = 1,
+                                 .context = req, .data = 0};
+        return op->kind == FLOC_OP_WRITE ? fi_writemsg(ep, &msg, op->flags)
+                                         : fi_readmsg(ep, &msg, op->flags);
+    }
+    case FLOC_OP_FETCH_ADD: {
+        uint64_t *b = op->buf;
+        return fi_fetch_atomic(ep, &b[0], 1, op->desc[0], &b[1], op->desc[1], op->addr, op->raddr,
+                               op->rkey, FI_UINT64, FI_SUM, req);
+    }
+    default:
+        return -FI_EINVAL;
+    }
+}
+
+static void backlog_push(floc_fabric_t *f, floc_request_t *req)
+{
+    req->next = NULL;
+    if (f->backlog_tail)
+        f->backlog_tail->next = req;
+    else
+        f->backlog_head = req;
+    f->backlog_tail = req;
+}
+
+/*
+ * Order is kept per destination (per address for sends and RMA, one
+ * queue for all receives): an op the provider refuses blocks the later
+ * ops of its destination only, never those to other localities.
+ */
+static uint64_t order_key(const floc_request_t *req)
+{
+    return req->op.kind == FLOC_OP_RECV ? ~(uint64_t)0 : (uint64_t)req->op.addr;
+}
+
+int floc_fabric_drain_backlog(floc_ctx_t *ctx)
+{
+    floc_fabric_t *f = &ctx->fab;
+    uint64_t blocked[16];
+    size_t nblocked = 0;
+    int posted = 0;
+    floc_request_t **link = &f->backlog_head, *prev = NULL;
+
+    while (*link) {
+        floc_request_t *req = *link;
+        uint64_t key = order_key(req);
+        int skip = 0;
+        for (size_t i = 0; i < nblocked; i++)
+            skip |= blocked[i] == key;
+        ssize_t ret = skip ? -FI_EAGAIN : post_once(ctx, req);
+        if (ret == -FI_EAGAIN) {
+            if (!skip) {
+                if (nblocked == sizeof blocked / sizeof blocked[0])
+                    break;   /* enough for one pass */
+                blocked[nblocked++] = key;
+            }
+            prev = req;
+            link = &req->next;
+            continue;
+        }
+        /* unlink */
+        *link = req->next;
+        if (f->backlog_tail == req)
+            f->backlog_tail = prev;
+        req->next = NULL;
+        if (ret) {
+            /* It was accepted as pending: fail it like a completion would. */
+            floc_req_op_done(ctx, req, floc_fabric_err((int)ret, op_names[req->op.kind]));
+            continue;
+        }
+        posted++;
+    }
+    return posted;
+}
+
+/* Is an older op to the same destination still waiting? */
+static int backlog_holds(const floc_fabric_t *f, uint64_t key)
+{
+    for (const floc_request_t *r = f->backlog_head; r; r = r->next)
+        if (order_key(r) == key)
+            return 1;
+    return 0;
+}
+
+int floc_fabric_submit(floc_ctx_t *ctx, floc_request_t *req)
+{
+    floc_fabric_t *f = &ctx->fab;
+    req->pending++;
+    if (f->backlog_head && backlog_holds(f, order_key(req))) {
+        /* keep the order: behind what already waits for this destination */
+        backlog_push(f, req);
+        floc_fabric_drain_backlog(ctx);
+        return 0;
+    }
+    ssize_t ret = post_once(ctx, req);
+    if (ret == 0)
+        return 0;
+    if (ret == -FI_EAGAIN) {
+        backlog_push(f, req);
+        return 0;
+    }
+    req->pending--;
+    return floc_fabric_err((int)ret, op_names[req->op.kind]);
+}
+
+int floc_fabric_post_now(floc_ctx_t *ctx, floc_request_t *req)
+{
+    unsigned spins = 0;
+    req->pending++;
+    for (;;) {
+        /* the backlog goes first: it holds older messages */
+        if (!ctx->fab.backlog_head || !backlog_holds(&ctx->fab, order_key(req))) {
+            ssize_t ret = post_once(ctx, req);
+            if (ret == 0)
+                return 0;
+            if (ret != -FI_EAGAIN) {
+                req->pending--;
+                return floc_fabric_err((int)ret, op_names[req->op.kind]);
+            }
+        }
+        floc_fabric_progress(ctx);
+        if (floc_ctx_peer_lost(ctx)) {
+            req->pending--;
+            return FLOC_ERR_PEER_LOST;
+        }
+        if (++spins > 64)
+            sched_yield();
+    }
+}
+
+int floc_fabric_backlog_holds(floc_ctx_t *ctx, fi_addr_t addr)
+{
+    return ctx->fab.backlog_head && backlog_holds(&ctx->fab, (uint64_t)addr);
+}

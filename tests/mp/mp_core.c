@@ -1,0 +1,303 @@
+/*
+ * mp_core.c - the core runtime across localities: identities, RMA
+ * put/get/fetch-add between every pair, tagged message ordering and
+ * matching, 1000 back-to-back operations, a large zero-copy transfer.
+ * Every result is compared with values computed here from (writer,
+ * target, index), never with what floc itself reports.
+ *
+ *   floc-run -n N mp_core [N]     (N: the locality count to expect)
+ */
+#include "mp_util.h"
+
+#define BLK 1031          /* odd: no power-of-two alignment luck */
+#define NOPS 1000
+#define BIG (4u << 20)    /* 4 MiB */
+
+enum { TAG_KEYS = 1, TAG_SYNC, TAG_ID, TAG_ORDER, TAG_ANY, TAG_TRUNC };
+
+static void check_identity(floc_ctx_t *ctx, int expect_n)
+{
+    int n = floc_num_localities(ctx), me = floc_locality_id(ctx);
+    if (expect_n > 0 && n != expect_n)
+        MP_FAIL("floc_num_localities = %d, launched %d", n, expect_n);
+    if (me < 0 || me >= n)
+        MP_FAIL("floc_locality_id = %d outside [0, %d)", me, n);
+    int lr = floc_local_rank(ctx), ls = floc_local_size(ctx), node = floc_node_id(ctx);
+    if (ls < 1 || lr < 0 || lr >= ls)
+        MP_FAIL("local rank %d / local size %d", lr, ls);
+    if (node < 0 || node >= floc_num_nodes(ctx) || floc_locality_node(ctx, me) != node)
+        MP_FAIL("node id %d of %d (locality_node says %d)", node, floc_num_nodes(ctx),
+                floc_locality_node(ctx, me));
+
+    int info[3] = {me, lr, node};
+    if (me != 0) {
+        MP_MUST(floc_send(ctx, info, sizeof info, 0, TAG_ID));
+        return;
+    }
+    /* locality 0: ids form exactly {0..n-1}, each sent by its owner, and
+     * local ranks are distinct within each node */
+    char *seen = calloc((size_t)n, 1);
+    int *lranks = calloc((size_t)n, sizeof *lranks), *nodes = calloc((size_t)n, sizeof *nodes);
+    seen[0] = 1;
+    lranks[0] = lr;
+    nodes[0] = node;
+    for (int k = 1; k < n; k++) {
+        floc_msg_status_t st;
+        MP_MUST(floc_recv(ctx, info, sizeof info, FLOC_ANY_SOURCE, TAG_ID, &st));
+        if (st.source != info[0] || st.len != sizeof info || st.tag != TAG_ID)
+            MP_FAIL("message from %d claims id %d (len %zu tag %d)", st.source, info[0], st.len, st.tag);
+        if (info[0] <= 0 || info[0] >= n || seen[info[0]])
+            MP_FAIL("id %d duplicated or out of range", info[0]);
+        else {
+            seen[info[0]] = 1;
+            lranks[info[0]] = info[1];
+            nodes[info[0]] = info[2];
+        }
+    }
+    for (int a = 0; a < n; a++)
+        for (int b = a + 1; b < n; b++)
+            if (nodes[a] == nodes[b] && lranks[a] == lranks[b])
+                MP_FAIL("localities %d and %d share local rank %d on node %d", a, b, lranks[a], nodes[a]);
+    free(seen);
+    free(lranks);
+    free(nodes);
+}
+
+static void check_rma_pairs(floc_ctx_t *ctx)
+{
+    int n = floc_num_localities(ctx), me = floc_locality_id(ctx);
+    /* window: slot w (BLK values) written by locality w, then n counters
+     * (counter w belongs to writer w), then one counter shared by all */
+    size_t words = (size_t)n * BLK + (size_t)n + 1;
+    uint64_t *win = calloc(words, sizeof *win);
+    uint64_t *src = malloc(BLK * sizeof *src), *dst = malloc(BLK * sizeof *dst);
+    floc_rkey_t *keys = calloc((size_t)n, sizeof *keys), mine;
+    floc_mem_t *mem;
+    MP_MUST(floc_mem_register(ctx, win, words * sizeof *win, FLOC_MEM_REMOTE_ALL, &mem));
+    MP_MUST(floc_mem_rkey(mem, &mine));
+    if (mine.owner != me || mine.len != words * sizeof *win)
+        MP_FAIL("rkey owner %d len %llu", (int)mine.owner, (unsigned long long)mine.len);
+    mp_exchange_rkeys(ctx, &mine, keys, TAG_KEYS);
+
+    /* put my block into slot `me` of every locality, myself included */
+    for (int p = 0; p < n; p++) {
+        for (size_t i = 0; i < BLK; i++)
+            src[i] = mp_value(me, p, i);
+        MP_OK(floc_put(ctx, src, BLK * sizeof *src, &keys[p], (size_t)me * BLK * sizeof *src));
+    }
+    MP_OK(floc_flush(ctx));
+    /* fetch-add: everyone adds me+1 to counter[me] of every target, 3 times */
+    for (int rep = 0; rep < 3; rep++) {
+        for (int p = 0; p < n; p++) {
+            uint64_t old = ~0ull;
+            size_t off = ((size_t)n * BLK + (size_t)me) * sizeof(uint64_t);
+            MP_OK(floc_atomic_fetch_add(ctx, &keys[p], off, (uint64_t)me + 1, &old));
+            if (old != (uint64_t)rep * ((uint64_t)me + 1))
+                MP_FAIL("fetch-add on %d: old %llu, expected %llu", p, (unsigned long long)old,
+                        (unsigned long long)rep * ((uint64_t)me + 1));
+        }
+    }
+    /* shared counter: everybody adds to counter 0 of locality 0 */
+    uint64_t old;
+    MP_OK(floc_atomic_fetch_add(ctx, &keys[0], ((size_t)n * BLK + (size_t)n) * sizeof(uint64_t), 1000,
+                                &old));
+    if (old % 1000 || old >= 1000ull * (uint64_t)n)
+        MP_FAIL("shared counter: old value %llu", (unsigned long long)old);
+    mp_sync(ctx, TAG_SYNC);
+
+    /* what every writer put into my window */
+    for (int w = 0; w < n; w++)
+        for (size_t i = 0; i < BLK; i++)
+            if (win[(size_t)w * BLK + i] != mp_value(w, me, i))
+                MP_FAIL("window slot %d [%zu] = %016llx, expected %016llx", w, i,
+                        (unsigned long long)win[(size_t)w * BLK + i],
+                        (unsigned long long)mp_value(w, me, i));
+    for (int w = 0; w < n; w++) {
+        uint64_t want = 3ull * ((uint64_t)w + 1);
+        if (win[(size_t)n * BLK + (size_t)w] != want)
+            MP_FAIL("counter %d = %llu, expected %llu", w,
+                    (unsigned long long)win[(size_t)n * BLK + (size_t)w], (unsigned long long)want);
+    }
+    uint64_t shared = win[(size_t)n * BLK + (size_t)n];
+    if (shared != (me == 0 ? 1000ull * (uint64_t)n : 0))
+        MP_FAIL("shared counter = %llu", (unsigned long long)shared);
+    /* read back from every locality the block I wrote there */
+    for (int p = 0; p < n; p++) {
+        memset(dst, 0, BLK * sizeof *dst);
+        MP_OK(floc_get(ctx, dst, BLK * sizeof *dst, &keys[p], (size_t)me * BLK * sizeof *dst));
+        for (size_t i = 0; i < BLK; i++)
+            if (dst[i] != mp_value(me, p, i)) {
+                MP_FAIL("get from %d [%zu] = %016llx, expected %016llx", p, i,
+                        (unsigned long long)dst[i], (unsigned long long)mp_value(me, p, i));
+                break;
+            }
+    }
+    mp_sync(ctx, TAG_SYNC);   /* nobody deregisters while others still read */
+    MP_OK(floc_mem_deregister(mem));
+    free(win);
+    free(src);
+    free(dst);
+    free(keys);
+}
+
+static void check_back_to_back(floc_ctx_t *ctx)
+{
+    int n = floc_num_localities(ctx), me = floc_locality_id(ctx);
+    int right = (me + 1) % n, left = (me + n - 1) % n;
+    uint64_t *win = calloc(NOPS, sizeof *win), *got = calloc(NOPS, sizeof *got);
+    floc_rkey_t *keys = calloc((size_t)n, sizeof *keys), mine;
+    floc_mem_t *mem;
+    MP_MUST(floc_mem_register(ctx, win, NOPS * sizeof *win, FLOC_MEM_REMOTE_ALL, &mem));
+    MP_MUST(floc_mem_rkey(mem, &mine));
+    mp_exchange_rkeys(ctx, &mine, keys, TAG_KEYS);
+
+    /* 1000 small puts in a row, one flush */
+    for (uint64_t i = 0; i < NOPS; i++) {
+        uint64_t v = mp_value(me, right, i);
+        MP_OK(floc_put(ctx, &v, sizeof v, &keys[right], i * sizeof v));
+    }
+    MP_OK(floc_flush(ctx));
+    mp_sync(ctx, TAG_SYNC);
+    for (uint64_t i = 0; i < NOPS; i++)
+        if (win[i] != mp_value(left, me, i))
+            MP_FAIL("back-to-back put %llu from %d: %016llx", (unsigned long long)i, left,
+                    (unsigned long long)win[i]);
+
+    /* 1000 gets outstanding at once from the right neighbour */
+    floc_request_t **reqs = calloc(NOPS, sizeof *reqs);
+    for (uint64_t i = 0; i < NOPS; i++)
+        MP_MUST(floc_iget(ctx, &got[i], sizeof *got, &keys[right], i * sizeof *got, &reqs[i]));
+    MP_OK(floc_waitall(NOPS, reqs));
+    for (uint64_t i = 0; i < NOPS; i++)
+        if (got[i] != mp_value(me, right, i))
+            MP_FAIL("back-to-back get %llu: %016llx", (unsigned long long)i, (unsigned long long)got[i]);
+
+    /* a large transfer: zero-copy put then get of 4 MiB */
+    uint64_t *big = malloc(BIG), *back = malloc(BIG);
+    size_t words = BIG / sizeof *big;
+    floc_mem_t *bmem;
+    floc_rkey_t bmine, *bkeys = calloc((size_t)n, sizeof *bkeys);
+    uint64_t *bwin = calloc(words, sizeof *bwin);
+    MP_MUST(floc_mem_register(ctx, bwin, BIG, FLOC_MEM_REMOTE_ALL, &bmem));
+    MP_MUST(floc_mem_rkey(bmem, &bmine));
+    mp_exchange_rkeys(ctx, &bmine, bkeys, TAG_KEYS);
+    for (size_t i = 0; i < words; i++)
+        big[i] = mp_value(me, right, i);
+    MP_OK(floc_put(ctx, big, BIG, &bkeys[right], 0));
+    MP_OK(floc_flush(ctx));
+    mp_sync(ctx, TAG_SYNC);
+    size_t bad = 0;
+    for (size_t i = 0; i < words; i++)
+        if (bwin[i] != mp_value(left, me, i) && bad++ == 0)
+            MP_FAIL("4 MiB put from %d: word %zu wrong", left, i);
+    MP_OK(floc_get(ctx, back, BIG, &bkeys[right], 0));
+    if (memcmp(back, big, BIG) != 0)
+        MP_FAIL("4 MiB get from %d differs from what was put", right);
+    mp_sync(ctx, TAG_SYNC);
+    MP_OK(floc_mem_deregister(bmem));
+    MP_OK(floc_mem_deregister(mem));
+    free(big); free(back); free(bwin); free(bkeys);
+    free(win); free(got); free(keys); free(reqs);
+}
+
+/* Send `count` messages to each locality in `to` and receive as many from
+ * each in `from`, checking order and contents; sizes vary across the
+ * provider's inline/inject thresholds. */
+static void ordered_exchange(floc_ctx_t *ctx, const int *to, int nto, const int *from, int nfrom,
+                             uint64_t count, int tag)
+{
+    int me = floc_locality_id(ctx);
+    uint64_t *buf = calloc(64, sizeof *buf);
+    floc_request_t **sreq = calloc((size_t)nto * count, sizeof *sreq);
+    uint64_t *payload = calloc((size_t)nto * count * 64, sizeof *payload);
+    size_t ns = 0;
+    for (uint64_t i = 0; i < count; i++) {
+        for (int k = 0; k < nto; k++) {
+            size_t words = 1 + (size_t)(i % 64);
+            uint64_t *msg = &payload[ns * 64];
+            for (size_t w = 0; w < words; w++)
+                msg[w] = mp_value(me, to[k], i * 64 + w);
+            MP_MUST(floc_isend(ctx, msg, words * sizeof *msg, to[k], tag, &sreq[ns++]));
+        }
+    }
+    for (int k = 0; k < nfrom; k++) {
+        int p = from[k];
+        for (uint64_t i = 0; i < count; i++) {
+            floc_msg_status_t st;
+            MP_OK(floc_recv(ctx, buf, 64 * sizeof *buf, p, tag, &st));
+            size_t words = 1 + (size_t)(i % 64);
+            if (st.source != p || st.tag != tag || st.len != words * sizeof *buf) {
+                MP_FAIL("message %llu from %d: source %d tag %d len %zu", (unsigned long long)i, p,
+                        st.source, st.tag, st.len);
+                continue;
+            }
+            for (size_t w = 0; w < words; w++)
+                if (buf[w] != mp_value(p, me, i * 64 + w)) {
+                    MP_FAIL("message %llu from %d out of order or corrupt (word %zu)",
+                            (unsigned long long)i, p, w);
+                    break;
+                }
+        }
+    }
+    MP_OK(floc_waitall(ns, sreq));
+    free(buf);
+    free(sreq);
+    free(payload);
+}
+
+static void check_tagged(floc_ctx_t *ctx)
+{
+    int n = floc_num_localities(ctx), me = floc_locality_id(ctx);
+    /* NOPS messages in a row around the ring, all sent before any is
+     * received, then 100 to every locality (self included).  What a
+     * provider buffers for unexpected messages is bounded (shm: 1024
+     * entries), so the all-to-all part stays below that. */
+    int right = (me + 1) % n, left = (me + n - 1) % n;
+    ordered_exchange(ctx, &right, 1, &left, 1, NOPS, TAG_ORDER);
+    mp_sync(ctx, TAG_SYNC);
+    int *all = calloc((size_t)n, sizeof *all);
+    if (!all)
+        exit(1);
+    for (int p = 0; p < n; p++)
+        all[p] = p;
+    ordered_exchange(ctx, all, n, all, n, 100, TAG_ORDER);
+    free(all);
+
+    /* any source: one message from everybody, each source once */
+    int token = me;
+    for (int p = 0; p < n; p++)
+        MP_OK(floc_send(ctx, &token, sizeof token, p, TAG_ANY));
+    char *seen = calloc((size_t)n, 1);
+    for (int k = 0; k < n; k++) {
+        floc_msg_status_t st;
+        int got = -1;
+        MP_OK(floc_recv(ctx, &got, sizeof got, FLOC_ANY_SOURCE, TAG_ANY, &st));
+        if (st.tag != TAG_ANY || got != st.source || st.source < 0 || st.source >= n ||
+            seen[st.source]++)
+            MP_FAIL("any-source message: tag %d source %d payload %d", st.tag, st.source, got);
+    }
+    /* truncation is reported, not silent */
+    uint64_t two[2] = {1, 2}, one = 0;
+    floc_request_t *r;
+    MP_MUST(floc_isend(ctx, two, sizeof two, me, TAG_TRUNC, &r));
+    MP_EXPECT(FLOC_ERR_TRUNCATED, floc_recv(ctx, &one, sizeof one, me, TAG_TRUNC, NULL));
+    MP_OK(floc_wait(r));
+    mp_sync(ctx, TAG_SYNC);
+    free(seen);
+}
+
+int main(int argc, char **argv)
+{
+    floc_ctx_t *ctx;
+    MP_MUST(floc_init(&argc, &argv, NULL, &ctx));
+    mp_me = floc_locality_id(ctx);
+    int expect_n = argc > 1 ? atoi(argv[1]) : 0;
+
+    check_identity(ctx, expect_n);
+    check_rma_pairs(ctx);
+    check_back_to_back(ctx);
+    check_tagged(ctx);
+
+    MP_OK(floc_finalize(ctx));
+    return mp_finish("mp_core");
+}
