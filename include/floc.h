@@ -181,14 +181,20 @@ typedef struct floc_mem floc_mem_t;
 /*
  * A remote key: plain data describing a registered region, made by its
  * owner with floc_mem_rkey() and handed to peers (by message, or a
- * collective).  A peer can reach [0, len) of the region and nothing else.
+ * collective).  A peer can reach [0, len) of the region and nothing else:
+ * ranges outside it are refused before anything is sent, and a key that
+ * floc_mem_rkey did not produce (altered, corrupted) is refused by its
+ * check field.  A key of a region its owner has deregistered is refused by
+ * providers that check keys at the target (tcp, verbs); libfabric's shm
+ * provider moves data by address (CMA) and does not check, so deregister
+ * only when peers are done with a region.
  */
 typedef struct floc_rkey {
     uint64_t addr;   /* provider address of the region's start */
     uint64_t len;    /* bytes */
     uint64_t key;    /* provider key */
     int32_t  owner;  /* locality that registered the region */
-    uint32_t flags;  /* reserved, 0 */
+    uint32_t check;  /* integrity check of the fields above, within this job */
 } floc_rkey_t;
 
 enum {

@@ -794,7 +794,7 @@ int main(int argc, char **argv)
         msg("job failed: locality %d %s; %d localities in all", job.failed_rank,
             c->exited ? (WIFSIGNALED(c->status) ? "was killed" : "exited non-zero") : "aborted",
             job.n);
-        exit_code = child_code(c->status) ? child_code(c->status) : (worst ? worst : 1);
+        exit_code = worst ? worst : 1;   /* the worst status, at least a failure */
     } else if (!exit_code) {
         exit_code = worst;
     }

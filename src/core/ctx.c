@@ -66,7 +66,7 @@ int floc_init(int *argc, char ***argv, const floc_attr_t *attr, floc_ctx_t **out
     (void)argv;
     floc_log_init();
     if (!out)
-        return FLOC_INVALID("floc_init: ctx (output) is NULL");
+        return FLOC_INVALID("ctx (output) is NULL");
 
     floc_ctx_t *ctx = calloc(1, sizeof *ctx);
     if (!ctx)
@@ -84,7 +84,7 @@ int floc_init(int *argc, char ***argv, const floc_attr_t *attr, floc_ctx_t **out
     floc_ctx_t *expected = NULL;
     if (!atomic_compare_exchange_strong(&live_ctx, &expected, ctx)) {
         free(ctx);
-        FLOC_WARN(FLOC_LOG_API, "floc_init: a context is already live in this process");
+        FLOC_WARN(FLOC_LOG_API, "a context is already live in this process");
         return FLOC_ERR_BUSY;
     }
     ctx->thread_level = attr && attr->size >= offsetof(floc_attr_t, bind) ? attr->thread_level
@@ -124,7 +124,7 @@ int floc_finalize(floc_ctx_t *ctx)
     size_t live_reqs = ctx->reqs.live, live_mems = ctx->live_mems;
     floc_ctx_unlock(ctx);
     if (live_reqs || live_mems) {
-        FLOC_WARN(FLOC_LOG_API, "floc_finalize: %zu requests and %zu memory registrations still live",
+        FLOC_WARN(FLOC_LOG_API, "%zu requests and %zu memory registrations still live",
                   live_reqs, live_mems);
         return FLOC_ERR_BUSY;
     }
@@ -161,7 +161,7 @@ int floc_locality_node(const floc_ctx_t *ctx, int locality)
 {
     FLOC_CHECK_CTX(ctx);
     if (locality < 0 || locality >= ctx->size)
-        return FLOC_INVALID("floc_locality_node: locality %d outside [0, %d)", locality, ctx->size);
+        return FLOC_INVALID("locality %d outside [0, %d)", locality, ctx->size);
     return ctx->node_of[locality];
 }
 

@@ -166,7 +166,7 @@ int floc_test(floc_request_t *req, int *done)
     if (ret)
         return ret;
     if (!done)
-        return FLOC_INVALID("floc_test: done is NULL");
+        return FLOC_INVALID("done is NULL");
     floc_ctx_t *ctx = req->ctx;
     floc_ctx_lock(ctx);
     int n = floc_fabric_progress(ctx);
@@ -188,7 +188,7 @@ int floc_test(floc_request_t *req, int *done)
 int floc_waitall(size_t n, floc_request_t *reqs[])
 {
     if (n && !reqs)
-        return FLOC_INVALID("floc_waitall: reqs is NULL");
+        return FLOC_INVALID("reqs is NULL");
     int first = 0;
     for (size_t i = 0; i < n; i++) {
         int ret = floc_wait(reqs[i]);

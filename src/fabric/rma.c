@@ -29,13 +29,13 @@ int floc_mem_register(floc_ctx_t *ctx, void *buf, size_t len, unsigned access, f
 {
     FLOC_CHECK_CTX(ctx);
     if (!buf || !mem)
-        return FLOC_INVALID("floc_mem_register: %s is NULL", buf ? "mem" : "buf");
+        return FLOC_INVALID("%s is NULL", buf ? "mem" : "buf");
     if (len == 0)
-        return FLOC_INVALID("floc_mem_register: len is 0");
+        return FLOC_INVALID("len is 0");
     if (access == 0 || (access & ~(unsigned)FLOC_MEM_REMOTE_ALL))
-        return FLOC_INVALID("floc_mem_register: access 0x%x is not a set of FLOC_MEM_* flags", access);
+        return FLOC_INVALID("access 0x%x is not a set of FLOC_MEM_* flags", access);
     if ((access & FLOC_MEM_REMOTE_ATOMIC) && !ctx->fab.has_atomic) {
-        FLOC_WARN(FLOC_LOG_API, "floc_mem_register: provider %s has no atomics", ctx->fab.prov_name);
+        FLOC_WARN(FLOC_LOG_API, "provider %s has no atomics", ctx->fab.prov_name);
         return FLOC_ERR_NOT_SUPPORTED;
     }
     uint64_t fa = FI_READ | FI_WRITE; /* local use as a source/sink too */
@@ -64,27 +64,45 @@ int floc_mem_register(floc_ctx_t *ctx, void *buf, size_t len, unsigned access, f
     return 0;
 }
 
+/*
+ * FNV-1a over the key's fields and the job's namespace: catches keys that
+ * were altered or never made by floc_mem_rkey (a mistake, not an attack:
+ * the check is not secret).
+ */
+static uint32_t rkey_check(const floc_ctx_t *ctx, const floc_rkey_t *k)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    const uint64_t words[4] = {k->addr, k->len, k->key, (uint64_t)(uint32_t)k->owner};
+    const unsigned char *b = (const unsigned char *)words;
+    for (size_t i = 0; i < sizeof words; i++)
+        h = (h ^ b[i]) * 0x100000001b3ull;
+    for (const char *c = ctx->pmix.nspace; *c; c++)
+        h = (h ^ (unsigned char)*c) * 0x100000001b3ull;
+    return (uint32_t)(h ^ (h >> 32));
+}
+
 int floc_mem_rkey(const floc_mem_t *mem, floc_rkey_t *rkey)
 {
     if (!mem || !rkey)
-        return FLOC_INVALID("floc_mem_rkey: %s is NULL", mem ? "rkey" : "mem");
+        return FLOC_INVALID("%s is NULL", mem ? "rkey" : "mem");
     if (mem->magic != FLOC_MEM_MAGIC)
-        return FLOC_INVALID("floc_mem_rkey: mem is not a live registration");
+        return FLOC_INVALID("mem is not a live registration");
     FLOC_CHECK_CTX(mem->ctx);
     memset(rkey, 0, sizeof *rkey);
     rkey->addr = mem->ctx->fab.virt_addr ? (uint64_t)(uintptr_t)mem->buf : 0;
     rkey->len = mem->len;
     rkey->key = fi_mr_key(mem->mr);
     rkey->owner = mem->ctx->rank;
+    rkey->check = rkey_check(mem->ctx, rkey);
     return 0;
 }
 
 int floc_mem_deregister(floc_mem_t *mem)
 {
     if (!mem)
-        return FLOC_INVALID("floc_mem_deregister: mem is NULL");
+        return FLOC_INVALID("mem is NULL");
     if (mem->magic != FLOC_MEM_MAGIC)
-        return FLOC_INVALID("floc_mem_deregister: mem is not a live registration");
+        return FLOC_INVALID("mem is not a live registration");
     floc_ctx_t *ctx = mem->ctx;
     FLOC_CHECK_CTX(ctx);
     floc_ctx_lock(ctx);
@@ -107,6 +125,11 @@ static int check_remote(floc_ctx_t *ctx, const char *func, const void *local,
         return FLOC_INVALID("%s: local buffer is NULL", func);
     if (rkey->owner < 0 || rkey->owner >= ctx->size)
         return FLOC_INVALID("%s: rkey owner %d outside [0, %d)", func, (int)rkey->owner, ctx->size);
+    if (rkey->check != rkey_check(ctx, rkey)) {
+        FLOC_WARN(FLOC_LOG_API, "%s: rkey for locality %d fails its check: not made by "
+                  "floc_mem_rkey in this job, or altered", func, (int)rkey->owner);
+        return FLOC_ERR_ACCESS;
+    }
     if (offset > rkey->len || len > rkey->len - offset) {
         FLOC_WARN(FLOC_LOG_API, "%s: [%zu, +%zu) outside the %llu-byte region of locality %d",
                   func, offset, len, (unsigned long long)rkey->len, (int)rkey->owner);
@@ -247,11 +270,11 @@ int floc_atomic_fetch_add(floc_ctx_t *ctx, const floc_rkey_t *rkey, size_t offse
     if (ret)
         return ret;
     if (!old)
-        return FLOC_INVALID("floc_atomic_fetch_add: old is NULL");
+        return FLOC_INVALID("old is NULL");
     if (offset % sizeof(uint64_t) || (rkey->addr + offset) % sizeof(uint64_t))
-        return FLOC_INVALID("floc_atomic_fetch_add: offset %zu is not 8-byte aligned", offset);
+        return FLOC_INVALID("offset %zu is not 8-byte aligned", offset);
     if (!ctx->fab.has_atomic) {
-        FLOC_WARN(FLOC_LOG_API, "floc_atomic_fetch_add: provider %s has no atomics",
+        FLOC_WARN(FLOC_LOG_API, "provider %s has no atomics",
                   ctx->fab.prov_name);
         return FLOC_ERR_NOT_SUPPORTED;
     }

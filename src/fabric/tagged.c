@@ -108,7 +108,7 @@ int floc_isend(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag, 
     if (ret)
         return ret;
     if (!req)
-        return FLOC_INVALID("floc_isend: req (output) is NULL");
+        return FLOC_INVALID("req (output) is NULL");
     return floc_tagged_isend(ctx, buf, len, dest, tag, 0, req);
 }
 
@@ -119,7 +119,7 @@ int floc_irecv(floc_ctx_t *ctx, void *buf, size_t len, int source, int tag,
     if (ret)
         return ret;
     if (!req)
-        return FLOC_INVALID("floc_irecv: req (output) is NULL");
+        return FLOC_INVALID("req (output) is NULL");
     return floc_tagged_irecv(ctx, buf, len, source, tag, 0, status, req);
 }
 

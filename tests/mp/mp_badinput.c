@@ -95,7 +95,7 @@ int main(int argc, char **argv)
     MP_EXPECT(FLOC_ERR_ACCESS, floc_iget(ctx, &w, wlen + 1, rk, 0, &req));
     MP_OK(floc_put(ctx, &v, 0, rk, wlen));                 /* zero bytes: a no-op */
     floc_rkey_t forged = *rk;
-    forged.owner = n;
+    forged.owner = n;   /* owner is checked first: INVALID, not ACCESS */
     MP_EXPECT(FLOC_ERR_INVALID, floc_put(ctx, &v, sizeof v, &forged, 0));
     forged.owner = -1;
     MP_EXPECT(FLOC_ERR_INVALID, floc_get(ctx, &w, sizeof w, &forged, 0));
@@ -103,13 +103,18 @@ int main(int argc, char **argv)
     MP_EXPECT(FLOC_ERR_INVALID, floc_atomic_fetch_add(ctx, rk, 0, 1, NULL));
     MP_EXPECT(FLOC_ERR_ACCESS, floc_atomic_fetch_add(ctx, rk, wlen, 1, &w));
 
-    /* a key that names no registration: the target's provider refuses it */
+    /* keys that name no registration: altered key, address or length */
     forged = *rk;
     forged.key += 0x10000;
-    int rc = floc_get(ctx, &w, sizeof w, &forged, 0);
-    if (rc != FLOC_ERR_ACCESS)
-        MP_FAIL("get with an unregistered key returned %d (%s), expected FLOC_ERR_ACCESS", rc,
-                floc_strerror(rc));
+    MP_EXPECT(FLOC_ERR_ACCESS, floc_get(ctx, &w, sizeof w, &forged, 0));
+    forged = *rk;
+    forged.addr += 4096;
+    MP_EXPECT(FLOC_ERR_ACCESS, floc_put(ctx, &v, sizeof v, &forged, 0));
+    forged = *rk;
+    forged.len *= 2;
+    MP_EXPECT(FLOC_ERR_ACCESS, floc_get(ctx, &w, sizeof w, &forged, wlen));
+    floc_rkey_t zero = {0};
+    MP_EXPECT(FLOC_ERR_ACCESS, floc_get(ctx, &w, sizeof w, &zero, 0));
 
     /* still usable after all that: one good put and get */
     v = mp_value(me, right, 1);

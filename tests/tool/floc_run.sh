@@ -1,2 +1,50 @@
 #!/bin/sh
-exit 0
+# floc_run.sh FLOC_RUN - the launcher's own contract: usage errors, exit
+# status propagation, --timeout, signals, output tagging, no leftovers.
+run=$1
+work=$(mktemp -d) || exit 1
+trap 'rm -rf "$work"' EXIT
+mkdir "$work/tmp"
+export TMPDIR="$work/tmp"
+fail=0
+check() { # check NAME EXPECTED ACTUAL
+  if [ "$2" = "$3" ]; then echo "ok   $1"; else echo "FAIL $1: expected '$2', got '$3'"; fail=1; fi
+}
+
+"$run" >/dev/null 2>&1; check "no arguments -> 2" 2 $?
+"$run" -n 0 true >/dev/null 2>&1; check "-n 0 -> 2" 2 $?
+"$run" -n 2 >/dev/null 2>&1; check "no program -> 2" 2 $?
+"$run" -n 2 --bind nowhere true >/dev/null 2>&1; check "bad --bind -> 2" 2 $?
+"$run" -n 2 --timeout soon true >/dev/null 2>&1; check "bad --timeout -> 2" 2 $?
+"$run" --help >/dev/null 2>&1; check "--help -> 0" 0 $?
+
+"$run" -n 3 true; check "all succeed -> 0" 0 $?
+"$run" -n 3 sh -c 'exit $PMIX_RANK' 2>"$work/err"; check "worst exit code" 2 $?
+grep -q "locality [12] " "$work/err"; check "failure names a locality" 0 $?
+"$run" -n 2 sh -c 'kill -9 $$' 2>"$work/err"; check "killed child -> 128+9" 137 $?
+grep -q "signal 9" "$work/err"; check "message names the signal" 0 $?
+"$run" -n 1 /nonexistent/program 2>"$work/err"; check "missing program -> 127" 127 $?
+
+out=$("$run" -n 2 -t sh -c 'echo hello from $PMIX_RANK' | sort)
+check "tagged output" "[0] hello from 0
+[1] hello from 1" "$out"
+n=$("$run" -n 4 sh -c 'echo $PMIX_RANK' | sort | tr '\n' ' ')
+check "every rank runs once" "0 1 2 3 " "$n"
+
+start=$(date +%s)
+"$run" -n 2 --timeout 1 sleep 30 2>/dev/null; rc=$?
+elapsed=$(( $(date +%s) - start ))
+check "--timeout -> 124" 124 $rc
+[ $elapsed -le 6 ] || { echo "FAIL --timeout took ${elapsed}s"; fail=1; }
+
+"$run" -n 2 sleep 30 2>/dev/null &
+pid=$!
+sleep 1
+kill -INT $pid
+wait $pid; check "SIGINT -> 130" 130 $?
+sleep 0.3
+# no sleep of ours left behind (only ours run 'sleep 30' under this TMPDIR's job)
+left=$(pgrep -f "^sleep 30$" | wc -l)
+check "no orphans after SIGINT" 0 "$left"
+check "no files left in TMPDIR" "" "$(ls "$TMPDIR")"
+exit $fail
