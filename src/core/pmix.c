@@ -4,11 +4,12 @@
  *
  * Works under any PMIx server (floc-run, mpirun, prterun, srun --mpi=pmix).
  * With no launcher (no PMIX_NAMESPACE in the environment) the program is
- * a singleton of one locality.
+ * a singleton of one locality and PMIx is not used at all.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <pmix.h>
 
@@ -152,34 +153,40 @@ static int map_nodes(floc_ctx_t *ctx)
     return 0;
 }
 
+/* One locality, no launcher: every query has its one-locality answer. */
+static int become_singleton(floc_ctx_t *ctx)
+{
+    ctx->pmix.singleton = 1;
+    ctx->rank = 0;
+    ctx->size = 1;
+    ctx->local_rank = 0;
+    ctx->local_size = 1;
+    ctx->node_id = 0;
+    ctx->num_nodes = 1;
+    ctx->node_of = calloc(1, sizeof *ctx->node_of);
+    snprintf(ctx->pmix.nspace, sizeof ctx->pmix.nspace, "singleton.%d", (int)getpid());
+    FLOC_INFO(FLOC_LOG_PMIX, "no launcher: running as a singleton");
+    return ctx->node_of ? 0 : FLOC_ERR_NOMEM;
+}
+
 int floc_pmix_init(floc_ctx_t *ctx)
 {
-    const int launched = getenv("PMIX_NAMESPACE") != NULL;
-    pmix_status_t rc = PMIx_Init(&my_proc, NULL, 0);
+    /*
+     * Every PMIx launcher (floc-run, mpirun, prterun, srun --mpi=pmix) puts
+     * PMIX_NAMESPACE in its processes' environment.  Without it we are a
+     * singleton, and PMIx_Init is not even tried: it would look for a
+     * system server, and may find an unrelated one (another job's mpirun).
+     */
+    if (!getenv("PMIX_NAMESPACE"))
+        return become_singleton(ctx);
 
+    pmix_status_t rc = PMIx_Init(&my_proc, NULL, 0);
     if (rc != PMIX_SUCCESS) {
-        if (launched) {
-            /* Started by a launcher that we cannot reach: never pretend to
-             * be a singleton (and PMIx_Finalize would crash here). */
-            FLOC_ERROR(FLOC_LOG_PMIX,
-                       "PMIx_Init: %s, but PMIX_NAMESPACE=%s says a launcher started us",
-                       PMIx_Error_string(rc), getenv("PMIX_NAMESPACE"));
-            return FLOC_ERR_LAUNCH;
-        }
-        /* PMIX_ERR_UNREACH: no server; the library still works for one. */
-        ctx->pmix.initialized = rc == PMIX_ERR_UNREACH;
-        ctx->pmix.singleton = 1;
-        ctx->rank = 0;
-        ctx->size = 1;
-        ctx->local_rank = 0;
-        ctx->local_size = 1;
-        ctx->node_id = 0;
-        ctx->num_nodes = 1;
-        ctx->node_of = calloc(1, sizeof *ctx->node_of);
-        snprintf(ctx->pmix.nspace, sizeof ctx->pmix.nspace, "singleton.%d", (int)getpid());
-        FLOC_INFO(FLOC_LOG_PMIX, "no launcher (%s): running as a singleton",
-                  PMIx_Error_string(rc));
-        return ctx->node_of ? 0 : FLOC_ERR_NOMEM;
+        /* Started by a launcher that we cannot reach: never pretend to be
+         * a singleton (and PMIx_Finalize would crash in this state). */
+        FLOC_ERROR(FLOC_LOG_PMIX, "PMIx_Init: %s, but PMIX_NAMESPACE=%s says a launcher started us",
+                   PMIx_Error_string(rc), getenv("PMIX_NAMESPACE"));
+        return FLOC_ERR_LAUNCH;
     }
     ctx->pmix.initialized = 1;
     snprintf(ctx->pmix.nspace, sizeof ctx->pmix.nspace, "%s", my_proc.nspace);

@@ -1,0 +1,18 @@
+#!/bin/sh
+# setup.sh - install what floc needs to build and test, from Debian 12's
+# archive (run as root, or with sudo available).  Idempotent: skips the
+# install when everything is already there.
+set -eu
+PKGS="build-essential cmake pkg-config libfabric-dev libfabric-bin libpmix-dev libpmix-bin
+      libhwloc-dev hwloc libcmocka-dev openmpi-bin libopenmpi-dev openssh-client procps"
+missing=""
+for p in $PKGS; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+SUDO=""
+[ "$(id -u)" -eq 0 ] || SUDO="sudo"
+echo "setup.sh: installing$missing"
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $missing >/dev/null
