@@ -194,15 +194,17 @@ static int wire_peers(floc_ctx_t *ctx)
 /*
  * shm keeps a file in /dev/shm named after the endpoint.  Naming it
  * "floc.<namespace>.<rank>" keeps jobs apart and lets floc-run remove the
- * files of localities that were killed before they could.
+ * files of localities that were killed before they could.  The name must
+ * carry the "fi_shm://" scheme: without it shm 1.17 sometimes fails to map
+ * the endpoint to itself and crashes on the first transfer to self.
  */
 static int name_shm_endpoint(floc_ctx_t *ctx)
 {
     char name[256];
-    int n = snprintf(name, sizeof name, "floc.%s.%d", ctx->pmix.nspace, ctx->rank);
+    int n = snprintf(name, sizeof name, "fi_shm://floc.%s.%d", ctx->pmix.nspace, ctx->rank);
     if (n < 0 || (size_t)n >= sizeof name)
         return 0;   /* too long: keep the provider's default name */
-    for (char *p = name; *p; p++)
+    for (char *p = name + 9; *p; p++)
         if (*p == '/')
             *p = '_';
     char *dup = strdup(name);
