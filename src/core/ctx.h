@@ -24,6 +24,7 @@ typedef struct floc_topo {
     void *topology;   /* hwloc_topology_t, kept opaque outside topo.c */
     void *cpuset;     /* hwloc_bitmap_t: this locality's binding (or allowed set) */
     int bound;        /* 1 if floc bound the process */
+    int oversubscribed; /* more localities on this node than processing units */
 } floc_topo_t;
 
 typedef struct floc_pmix {

@@ -1,12 +1,17 @@
 /*
  * progress.c - waiting without starving the neighbours.
  *
- * A wait polls the completion queue; after cfg.spin_count empty polls it
- * yields the core on each poll, and after a millisecond of yielding it
- * sleeps in growing steps (up to 1 ms), so eight localities sharing two
- * cores still make progress, while a wait on an idle machine keeps the
- * latency of a busy poll.  Every wait also ends on a lost peer and, if
- * configured, on a timeout.
+ * A wait polls the completion queue.  After cfg.spin_count empty polls it
+ * yields the core on every poll: on an idle core sched_yield returns at
+ * once (a busy poll, the latency of spinning), and with more localities
+ * than cores it hands the core to a neighbour that has work.  Only when
+ * the node is oversubscribed and nothing completed for a while does a
+ * wait sleep, briefly (FLOC_IDLE_SLEEP_NS), so that eight localities on
+ * two cores do not spend their quanta yielding to each other.
+ *
+ * A wait cannot sleep long: with manual-progress providers the target of
+ * a put or get makes the transfer happen when it polls, and no completion
+ * at the target tells it that someone is waiting.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -28,40 +33,42 @@ static void sleep_ns(long ns)
     nanosleep(&ts, NULL);
 }
 
+#define FLOC_IDLE_BEFORE_SLEEP 0.05   /* seconds without a completion */
+#define FLOC_IDLE_SLEEP_NS 20000L
+
 typedef struct floc_backoff {
     unsigned idle;       /* consecutive polls without a completion */
     unsigned spin_limit;
-    double yield_since;  /* when yielding started, 0 = not yet */
-    long sleep_ns;
+    int may_sleep;       /* the node is oversubscribed */
+    double idle_since;   /* when yielding started, 0 = not yet */
 } floc_backoff_t;
 
 static void backoff_reset(floc_backoff_t *b)
 {
     b->idle = 0;
-    b->yield_since = 0.0;
-    b->sleep_ns = 0;
+    b->idle_since = 0.0;
 }
 
 static void backoff_step(floc_backoff_t *b)
 {
     if (++b->idle <= b->spin_limit)
         return;
-    double now = floc_now();
-    if (b->yield_since == 0.0)
-        b->yield_since = now;
-    if (now - b->yield_since < 1e-3) {
+    if (!b->may_sleep) {
         sched_yield();
         return;
     }
-    b->sleep_ns = b->sleep_ns ? b->sleep_ns * 2 : 1000;
-    if (b->sleep_ns > 1000000)
-        b->sleep_ns = 1000000;
-    sleep_ns(b->sleep_ns);
+    double now = floc_now();
+    if (b->idle_since == 0.0)
+        b->idle_since = now;
+    if (now - b->idle_since < FLOC_IDLE_BEFORE_SLEEP)
+        sched_yield();
+    else
+        sleep_ns(FLOC_IDLE_SLEEP_NS);
 }
 
 int floc_progress_wait(floc_ctx_t *ctx, floc_done_fn done, void *arg, double timeout)
 {
-    floc_backoff_t b = {.spin_limit = ctx->cfg.spin_count};
+    floc_backoff_t b = {.spin_limit = ctx->cfg.spin_count, .may_sleep = ctx->topo.oversubscribed};
     double deadline = 0.0;
     unsigned polls = 0;
 
@@ -96,7 +103,8 @@ int floc_progress_wait(floc_ctx_t *ctx, floc_done_fn done, void *arg, double tim
 static void *progress_main(void *arg)
 {
     floc_ctx_t *ctx = arg;
-    floc_backoff_t b = {.spin_limit = 64};
+    /* the progress thread shares the locality's cores: it sleeps when idle */
+    floc_backoff_t b = {.spin_limit = 64, .may_sleep = 1};
 
     backoff_reset(&b);
     while (!atomic_load_explicit(&ctx->progress_thread_stop, memory_order_acquire)) {

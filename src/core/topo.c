@@ -69,6 +69,8 @@ int floc_topo_init(floc_ctx_t *ctx)
         hwloc_bitmap_copy(cur, hwloc_topology_get_allowed_cpuset(topo));
     const int launcher_bound = !hwloc_bitmap_isincluded(hwloc_topology_get_allowed_cpuset(topo), cur);
     int ncores = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
+    int npus = hwloc_bitmap_weight(hwloc_topology_get_allowed_cpuset(topo));
+    ctx->topo.oversubscribed = npus > 0 && ctx->local_size > npus;
     floc_bind_t how = ctx->cfg.bind;
 
     if (how == FLOC_BIND_AUTO) {
