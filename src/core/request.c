@@ -154,8 +154,13 @@ int floc_wait(floc_request_t *req)
     if (ret)
         return ret;
     ret = floc_req_wait(req, 0.0);
-    if (ret == FLOC_ERR_TIMEOUT && !req_complete(req))
-        return ret;   /* still live: the caller may wait again */
+    if (ret == FLOC_ERR_TIMEOUT) {
+        floc_ctx_lock(req->ctx);
+        int complete = req_complete(req);
+        floc_ctx_unlock(req->ctx);
+        if (!complete)
+            return ret;   /* still live: the caller may wait again */
+    }
     floc_req_finish(req);
     return ret;
 }
