@@ -92,6 +92,18 @@ static inline void perf_sync(floc_ctx_t *ctx)
     }
 }
 
+/* floc_init for a benchmark between exactly two localities. */
+static inline floc_ctx_t *perf_init_pair(int *argc, char ***argv, const char *name)
+{
+    floc_ctx_t *ctx;
+    PERF_CHECK(floc_init(argc, argv, NULL, &ctx));
+    if (floc_num_localities(ctx) != 2) {
+        fprintf(stderr, "%s needs exactly 2 localities\n", name);
+        exit(2);
+    }
+    return ctx;
+}
+
 /* Locality 1's window, registered there and its key sent to locality 0. */
 static inline floc_mem_t *perf_window(floc_ctx_t *ctx, void *buf, size_t len, floc_rkey_t *rkey)
 {
@@ -104,6 +116,15 @@ static inline floc_mem_t *perf_window(floc_ctx_t *ctx, void *buf, size_t len, fl
         PERF_CHECK(floc_recv(ctx, rkey, sizeof *rkey, 1, 998, NULL));
     }
     return mem;
+}
+
+/* End a pair benchmark: everyone done, window gone, context finalized. */
+static inline void perf_finish(floc_ctx_t *ctx, floc_mem_t *mem)
+{
+    perf_sync(ctx);
+    if (mem)
+        PERF_CHECK(floc_mem_deregister(mem));
+    PERF_CHECK(floc_finalize(ctx));
 }
 
 #endif

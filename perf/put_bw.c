@@ -13,12 +13,7 @@ int main(int argc, char **argv)
 {
     perf_opts_t o;
     perf_parse(argc, argv, &o, 1u << 22);
-    floc_ctx_t *ctx;
-    PERF_CHECK(floc_init(&argc, &argv, NULL, &ctx));
-    if (floc_num_localities(ctx) != 2) {
-        fprintf(stderr, "put_bw needs exactly 2 localities\n");
-        return 2;
-    }
+    floc_ctx_t *ctx = perf_init_pair(&argc, &argv, "put_bw");
     const int me = floc_locality_id(ctx);
     char *src = malloc(o.max_size), *win = calloc(1, o.max_size * WINDOW);
     memset(src, 'b', o.max_size);
@@ -49,10 +44,7 @@ int main(int argc, char **argv)
             fflush(stdout);
         }
     }
-    perf_sync(ctx);
-    if (mem)
-        PERF_CHECK(floc_mem_deregister(mem));
-    PERF_CHECK(floc_finalize(ctx));
+    perf_finish(ctx, mem);
     free(src);
     free(win);
     return 0;
