@@ -294,12 +294,6 @@ static pmix_status_t wait_for(waiter_t *w, pmix_status_t rc)
     return atomic_load(&w->done) ? w->status : PMIX_ERR_TIMEOUT;
 }
 
-static void notify_done(pmix_status_t status, void *cbdata)
-{
-    (void)status;
-    free(cbdata);
-}
-
 /* Tell every locality of the job that `rank` is gone. */
 static void notify_lost(int rank)
 {
@@ -319,7 +313,6 @@ static void notify_lost(int rank)
     if (rc != PMIX_SUCCESS && rc != PMIX_OPERATION_SUCCEEDED)
         msg("PMIx_Notify_event: %s", PMIx_Error_string(rc));
     PMIX_INFO_FREE(info, 1);
-    (void)notify_done;
 }
 
 /* ------------------------------------------------------------------ */
@@ -641,8 +634,7 @@ static void remove_shm_leftovers(void)
         return;
     struct dirent *e;
     while ((e = readdir(d))) {
-        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0 ||
-            (strstr(e->d_name, prefix) != NULL)) {
+        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0) {
             char path[PATH_MAX];
             snprintf(path, sizeof path, "/dev/shm/%s", e->d_name);
             unlink(path);

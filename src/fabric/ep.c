@@ -79,18 +79,25 @@ static int internode_score(const char *name)
 
 static int get_info(floc_ctx_t *ctx, struct fi_info **chosen)
 {
+    const int user_choice = ctx->cfg.provider[0] || getenv("FI_PROVIDER");
     const char *want = ctx->cfg.provider[0] ? ctx->cfg.provider : NULL;
-    if (!want && ctx->num_nodes == 1)
-        want = getenv("FI_PROVIDER") ? NULL : "shm";
+    /* one node: shm, unless the user chose (or shm is not there) */
+    const int try_shm = !user_choice && ctx->num_nodes == 1;
     struct fi_info *list = NULL;
     int ret = -FI_ENODATA;
 
-    for (int atomic = 1; atomic >= 0 && ret; atomic--) {
-        struct fi_info *hints = make_hints(want, atomic);
-        if (!hints)
-            return FLOC_ERR_NOMEM;
-        ret = fi_getinfo(FLOC_FI_VERSION, NULL, NULL, 0, hints, &list);
-        fi_freeinfo(hints);
+    for (int pass = try_shm ? 0 : 1; pass < 2 && ret; pass++) {
+        const char *name = pass == 0 ? "shm" : want;
+        for (int atomic = 1; atomic >= 0 && ret; atomic--) {
+            struct fi_info *hints = make_hints(name, atomic);
+            if (!hints)
+                return FLOC_ERR_NOMEM;
+            ret = fi_getinfo(FLOC_FI_VERSION, NULL, NULL, 0, hints, &list);
+            fi_freeinfo(hints);
+        }
+        if (ret && pass == 0)
+            FLOC_INFO(FLOC_LOG_FABRIC, "shm is not available (%s): trying the others",
+                      fi_strerror(-ret));
     }
     if (ret) {
         FLOC_ERROR(FLOC_LOG_FABRIC, "no libfabric provider%s%s offers RDM with RMA and tagged "
@@ -98,8 +105,8 @@ static int get_info(floc_ctx_t *ctx, struct fi_info **chosen)
         return FLOC_ERR_NOT_SUPPORTED;
     }
     struct fi_info *best = NULL;
-    if (want || getenv("FI_PROVIDER")) {
-        best = list;   /* the user's choice: take the first it offers */
+    if (want || strcmp(list->fabric_attr->prov_name, "shm") == 0) {
+        best = list;   /* FLOC_PROVIDER, or shm on one node: the first offered */
     } else {
         int best_score = -1;
         for (struct fi_info *i = list; i; i = i->next) {
@@ -109,6 +116,10 @@ static int get_info(floc_ctx_t *ctx, struct fi_info **chosen)
                 best = i;
             }
         }
+        /* FI_PROVIDER narrowed the list to providers we would not pick
+         * ourselves (sockets...): the user asked for them */
+        if (!best && getenv("FI_PROVIDER"))
+            best = list;
     }
     if (!best) {
         fi_freeinfo(list);

@@ -347,6 +347,25 @@ static void test_singleton_rma(void **state)
     free(win);
 }
 
+static void test_wait_timeout(void **state)
+{
+    (void)state;
+    floc_attr_t a = FLOC_ATTR_INIT;
+    a.wait_timeout = 0.2;
+    floc_ctx_t *ctx;
+    assert_int_equal(floc_init(NULL, NULL, &a, &ctx), 0);
+    uint64_t in = 0, out = 5;
+    floc_request_t *r;
+    assert_int_equal(floc_irecv(ctx, &in, sizeof in, 0, 3, NULL, &r), 0);
+    /* nothing will arrive: the wait ends with TIMEOUT, the request lives on */
+    assert_int_equal(floc_wait(r), FLOC_ERR_TIMEOUT);
+    assert_int_equal(floc_finalize(ctx), FLOC_ERR_BUSY);
+    assert_int_equal(floc_send(ctx, &out, sizeof out, 0, 3), 0);
+    assert_int_equal(floc_wait(r), 0);
+    assert_int_equal(in, 5);
+    assert_int_equal(floc_finalize(ctx), 0);
+}
+
 static void test_init_failure_cleans_up(void **state)
 {
     (void)state;
@@ -380,6 +399,7 @@ int main(void)
         cmocka_unit_test(test_null_ctx),
         cmocka_unit_test(test_singleton_lifecycle),
         cmocka_unit_test(test_singleton_rma),
+        cmocka_unit_test(test_wait_timeout),
         cmocka_unit_test(test_init_failure_cleans_up),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
