@@ -275,6 +275,50 @@ FLOC_API int floc_isend(floc_ctx_t *ctx, const void *buf, size_t len, int dest, 
 FLOC_API int floc_irecv(floc_ctx_t *ctx, void *buf, size_t len, int source, int tag,
                         floc_msg_status_t *status, floc_request_t **req);
 
+/* ------------------------------------------------------------------ */
+/* Data types and reduction operations                                 */
+/* ------------------------------------------------------------------ */
+typedef enum {
+    FLOC_INT8, FLOC_INT16, FLOC_INT32, FLOC_INT64,
+    FLOC_UINT8, FLOC_UINT16, FLOC_UINT32, FLOC_UINT64,
+    FLOC_FLOAT, FLOC_DOUBLE,
+    FLOC_BYTE,           /* raw bytes: data movement and bitwise ops only */
+    /* value + index pairs, for FLOC_MINLOC / FLOC_MAXLOC */
+    FLOC_INT32_INDEX,    /* floc_int32_index_t */
+    FLOC_INT64_INDEX,    /* floc_int64_index_t */
+    FLOC_FLOAT_INDEX,    /* floc_float_index_t */
+    FLOC_DOUBLE_INDEX,   /* floc_double_index_t */
+    FLOC_DTYPE_COUNT
+} floc_dtype_t;
+
+typedef struct { int32_t value; int64_t index; } floc_int32_index_t;
+typedef struct { int64_t value; int64_t index; } floc_int64_index_t;
+typedef struct { float value; int64_t index; } floc_float_index_t;
+typedef struct { double value; int64_t index; } floc_double_index_t;
+
+typedef enum {
+    FLOC_SUM, FLOC_PROD, FLOC_MIN, FLOC_MAX,
+    FLOC_BAND, FLOC_BOR, FLOC_BXOR,   /* integer types and FLOC_BYTE */
+    FLOC_LAND, FLOC_LOR,              /* integer types: result 0 or 1 */
+    FLOC_MINLOC, FLOC_MAXLOC,         /* pair types: the extreme value and its
+                                         index (the smaller index on ties) */
+    FLOC_OP_COUNT
+} floc_op_t;
+
+/* Size in bytes of one element of dt, or FLOC_ERR_INVALID. */
+FLOC_API int floc_dtype_size(floc_dtype_t dt);
+
+/*
+ * inout[i] = in[i] op inout[i] for i < count, as MPI_Reduce_local.  Signed
+ * integers wrap (two's complement) instead of overflowing; MIN/MAX with a
+ * NaN return the second operand's element.  Errors: FLOC_ERR_INVALID for
+ * NULL buffers (count > 0), an unknown dt or op, or an op that dt does
+ * not support (SUM of FLOC_BYTE, bitwise ops on floating point, MINLOC on
+ * a plain type...).
+ */
+FLOC_API int floc_reduce_local(const void *in, void *inout, size_t count, floc_dtype_t dt,
+                               floc_op_t op);
+
 #ifdef __cplusplus
 }
 #endif

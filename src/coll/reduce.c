@@ -1,0 +1,144 @@
+/*
+ * reduce.c - the reduction kernels.
+ *
+ * Each kernel is a plain loop over restrict-qualified arrays, compiled
+ * with -O3 (see CMakeLists.txt) so that the compiler vectorises it.  The
+ * operand order is fixed (in op inout): with the order of combination
+ * fixed by the algorithm, every locality computes the same bits.
+ * Signed integer sums and products go through the unsigned type: two's
+ * complement wrap-around instead of undefined behaviour.
+ */
+#include <stdint.h>
+
+#include "reduce.h"
+#include "../core/log.h"
+
+#define KERNEL(name, T, expr)                                                        \
+    static void name(const void *restrict in_, void *restrict inout_, size_t count)  \
+    {                                                                                \
+        const T *restrict in = in_;                                                  \
+        T *restrict io = inout_;                                                     \
+        for (size_t i = 0; i < count; i++) {                                         \
+            const T a = in[i], b = io[i];                                            \
+            io[i] = (expr);                                                          \
+        }                                                                            \
+    }
+
+/* arithmetic with wrap-around for signed types: U is the unsigned twin */
+#define INT_KERNELS(sfx, T, U)                                                       \
+    KERNEL(sum_##sfx, T, (T)((U)a + (U)b))                                           \
+    KERNEL(prod_##sfx, T, (T)((U)a * (U)b))                                          \
+    KERNEL(min_##sfx, T, a < b ? a : b)                                              \
+    KERNEL(max_##sfx, T, a > b ? a : b)                                              \
+    KERNEL(band_##sfx, T, (T)(a & b))                                                \
+    KERNEL(bor_##sfx, T, (T)(a | b))                                                 \
+    KERNEL(bxor_##sfx, T, (T)(a ^ b))                                                \
+    KERNEL(land_##sfx, T, (T)(a && b))                                               \
+    KERNEL(lor_##sfx, T, (T)(a || b))
+
+#define FLOAT_KERNELS(sfx, T)                                                        \
+    KERNEL(sum_##sfx, T, a + b)                                                      \
+    KERNEL(prod_##sfx, T, a * b)                                                     \
+    KERNEL(min_##sfx, T, a < b ? a : b)                                              \
+    KERNEL(max_##sfx, T, a > b ? a : b)
+
+/* the extreme value; on equal values the smaller index */
+#define LOC_KERNELS(sfx, T)                                                          \
+    KERNEL(minloc_##sfx, T,                                                          \
+           (a.value < b.value || (a.value == b.value && a.index < b.index)) ? a : b) \
+    KERNEL(maxloc_##sfx, T,                                                          \
+           (a.value > b.value || (a.value == b.value && a.index < b.index)) ? a : b)
+
+INT_KERNELS(i8, int8_t, uint8_t)
+INT_KERNELS(i16, int16_t, uint16_t)
+INT_KERNELS(i32, int32_t, uint32_t)
+INT_KERNELS(i64, int64_t, uint64_t)
+INT_KERNELS(u8, uint8_t, uint8_t)
+INT_KERNELS(u16, uint16_t, uint16_t)
+INT_KERNELS(u32, uint32_t, uint32_t)
+INT_KERNELS(u64, uint64_t, uint64_t)
+FLOAT_KERNELS(f32, float)
+FLOAT_KERNELS(f64, double)
+KERNEL(band_byte, uint8_t, (uint8_t)(a & b))
+KERNEL(bor_byte, uint8_t, (uint8_t)(a | b))
+KERNEL(bxor_byte, uint8_t, (uint8_t)(a ^ b))
+LOC_KERNELS(i32x, floc_int32_index_t)
+LOC_KERNELS(i64x, floc_int64_index_t)
+LOC_KERNELS(f32x, floc_float_index_t)
+LOC_KERNELS(f64x, floc_double_index_t)
+
+#define INT_ROW(sfx)                                                                 \
+    {[FLOC_SUM] = sum_##sfx, [FLOC_PROD] = prod_##sfx, [FLOC_MIN] = min_##sfx,       \
+     [FLOC_MAX] = max_##sfx, [FLOC_BAND] = band_##sfx, [FLOC_BOR] = bor_##sfx,       \
+     [FLOC_BXOR] = bxor_##sfx, [FLOC_LAND] = land_##sfx, [FLOC_LOR] = lor_##sfx}
+#define FLOAT_ROW(sfx)                                                               \
+    {[FLOC_SUM] = sum_##sfx, [FLOC_PROD] = prod_##sfx, [FLOC_MIN] = min_##sfx,       \
+     [FLOC_MAX] = max_##sfx}
+#define LOC_ROW(sfx) {[FLOC_MINLOC] = minloc_##sfx, [FLOC_MAXLOC] = maxloc_##sfx}
+
+/* Which (type, op) pairs exist is this table: a NULL entry is refused. */
+static const floc_reduce_fn kernels[FLOC_DTYPE_COUNT][FLOC_OP_COUNT] = {
+    [FLOC_INT8] = INT_ROW(i8),     [FLOC_INT16] = INT_ROW(i16),
+    [FLOC_INT32] = INT_ROW(i32),   [FLOC_INT64] = INT_ROW(i64),
+    [FLOC_UINT8] = INT_ROW(u8),    [FLOC_UINT16] = INT_ROW(u16),
+    [FLOC_UINT32] = INT_ROW(u32),  [FLOC_UINT64] = INT_ROW(u64),
+    [FLOC_FLOAT] = FLOAT_ROW(f32), [FLOC_DOUBLE] = FLOAT_ROW(f64),
+    [FLOC_BYTE] = {[FLOC_BAND] = band_byte, [FLOC_BOR] = bor_byte, [FLOC_BXOR] = bxor_byte},
+    [FLOC_INT32_INDEX] = LOC_ROW(i32x), [FLOC_INT64_INDEX] = LOC_ROW(i64x),
+    [FLOC_FLOAT_INDEX] = LOC_ROW(f32x), [FLOC_DOUBLE_INDEX] = LOC_ROW(f64x),
+};
+
+static const size_t dtype_sizes[FLOC_DTYPE_COUNT] = {
+    [FLOC_INT8] = 1, [FLOC_INT16] = 2, [FLOC_INT32] = 4, [FLOC_INT64] = 8,
+    [FLOC_UINT8] = 1, [FLOC_UINT16] = 2, [FLOC_UINT32] = 4, [FLOC_UINT64] = 8,
+    [FLOC_FLOAT] = sizeof(float), [FLOC_DOUBLE] = sizeof(double), [FLOC_BYTE] = 1,
+    [FLOC_INT32_INDEX] = sizeof(floc_int32_index_t),
+    [FLOC_INT64_INDEX] = sizeof(floc_int64_index_t),
+    [FLOC_FLOAT_INDEX] = sizeof(floc_float_index_t),
+    [FLOC_DOUBLE_INDEX] = sizeof(floc_double_index_t),
+};
+
+floc_reduce_fn floc_reduce_kernel(floc_dtype_t dt, floc_op_t op)
+{
+    if ((unsigned)dt >= FLOC_DTYPE_COUNT || (unsigned)op >= FLOC_OP_COUNT)
+        return NULL;
+    return kernels[dt][op];
+}
+
+int floc_reduce_check(floc_dtype_t dt, floc_op_t op, const char *func)
+{
+    if ((unsigned)dt >= FLOC_DTYPE_COUNT) {
+        FLOC_WARN(FLOC_LOG_API, "%s: unknown dtype %d", func, (int)dt);
+        return FLOC_ERR_INVALID;
+    }
+    if ((unsigned)op >= FLOC_OP_COUNT) {
+        FLOC_WARN(FLOC_LOG_API, "%s: unknown op %d", func, (int)op);
+        return FLOC_ERR_INVALID;
+    }
+    if (!kernels[dt][op]) {
+        FLOC_WARN(FLOC_LOG_API, "%s: op %d is not defined for dtype %d", func, (int)op, (int)dt);
+        return FLOC_ERR_INVALID;
+    }
+    return 0;
+}
+
+int floc_dtype_size(floc_dtype_t dt)
+{
+    if ((unsigned)dt >= FLOC_DTYPE_COUNT)
+        return FLOC_INVALID("unknown dtype %d", (int)dt);
+    return (int)dtype_sizes[dt];
+}
+
+int floc_reduce_local(const void *in, void *inout, size_t count, floc_dtype_t dt, floc_op_t op)
+{
+    int ret = floc_reduce_check(dt, op, __func__);
+    if (ret)
+        return ret;
+    if (count && (!in || !inout))
+        return FLOC_INVALID("%s is NULL", in ? "inout" : "in");
+    if (count > SIZE_MAX / dtype_sizes[dt])
+        return FLOC_INVALID("count %zu overflows the address space", count);
+    if (count)
+        kernels[dt][op](in, inout, count);
+    return 0;
+}

@@ -1,0 +1,21 @@
+/*
+ * reduce.h - reduction kernels: one function per (type, op), chosen from a
+ * table.  The collectives combine blocks with them; floc_reduce_local
+ * exposes them.  Internal.
+ */
+#ifndef FLOC_COLL_REDUCE_H
+#define FLOC_COLL_REDUCE_H
+
+#include <stddef.h>
+
+#include "floc.h"
+
+/* inout[i] = in[i] op inout[i] */
+typedef void (*floc_reduce_fn)(const void *restrict in, void *restrict inout, size_t count);
+
+/* The kernel for (dt, op), or NULL if the pair is not supported. */
+floc_reduce_fn floc_reduce_kernel(floc_dtype_t dt, floc_op_t op);
+/* 0 if (dt, op) is a valid reduction, else FLOC_ERR_INVALID (logged). */
+int floc_reduce_check(floc_dtype_t dt, floc_op_t op, const char *func);
+
+#endif
