@@ -244,6 +244,9 @@ int floc_fabric_open(floc_ctx_t *ctx)
     f->has_atomic = (info->caps & FI_ATOMIC) != 0;
     f->inject_size = info->tx_attr->inject_size;
     f->next_key = 1;
+    f->rkey_salt = 0xcbf29ce484222325ull;
+    for (const char *c = ctx->pmix.nspace; *c; c++)
+        f->rkey_salt = (f->rkey_salt ^ (unsigned char)*c) * 0x100000001b3ull;
     f->cache_enabled = ctx->cfg.mr_cache;
     FLOC_INFO(FLOC_LOG_FABRIC, "provider %s (mr_mode virt=%d provkey=%d local=%d ep=%d, atomics %s)",
               f->prov_name, f->virt_addr, f->prov_key, f->mr_local, f->mr_endpoint,

@@ -54,6 +54,7 @@ typedef struct floc_fabric {
     int has_atomic;
     size_t inject_size;
     uint64_t next_key;       /* requested keys when !prov_key */
+    uint64_t rkey_salt;      /* FNV-1a of the job's namespace: remote key checks */
 
     /* implicit (floc_put) writes: flush waits for done == issued */
     uint64_t puts_issued, puts_done;

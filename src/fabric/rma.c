@@ -71,13 +71,11 @@ int floc_mem_register(floc_ctx_t *ctx, void *buf, size_t len, unsigned access, f
  */
 static uint32_t rkey_check(const floc_ctx_t *ctx, const floc_rkey_t *k)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
+    uint64_t h = ctx->fab.rkey_salt;   /* FNV-1a state after the namespace */
     const uint64_t words[4] = {k->addr, k->len, k->key, (uint64_t)(uint32_t)k->owner};
     const unsigned char *b = (const unsigned char *)words;
     for (size_t i = 0; i < sizeof words; i++)
         h = (h ^ b[i]) * 0x100000001b3ull;
-    for (const char *c = ctx->pmix.nspace; *c; c++)
-        h = (h ^ (unsigned char)*c) * 0x100000001b3ull;
     return (uint32_t)(h ^ (h >> 32));
 }
 
@@ -174,14 +172,11 @@ static int post_rma(floc_ctx_t *ctx, int write, void *local, size_t len, const f
     return floc_fabric_submit(ctx, req);
 }
 
-static int rma_nb(floc_ctx_t *ctx, int write, void *local, size_t len, const floc_rkey_t *rkey,
-                  size_t offset, floc_request_t **out, const char *func)
+/* Post a checked RMA op with a request for the caller. */
+static int rma_post_request(floc_ctx_t *ctx, int write, void *local, size_t len,
+                            const floc_rkey_t *rkey, size_t offset, floc_request_t **out)
 {
-    int ret = check_remote(ctx, func, local, rkey, offset, len);
-    if (ret)
-        return ret;
-    if (!out)
-        return FLOC_INVALID("%s: req (output) is NULL", func);
+    int ret = 0;
     floc_ctx_lock(ctx);
     floc_request_t *req = floc_req_alloc(ctx, NULL);
     if (!req) {
@@ -196,6 +191,17 @@ static int rma_nb(floc_ctx_t *ctx, int write, void *local, size_t len, const flo
     if (!ret)
         *out = req;
     return ret;
+}
+
+static int rma_nb(floc_ctx_t *ctx, int write, void *local, size_t len, const floc_rkey_t *rkey,
+                  size_t offset, floc_request_t **out, const char *func)
+{
+    int ret = check_remote(ctx, func, local, rkey, offset, len);
+    if (ret)
+        return ret;
+    if (!out)
+        return FLOC_INVALID("%s: req (output) is NULL", func);
+    return rma_post_request(ctx, write, local, len, rkey, offset, out);
 }
 
 int floc_iput(floc_ctx_t *ctx, const void *src, size_t len, const floc_rkey_t *rkey, size_t offset,
@@ -219,7 +225,7 @@ int floc_put(floc_ctx_t *ctx, const void *src, size_t len, const floc_rkey_t *rk
         /* Zero-copy: the provider reads src until the write completes,
          * and src must be reusable when floc_put returns. */
         floc_request_t *req;
-        ret = floc_iput(ctx, src, len, rkey, offset, &req);
+        ret = rma_post_request(ctx, 1, (void *)src, len, rkey, offset, &req);
         return ret ? ret : floc_wait(req);
     }
     floc_ctx_lock(ctx);
