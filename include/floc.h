@@ -319,6 +319,30 @@ FLOC_API int floc_dtype_size(floc_dtype_t dt);
 FLOC_API int floc_reduce_local(const void *in, void *inout, size_t count, floc_dtype_t dt,
                                floc_op_t op);
 
+/* ------------------------------------------------------------------ */
+/* Collectives (over all localities of the context)                    */
+/* ------------------------------------------------------------------ */
+/*
+ * Every locality calls the same collectives in the same order.  With one
+ * locality each has its one-locality meaning (allreduce and broadcast
+ * copy, as MPI does: no op is applied; barrier returns at once).  Algorithms are chosen by size and
+ * locality count, or forced with FLOC_<COLL>_ALGO (FLOC_BARRIER_ALGO=
+ * dissemination, FLOC_BCAST_ALGO=binomial, FLOC_ALLREDUCE_ALGO=
+ * recursive_doubling|ring).  Results are bit-identical on every
+ * locality, and on every run for the same inputs, count and algorithm.
+ * Errors: FLOC_ERR_INVALID (bad root, NULL buffer with count > 0, unknown
+ * dtype/op or a pair that does not go together, count overflow),
+ * FLOC_ERR_PEER_LOST, FLOC_ERR_TIMEOUT (FLOC_WAIT_TIMEOUT).
+ */
+#define FLOC_IN_PLACE ((const void *)1)   /* as sbuf: rbuf holds the input */
+
+FLOC_API int floc_barrier(floc_ctx_t *ctx);
+/* buf (count elements): input at root, output everywhere else. */
+FLOC_API int floc_broadcast(floc_ctx_t *ctx, void *buf, size_t count, floc_dtype_t dt, int root);
+/* rbuf[i] = op over all localities of sbuf[i]; sbuf may be FLOC_IN_PLACE or equal rbuf. */
+FLOC_API int floc_allreduce(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,
+                            floc_dtype_t dt, floc_op_t op);
+
 #ifdef __cplusplus
 }
 #endif

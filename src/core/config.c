@@ -141,6 +141,16 @@ int floc_config_load(floc_config_t *cfg, floc_getenv_fn get, void *arg, const fl
         cfg->mr_cache_entries = (size_t)u;
     }
 
+    static const char *const algo_vars[3] = {"FLOC_BARRIER_ALGO", "FLOC_BCAST_ALGO",
+                                             "FLOC_ALLREDUCE_ALGO"};
+    for (int k = 0; k < 3; k++) {
+        if ((v = get(algo_vars[k], arg)) && *v) {
+            if (strlen(v) >= sizeof cfg->coll_algo[k])
+                return bad_var(algo_vars[k], v, "an algorithm name");
+            strcpy(cfg->coll_algo[k], v);
+        }
+    }
+
     if (attr) {
         if (attr->size > sizeof(floc_attr_t) || attr->size < sizeof(size_t))
             return FLOC_INVALID("attr->size %zu does not match this floc (%zu); use FLOC_ATTR_INIT",

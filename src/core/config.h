@@ -20,6 +20,9 @@ typedef struct floc_config {
     unsigned spin_count;        /* FLOC_SPIN: polls before a wait starts yielding */
     int mr_cache;               /* FLOC_MR_CACHE: 0/1 */
     size_t mr_cache_entries;    /* FLOC_MR_CACHE_SIZE */
+    /* FLOC_BARRIER_ALGO, FLOC_BCAST_ALGO, FLOC_ALLREDUCE_ALGO: "" = automatic;
+     * names are checked against the algorithm tables at floc_init */
+    char coll_algo[3][32];
 } floc_config_t;
 
 typedef const char *(*floc_getenv_fn)(const char *name, void *arg);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ctx.h"
+#include "../coll/coll.h"
 
 static _Atomic(floc_ctx_t *) live_ctx = NULL;
 
@@ -80,6 +81,15 @@ int floc_init(int *argc, char ***argv, const floc_attr_t *attr, floc_ctx_t **out
     if (ret) {
         free(ctx);
         return ret;
+    }
+    for (int k = 0; k < FLOC_COLL_KINDS; k++) {
+        ctx->coll_algo[k] = -1;
+        if (ctx->cfg.coll_algo[k][0] &&
+            (ctx->coll_algo[k] = floc_coll_alg_index((floc_coll_kind_t)k, ctx->cfg.coll_algo[k])) < 0) {
+            FLOC_ERROR(FLOC_LOG_COLL, "unknown collective algorithm \"%s\"", ctx->cfg.coll_algo[k]);
+            free(ctx);
+            return FLOC_ERR_INVALID;
+        }
     }
     floc_ctx_t *expected = NULL;
     if (!atomic_compare_exchange_strong(&live_ctx, &expected, ctx)) {

@@ -56,6 +56,9 @@ struct floc_ctx {
 
     size_t live_mems;         /* floc_mem_t registrations not yet deregistered */
 
+    unsigned coll_seq;        /* collectives called so far (same on every locality) */
+    int coll_algo[3];         /* forced algorithm per collective kind, -1 = choose */
+
     int locking;
     pthread_mutex_t lock;
     pthread_t progress_thread;

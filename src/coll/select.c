@@ -1,0 +1,60 @@
+/*
+ * select.c - the algorithm tables and the choice among them.
+ *
+ * FLOC_<COLL>_ALGO=<name> forces an algorithm (checked at floc_init).
+ * Otherwise the rules below pick by message size and locality count.
+ * Thresholds: provisional (not yet swept by perf/tune): recursive
+ * doubling costs lg(p) full-size messages, the ring 2(p-1) messages of
+ * size n/p, so the ring wins once n is large; 64 KiB is where the
+ * bandwidth term starts to dominate on shm here.
+ */
+#include <string.h>
+
+#include "coll.h"
+#include "../core/ctx.h"
+
+static const floc_coll_alg_t barrier_algs[] = {
+    {.name = "dissemination", .run = floc_barrier_dissemination},
+};
+static const floc_coll_alg_t bcast_algs[] = {
+    {.name = "binomial", .run = floc_bcast_binomial},
+};
+static const floc_coll_alg_t allreduce_algs[] = {
+    {.name = "recursive_doubling", .run = floc_allreduce_recursive_doubling},
+    {.name = "ring", .run = floc_allreduce_ring},
+};
+
+static const struct {
+    const floc_coll_alg_t *algs;
+    int n;
+} tables[FLOC_COLL_KINDS] = {
+    [FLOC_COLL_BARRIER] = {barrier_algs, 1},
+    [FLOC_COLL_BCAST] = {bcast_algs, 1},
+    [FLOC_COLL_ALLREDUCE] = {allreduce_algs, 2},
+};
+
+#define FLOC_ALLREDUCE_RING_MIN_BYTES (64u << 10)
+
+int floc_coll_alg_index(floc_coll_kind_t kind, const char *name)
+{
+    for (int i = 0; i < tables[kind].n; i++)
+        if (strcmp(tables[kind].algs[i].name, name) == 0)
+            return i;
+    return -1;
+}
+
+const floc_coll_alg_t *floc_coll_alg_at(floc_coll_kind_t kind, int index)
+{
+    return index >= 0 && index < tables[kind].n ? &tables[kind].algs[index] : NULL;
+}
+
+const floc_coll_alg_t *floc_coll_select(const floc_ctx_t *ctx, floc_coll_kind_t kind, size_t bytes)
+{
+    int forced = ctx->coll_algo[kind];
+    if (forced >= 0)
+        return &tables[kind].algs[forced];
+    if (kind == FLOC_COLL_ALLREDUCE && bytes >= FLOC_ALLREDUCE_RING_MIN_BYTES &&
+        bytes / (size_t)ctx->size >= 64)
+        return &allreduce_algs[1];
+    return &tables[kind].algs[0];
+}
