@@ -343,6 +343,18 @@ FLOC_API int floc_broadcast(floc_ctx_t *ctx, void *buf, size_t count, floc_dtype
 FLOC_API int floc_allreduce(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,
                             floc_dtype_t dt, floc_op_t op);
 
+/*
+ * Nonblocking forms: the same arguments plus *req, completed by floc_wait
+ * or floc_test.  Several may be outstanding at once (started in the same
+ * order on every locality) and complete in any order; buffers are
+ * borrowed until completion.
+ */
+FLOC_API int floc_ibarrier(floc_ctx_t *ctx, floc_request_t **req);
+FLOC_API int floc_ibroadcast(floc_ctx_t *ctx, void *buf, size_t count, floc_dtype_t dt, int root,
+                             floc_request_t **req);
+FLOC_API int floc_iallreduce(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,
+                             floc_dtype_t dt, floc_op_t op, floc_request_t **req);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,11 +1,11 @@
 /*
- * allreduce_recdbl.c - recursive-doubling allreduce (MPICH's
- * allreduce_intra_recursive_doubling, rewritten for floc).
+ * allreduce_recdbl.c - recursive-doubling allreduce (after MPICH's
+ * allreduce_intra_recursive_doubling).
  *
  * Let p' be the largest power of two <= p and rem = p - p'.  First the
  * 2*rem lowest ranks pair up: each even one sends its vector to the odd
  * one above it and sits out.  The p' remaining localities then exchange
- * full vectors with partner (newrank XOR 2^k) for k = 0..lg p' - 1 and
+ * full vectors with partner (newrank XOR 2^k), k = 0..lg p' - 1, and
  * combine.  Finally the odd ranks hand the result back to their even
  * partner.  Cost: (lg p' + 2 [if rem]) (alpha + n beta + n gamma): the
  * small-message choice.
@@ -13,72 +13,88 @@
  * Same bits everywhere: both partners of a step combine
  * op(lower rank's data, higher rank's data), the same operands in the
  * same order, so they hold identical bits after every step.
+ *
+ * State: step 0 fold, 1 fold done, 2 exchange posted (st[MASK] = 2^k),
+ * 3 hand back posted, 4 done.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "coll.h"
 
-/* acc = op(lower, higher) where `mine_is_lower` tells which one acc holds. */
-static void combine(floc_coll_args_t *a, void *acc, void *other, int mine_is_lower)
+enum { POF2, REM, NEWRANK, MASK, PARTNER };
+
+/* acc = op(lower, higher); mine_is_lower says which one acc holds */
+static void combine(floc_coll_req_t *c, void *acc, void *other, int mine_is_lower)
 {
     if (mine_is_lower) {
-        /* want mine op other: the kernel computes inout = in op inout */
-        a->reduce(acc, other, a->count);
-        memcpy(acc, other, a->count * a->esize);
+        c->reduce(acc, other, c->count);   /* other = mine op other */
+        memcpy(acc, other, c->count * c->esize);
     } else {
-        a->reduce(other, acc, a->count);
+        c->reduce(other, acc, c->count);   /* acc = other op mine */
     }
 }
 
-int floc_allreduce_recursive_doubling(floc_coll_args_t *a)
+static int real_rank(const floc_coll_req_t *c, int newrank)
 {
-    const int p = a->size, r = a->rank;
-    const size_t bytes = a->count * a->esize;
-    void *tmp = malloc(bytes);
-    if (!tmp)
-        return FLOC_ERR_NOMEM;
-    int pof2 = 1;
-    while (pof2 * 2 <= p)
-        pof2 *= 2;
-    const int rem = p - pof2;
-    int newrank, ret = 0, step = 0;
+    return newrank < c->st[REM] ? newrank * 2 + 1 : newrank + c->st[REM];
+}
 
-    /* fold the extra ranks in */
-    if (r < 2 * rem) {
-        if (r % 2 == 0) {
-            ret = floc_coll_send(a, a->rbuf, bytes, r + 1, step);
-            newrank = -1;
-        } else {
-            ret = floc_coll_recv(a, tmp, bytes, r - 1, step);
-            if (!ret)
-                combine(a, a->rbuf, tmp, 0);   /* even partner is the lower rank */
-            newrank = r / 2;
-        }
-    } else {
-        newrank = r - rem;
+/* post the exchange with partner newrank ^ mask, or move on */
+static int exchange(floc_coll_req_t *c, size_t bytes)
+{
+    if (c->st[NEWRANK] >= 0 && c->st[MASK] < c->st[POF2]) {
+        int dst = real_rank(c, c->st[NEWRANK] ^ c->st[MASK]);
+        c->st[PARTNER] = dst;
+        c->step = 2;
+        int ret = floc_coll_post_recv(c, c->tmp, bytes, dst, 1 + __builtin_ctz((unsigned)c->st[MASK]));
+        if (!ret)
+            ret = floc_coll_post_send(c, c->rbuf, bytes, dst, 1 + __builtin_ctz((unsigned)c->st[MASK]));
+        return ret ? ret : FLOC_ERR_AGAIN;
     }
-    step++;
-
-    if (!ret && newrank >= 0) {
-        for (int mask = 1; mask < pof2 && !ret; mask <<= 1, step++) {
-            int newdst = newrank ^ mask;
-            int dst = newdst < rem ? newdst * 2 + 1 : newdst + rem;
-            ret = floc_coll_sendrecv(a, a->rbuf, bytes, dst, tmp, bytes, dst, step);
-            if (!ret)
-                combine(a, a->rbuf, tmp, r < dst);
-        }
-    } else {
-        step += __builtin_ctz((unsigned)pof2);
-    }
-
     /* hand the result back to the ranks that sat out */
-    if (!ret && r < 2 * rem) {
-        if (r % 2)
-            ret = floc_coll_send(a, a->rbuf, bytes, r - 1, step);
-        else
-            ret = floc_coll_recv(a, a->rbuf, bytes, r + 1, step);
+    c->step = 3;
+    int r = c->rank, tag = 1 + __builtin_ctz((unsigned)c->st[POF2]), ret = 0;
+    if (r < 2 * c->st[REM])
+        ret = r % 2 ? floc_coll_post_send(c, c->rbuf, bytes, r - 1, tag)
+                    : floc_coll_post_recv(c, c->rbuf, bytes, r + 1, tag);
+    return ret ? ret : FLOC_ERR_AGAIN;
+}
+
+int floc_allreduce_recursive_doubling(floc_coll_req_t *c)
+{
+    const int r = c->rank;
+    const size_t bytes = c->count * c->esize;
+    int ret = 0;
+    switch (c->step) {
+    case 0: {
+        if (!(c->tmp = malloc(bytes)))
+            return FLOC_ERR_NOMEM;
+        int pof2 = 1;
+        while (pof2 * 2 <= c->size)
+            pof2 *= 2;
+        c->st[POF2] = pof2;
+        c->st[REM] = c->size - pof2;
+        c->st[MASK] = 1;
+        c->step = 1;
+        if (r < 2 * c->st[REM]) {
+            c->st[NEWRANK] = r % 2 ? r / 2 : -1;
+            ret = r % 2 ? floc_coll_post_recv(c, c->tmp, bytes, r - 1, 0)
+                        : floc_coll_post_send(c, c->rbuf, bytes, r + 1, 0);
+            return ret ? ret : FLOC_ERR_AGAIN;
+        }
+        c->st[NEWRANK] = r - c->st[REM];
+        return exchange(c, bytes);
     }
-    free(tmp);
-    return ret;
+    case 1:   /* fold done: odd ranks combine with the even one below */
+        if (r < 2 * c->st[REM] && r % 2)
+            combine(c, c->rbuf, c->tmp, 0);
+        return exchange(c, bytes);
+    case 2:   /* an exchange done */
+        combine(c, c->rbuf, c->tmp, r < c->st[PARTNER]);
+        c->st[MASK] <<= 1;
+        return exchange(c, bytes);
+    default:
+        return 0;
+    }
 }

@@ -8,9 +8,10 @@
  * In reduce-scatter step s, locality r sends block (r - s) and receives
  * block (r - s - 1), which it combines as op(received, own): block b is
  * therefore reduced in one fixed order, x_b op x_b+1 op ... around the
- * ring; the allgather then copies the
- * finished blocks.  Every locality ends with the same bits, and the same
- * bits on every run.
+ * ring; the allgather then copies the finished blocks.  Every locality
+ * ends with the same bits, and the same bits on every run.
+ *
+ * State: step s in [0, 2(p-1)) is the exchange in flight (step 0: none).
  */
 #include <stdlib.h>
 
@@ -22,32 +23,44 @@ static size_t block_start(size_t count, int p, int b)
     return (size_t)b * q + ((size_t)b < rem ? (size_t)b : rem);
 }
 
-int floc_allreduce_ring(floc_coll_args_t *a)
+static int mod(int x, int p)
 {
-    const int p = a->size, r = a->rank, right = (r + 1) % p, left = (r - 1 + p) % p;
-    const size_t es = a->esize;
-    char *buf = a->rbuf;
-    size_t maxblk = a->count / (size_t)p + 1;
-    char *tmp = malloc(maxblk * es);
-    if (!tmp)
-        return FLOC_ERR_NOMEM;
-    int ret = 0, step = 0;
+    return ((x % p) + p) % p;
+}
 
-    for (int s = 0; s < p - 1 && !ret; s++, step++) {
-        int sb = ((r - s) % p + p) % p, rb = ((r - s - 1) % p + p) % p;
-        size_t so = block_start(a->count, p, sb), sn = block_start(a->count, p, sb + 1) - so;
-        size_t ro = block_start(a->count, p, rb), rn = block_start(a->count, p, rb + 1) - ro;
-        ret = floc_coll_sendrecv(a, buf + so * es, sn * es, right, tmp, rn * es, left, step);
-        if (!ret)
-            a->reduce(tmp, buf + ro * es, rn);   /* own = received op own */
+int floc_allreduce_ring(floc_coll_req_t *c)
+{
+    const int p = c->size, r = c->rank, right = (r + 1) % p, left = (r - 1 + p) % p;
+    const size_t es = c->esize;
+    char *buf = c->rbuf;
+
+    if (c->step == 0 && !c->tmp && !(c->tmp = malloc((c->count / (size_t)p + 1) * es)))
+        return FLOC_ERR_NOMEM;
+    /* the exchange of step - 1 completed: reduce what arrived */
+    int s = c->step - 1;
+    if (s >= 0 && s < p - 1) {
+        int rb = mod(r - s - 1, p);
+        size_t ro = block_start(c->count, p, rb), rn = block_start(c->count, p, rb + 1) - ro;
+        c->reduce(c->tmp, buf + ro * es, rn);   /* own = received op own */
     }
-    for (int s = 0; s < p - 1 && !ret; s++, step++) {
-        int sb = ((r + 1 - s) % p + p) % p, rb = ((r - s) % p + p) % p;
-        size_t so = block_start(a->count, p, sb), sn = block_start(a->count, p, sb + 1) - so;
-        size_t ro = block_start(a->count, p, rb), rn = block_start(a->count, p, rb + 1) - ro;
-        ret = floc_coll_sendrecv(a, buf + so * es, sn * es, right, buf + ro * es, rn * es, left,
-                                 step);
+    s = c->step;
+    if (s >= 2 * (p - 1))
+        return 0;
+    int sb, rb;
+    if (s < p - 1) {           /* reduce-scatter */
+        sb = mod(r - s, p);
+        rb = mod(r - s - 1, p);
+    } else {                   /* allgather of the finished blocks */
+        int t = s - (p - 1);
+        sb = mod(r + 1 - t, p);
+        rb = mod(r - t, p);
     }
-    free(tmp);
-    return ret;
+    size_t so = block_start(c->count, p, sb), sn = block_start(c->count, p, sb + 1) - so;
+    size_t ro = block_start(c->count, p, rb), rn = block_start(c->count, p, rb + 1) - ro;
+    void *into = s < p - 1 ? c->tmp : (void *)(buf + ro * es);
+    int ret = floc_coll_post_recv(c, into, rn * es, left, s);
+    if (!ret)
+        ret = floc_coll_post_send(c, buf + so * es, sn * es, right, s);
+    c->step++;
+    return ret ? ret : FLOC_ERR_AGAIN;
 }

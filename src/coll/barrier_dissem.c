@@ -1,22 +1,24 @@
 /*
  * barrier_dissem.c - dissemination barrier (Hensgen, Finkel, Manber).
  *
- * Round k: send a token to (rank + 2^k) mod p, receive from
+ * Round k: send a token to (rank + 2^k) mod p, receive one from
  * (rank - 2^k) mod p.  After ceil(lg p) rounds every locality has heard,
- * directly or not, from every other.  Works for any p, no power of two
- * needed.  Cost: ceil(lg p) alpha.
+ * directly or not, from every other.  Any p.  Cost: ceil(lg p) alpha.
+ * State: step = round.
  */
 #include "coll.h"
 
-int floc_barrier_dissemination(floc_coll_args_t *a)
+static char token_out, token_in;   /* contents never read: zero-byte would do */
+
+int floc_barrier_dissemination(floc_coll_req_t *c)
 {
-    char out = 0, in = 0;
-    int step = 0;
-    for (int dist = 1; dist < a->size; dist <<= 1, step++) {
-        int to = (a->rank + dist) % a->size, from = (a->rank - dist + a->size) % a->size;
-        int ret = floc_coll_sendrecv(a, &out, 1, to, &in, 1, from, step);
-        if (ret)
-            return ret;
-    }
-    return 0;
+    int dist = 1 << c->step;
+    if (dist >= c->size)
+        return 0;
+    int to = (c->rank + dist) % c->size, from = (c->rank - dist + c->size) % c->size;
+    int ret = floc_coll_post_recv(c, &token_in, 0, from, c->step);
+    if (!ret)
+        ret = floc_coll_post_send(c, &token_out, 0, to, c->step);
+    c->step++;
+    return ret ? ret : FLOC_ERR_AGAIN;
 }

@@ -3,32 +3,31 @@
  *
  * Ranks are renumbered relative to the root (v = rank - root mod p).
  * Locality v receives from v minus its lowest set bit, then sends to
- * v + 2^k for every 2^k below that bit (largest first, so the deepest
- * subtrees start first).  Any p.  Cost: ceil(lg p) (alpha + n beta):
- * the small-message choice; large messages want scatter + allgather.
+ * v + 2^k for every 2^k below that bit.  Any p.  Cost: ceil(lg p)
+ * (alpha + n beta): the small-message choice; large messages want
+ * scatter + allgather.  State: step 0 receive, 1 send to children, 2 done.
  */
 #include "coll.h"
 
-int floc_bcast_binomial(floc_coll_args_t *a)
+int floc_bcast_binomial(floc_coll_req_t *c)
 {
-    const int p = a->size, v = (a->rank - a->root + p) % p;
-    const size_t bytes = a->count * a->esize;
-    int mask = 1;
-    while (mask < p && !(v & mask))
-        mask <<= 1;
-    if (v != 0) {
-        int parent = ((v - mask) + a->root) % p;
-        int ret = floc_coll_recv(a, a->rbuf, bytes, parent, 0);
-        if (ret)
-            return ret;
+    const int p = c->size, v = (c->rank - c->root + p) % p;
+    const size_t bytes = c->count * c->esize;
+    int lowbit = 1;
+    while (lowbit < p && !(v & lowbit))
+        lowbit <<= 1;
+    int ret = 0;
+    if (c->step == 0 && v != 0) {
+        c->step = 1;
+        ret = floc_coll_post_recv(c, c->rbuf, bytes, (v - lowbit + c->root) % p, 0);
+        return ret ? ret : FLOC_ERR_AGAIN;
     }
-    for (mask >>= 1; mask > 0; mask >>= 1) {
-        if (v + mask < p) {
-            int child = (v + mask + a->root) % p;
-            int ret = floc_coll_send(a, a->rbuf, bytes, child, 0);
-            if (ret)
-                return ret;
-        }
+    if (c->step <= 1) {   /* the root starts here at once */
+        c->step = 2;
+        for (int mask = lowbit >> 1; mask > 0 && !ret; mask >>= 1)
+            if (v + mask < p)
+                ret = floc_coll_post_send(c, c->rbuf, bytes, (v + mask + c->root) % p, 0);
+        return ret ? ret : FLOC_ERR_AGAIN;
     }
     return 0;
 }

@@ -1,14 +1,21 @@
 /*
- * coll.h - collectives: shared plumbing and the algorithm table.  Internal.
+ * coll.h - collectives: the request state machine, the point-to-point
+ * plumbing the algorithms share, and the algorithm table.  Internal.
+ *
+ * A collective is a request whose `progress` advances a resumable state
+ * machine: the algorithm posts a batch of sends/receives, and is called
+ * again (with c->step where it left off) once the whole batch completed;
+ * it never blocks.  Every outstanding collective of a context is on the
+ * context's active list and advances whenever floc makes progress, so
+ * several nonblocking collectives complete in any wait order.
  *
  * Every collective call takes the next sequence number of the context
  * (all localities call collectives in the same order, so they agree on
  * it); its messages carry (sequence, step) in their tag, so back-to-back
  * collectives never mix their data however far one locality runs ahead.
- * Algorithms talk through coll_sendrecv/coll_send/coll_recv only: the
- * transport underneath (today floc's internal tagged messages: single
- * copy through shm's CMA for large blocks) can change to RMA landing
- * buffers without touching them.
+ * The transport under the batches is floc's internal tagged messages
+ * (single copy through shm's CMA for large blocks); it can change to RMA
+ * landing buffers without touching the algorithms.
  */
 #ifndef FLOC_COLL_H
 #define FLOC_COLL_H
@@ -20,48 +27,60 @@
 
 struct floc_ctx;
 
-typedef struct floc_coll_args {
-    struct floc_ctx *ctx;
-    int rank, size;
-    unsigned seq;            /* this call's sequence number */
-    const void *sbuf;
-    void *rbuf;
-    size_t count;
-    size_t esize;            /* bytes per element */
-    floc_dtype_t dt;
-    floc_op_t op;
-    int root;
-    floc_reduce_fn reduce;   /* kernel for (dt, op) */
-} floc_coll_args_t;
-
 typedef enum { FLOC_COLL_BARRIER, FLOC_COLL_BCAST, FLOC_COLL_ALLREDUCE, FLOC_COLL_KINDS } floc_coll_kind_t;
 
-#define FLOC_ALG_POW2 1u         /* needs a power-of-two locality count */
+#define FLOC_COLL_MAX_BATCH 64   /* ops one step may post (binomial fan-out) */
+
+typedef struct floc_coll_req floc_coll_req_t;
 
 typedef struct floc_coll_alg {
     const char *name;        /* value of FLOC_<COLL>_ALGO */
-    unsigned needs;
-    int (*run)(floc_coll_args_t *a);
+    /* Called first with c->step == 0, then each time the batch it posted
+     * has completed.  Posts the next batch and returns FLOC_ERR_AGAIN, or
+     * returns 0 when done, or an error. */
+    int (*step)(floc_coll_req_t *c);
 } floc_coll_alg_t;
 
-/* Point to point between the localities of a collective: step numbers
- * keep the messages of one call apart.  Blocking. */
-int floc_coll_send(floc_coll_args_t *a, const void *buf, size_t len, int peer, int step);
-int floc_coll_recv(floc_coll_args_t *a, void *buf, size_t len, int peer, int step);
-int floc_coll_sendrecv(floc_coll_args_t *a, const void *sbuf, size_t slen, int dest, void *rbuf,
-                       size_t rlen, int src, int step);
+struct floc_coll_req {
+    struct floc_ctx *ctx;
+    floc_request_t *req;     /* the user-facing request */
+    const floc_coll_alg_t *alg;
+    int rank, size;
+    unsigned seq;
+    const void *sbuf;
+    void *rbuf;
+    size_t count, esize;
+    floc_dtype_t dt;
+    floc_op_t op;
+    int root;
+    floc_reduce_fn reduce;
+    /* algorithm state: where it is, and what it keeps between steps */
+    int step;
+    int st[6];
+    void *tmp;
+    /* the batch in flight */
+    floc_request_t *batch[FLOC_COLL_MAX_BATCH];
+    int nbatch;
+    floc_coll_req_t *next_active;
+};
+
+/* Add a send/receive of `step` to the current batch (caller: an algorithm). */
+int floc_coll_post_send(floc_coll_req_t *c, const void *buf, size_t len, int peer, int tag_step);
+int floc_coll_post_recv(floc_coll_req_t *c, void *buf, size_t len, int peer, int tag_step);
+
+/* Advance every active collective of ctx once; caller holds the lock. */
+void floc_coll_progress_all(struct floc_ctx *ctx);
 
 /* the algorithms (one file each) */
-int floc_barrier_dissemination(floc_coll_args_t *a);
-int floc_bcast_binomial(floc_coll_args_t *a);
-int floc_allreduce_recursive_doubling(floc_coll_args_t *a);
-int floc_allreduce_ring(floc_coll_args_t *a);
+int floc_barrier_dissemination(floc_coll_req_t *c);
+int floc_bcast_binomial(floc_coll_req_t *c);
+int floc_allreduce_recursive_doubling(floc_coll_req_t *c);
+int floc_allreduce_ring(floc_coll_req_t *c);
 
 /* select.c: the algorithm for a call, honouring FLOC_<COLL>_ALGO */
 const floc_coll_alg_t *floc_coll_select(const struct floc_ctx *ctx, floc_coll_kind_t kind,
                                         size_t bytes);
-/* Name -> index in the table of kind, or -1.  Exposed for config/tests. */
+/* Name -> index in the table of kind, or -1. */
 int floc_coll_alg_index(floc_coll_kind_t kind, const char *name);
-const floc_coll_alg_t *floc_coll_alg_at(floc_coll_kind_t kind, int index);
 
 #endif

@@ -14,14 +14,14 @@
 #include "../core/ctx.h"
 
 static const floc_coll_alg_t barrier_algs[] = {
-    {.name = "dissemination", .run = floc_barrier_dissemination},
+    {.name = "dissemination", .step = floc_barrier_dissemination},
 };
 static const floc_coll_alg_t bcast_algs[] = {
-    {.name = "binomial", .run = floc_bcast_binomial},
+    {.name = "binomial", .step = floc_bcast_binomial},
 };
 static const floc_coll_alg_t allreduce_algs[] = {
-    {.name = "recursive_doubling", .run = floc_allreduce_recursive_doubling},
-    {.name = "ring", .run = floc_allreduce_ring},
+    {.name = "recursive_doubling", .step = floc_allreduce_recursive_doubling},
+    {.name = "ring", .step = floc_allreduce_ring},
 };
 
 static const struct {
@@ -41,11 +41,6 @@ int floc_coll_alg_index(floc_coll_kind_t kind, const char *name)
         if (strcmp(tables[kind].algs[i].name, name) == 0)
             return i;
     return -1;
-}
-
-const floc_coll_alg_t *floc_coll_alg_at(floc_coll_kind_t kind, int index)
-{
-    return index >= 0 && index < tables[kind].n ? &tables[kind].algs[index] : NULL;
 }
 
 const floc_coll_alg_t *floc_coll_select(const floc_ctx_t *ctx, floc_coll_kind_t kind, size_t bytes)

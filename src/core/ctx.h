@@ -57,6 +57,7 @@ struct floc_ctx {
     size_t live_mems;         /* floc_mem_t registrations not yet deregistered */
 
     unsigned coll_seq;        /* collectives called so far (same on every locality) */
+    struct floc_coll_req *coll_active; /* collectives in flight, advanced by every progress */
     int coll_algo[3];         /* forced algorithm per collective kind, -1 = choose */
 
     int locking;
@@ -115,6 +116,9 @@ void floc_topo_fini(floc_ctx_t *ctx);
  * backing off from spinning to yielding to sleeping. */
 typedef int (*floc_done_fn)(void *arg);
 int floc_progress_wait(floc_ctx_t *ctx, floc_done_fn done, void *arg, double timeout);
+/* One round of progress: fabric completions, then the active collectives.
+ * Caller holds the lock. */
+int floc_progress_once(floc_ctx_t *ctx);
 int floc_progress_thread_start(floc_ctx_t *ctx);
 void floc_progress_thread_stop(floc_ctx_t *ctx);
 

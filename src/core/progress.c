@@ -19,6 +19,15 @@
 #include <time.h>
 
 #include "ctx.h"
+#include "../coll/coll.h"
+
+int floc_progress_once(floc_ctx_t *ctx)
+{
+    int n = floc_fabric_progress(ctx);
+    if (ctx->coll_active)
+        floc_coll_progress_all(ctx);
+    return n;
+}
 
 double floc_now(void)
 {
@@ -77,7 +86,7 @@ int floc_progress_wait(floc_ctx_t *ctx, floc_done_fn done, void *arg, double tim
         timeout = ctx->cfg.wait_timeout;
     for (;;) {
         floc_ctx_lock(ctx);
-        int n = floc_fabric_progress(ctx);
+        int n = floc_progress_once(ctx);
         int finished = done(arg);
         floc_ctx_unlock(ctx);
         if (finished)
@@ -109,7 +118,7 @@ static void *progress_main(void *arg)
     backoff_reset(&b);
     while (!atomic_load_explicit(&ctx->progress_thread_stop, memory_order_acquire)) {
         floc_ctx_lock(ctx);
-        int n = floc_fabric_progress(ctx);
+        int n = floc_progress_once(ctx);
         floc_ctx_unlock(ctx);
         if (n > 0) {
             backoff_reset(&b);
@@ -147,7 +156,7 @@ int floc_progress(floc_ctx_t *ctx)
 {
     FLOC_CHECK_CTX(ctx);
     floc_ctx_lock(ctx);
-    int n = floc_fabric_progress(ctx);
+    int n = floc_progress_once(ctx);
     floc_ctx_unlock(ctx);
     if (n >= 0 && floc_ctx_peer_lost(ctx))
         return FLOC_ERR_PEER_LOST;

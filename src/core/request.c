@@ -174,7 +174,7 @@ int floc_test(floc_request_t *req, int *done)
         return FLOC_INVALID("done is NULL");
     floc_ctx_t *ctx = req->ctx;
     floc_ctx_lock(ctx);
-    int n = floc_fabric_progress(ctx);
+    int n = floc_progress_once(ctx);
     int complete = req_complete(req);
     floc_ctx_unlock(ctx);
     if (complete) {

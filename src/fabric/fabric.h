@@ -111,6 +111,9 @@ void floc_mr_cache_fini(struct floc_ctx *ctx);
 /* Look up / insert only (exposed for unit tests of the cache policy). */
 floc_mr_entry_t *floc_mr_cache_find(floc_mr_cache_t *c, uintptr_t base, size_t len, uint64_t access);
 
+/* tagged.c: post a send (send = 1) or receive; the caller holds the lock. */
+int floc_tagged_post(struct floc_ctx *ctx, int send, void *buf, size_t len, int peer, int tag,
+                     int internal, floc_msg_status_t *status, floc_request_t **out);
 /* tagged.c: internal = 1 for floc's own traffic (collectives, control),
  * kept apart from user tags.  Caller has checked the arguments. */
 int floc_tagged_isend(struct floc_ctx *ctx, const void *buf, size_t len, int dest, int tag,

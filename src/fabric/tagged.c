@@ -71,18 +71,29 @@ static uint64_t send_tag(int tag, int internal)
     return (internal ? FLOC_TAG_INTERNAL : 0) | (uint32_t)tag;
 }
 
+int floc_tagged_post(floc_ctx_t *ctx, int send, void *buf, size_t len, int peer, int tag,
+                     int internal, floc_msg_status_t *status, floc_request_t **out)
+{
+    floc_request_t *req = floc_req_alloc(ctx, NULL);
+    if (!req)
+        return FLOC_ERR_NOMEM;
+    int ret = send ? post_send(ctx, buf, len, peer, send_tag(tag, internal), req)
+                   : post_recv(ctx, buf, len, peer, tag, internal, req);
+    if (ret) {
+        floc_req_release(ctx, req);
+        return ret;
+    }
+    req->msg_out = status;
+    *out = req;
+    return 0;
+}
+
 int floc_tagged_isend(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag,
                       int internal, floc_request_t **out)
 {
     floc_ctx_lock(ctx);
-    floc_request_t *req = floc_req_alloc(ctx, NULL);
-    int ret = req ? post_send(ctx, buf, len, dest, send_tag(tag, internal), req)
-                  : FLOC_ERR_NOMEM;
-    if (ret && req)
-        floc_req_release(ctx, req);
+    int ret = floc_tagged_post(ctx, 1, (void *)buf, len, dest, tag, internal, NULL, out);
     floc_ctx_unlock(ctx);
-    if (!ret)
-        *out = req;
     return ret;
 }
 
@@ -90,15 +101,8 @@ int floc_tagged_irecv(floc_ctx_t *ctx, void *buf, size_t len, int source, int ta
                       floc_msg_status_t *status, floc_request_t **out)
 {
     floc_ctx_lock(ctx);
-    floc_request_t *req = floc_req_alloc(ctx, NULL);
-    int ret = req ? post_recv(ctx, buf, len, source, tag, internal, req) : FLOC_ERR_NOMEM;
-    if (ret && req)
-        floc_req_release(ctx, req);
-    else if (req)
-        req->msg_out = status;
+    int ret = floc_tagged_post(ctx, 0, buf, len, source, tag, internal, status, out);
     floc_ctx_unlock(ctx);
-    if (!ret)
-        *out = req;
     return ret;
 }
 

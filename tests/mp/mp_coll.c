@@ -221,6 +221,60 @@ static void check_same_bits(void)
     free(x); free(r1); free(r2); free(other);
 }
 
+/* several nonblocking collectives in flight, completed in reverse order */
+static void check_nonblocking(void)
+{
+    enum { A = 1000, B = 5003 };
+    int32_t *ia = malloc(A * sizeof *ia);
+    double *db = malloc(B * sizeof *db);
+    uint64_t bc[17];
+    for (size_t i = 0; i < A; i++)
+        ia[i] = (int32_t)ival(me, i);
+    for (size_t i = 0; i < B; i++)
+        db[i] = (double)ival(me, i) / 4.0;
+    for (int i = 0; i < 17; i++)
+        bc[i] = me == n - 1 ? mp_value(n - 1, 4, (uint64_t)i) : 0;
+    floc_request_t *r[5];
+    MP_MUST(floc_ibarrier(ctx, &r[0]));
+    MP_MUST(floc_iallreduce(ctx, FLOC_IN_PLACE, ia, A, FLOC_INT32, FLOC_SUM, &r[1]));
+    MP_MUST(floc_ibroadcast(ctx, bc, 17, FLOC_UINT64, n - 1, &r[2]));
+    MP_MUST(floc_iallreduce(ctx, FLOC_IN_PLACE, db, B, FLOC_DOUBLE, FLOC_MAX, &r[3]));
+    MP_MUST(floc_ibarrier(ctx, &r[4]));
+    int done = 0;
+    for (long spins = 0; !done && spins < 100000000L; spins++)
+        MP_OK(floc_test(r[3], &done));
+    if (!done)
+        MP_FAIL("iallreduce never completed under floc_test");
+    for (int k = 4; k >= 0; k--)
+        if (k != 3)
+            MP_OK(floc_wait(r[k]));
+    for (size_t i = 0; i < A; i++) {
+        int64_t want = 0;
+        for (int q = 0; q < n; q++)
+            want += ival(q, i);
+        if (ia[i] != (int32_t)want) {
+            MP_FAIL("nonblocking int sum [%zu]: %d, expected %lld", i, ia[i], (long long)want);
+            break;
+        }
+    }
+    for (size_t i = 0; i < B; i++) {
+        double want = -1e300;
+        for (int q = 0; q < n; q++)
+            want = (double)ival(q, i) / 4.0 > want ? (double)ival(q, i) / 4.0 : want;
+        if (db[i] != want) {
+            MP_FAIL("nonblocking double max [%zu]: %g, expected %g", i, db[i], want);
+            break;
+        }
+    }
+    for (int i = 0; i < 17; i++)
+        if (bc[i] != mp_value(n - 1, 4, (uint64_t)i)) {
+            MP_FAIL("nonblocking bcast [%d] wrong", i);
+            break;
+        }
+    free(ia);
+    free(db);
+}
+
 static void check_bad_args(void)
 {
     double d = 1, r = 0;
@@ -235,6 +289,8 @@ static void check_bad_args(void)
     MP_EXPECT(FLOC_ERR_INVALID, floc_allreduce(ctx, &d, NULL, 1, FLOC_DOUBLE, FLOC_SUM));
     MP_EXPECT(FLOC_ERR_INVALID, floc_allreduce(ctx, &d, &r, SIZE_MAX / 2, FLOC_DOUBLE, FLOC_SUM));
     MP_EXPECT(FLOC_ERR_INVALID, floc_barrier(NULL));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_iallreduce(ctx, &d, &r, 1, FLOC_DOUBLE, FLOC_SUM, NULL));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_ibarrier(ctx, NULL));
     /* refused calls do not desynchronise the localities: a good one works */
     d = me + 1;
     MP_OK(floc_allreduce(ctx, &d, &r, 1, FLOC_DOUBLE, FLOC_SUM));
@@ -252,6 +308,7 @@ int main(int argc, char **argv)
     check_allreduce_int();
     check_allreduce_float();
     check_same_bits();
+    check_nonblocking();
     check_bad_args();
     MP_OK(floc_finalize(ctx));
     return mp_finish("mp_coll");
