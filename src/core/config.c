@@ -109,7 +109,7 @@ int floc_config_load(floc_config_t *cfg, floc_getenv_fn get, void *arg, const fl
     cfg->progress = FLOC_PROGRESS_INLINE;
     cfg->wait_timeout = 0.0;
     cfg->finalize_timeout = 10.0;
-    cfg->spin_count = 2000;
+    cfg->spin_count = FLOC_SPIN_AUTO;
     cfg->mr_cache = 1;
     cfg->mr_cache_entries = 64;
 

@@ -71,6 +71,8 @@ int floc_topo_init(floc_ctx_t *ctx)
     int ncores = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
     int npus = hwloc_bitmap_weight(hwloc_topology_get_allowed_cpuset(topo));
     ctx->topo.oversubscribed = npus > 0 && ctx->local_size > npus;
+    if (ctx->cfg.spin_count == FLOC_SPIN_AUTO)
+        ctx->cfg.spin_count = ctx->topo.oversubscribed ? 0 : FLOC_SPIN_DEFAULT;
     floc_bind_t how = ctx->cfg.bind;
 
     if (how == FLOC_BIND_AUTO) {

@@ -145,6 +145,7 @@ static void test_config_load(void **state)
     assert_string_equal(c.provider, "");
     assert_true(c.wait_timeout == 0.0);
     assert_int_equal(c.mr_cache, 1);
+    assert_int_equal(c.spin_count, FLOC_SPIN_AUTO);
 
     const char *env[] = {"FLOC_PROVIDER", "tcp;ofi_rxm", "FLOC_BIND", "none", "FLOC_PROGRESS",
                          "thread", "FLOC_WAIT_TIMEOUT", "1500ms", "FLOC_SPIN", "10",
