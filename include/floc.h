@@ -343,6 +343,25 @@ FLOC_API int floc_broadcast(floc_ctx_t *ctx, void *buf, size_t count, floc_dtype
 FLOC_API int floc_allreduce(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,
                             floc_dtype_t dt, floc_op_t op);
 
+/* Reduce to root: rbuf (count elements) is only written at the root;
+ * FLOC_IN_PLACE as sbuf at the root only. */
+FLOC_API int floc_reduce(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,
+                         floc_dtype_t dt, floc_op_t op, int root);
+/* Fixed block of count elements per locality, blocks in locality order:
+ * gather fills rbuf (count * n, root only); scatter reads sbuf (count * n,
+ * root only); allgather fills rbuf (count * n) everywhere; alltoall sends
+ * block q of sbuf to locality q and puts block q from it in rbuf (both
+ * count * n).  FLOC_IN_PLACE: as sbuf of gather/allgather (own block
+ * already in place in rbuf), as rbuf of scatter at the root. */
+FLOC_API int floc_gather(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,
+                         floc_dtype_t dt, int root);
+FLOC_API int floc_scatter(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,
+                          floc_dtype_t dt, int root);
+FLOC_API int floc_allgather(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,
+                            floc_dtype_t dt);
+FLOC_API int floc_alltoall(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,
+                           floc_dtype_t dt);
+
 /*
  * Nonblocking forms: the same arguments plus *req, completed by floc_wait
  * or floc_test.  Several may be outstanding at once (started in the same
@@ -354,6 +373,16 @@ FLOC_API int floc_ibroadcast(floc_ctx_t *ctx, void *buf, size_t count, floc_dtyp
                              floc_request_t **req);
 FLOC_API int floc_iallreduce(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,
                              floc_dtype_t dt, floc_op_t op, floc_request_t **req);
+FLOC_API int floc_ireduce(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,
+                          floc_dtype_t dt, floc_op_t op, int root, floc_request_t **req);
+FLOC_API int floc_igather(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,
+                          floc_dtype_t dt, int root, floc_request_t **req);
+FLOC_API int floc_iscatter(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,
+                           floc_dtype_t dt, int root, floc_request_t **req);
+FLOC_API int floc_iallgather(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,
+                             floc_dtype_t dt, floc_request_t **req);
+FLOC_API int floc_ialltoall(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,
+                            floc_dtype_t dt, floc_request_t **req);
 
 #ifdef __cplusplus
 }

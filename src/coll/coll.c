@@ -139,18 +139,18 @@ static int coll_check(floc_ctx_t *ctx, floc_coll_req_t *c, size_t count, floc_dt
 {
     FLOC_CHECK_CTX(ctx);
     memset(c, 0, sizeof *c);
-    int es = floc_dtype_size(dt);
-    if (es < 0)
+    size_t es = floc_dtype_bytes(dt);
+    if (!es)
         return FLOC_INVALID("%s: unknown dtype %d", func, (int)dt);
-    if (count > SIZE_MAX / (size_t)es)
-        return FLOC_INVALID("%s: count %zu x %d bytes overflows", func, count, es);
+    if (count > SIZE_MAX / es)
+        return FLOC_INVALID("%s: count %zu x %zu bytes overflows", func, count, es);
     if (floc_ctx_peer_lost(ctx))
         return FLOC_ERR_PEER_LOST;
     c->ctx = ctx;
     c->rank = ctx->rank;
     c->size = ctx->size;
     c->count = count;
-    c->esize = (size_t)es;
+    c->esize = es;
     c->dt = dt;
     return 0;
 }
@@ -254,6 +254,135 @@ int floc_iallreduce(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,
     return coll_start(&c, trivial ? NULL
                                   : floc_coll_select(ctx, FLOC_COLL_ALLREDUCE, count * c.esize),
                       req);
+}
+
+int floc_ireduce(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,
+                 floc_op_t op, int root, floc_request_t **req)
+{
+    floc_coll_req_t c;
+    int ret = coll_check(ctx, &c, count, dt, __func__);
+    if (ret)
+        return ret;
+    if ((ret = floc_reduce_check(dt, op, __func__)))
+        return ret;
+    if (root < 0 || root >= c.size)
+        return FLOC_INVALID("root %d outside [0, %d)", root, c.size);
+    const int at_root = c.rank == root;
+    if (count && (!sbuf || (at_root && !rbuf)))
+        return FLOC_INVALID("%s is NULL", sbuf ? "rbuf (at the root)" : "sbuf");
+    if (count && sbuf == FLOC_IN_PLACE && !at_root)
+        return FLOC_INVALID("FLOC_IN_PLACE is for the root only");
+    if (!req)
+        return FLOC_INVALID("req (output) is NULL");
+    if (count && at_root && sbuf != FLOC_IN_PLACE && sbuf != rbuf)
+        memcpy(rbuf, sbuf, count * c.esize);
+    c.sbuf = sbuf;
+    c.rbuf = rbuf;
+    c.op = op;
+    c.root = root;
+    c.reduce = floc_reduce_kernel(dt, op);
+    const int trivial = c.size == 1 || count == 0;
+    return coll_start(&c, trivial ? NULL : floc_coll_select(ctx, FLOC_COLL_REDUCE, count * c.esize),
+                      req);
+}
+
+/* gather, scatter, allgather, alltoall: checks shared by the data movers */
+static int mover_start(floc_ctx_t *ctx, floc_coll_kind_t kind, const void *sbuf, void *rbuf,
+                       size_t count, floc_dtype_t dt, int root, floc_request_t **req,
+                       const char *func)
+{
+    floc_coll_req_t c;
+    int ret = coll_check(ctx, &c, count, dt, func);
+    if (ret)
+        return ret;
+    const int rooted = kind == FLOC_COLL_GATHER || kind == FLOC_COLL_SCATTER;
+    if (rooted && (root < 0 || root >= c.size))
+        return FLOC_INVALID("%s: root %d outside [0, %d)", func, root, c.size);
+    if (count > SIZE_MAX / c.esize / (size_t)c.size)
+        return FLOC_INVALID("%s: count %zu x %d localities overflows", func, count, c.size);
+    /* which buffers this locality needs */
+    const int at_root = c.rank == root;
+    const int need_s = !(kind == FLOC_COLL_SCATTER && !at_root);
+    const int need_r = !(kind == FLOC_COLL_GATHER && !at_root);
+    if (count && ((need_s && !sbuf) || (need_r && !rbuf)))
+        return FLOC_INVALID("%s: %s is NULL", func, need_s && !sbuf ? "sbuf" : "rbuf");
+    const int in_place_ok = (kind == FLOC_COLL_GATHER && at_root) ||
+                            (kind == FLOC_COLL_SCATTER && at_root) || kind == FLOC_COLL_ALLGATHER;
+    if (count && !in_place_ok && (sbuf == FLOC_IN_PLACE || rbuf == FLOC_IN_PLACE))
+        return FLOC_INVALID("%s: FLOC_IN_PLACE is not allowed here", func);
+    if (!req)
+        return FLOC_INVALID("%s: req (output) is NULL", func);
+    c.sbuf = sbuf;
+    c.rbuf = rbuf;
+    c.root = rooted ? root : 0;
+    if (count == 0)
+        return coll_start(&c, NULL, req);
+    if (c.size == 1) {
+        /* one locality: the one block is copied */
+        if (sbuf != FLOC_IN_PLACE && rbuf != FLOC_IN_PLACE && sbuf != rbuf)
+            memcpy(rbuf, sbuf, count * c.esize);
+        return coll_start(&c, NULL, req);
+    }
+    return coll_start(&c, floc_coll_select(ctx, kind, count * c.esize), req);
+}
+
+int floc_igather(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,
+                 int root, floc_request_t **req)
+{
+    return mover_start(ctx, FLOC_COLL_GATHER, sbuf, rbuf, count, dt, root, req, __func__);
+}
+
+int floc_iscatter(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,
+                  int root, floc_request_t **req)
+{
+    return mover_start(ctx, FLOC_COLL_SCATTER, sbuf, rbuf, count, dt, root, req, __func__);
+}
+
+int floc_iallgather(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,
+                    floc_request_t **req)
+{
+    return mover_start(ctx, FLOC_COLL_ALLGATHER, sbuf, rbuf, count, dt, 0, req, __func__);
+}
+
+int floc_ialltoall(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,
+                   floc_request_t **req)
+{
+    return mover_start(ctx, FLOC_COLL_ALLTOALL, sbuf, rbuf, count, dt, 0, req, __func__);
+}
+
+#define FLOC_BLOCKING_(call)                                                     \
+    do {                                                                         \
+        floc_request_t *req_;                                                    \
+        int ret_ = (call);                                                       \
+        return ret_ ? ret_ : floc_wait(req_);                                    \
+    } while (0)
+
+int floc_reduce(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,
+                floc_op_t op, int root)
+{
+    FLOC_BLOCKING_(floc_ireduce(ctx, sbuf, rbuf, count, dt, op, root, &req_));
+}
+
+int floc_gather(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,
+                int root)
+{
+    FLOC_BLOCKING_(floc_igather(ctx, sbuf, rbuf, count, dt, root, &req_));
+}
+
+int floc_scatter(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,
+                 int root)
+{
+    FLOC_BLOCKING_(floc_iscatter(ctx, sbuf, rbuf, count, dt, root, &req_));
+}
+
+int floc_allgather(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt)
+{
+    FLOC_BLOCKING_(floc_iallgather(ctx, sbuf, rbuf, count, dt, &req_));
+}
+
+int floc_alltoall(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt)
+{
+    FLOC_BLOCKING_(floc_ialltoall(ctx, sbuf, rbuf, count, dt, &req_));
 }
 
 int floc_barrier(floc_ctx_t *ctx)

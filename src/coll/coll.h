@@ -27,7 +27,11 @@
 
 struct floc_ctx;
 
-typedef enum { FLOC_COLL_BARRIER, FLOC_COLL_BCAST, FLOC_COLL_ALLREDUCE, FLOC_COLL_KINDS } floc_coll_kind_t;
+typedef enum {
+    FLOC_COLL_BARRIER, FLOC_COLL_BCAST, FLOC_COLL_ALLREDUCE, FLOC_COLL_REDUCE,
+    FLOC_COLL_GATHER, FLOC_COLL_SCATTER, FLOC_COLL_ALLGATHER, FLOC_COLL_ALLTOALL,
+    FLOC_COLL_KINDS
+} floc_coll_kind_t;
 
 #define FLOC_COLL_MAX_BATCH 64   /* ops one step may post (binomial fan-out) */
 
@@ -76,6 +80,11 @@ int floc_barrier_dissemination(floc_coll_req_t *c);
 int floc_bcast_binomial(floc_coll_req_t *c);
 int floc_allreduce_recursive_doubling(floc_coll_req_t *c);
 int floc_allreduce_ring(floc_coll_req_t *c);
+int floc_reduce_binomial(floc_coll_req_t *c);
+int floc_gather_direct(floc_coll_req_t *c);
+int floc_scatter_direct(floc_coll_req_t *c);
+int floc_allgather_ring(floc_coll_req_t *c);
+int floc_alltoall_pairwise(floc_coll_req_t *c);
 
 /* select.c: the algorithm for a call, honouring FLOC_<COLL>_ALGO */
 const floc_coll_alg_t *floc_coll_select(const struct floc_ctx *ctx, floc_coll_kind_t kind,

@@ -122,6 +122,11 @@ int floc_reduce_check(floc_dtype_t dt, floc_op_t op, const char *func)
     return 0;
 }
 
+size_t floc_dtype_bytes(floc_dtype_t dt)
+{
+    return (unsigned)dt < FLOC_DTYPE_COUNT ? dtype_sizes[dt] : 0;
+}
+
 int floc_dtype_size(floc_dtype_t dt)
 {
     if ((unsigned)dt >= FLOC_DTYPE_COUNT)

@@ -15,6 +15,8 @@ typedef void (*floc_reduce_fn)(const void *restrict in, void *restrict inout, si
 
 /* The kernel for (dt, op), or NULL if the pair is not supported. */
 floc_reduce_fn floc_reduce_kernel(floc_dtype_t dt, floc_op_t op);
+/* Bytes per element of dt, 0 for an unknown dtype (no logging). */
+size_t floc_dtype_bytes(floc_dtype_t dt);
 /* 0 if (dt, op) is a valid reduction, else FLOC_ERR_INVALID (logged). */
 int floc_reduce_check(floc_dtype_t dt, floc_op_t op, const char *func);
 

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "coll.h"
+#include "../core/config.h"
 #include "../core/ctx.h"
 
 static const floc_coll_alg_t barrier_algs[] = {
@@ -24,6 +25,14 @@ static const floc_coll_alg_t allreduce_algs[] = {
     {.name = "ring", .step = floc_allreduce_ring},
 };
 
+static const floc_coll_alg_t reduce_algs[] = {{.name = "binomial", .step = floc_reduce_binomial}};
+static const floc_coll_alg_t gather_algs[] = {{.name = "direct", .step = floc_gather_direct}};
+static const floc_coll_alg_t scatter_algs[] = {{.name = "direct", .step = floc_scatter_direct}};
+static const floc_coll_alg_t allgather_algs[] = {{.name = "ring", .step = floc_allgather_ring}};
+static const floc_coll_alg_t alltoall_algs[] = {{.name = "pairwise", .step = floc_alltoall_pairwise}};
+
+_Static_assert(FLOC_COLL_KINDS == FLOC_CONFIG_COLL_KINDS, "one FLOC_<COLL>_ALGO per kind");
+
 static const struct {
     const floc_coll_alg_t *algs;
     int n;
@@ -31,6 +40,11 @@ static const struct {
     [FLOC_COLL_BARRIER] = {barrier_algs, 1},
     [FLOC_COLL_BCAST] = {bcast_algs, 1},
     [FLOC_COLL_ALLREDUCE] = {allreduce_algs, 2},
+    [FLOC_COLL_REDUCE] = {reduce_algs, 1},
+    [FLOC_COLL_GATHER] = {gather_algs, 1},
+    [FLOC_COLL_SCATTER] = {scatter_algs, 1},
+    [FLOC_COLL_ALLGATHER] = {allgather_algs, 1},
+    [FLOC_COLL_ALLTOALL] = {alltoall_algs, 1},
 };
 
 #define FLOC_ALLREDUCE_RING_MIN_BYTES (64u << 10)

@@ -141,9 +141,10 @@ int floc_config_load(floc_config_t *cfg, floc_getenv_fn get, void *arg, const fl
         cfg->mr_cache_entries = (size_t)u;
     }
 
-    static const char *const algo_vars[3] = {"FLOC_BARRIER_ALGO", "FLOC_BCAST_ALGO",
-                                             "FLOC_ALLREDUCE_ALGO"};
-    for (int k = 0; k < 3; k++) {
+    static const char *const algo_vars[FLOC_CONFIG_COLL_KINDS] = {
+        "FLOC_BARRIER_ALGO", "FLOC_BCAST_ALGO", "FLOC_ALLREDUCE_ALGO", "FLOC_REDUCE_ALGO",
+        "FLOC_GATHER_ALGO", "FLOC_SCATTER_ALGO", "FLOC_ALLGATHER_ALGO", "FLOC_ALLTOALL_ALGO"};
+    for (int k = 0; k < FLOC_CONFIG_COLL_KINDS; k++) {
         if ((v = get(algo_vars[k], arg)) && *v) {
             if (strlen(v) >= sizeof cfg->coll_algo[k])
                 return bad_var(algo_vars[k], v, "an algorithm name");

@@ -17,6 +17,8 @@
 #define FLOC_SPIN_AUTO 0xffffffffu
 #define FLOC_SPIN_DEFAULT 2000u
 
+#define FLOC_CONFIG_COLL_KINDS 8
+
 typedef struct floc_config {
     char provider[64];          /* FLOC_PROVIDER; "" = automatic */
     floc_bind_t bind;           /* FLOC_BIND */
@@ -26,9 +28,9 @@ typedef struct floc_config {
     unsigned spin_count;        /* FLOC_SPIN: polls before a wait starts yielding */
     int mr_cache;               /* FLOC_MR_CACHE: 0/1 */
     size_t mr_cache_entries;    /* FLOC_MR_CACHE_SIZE */
-    /* FLOC_BARRIER_ALGO, FLOC_BCAST_ALGO, FLOC_ALLREDUCE_ALGO: "" = automatic;
-     * names are checked against the algorithm tables at floc_init */
-    char coll_algo[3][32];
+    /* FLOC_<COLL>_ALGO, in floc_coll_kind_t order: "" = automatic; names
+     * are checked against the algorithm tables at floc_init */
+    char coll_algo[FLOC_CONFIG_COLL_KINDS][32];
 } floc_config_t;
 
 typedef const char *(*floc_getenv_fn)(const char *name, void *arg);

@@ -58,7 +58,7 @@ struct floc_ctx {
 
     unsigned coll_seq;        /* collectives called so far (same on every locality) */
     struct floc_coll_req *coll_active; /* collectives in flight, advanced by every progress */
-    int coll_algo[3];         /* forced algorithm per collective kind, -1 = choose */
+    int coll_algo[FLOC_CONFIG_COLL_KINDS]; /* forced algorithm per kind, -1 = choose */
 
     int locking;
     pthread_mutex_t lock;

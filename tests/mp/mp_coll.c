@@ -275,6 +275,87 @@ static void check_nonblocking(void)
     free(db);
 }
 
+/* reduce to every root, gather/scatter from every root, allgather, alltoall */
+static void check_rooted_and_movers(void)
+{
+    for (size_t ci = 0; ci < sizeof counts / sizeof counts[0]; ci++) {
+        const size_t cnt = counts[ci];
+        int64_t *s = calloc(cnt * (size_t)n + 1, 8), *r = calloc(cnt * (size_t)n + 1, 8);
+        for (int root = 0; root < n; root++) {
+            /* reduce: sum and max */
+            for (size_t i = 0; i < cnt; i++) {
+                s[i] = ival(me, i);
+                r[i] = -777;
+            }
+            MP_OK(floc_reduce(ctx, s, r, cnt, FLOC_INT64, FLOC_SUM, root));
+            for (size_t i = 0; me == root && i < cnt; i++)
+                if (r[i] != iref(FLOC_SUM, i)) {
+                    MP_FAIL("reduce root %d count %zu [%zu]: %lld", root, cnt, i, (long long)r[i]);
+                    break;
+                }
+            for (size_t i = 0; me != root && i < cnt; i++)
+                if (r[i] != -777) {
+                    MP_FAIL("reduce wrote rbuf of non-root %d", me);
+                    break;
+                }
+            /* gather: block q from locality q */
+            for (size_t i = 0; i < cnt; i++)
+                s[i] = (int64_t)mp_value(me, 5, i);
+            memset(r, 0, cnt * (size_t)n * 8);
+            MP_OK(floc_gather(ctx, s, r, cnt, FLOC_INT64, root));
+            for (int q = 0; me == root && q < n; q++)
+                for (size_t i = 0; i < cnt; i++)
+                    if (r[(size_t)q * cnt + i] != (int64_t)mp_value(q, 5, i)) {
+                        MP_FAIL("gather root %d: block %d [%zu] wrong", root, q, i);
+                        q = n;
+                        break;
+                    }
+            /* scatter: root's block q to locality q */
+            for (size_t i = 0; i < cnt * (size_t)n; i++)
+                s[i] = me == root ? (int64_t)mp_value(root, 6, i) : -1;
+            memset(r, 0, cnt * 8 + 8);
+            MP_OK(floc_scatter(ctx, s, r, cnt, FLOC_INT64, root));
+            for (size_t i = 0; i < cnt; i++)
+                if (r[i] != (int64_t)mp_value(root, 6, (size_t)me * cnt + i)) {
+                    MP_FAIL("scatter root %d: [%zu] wrong", root, i);
+                    break;
+                }
+        }
+        /* allgather, then the same in place */
+        for (size_t i = 0; i < cnt; i++)
+            s[i] = (int64_t)mp_value(me, 7, i);
+        memset(r, 0, cnt * (size_t)n * 8);
+        MP_OK(floc_allgather(ctx, s, r, cnt, FLOC_INT64));
+        int64_t *r2 = calloc(cnt * (size_t)n + 1, 8);
+        memcpy(r2 + (size_t)me * cnt, s, cnt * 8);
+        MP_OK(floc_allgather(ctx, FLOC_IN_PLACE, r2, cnt, FLOC_INT64));
+        for (int q = 0; q < n; q++)
+            for (size_t i = 0; i < cnt; i++)
+                if (r[(size_t)q * cnt + i] != (int64_t)mp_value(q, 7, i) ||
+                    r2[(size_t)q * cnt + i] != (int64_t)mp_value(q, 7, i)) {
+                    MP_FAIL("allgather count %zu: block %d [%zu] wrong", cnt, q, i);
+                    q = n;
+                    break;
+                }
+        /* alltoall: block q of locality p goes to locality q as block p */
+        for (int q = 0; q < n; q++)
+            for (size_t i = 0; i < cnt; i++)
+                s[(size_t)q * cnt + i] = (int64_t)mp_value(me, 100 + q, i);
+        memset(r, 0, cnt * (size_t)n * 8);
+        MP_OK(floc_alltoall(ctx, s, r, cnt, FLOC_INT64));
+        for (int q = 0; q < n; q++)
+            for (size_t i = 0; i < cnt; i++)
+                if (r[(size_t)q * cnt + i] != (int64_t)mp_value(q, 100 + me, i)) {
+                    MP_FAIL("alltoall count %zu: block from %d [%zu] wrong", cnt, q, i);
+                    q = n;
+                    break;
+                }
+        free(s);
+        free(r);
+        free(r2);
+    }
+}
+
 static void check_bad_args(void)
 {
     double d = 1, r = 0;
@@ -291,6 +372,12 @@ static void check_bad_args(void)
     MP_EXPECT(FLOC_ERR_INVALID, floc_barrier(NULL));
     MP_EXPECT(FLOC_ERR_INVALID, floc_iallreduce(ctx, &d, &r, 1, FLOC_DOUBLE, FLOC_SUM, NULL));
     MP_EXPECT(FLOC_ERR_INVALID, floc_ibarrier(ctx, NULL));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_reduce(ctx, &d, &r, 1, FLOC_DOUBLE, FLOC_SUM, n));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_gather(ctx, &d, &r, 1, FLOC_DOUBLE, -2));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_scatter(ctx, &d, &r, 1, FLOC_DOUBLE, n));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_allgather(ctx, &d, NULL, 1, FLOC_DOUBLE));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_alltoall(ctx, NULL, &r, 1, FLOC_DOUBLE));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_alltoall(ctx, &d, &r, SIZE_MAX / 4, FLOC_DOUBLE));
     /* refused calls do not desynchronise the localities: a good one works */
     d = me + 1;
     MP_OK(floc_allreduce(ctx, &d, &r, 1, FLOC_DOUBLE, FLOC_SUM));
@@ -309,6 +396,7 @@ int main(int argc, char **argv)
     check_allreduce_float();
     check_same_bits();
     check_nonblocking();
+    check_rooted_and_movers();
     check_bad_args();
     MP_OK(floc_finalize(ctx));
     return mp_finish("mp_coll");
