@@ -362,6 +362,26 @@ FLOC_API int floc_allgather(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_
 FLOC_API int floc_alltoall(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,
                            floc_dtype_t dt);
 
+/* Reduce count * n elements and leave block r (count elements) on locality r. */
+FLOC_API int floc_reduce_scatter(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,
+                                 floc_dtype_t dt, floc_op_t op);
+/* Prefix reductions: rbuf on locality r = op over localities 0..r (scan)
+ * or 0..r-1 (exscan; rbuf of locality 0 is left untouched). */
+FLOC_API int floc_scan(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,
+                       floc_dtype_t dt, floc_op_t op);
+FLOC_API int floc_exscan(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,
+                         floc_dtype_t dt, floc_op_t op);
+/* Blocks of their own size: locality q's block has counts[q] elements at
+ * element offset displs[q] of the vector (counts/displs needed at the root,
+ * everywhere for allgatherv). */
+FLOC_API int floc_gatherv(floc_ctx_t *ctx, const void *sbuf, size_t scount, void *rbuf,
+                          const size_t *rcounts, const size_t *displs, floc_dtype_t dt, int root);
+FLOC_API int floc_scatterv(floc_ctx_t *ctx, const void *sbuf, const size_t *scounts,
+                           const size_t *displs, void *rbuf, size_t rcount, floc_dtype_t dt,
+                           int root);
+FLOC_API int floc_allgatherv(floc_ctx_t *ctx, const void *sbuf, size_t scount, void *rbuf,
+                             const size_t *rcounts, const size_t *displs, floc_dtype_t dt);
+
 /*
  * Nonblocking forms: the same arguments plus *req, completed by floc_wait
  * or floc_test.  Several may be outstanding at once (started in the same
@@ -383,6 +403,21 @@ FLOC_API int floc_iallgather(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size
                              floc_dtype_t dt, floc_request_t **req);
 FLOC_API int floc_ialltoall(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,
                             floc_dtype_t dt, floc_request_t **req);
+FLOC_API int floc_ireduce_scatter(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,
+                                  floc_dtype_t dt, floc_op_t op, floc_request_t **req);
+FLOC_API int floc_iscan(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,
+                        floc_dtype_t dt, floc_op_t op, floc_request_t **req);
+FLOC_API int floc_iexscan(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,
+                          floc_dtype_t dt, floc_op_t op, floc_request_t **req);
+FLOC_API int floc_igatherv(floc_ctx_t *ctx, const void *sbuf, size_t scount, void *rbuf,
+                           const size_t *rcounts, const size_t *displs, floc_dtype_t dt, int root,
+                           floc_request_t **req);
+FLOC_API int floc_iscatterv(floc_ctx_t *ctx, const void *sbuf, const size_t *scounts,
+                            const size_t *displs, void *rbuf, size_t rcount, floc_dtype_t dt,
+                            int root, floc_request_t **req);
+FLOC_API int floc_iallgatherv(floc_ctx_t *ctx, const void *sbuf, size_t scount, void *rbuf,
+                              const size_t *rcounts, const size_t *displs, floc_dtype_t dt,
+                              floc_request_t **req);
 
 #ifdef __cplusplus
 }

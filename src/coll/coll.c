@@ -40,11 +40,20 @@ int floc_coll_post_recv(floc_coll_req_t *c, void *buf, size_t len, int peer, int
 
 static void unlink_active(floc_coll_req_t *c)
 {
-    for (floc_coll_req_t **p = (floc_coll_req_t **)&c->ctx->coll_active; *p; p = &(*p)->next_active)
-        if (*p == c) {
-            *p = c->next_active;
-            break;
-        }
+    floc_ctx_t *ctx = c->ctx;
+    floc_coll_req_t *prev = NULL;
+    for (floc_coll_req_t *p = ctx->coll_active; p; prev = p, p = p->next_active) {
+        if (p != c)
+            continue;
+        if (prev)
+            prev->next_active = c->next_active;
+        else
+            ctx->coll_active = c->next_active;
+        if (ctx->coll_tail == c)
+            ctx->coll_tail = prev;
+        c->next_active = NULL;
+        break;
+    }
 }
 
 /* Release the finished ops of the batch; 1 if all are done.  A failed op
@@ -70,12 +79,27 @@ static int batch_done(floc_coll_req_t *c, int *status)
     return done;
 }
 
-/* request->progress: 0 done, FLOC_ERR_AGAIN pending, < 0 failed.  Caller holds the lock. */
+/*
+ * request->progress: 0 done, FLOC_ERR_AGAIN pending, < 0 failed.  Caller
+ * holds the lock.
+ *
+ * Only the oldest collective in flight moves; the next one starts when it
+ * finishes.  Why: shm delivers send completions in the order the sends
+ * were posted (one response queue per endpoint), so a large send to a
+ * locality that has not posted its receive yet holds back the completion
+ * of every later send.  With two collectives interleaved, two localities
+ * can each wait for a send completion stuck behind a send the other will
+ * only receive later: a cycle, seen as a hang of overlapped nonblocking
+ * collectives.  One collective at a time has no such cycle.  Overlap of
+ * collectives with computation is unchanged.
+ */
 static int coll_progress(floc_request_t *req)
 {
     floc_coll_req_t *c = req->priv;
     if (!c)
         return req->status;
+    if (c != c->ctx->coll_active)
+        return FLOC_ERR_AGAIN;
     int status = 0, ret = FLOC_ERR_AGAIN;
     while (batch_done(c, &status)) {
         if (status) {
@@ -115,21 +139,40 @@ static void coll_fini(floc_request_t *req)
     req->priv = NULL;
 }
 
+void floc_coll_dump(floc_ctx_t *ctx)
+{
+    int nb = 0, nrecv = 0;
+    for (floc_request_t *r = ctx->fab.backlog_head; r; r = r->next, nb++)
+        nrecv += r->op.kind == FLOC_OP_RECV;
+    if (nb)
+        FLOC_WARN(FLOC_LOG_COLL, "backlog: %d ops waiting for the provider (%d receives)", nb, nrecv);
+    for (floc_coll_req_t *c = ctx->coll_active; c; c = c->next_active) {
+        int pending = 0;
+        for (int i = 0; i < c->nbatch; i++)
+            pending += c->batch[i] && c->batch[i]->pending;
+        FLOC_WARN(FLOC_LOG_COLL, "in flight: seq %u %s step %d root %d count %zu, %d of %d ops pending",
+                  c->seq, c->alg->name, c->step, c->root, c->count, pending, c->nbatch);
+        for (int i = 0; i < c->nbatch; i++)
+            if (c->batch[i] && c->batch[i]->pending)
+                FLOC_WARN(FLOC_LOG_COLL, "  pending %s of %zu bytes, peer fi_addr %llu, tag %llx",
+                          c->batch[i]->op.kind == FLOC_OP_SEND ? "send" : "recv",
+                          c->batch[i]->op.len, (unsigned long long)c->batch[i]->op.addr,
+                          (unsigned long long)c->batch[i]->op.tag);
+    }
+}
+
 void floc_coll_progress_all(floc_ctx_t *ctx)
 {
-    floc_coll_req_t *c = ctx->coll_active;
-    while (c) {
-        floc_coll_req_t *next = c->next_active;   /* c may leave the list */
+    /* the oldest moves; when it finishes, the next one starts at once */
+    floc_coll_req_t *c;
+    while ((c = ctx->coll_active)) {
         floc_request_t *req = c->req;
-        if (!req->done) {
-            int r = coll_progress(req);
-            if (r != FLOC_ERR_AGAIN) {
-                req->done = 1;
-                if (r < 0 && !req->status)
-                    req->status = r;
-            }
-        }
-        c = next;
+        int r = coll_progress(req);
+        if (r == FLOC_ERR_AGAIN)
+            break;
+        req->done = 1;
+        if (r < 0 && !req->status)
+            req->status = r;
     }
 }
 
@@ -185,15 +228,15 @@ static int coll_start(const floc_coll_req_t *proto, const floc_coll_alg_t *alg,
         c->req = req;
         c->seq = ctx->coll_seq++;
         req->priv = c;
-        c->next_active = ctx->coll_active;
-        ctx->coll_active = c;
+        c->next_active = NULL;
+        if (ctx->coll_tail)
+            ctx->coll_tail->next_active = c;
+        else
+            ctx->coll_active = c;
+        ctx->coll_tail = c;
         FLOC_TRACE(FLOC_LOG_COLL, "seq %u: %s, %zu x %zu bytes", c->seq, alg->name, c->count,
                    c->esize);
-        int r = coll_progress(req);   /* post the first batch */
-        if (r != FLOC_ERR_AGAIN) {
-            req->done = 1;
-            req->status = r < 0 ? r : 0;
-        }
+        floc_coll_progress_all(ctx);   /* posts its first batch if it is the oldest */
     }
     floc_ctx_unlock(ctx);
     *out = req;
@@ -350,6 +393,131 @@ int floc_ialltoall(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, 
     return mover_start(ctx, FLOC_COLL_ALLTOALL, sbuf, rbuf, count, dt, 0, req, __func__);
 }
 
+/* reduce_scatter (block), scan, exscan: reductions without a root */
+static int reduction_start(floc_ctx_t *ctx, floc_coll_kind_t kind, const void *sbuf, void *rbuf,
+                           size_t count, floc_dtype_t dt, floc_op_t op, floc_request_t **req,
+                           const char *func)
+{
+    floc_coll_req_t c;
+    int ret = coll_check(ctx, &c, count, dt, func);
+    if (ret)
+        return ret;
+    if ((ret = floc_reduce_check(dt, op, func)))
+        return ret;
+    if (kind == FLOC_COLL_REDUCE_SCATTER && count > SIZE_MAX / c.esize / (size_t)c.size)
+        return FLOC_INVALID("%s: count %zu x %d localities overflows", func, count, c.size);
+    if (count && (!sbuf || !rbuf || rbuf == FLOC_IN_PLACE))
+        return FLOC_INVALID("%s: %s is NULL or misplaced FLOC_IN_PLACE", func, sbuf ? "rbuf" : "sbuf");
+    if (!req)
+        return FLOC_INVALID("%s: req (output) is NULL", func);
+    if (kind == FLOC_COLL_REDUCE_SCATTER && sbuf == FLOC_IN_PLACE && count)
+        return FLOC_INVALID("%s: FLOC_IN_PLACE is not supported here", func);
+    c.sbuf = sbuf;
+    c.rbuf = rbuf;
+    c.op = op;
+    c.reduce = floc_reduce_kernel(dt, op);
+    if (count == 0)
+        return coll_start(&c, NULL, req);
+    /* inclusive scan builds on this locality's own contribution */
+    if (kind == FLOC_COLL_SCAN && sbuf != FLOC_IN_PLACE && sbuf != rbuf)
+        memcpy(rbuf, sbuf, count * c.esize);
+    if (c.size == 1) {
+        /* one locality: reduce_scatter copies its block; exscan leaves rbuf */
+        if (kind == FLOC_COLL_REDUCE_SCATTER && sbuf != rbuf)
+            memcpy(rbuf, sbuf, count * c.esize);
+        return coll_start(&c, NULL, req);
+    }
+    return coll_start(&c, floc_coll_select(ctx, kind, count * c.esize), req);
+}
+
+int floc_ireduce_scatter(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,
+                         floc_dtype_t dt, floc_op_t op, floc_request_t **req)
+{
+    return reduction_start(ctx, FLOC_COLL_REDUCE_SCATTER, sbuf, rbuf, count, dt, op, req, __func__);
+}
+
+int floc_iscan(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,
+               floc_op_t op, floc_request_t **req)
+{
+    return reduction_start(ctx, FLOC_COLL_SCAN, sbuf, rbuf, count, dt, op, req, __func__);
+}
+
+int floc_iexscan(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,
+                 floc_op_t op, floc_request_t **req)
+{
+    return reduction_start(ctx, FLOC_COLL_EXSCAN, sbuf, rbuf, count, dt, op, req, __func__);
+}
+
+/* gatherv, scatterv, allgatherv: per-locality counts and displacements */
+static int v_start(floc_ctx_t *ctx, floc_coll_kind_t kind, const void *sbuf, size_t mycount,
+                   void *rbuf, const size_t *counts, const size_t *displs, floc_dtype_t dt,
+                   int root, floc_request_t **req, const char *func)
+{
+    floc_coll_req_t c;
+    int ret = coll_check(ctx, &c, mycount, dt, func);
+    if (ret)
+        return ret;
+    const int rooted = kind != FLOC_COLL_ALLGATHERV;
+    if (rooted && (root < 0 || root >= c.size))
+        return FLOC_INVALID("%s: root %d outside [0, %d)", func, root, c.size);
+    const int need_v = !rooted || c.rank == root;
+    if (need_v) {
+        if (!counts || !displs)
+            return FLOC_INVALID("%s: %s is NULL", func, counts ? "displs" : "counts");
+        for (int q = 0; q < c.size; q++)
+            if (counts[q] > SIZE_MAX / c.esize || displs[q] > SIZE_MAX / c.esize - counts[q])
+                return FLOC_INVALID("%s: block of locality %d overflows", func, q);
+        if (!rooted && counts[c.rank] != mycount)
+            return FLOC_INVALID("%s: counts[%d] = %zu but this locality gives %zu", func, c.rank,
+                                counts[c.rank], mycount);
+    }
+    /* buffers: the root's vector side, everyone's own block */
+    const int vec_is_r = kind != FLOC_COLL_SCATTERV;
+    const void *vec = vec_is_r ? rbuf : sbuf, *own = vec_is_r ? sbuf : rbuf;
+    if (need_v && !vec)
+        return FLOC_INVALID("%s: the vector buffer is NULL", func);
+    if (mycount && !own)
+        return FLOC_INVALID("%s: the block buffer is NULL", func);
+    if (!req)
+        return FLOC_INVALID("%s: req (output) is NULL", func);
+    c.sbuf = sbuf;
+    c.rbuf = rbuf;
+    c.root = rooted ? root : 0;
+    c.counts = counts;
+    c.displs = displs;
+    if (c.size == 1) {
+        size_t bytes = mycount * c.esize;
+        char *v = (char *)vec + displs[0] * c.esize;
+        if (bytes && own != FLOC_IN_PLACE)
+            memcpy(vec_is_r ? v : (char *)rbuf, vec_is_r ? own : v, bytes);
+        return coll_start(&c, NULL, req);
+    }
+    return coll_start(&c, floc_coll_select(ctx, kind, mycount * c.esize), req);
+}
+
+int floc_igatherv(floc_ctx_t *ctx, const void *sbuf, size_t scount, void *rbuf,
+                  const size_t *rcounts, const size_t *displs, floc_dtype_t dt, int root,
+                  floc_request_t **req)
+{
+    return v_start(ctx, FLOC_COLL_GATHERV, sbuf, scount, rbuf, rcounts, displs, dt, root, req,
+                   __func__);
+}
+
+int floc_iscatterv(floc_ctx_t *ctx, const void *sbuf, const size_t *scounts, const size_t *displs,
+                   void *rbuf, size_t rcount, floc_dtype_t dt, int root, floc_request_t **req)
+{
+    return v_start(ctx, FLOC_COLL_SCATTERV, sbuf, rcount, rbuf, scounts, displs, dt, root, req,
+                   __func__);
+}
+
+int floc_iallgatherv(floc_ctx_t *ctx, const void *sbuf, size_t scount, void *rbuf,
+                     const size_t *rcounts, const size_t *displs, floc_dtype_t dt,
+                     floc_request_t **req)
+{
+    return v_start(ctx, FLOC_COLL_ALLGATHERV, sbuf, scount, rbuf, rcounts, displs, dt, 0, req,
+                   __func__);
+}
+
 #define FLOC_BLOCKING_(call)                                                     \
     do {                                                                         \
         floc_request_t *req_;                                                    \
@@ -383,6 +551,42 @@ int floc_allgather(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, 
 int floc_alltoall(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt)
 {
     FLOC_BLOCKING_(floc_ialltoall(ctx, sbuf, rbuf, count, dt, &req_));
+}
+
+int floc_reduce_scatter(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,
+                        floc_dtype_t dt, floc_op_t op)
+{
+    FLOC_BLOCKING_(floc_ireduce_scatter(ctx, sbuf, rbuf, count, dt, op, &req_));
+}
+
+int floc_scan(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,
+              floc_op_t op)
+{
+    FLOC_BLOCKING_(floc_iscan(ctx, sbuf, rbuf, count, dt, op, &req_));
+}
+
+int floc_exscan(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,
+                floc_op_t op)
+{
+    FLOC_BLOCKING_(floc_iexscan(ctx, sbuf, rbuf, count, dt, op, &req_));
+}
+
+int floc_gatherv(floc_ctx_t *ctx, const void *sbuf, size_t scount, void *rbuf,
+                 const size_t *rcounts, const size_t *displs, floc_dtype_t dt, int root)
+{
+    FLOC_BLOCKING_(floc_igatherv(ctx, sbuf, scount, rbuf, rcounts, displs, dt, root, &req_));
+}
+
+int floc_scatterv(floc_ctx_t *ctx, const void *sbuf, const size_t *scounts, const size_t *displs,
+                  void *rbuf, size_t rcount, floc_dtype_t dt, int root)
+{
+    FLOC_BLOCKING_(floc_iscatterv(ctx, sbuf, scounts, displs, rbuf, rcount, dt, root, &req_));
+}
+
+int floc_allgatherv(floc_ctx_t *ctx, const void *sbuf, size_t scount, void *rbuf,
+                    const size_t *rcounts, const size_t *displs, floc_dtype_t dt)
+{
+    FLOC_BLOCKING_(floc_iallgatherv(ctx, sbuf, scount, rbuf, rcounts, displs, dt, &req_));
 }
 
 int floc_barrier(floc_ctx_t *ctx)

@@ -30,6 +30,8 @@ struct floc_ctx;
 typedef enum {
     FLOC_COLL_BARRIER, FLOC_COLL_BCAST, FLOC_COLL_ALLREDUCE, FLOC_COLL_REDUCE,
     FLOC_COLL_GATHER, FLOC_COLL_SCATTER, FLOC_COLL_ALLGATHER, FLOC_COLL_ALLTOALL,
+    FLOC_COLL_REDUCE_SCATTER, FLOC_COLL_SCAN, FLOC_COLL_EXSCAN, FLOC_COLL_GATHERV,
+    FLOC_COLL_SCATTERV, FLOC_COLL_ALLGATHERV,
     FLOC_COLL_KINDS
 } floc_coll_kind_t;
 
@@ -58,6 +60,7 @@ struct floc_coll_req {
     floc_op_t op;
     int root;
     floc_reduce_fn reduce;
+    const size_t *counts, *displs;   /* the v-variants: elements per locality, offsets */
     /* algorithm state: where it is, and what it keeps between steps */
     int step;
     int st[6];
@@ -72,6 +75,8 @@ struct floc_coll_req {
 int floc_coll_post_send(floc_coll_req_t *c, const void *buf, size_t len, int peer, int tag_step);
 int floc_coll_post_recv(floc_coll_req_t *c, void *buf, size_t len, int peer, int tag_step);
 
+/* Log the collectives in flight (after a timeout). */
+void floc_coll_dump(struct floc_ctx *ctx);
 /* Advance every active collective of ctx once; caller holds the lock. */
 void floc_coll_progress_all(struct floc_ctx *ctx);
 
@@ -85,6 +90,12 @@ int floc_gather_direct(floc_coll_req_t *c);
 int floc_scatter_direct(floc_coll_req_t *c);
 int floc_allgather_ring(floc_coll_req_t *c);
 int floc_alltoall_pairwise(floc_coll_req_t *c);
+int floc_reduce_scatter_ring(floc_coll_req_t *c);
+int floc_scan_recursive_doubling(floc_coll_req_t *c);
+int floc_exscan_recursive_doubling(floc_coll_req_t *c);
+int floc_gatherv_direct(floc_coll_req_t *c);
+int floc_scatterv_direct(floc_coll_req_t *c);
+int floc_allgatherv_ring(floc_coll_req_t *c);
 
 /* select.c: the algorithm for a call, honouring FLOC_<COLL>_ALGO */
 const floc_coll_alg_t *floc_coll_select(const struct floc_ctx *ctx, floc_coll_kind_t kind,

@@ -31,6 +31,13 @@ static const floc_coll_alg_t scatter_algs[] = {{.name = "direct", .step = floc_s
 static const floc_coll_alg_t allgather_algs[] = {{.name = "ring", .step = floc_allgather_ring}};
 static const floc_coll_alg_t alltoall_algs[] = {{.name = "pairwise", .step = floc_alltoall_pairwise}};
 
+static const floc_coll_alg_t reduce_scatter_algs[] = {{.name = "ring", .step = floc_reduce_scatter_ring}};
+static const floc_coll_alg_t scan_algs[] = {{.name = "recursive_doubling", .step = floc_scan_recursive_doubling}};
+static const floc_coll_alg_t exscan_algs[] = {{.name = "recursive_doubling", .step = floc_exscan_recursive_doubling}};
+static const floc_coll_alg_t gatherv_algs[] = {{.name = "direct", .step = floc_gatherv_direct}};
+static const floc_coll_alg_t scatterv_algs[] = {{.name = "direct", .step = floc_scatterv_direct}};
+static const floc_coll_alg_t allgatherv_algs[] = {{.name = "ring", .step = floc_allgatherv_ring}};
+
 _Static_assert(FLOC_COLL_KINDS == FLOC_CONFIG_COLL_KINDS, "one FLOC_<COLL>_ALGO per kind");
 
 static const struct {
@@ -45,6 +52,12 @@ static const struct {
     [FLOC_COLL_SCATTER] = {scatter_algs, 1},
     [FLOC_COLL_ALLGATHER] = {allgather_algs, 1},
     [FLOC_COLL_ALLTOALL] = {alltoall_algs, 1},
+    [FLOC_COLL_REDUCE_SCATTER] = {reduce_scatter_algs, 1},
+    [FLOC_COLL_SCAN] = {scan_algs, 1},
+    [FLOC_COLL_EXSCAN] = {exscan_algs, 1},
+    [FLOC_COLL_GATHERV] = {gatherv_algs, 1},
+    [FLOC_COLL_SCATTERV] = {scatterv_algs, 1},
+    [FLOC_COLL_ALLGATHERV] = {allgatherv_algs, 1},
 };
 
 #define FLOC_ALLREDUCE_RING_MIN_BYTES (64u << 10)

@@ -17,7 +17,7 @@
 #define FLOC_SPIN_AUTO 0xffffffffu
 #define FLOC_SPIN_DEFAULT 2000u
 
-#define FLOC_CONFIG_COLL_KINDS 8
+#define FLOC_CONFIG_COLL_KINDS 14
 
 typedef struct floc_config {
     char provider[64];          /* FLOC_PROVIDER; "" = automatic */

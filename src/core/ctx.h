@@ -57,7 +57,9 @@ struct floc_ctx {
     size_t live_mems;         /* floc_mem_t registrations not yet deregistered */
 
     unsigned coll_seq;        /* collectives called so far (same on every locality) */
-    struct floc_coll_req *coll_active; /* collectives in flight, advanced by every progress */
+    /* collectives started and not finished, oldest first; only the oldest
+     * moves (see coll.c) */
+    struct floc_coll_req *coll_active, *coll_tail;
     int coll_algo[FLOC_CONFIG_COLL_KINDS]; /* forced algorithm per kind, -1 = choose */
 
     int locking;

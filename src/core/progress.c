@@ -99,8 +99,12 @@ int floc_progress_wait(floc_ctx_t *ctx, floc_done_fn done, void *arg, double tim
             double now = floc_now();
             if (deadline == 0.0)
                 deadline = now + timeout;
-            else if (now > deadline)
+            else if (now > deadline) {
+                floc_ctx_lock(ctx);
+                floc_coll_dump(ctx);
+                floc_ctx_unlock(ctx);
                 return FLOC_ERR_TIMEOUT;
+            }
         }
         if (n > 0)
             backoff_reset(&b);

@@ -356,6 +356,99 @@ static void check_rooted_and_movers(void)
     }
 }
 
+/* reduce_scatter, scan, exscan, and the v-variants with uneven blocks */
+static void check_scans_and_v(void)
+{
+    for (size_t ci = 0; ci < sizeof counts / sizeof counts[0]; ci++) {
+        const size_t cnt = counts[ci];
+        int64_t *s = calloc(cnt * (size_t)n + 1, 8), *r = calloc(cnt * (size_t)n + 1, 8);
+        /* reduce_scatter: element j of the whole vector is ival(q, j) summed over q */
+        for (size_t j = 0; j < cnt * (size_t)n; j++)
+            s[j] = ival(me, j);
+        MP_OK(floc_reduce_scatter(ctx, s, r, cnt, FLOC_INT64, FLOC_SUM));
+        for (size_t i = 0; i < cnt; i++) {
+            int64_t want = 0;
+            for (int q = 0; q < n; q++)
+                want += ival(q, (size_t)me * cnt + i);
+            if (r[i] != want) {
+                MP_FAIL("reduce_scatter count %zu [%zu]: %lld, expected %lld", cnt, i,
+                        (long long)r[i], (long long)want);
+                break;
+            }
+        }
+        /* scan and exscan (sum, max) */
+        for (size_t i = 0; i < cnt; i++)
+            s[i] = ival(me, i);
+        int64_t *x = calloc(cnt + 1, 8);
+        memset(r, 0x7f, cnt * 8);
+        memset(x, 0x7f, cnt * 8);
+        MP_OK(floc_scan(ctx, s, r, cnt, FLOC_INT64, FLOC_SUM));
+        MP_OK(floc_exscan(ctx, s, x, cnt, FLOC_INT64, FLOC_MAX));
+        for (size_t i = 0; i < cnt; i++) {
+            int64_t sum = 0, mx = INT64_MIN;
+            for (int q = 0; q <= me; q++)
+                sum += ival(q, i);
+            for (int q = 0; q < me; q++)
+                mx = ival(q, i) > mx ? ival(q, i) : mx;
+            int64_t untouched;
+            memset(&untouched, 0x7f, 8);
+            if (r[i] != sum || x[i] != (me == 0 ? untouched : mx)) {
+                MP_FAIL("scan/exscan count %zu [%zu]: %lld %lld, expected %lld %lld", cnt, i,
+                        (long long)r[i], (long long)x[i], (long long)sum,
+                        (long long)(me == 0 ? untouched : mx));
+                break;
+            }
+        }
+        free(x);
+        free(s);
+        free(r);
+    }
+    /* v-variants: locality q has q % 3 * 5 + 1 elements, blocks in reverse order with gaps */
+    size_t *cnts = calloc((size_t)n, sizeof *cnts), *disp = calloc((size_t)n, sizeof *disp), total = 0;
+    for (int q = 0; q < n; q++)
+        cnts[q] = (size_t)(q % 3) * 5 + 1;
+    for (int q = n - 1; q >= 0; q--) {
+        disp[q] = total;
+        total += cnts[q] + 2;
+    }
+    int64_t *vec = calloc(total + 1, 8), *mine = calloc(cnts[me] + 1, 8);
+    for (int root = 0; root < n; root++) {
+        for (size_t i = 0; i < cnts[me]; i++)
+            mine[i] = (int64_t)mp_value(me, 9, i);
+        memset(vec, 0, (total + 1) * 8);
+        MP_OK(floc_gatherv(ctx, mine, cnts[me], vec, cnts, disp, FLOC_INT64, root));
+        for (int q = 0; me == root && q < n; q++)
+            for (size_t i = 0; i < cnts[q]; i++)
+                if (vec[disp[q] + i] != (int64_t)mp_value(q, 9, i)) {
+                    MP_FAIL("gatherv root %d: block %d [%zu] wrong", root, q, i);
+                    q = n;
+                    break;
+                }
+        for (int q = 0; q < n; q++)
+            for (size_t i = 0; i < cnts[q]; i++)
+                vec[disp[q] + i] = me == root ? (int64_t)mp_value(root, 10 + q, i) : -1;
+        memset(mine, 0, (cnts[me] + 1) * 8);
+        MP_OK(floc_scatterv(ctx, vec, cnts, disp, mine, cnts[me], FLOC_INT64, root));
+        for (size_t i = 0; i < cnts[me]; i++)
+            if (mine[i] != (int64_t)mp_value(root, 10 + me, i)) {
+                MP_FAIL("scatterv root %d: [%zu] wrong", root, i);
+                break;
+            }
+    }
+    for (size_t i = 0; i < cnts[me]; i++)
+        mine[i] = (int64_t)mp_value(me, 11, i);
+    memset(vec, 0, (total + 1) * 8);
+    MP_OK(floc_allgatherv(ctx, mine, cnts[me], vec, cnts, disp, FLOC_INT64));
+    for (int q = 0; q < n; q++)
+        for (size_t i = 0; i < cnts[q]; i++)
+            if (vec[disp[q] + i] != (int64_t)mp_value(q, 11, i)) {
+                MP_FAIL("allgatherv: block %d [%zu] wrong", q, i);
+                q = n;
+                break;
+            }
+    free(cnts); free(disp); free(vec); free(mine);
+}
+
 static void check_bad_args(void)
 {
     double d = 1, r = 0;
@@ -397,6 +490,7 @@ int main(int argc, char **argv)
     check_same_bits();
     check_nonblocking();
     check_rooted_and_movers();
+    check_scans_and_v();
     check_bad_args();
     MP_OK(floc_finalize(ctx));
     return mp_finish("mp_coll");

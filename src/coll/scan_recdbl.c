@@ -1,0 +1,79 @@
+/*
+ * scan_recdbl.c - inclusive and exclusive prefix reductions by recursive
+ * doubling (as MPICH's scan): every locality keeps `partial`, the
+ * reduction of the block of localities it has heard from, and `result`,
+ * the part of it from lower ranks (plus itself for the inclusive scan).
+ * Round k exchanges partial with rank XOR 2^k; data from a lower rank is
+ * folded into both, data from a higher rank into partial only.  Any p
+ * (a partner past p - 1 is skipped).  Cost: ceil(lg p) (alpha + n beta +
+ * 2 n gamma).  The combination order depends only on the ranks: the same
+ * bits on every run.
+ *
+ * State: st[MASK]; tmp = partial, then the received block.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "coll.h"
+
+enum { MASK, PARTNER, HAVE };
+
+static int scan_step(floc_coll_req_t *c, int exclusive)
+{
+    const int p = c->size, r = c->rank;
+    const size_t bytes = c->count * c->esize;
+    char *partial, *in;
+    if (c->step == 0) {
+        if (!(c->tmp = malloc(2 * bytes)))
+            return FLOC_ERR_NOMEM;
+        const void *mine = c->sbuf == FLOC_IN_PLACE ? c->rbuf : c->sbuf;
+        memcpy(c->tmp, mine, bytes);
+        c->st[MASK] = 1;
+        c->st[HAVE] = !exclusive;   /* does rbuf hold a value yet? */
+        c->step = 1;
+    } else {
+        partial = c->tmp;
+        in = partial + bytes;
+        int q = c->st[PARTNER];
+        if (q < r) {
+            /* lower ranks come first in the order of combination */
+            if (c->st[HAVE]) {
+                c->reduce(in, c->rbuf, c->count);
+            } else {
+                memcpy(c->rbuf, in, bytes);
+                c->st[HAVE] = 1;
+            }
+            c->reduce(in, partial, c->count);
+        } else {
+            /* partial = partial op in: in -> tmp order kept by swapping */
+            c->reduce(partial, in, c->count);
+            memcpy(partial, in, bytes);
+        }
+        c->st[MASK] <<= 1;
+    }
+    partial = c->tmp;
+    in = partial + bytes;
+    while (c->st[MASK] < p) {
+        int q = r ^ c->st[MASK];
+        if (q < p) {
+            c->st[PARTNER] = q;
+            int tag = __builtin_ctz((unsigned)c->st[MASK]);
+            int ret = floc_coll_post_recv(c, in, bytes, q, tag);
+            if (!ret)
+                ret = floc_coll_post_send(c, partial, bytes, q, tag);
+            return ret ? ret : FLOC_ERR_AGAIN;
+        }
+        c->st[MASK] <<= 1;
+    }
+    return 0;
+}
+
+int floc_scan_recursive_doubling(floc_coll_req_t *c)
+{
+    return scan_step(c, 0);
+}
+
+int floc_exscan_recursive_doubling(floc_coll_req_t *c)
+{
+    return scan_step(c, 1);
+}
