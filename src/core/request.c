@@ -127,7 +127,9 @@ void floc_req_finish(floc_request_t *req)
 {
     floc_ctx_t *ctx = req->ctx;
     floc_ctx_lock(ctx);
-    if (req_complete(req)) {
+    if (req_complete(req) || req->progress) {
+        /* complete, or composite: its fini hands the ops still in flight
+         * over to the pool (orphans), so it can go now */
         floc_req_release(ctx, req);
     } else {
         /* Fabric ops still reference it: it goes back to the pool when

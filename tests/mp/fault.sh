@@ -1,16 +1,17 @@
 #!/bin/sh
-# fault.sh FLOC_RUN MP_FAULT N - one locality of N aborts mid-run.
+# fault.sh FLOC_RUN MP_FAULT N [MODE] - one locality of N aborts mid-run
+# (MODE "coll": while the others are in collectives).
 # Checks: floc-run exits non-zero (not by its timeout) within 10 s, names
 # the failed locality; every survivor reported FLOC_ERR_PEER_LOST; no
 # process of the job and no file (rendezvous dir, /dev/shm) is left.
-run=$1 prog=$2 n=$3
+run=$1 prog=$2 n=$3 mode=${4:-}
 victim=$((n - 1))
 work=$(mktemp -d) || exit 1
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/tmp"
 fail=0
 start=$(date +%s%N)
-TMPDIR="$work/tmp" timeout -k 5 30 "$run" -n "$n" --timeout 25 "$prog" >"$work/out" 2>&1 &
+TMPDIR="$work/tmp" timeout -k 5 30 "$run" -n "$n" --timeout 25 "$prog" $mode >"$work/out" 2>&1 &
 pid=$!
 wait $pid
 rc=$?
@@ -22,6 +23,7 @@ echo "fault.sh: floc-run exit $rc after $elapsed_ms ms"
 [ "$rc" -ne 124 ] || { echo "FAIL: the job ran into a timeout"; fail=1; }
 [ "$elapsed_ms" -lt 10000 ] || { echo "FAIL: took $elapsed_ms ms (limit 10000)"; fail=1; }
 grep -q "floc-run: .*locality $victim" "$work/out" || { echo "FAIL: no message naming locality $victim"; fail=1; }
+if grep -q "mp_fault.c:[0-9]*:" "$work/out"; then echo "FAIL: a survivor's check failed (above)"; fail=1; fi
 survivors=$(grep -c "PEER_LOST after" "$work/out")
 [ "$survivors" -eq "$victim" ] || { echo "FAIL: $survivors of $victim survivors saw PEER_LOST"; fail=1; }
 sleep 0.2
