@@ -13,6 +13,15 @@ fail=0
 start=$(date +%s%N)
 TMPDIR="$work/tmp" timeout -k 5 30 "$run" -n "$n" --timeout 25 "$prog" $mode >"$work/out" 2>&1 &
 pid=$!
+# the job's localities: children of floc-run, itself the child of timeout(1)
+kids=""
+for i in $(seq 40); do
+  fr=$(pgrep -P "$pid" | head -1)
+  [ -n "$fr" ] && kids=$(pgrep -P "$fr" | tr '\n' ' ')
+  [ "$(echo $kids | wc -w)" -ge "$n" ] && break
+  sleep 0.05
+done
+echo "fault.sh: localities of the job: $kids"
 wait $pid
 rc=$?
 elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
@@ -26,8 +35,11 @@ grep -q "floc-run: .*locality $victim" "$work/out" || { echo "FAIL: no message n
 if grep -q "mp_fault.c:[0-9]*:" "$work/out"; then echo "FAIL: a survivor's check failed (above)"; fail=1; fi
 survivors=$(grep -c "PEER_LOST after" "$work/out")
 [ "$survivors" -eq "$victim" ] || { echo "FAIL: $survivors of $victim survivors saw PEER_LOST"; fail=1; }
+[ -n "$kids" ] || { echo "FAIL: could not see the job's localities"; fail=1; }
 sleep 0.2
-if pgrep -f "^$prog" >/dev/null; then echo "FAIL: orphan processes:"; pgrep -af "^$prog"; fail=1; fi
+for k in $kids; do
+  if kill -0 "$k" 2>/dev/null; then echo "FAIL: locality process $k outlived the job"; fail=1; fi
+done
 left=$(ls "$work/tmp")
 [ -z "$left" ] || { echo "FAIL: floc-run left files in TMPDIR: $left"; fail=1; }
 shm=$(ls /dev/shm | grep "floc-run-$pid\." )
