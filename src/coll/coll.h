@@ -83,6 +83,7 @@ void floc_coll_progress_all(struct floc_ctx *ctx);
 /* the algorithms (one file each) */
 int floc_barrier_dissemination(floc_coll_req_t *c);
 int floc_bcast_binomial(floc_coll_req_t *c);
+int floc_bcast_scatter_allgather(floc_coll_req_t *c);
 int floc_allreduce_recursive_doubling(floc_coll_req_t *c);
 int floc_allreduce_ring(floc_coll_req_t *c);
 int floc_reduce_binomial(floc_coll_req_t *c);

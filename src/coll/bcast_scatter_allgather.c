@@ -1,0 +1,52 @@
+/*
+ * bcast_scatter_allgather.c - broadcast of large messages (van de Geijn):
+ * the root scatters the vector in p blocks (block q to locality q, all
+ * at once), then a ring allgather puts every block everywhere.  Each
+ * locality moves about 2n bytes instead of n lg p down a tree.  Cost:
+ * (p-1) alpha + ((p-1)/p) n beta for the scatter (at the root) plus
+ * (p-1) alpha + ((p-1)/p) n beta for the allgather.  Any p.
+ *
+ * State: step 0 scatter posted, 1 + s = allgather step s posted.
+ */
+#include "coll.h"
+
+static size_t block_start(size_t bytes, int p, int b)
+{
+    size_t q = bytes / (size_t)p, rem = bytes % (size_t)p;
+    return (size_t)b * q + ((size_t)b < rem ? (size_t)b : rem);
+}
+
+int floc_bcast_scatter_allgather(floc_coll_req_t *c)
+{
+    const int p = c->size, r = c->rank;
+    const size_t bytes = c->count * c->esize;   /* blocks cut at byte granularity */
+    char *buf = c->rbuf;
+    int ret = 0;
+    if (c->step == 0) {
+        c->step = 1;
+        if (r == c->root) {
+            for (int q = 0; q < p && !ret; q++) {
+                size_t o = block_start(bytes, p, q), len = block_start(bytes, p, q + 1) - o;
+                if (q != r)
+                    ret = floc_coll_post_send(c, buf + o, len, q, 0);
+            }
+        } else {
+            size_t o = block_start(bytes, p, r), len = block_start(bytes, p, r + 1) - o;
+            ret = floc_coll_post_recv(c, buf + o, len, c->root, 0);
+        }
+        return ret ? ret : FLOC_ERR_AGAIN;
+    }
+    int s = c->step - 1;
+    if (s >= p - 1)
+        return 0;
+    int sb = ((r - s) % p + p) % p, rb = ((r - s - 1) % p + p) % p;
+    size_t so = block_start(bytes, p, sb), sn = block_start(bytes, p, sb + 1) - so;
+    size_t ro = block_start(bytes, p, rb), rn = block_start(bytes, p, rb + 1) - ro;
+    /* the ring is uniform: the root too receives (identical) blocks, which
+     * keeps every step a plain send/receive pair */
+    ret = floc_coll_post_recv(c, buf + ro, rn, (r - 1 + p) % p, 1 + s);
+    if (!ret)
+        ret = floc_coll_post_send(c, buf + so, sn, (r + 1) % p, 1 + s);
+    c->step++;
+    return ret ? ret : FLOC_ERR_AGAIN;
+}
