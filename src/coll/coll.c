@@ -349,9 +349,12 @@ static int mover_start(floc_ctx_t *ctx, floc_coll_kind_t kind, const void *sbuf,
     const int need_r = !(kind == FLOC_COLL_GATHER && !at_root);
     if (count && ((need_s && !sbuf) || (need_r && !rbuf)))
         return FLOC_INVALID("%s: %s is NULL", func, need_s && !sbuf ? "sbuf" : "rbuf");
-    const int in_place_ok = (kind == FLOC_COLL_GATHER && at_root) ||
-                            (kind == FLOC_COLL_SCATTER && at_root) || kind == FLOC_COLL_ALLGATHER;
-    if (count && !in_place_ok && (sbuf == FLOC_IN_PLACE || rbuf == FLOC_IN_PLACE))
+    /* FLOC_IN_PLACE: the own block already sits in the vector, so only
+     * sbuf of gather (root) and allgather, and rbuf of scatter (root) */
+    const int s_in_place_ok = (kind == FLOC_COLL_GATHER && at_root) || kind == FLOC_COLL_ALLGATHER;
+    const int r_in_place_ok = kind == FLOC_COLL_SCATTER && at_root;
+    if (count && ((sbuf == FLOC_IN_PLACE && !s_in_place_ok) ||
+                  (rbuf == FLOC_IN_PLACE && !r_in_place_ok)))
         return FLOC_INVALID("%s: FLOC_IN_PLACE is not allowed here", func);
     if (!req)
         return FLOC_INVALID("%s: req (output) is NULL", func);

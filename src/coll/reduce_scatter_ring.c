@@ -21,7 +21,7 @@ int floc_reduce_scatter_ring(floc_coll_req_t *c)
     if (c->step == 0) {
         if (!(c->tmp = malloc(blk * ((size_t)p + 1))))
             return FLOC_ERR_NOMEM;
-        memcpy(c->tmp, c->sbuf == FLOC_IN_PLACE ? c->rbuf : c->sbuf, blk * (size_t)p);
+        memcpy(c->tmp, c->sbuf, blk * (size_t)p);
     }
     char *work = c->tmp, *in = work + blk * (size_t)p;
     int s = c->step - 1;

@@ -46,24 +46,27 @@ static const floc_coll_alg_t allgatherv_algs[] = {{.name = "ring", .step = floc_
 
 _Static_assert(FLOC_COLL_KINDS == FLOC_CONFIG_COLL_KINDS, "one FLOC_<COLL>_ALGO per kind");
 
+/* a table and its length, counted by the compiler */
+#define ALGS(a) {a, (int)(sizeof a / sizeof a[0])}
+
 static const struct {
     const floc_coll_alg_t *algs;
     int n;
 } tables[FLOC_COLL_KINDS] = {
-    [FLOC_COLL_BARRIER] = {barrier_algs, 1},
-    [FLOC_COLL_BCAST] = {bcast_algs, 2},
-    [FLOC_COLL_ALLREDUCE] = {allreduce_algs, 2},
-    [FLOC_COLL_REDUCE] = {reduce_algs, 1},
-    [FLOC_COLL_GATHER] = {gather_algs, 1},
-    [FLOC_COLL_SCATTER] = {scatter_algs, 1},
-    [FLOC_COLL_ALLGATHER] = {allgather_algs, 1},
-    [FLOC_COLL_ALLTOALL] = {alltoall_algs, 1},
-    [FLOC_COLL_REDUCE_SCATTER] = {reduce_scatter_algs, 1},
-    [FLOC_COLL_SCAN] = {scan_algs, 1},
-    [FLOC_COLL_EXSCAN] = {exscan_algs, 1},
-    [FLOC_COLL_GATHERV] = {gatherv_algs, 1},
-    [FLOC_COLL_SCATTERV] = {scatterv_algs, 1},
-    [FLOC_COLL_ALLGATHERV] = {allgatherv_algs, 1},
+    [FLOC_COLL_BARRIER] = ALGS(barrier_algs),
+    [FLOC_COLL_BCAST] = ALGS(bcast_algs),
+    [FLOC_COLL_ALLREDUCE] = ALGS(allreduce_algs),
+    [FLOC_COLL_REDUCE] = ALGS(reduce_algs),
+    [FLOC_COLL_GATHER] = ALGS(gather_algs),
+    [FLOC_COLL_SCATTER] = ALGS(scatter_algs),
+    [FLOC_COLL_ALLGATHER] = ALGS(allgather_algs),
+    [FLOC_COLL_ALLTOALL] = ALGS(alltoall_algs),
+    [FLOC_COLL_REDUCE_SCATTER] = ALGS(reduce_scatter_algs),
+    [FLOC_COLL_SCAN] = ALGS(scan_algs),
+    [FLOC_COLL_EXSCAN] = ALGS(exscan_algs),
+    [FLOC_COLL_GATHERV] = ALGS(gatherv_algs),
+    [FLOC_COLL_SCATTERV] = ALGS(scatterv_algs),
+    [FLOC_COLL_ALLGATHERV] = ALGS(allgatherv_algs),
 };
 
 #define FLOC_ALLREDUCE_RING_MIN_BYTES (64u << 10)
