@@ -8,59 +8,105 @@
  * In reduce-scatter step s, locality r sends block (r - s) and receives
  * block (r - s - 1), which it combines as op(received, own): block b is
  * therefore reduced in one fixed order, x_b op x_b+1 op ... around the
- * ring; the allgather then copies the finished blocks.  Every locality
- * ends with the same bits, and the same bits on every run.
+ * ring; the allgather then copies the finished blocks straight into
+ * place.  Every locality ends with the same bits, and the same bits on
+ * every run.
  *
- * State: step s in [0, 2(p-1)) is the exchange in flight (step 0: none).
+ * Pipelining: in the reduce-scatter each block travels in K chunks of
+ * about FLOC_RING_CHUNK_BYTES, through two landing slots.  Transfer t
+ * (step t / K, chunk t % K) is posted before chunk t - 1 is reduced, so
+ * the neighbour copies the next chunk while this locality reduces the
+ * last one, and a reduced chunk is still in cache when it is combined.
+ * A chunk is forwarded K transfers after it arrived, so with K >= 2 it
+ * is always reduced by then.
+ *
+ * State: step = batches posted; batch t < T = (p-1) K is reduce-scatter
+ * transfer t, batch T + a is allgather step a (whole blocks).
  */
 #include <stdlib.h>
 
 #include "coll.h"
 
-static size_t block_start(size_t count, int p, int b)
+/* 128 KiB: large enough that the per-message cost stays below 5% of the
+ * copy on shm here, small enough that two slots stay in L2 */
+#define FLOC_RING_CHUNK_BYTES (128u << 10)
+
+enum { NCHUNK, SLOT_BYTES };
+
+/* chunk j of block b: length in elements, first element in *first */
+static size_t chunk(const floc_coll_req_t *c, int b, int j, size_t *first)
 {
-    size_t q = count / (size_t)p, rem = count % (size_t)p;
-    return (size_t)b * q + ((size_t)b < rem ? (size_t)b : rem);
+    size_t bfirst, blen = floc_coll_block(c->count, c->size, b, &bfirst);
+    size_t len = floc_coll_block(blen, c->st[NCHUNK], j, first);
+    *first += bfirst;
+    return len;
 }
 
-static int mod(int x, int p)
+static void *slot(const floc_coll_req_t *c, int t)
 {
-    return ((x % p) + p) % p;
+    return (char *)c->tmp + (size_t)(t % 2) * (size_t)c->st[SLOT_BYTES];
+}
+
+/* reduce-scatter transfer t has landed: own chunk = received op own */
+static void reduce_chunk(floc_coll_req_t *c, int t)
+{
+    const int K = c->st[NCHUNK], s = t / K;
+    size_t first, len = chunk(c, floc_coll_mod(c->rank - s - 1, c->size), t % K, &first);
+    c->reduce(slot(c, t), (char *)c->rbuf + first * c->esize, len);
+}
+
+static int post_batch(floc_coll_req_t *c, int t)
+{
+    const int p = c->size, r = c->rank, K = c->st[NCHUNK], T = (p - 1) * K;
+    const int left = floc_coll_mod(r - 1, p), right = (r + 1) % p;
+    const size_t es = c->esize;
+    char *buf = c->rbuf;
+    size_t so, sn, ro, rn;
+    void *into;
+    if (t < T) {
+        const int s = t / K, j = t % K;
+        sn = chunk(c, floc_coll_mod(r - s, p), j, &so);
+        rn = chunk(c, floc_coll_mod(r - s - 1, p), j, &ro);
+        into = slot(c, t);
+    } else {
+        const int a = t - T;
+        sn = floc_coll_block(c->count, p, floc_coll_mod(r + 1 - a, p), &so);
+        rn = floc_coll_block(c->count, p, floc_coll_mod(r - a, p), &ro);
+        into = buf + ro * es;
+    }
+    int ret = floc_coll_post_recv(c, into, rn * es, left, t);
+    return ret ? ret : floc_coll_post_send(c, buf + so * es, sn * es, right, t);
 }
 
 int floc_allreduce_ring(floc_coll_req_t *c)
 {
-    const int p = c->size, r = c->rank, right = (r + 1) % p, left = (r - 1 + p) % p;
-    const size_t es = c->esize;
-    char *buf = c->rbuf;
-
-    if (c->step == 0 && !c->tmp && !(c->tmp = malloc((c->count / (size_t)p + 1) * es)))
-        return FLOC_ERR_NOMEM;
-    /* the exchange of step - 1 completed: reduce what arrived */
-    int s = c->step - 1;
-    if (s >= 0 && s < p - 1) {
-        int rb = mod(r - s - 1, p);
-        size_t ro = block_start(c->count, p, rb), rn = block_start(c->count, p, rb + 1) - ro;
-        c->reduce(c->tmp, buf + ro * es, rn);   /* own = received op own */
+    const int p = c->size;
+    if (c->step == 0) {
+        size_t max_block = c->count / (size_t)p + 1;
+        size_t k = (max_block * c->esize + FLOC_RING_CHUNK_BYTES - 1) / FLOC_RING_CHUNK_BYTES;
+        if (k > (size_t)(1 << 24) / (size_t)p)   /* transfer numbers stay ints */
+            k = (size_t)(1 << 24) / (size_t)p;
+        if (k < 1)
+            k = 1;
+        c->st[NCHUNK] = (int)k;
+        c->st[SLOT_BYTES] = (int)(((max_block + k - 1) / k) * c->esize);
+        if (!(c->tmp = malloc(2 * (size_t)c->st[SLOT_BYTES])))
+            return FLOC_ERR_NOMEM;
+        c->step = 1;
+        int ret = post_batch(c, 0);
+        return ret ? ret : FLOC_ERR_AGAIN;
     }
-    s = c->step;
-    if (s >= 2 * (p - 1))
+    const int T = (p - 1) * c->st[NCHUNK], batches = T + p - 1;
+    const int t = c->step - 1;   /* the batch that just completed */
+    /* with one chunk per block the next send is the chunk just received */
+    const int reduce_after_post = c->st[NCHUNK] > 1 && t + 1 < T;
+    if (t < T && !reduce_after_post)
+        reduce_chunk(c, t);
+    if (t + 1 == batches)
         return 0;
-    int sb, rb;
-    if (s < p - 1) {           /* reduce-scatter */
-        sb = mod(r - s, p);
-        rb = mod(r - s - 1, p);
-    } else {                   /* allgather of the finished blocks */
-        int t = s - (p - 1);
-        sb = mod(r + 1 - t, p);
-        rb = mod(r - t, p);
-    }
-    size_t so = block_start(c->count, p, sb), sn = block_start(c->count, p, sb + 1) - so;
-    size_t ro = block_start(c->count, p, rb), rn = block_start(c->count, p, rb + 1) - ro;
-    void *into = s < p - 1 ? c->tmp : (void *)(buf + ro * es);
-    int ret = floc_coll_post_recv(c, into, rn * es, left, s);
-    if (!ret)
-        ret = floc_coll_post_send(c, buf + so * es, sn * es, right, s);
+    int ret = post_batch(c, t + 1);
+    if (reduce_after_post)
+        reduce_chunk(c, t);
     c->step++;
     return ret ? ret : FLOC_ERR_AGAIN;
 }

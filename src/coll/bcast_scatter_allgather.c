@@ -10,12 +10,6 @@
  */
 #include "coll.h"
 
-static size_t block_start(size_t bytes, int p, int b)
-{
-    size_t q = bytes / (size_t)p, rem = bytes % (size_t)p;
-    return (size_t)b * q + ((size_t)b < rem ? (size_t)b : rem);
-}
-
 int floc_bcast_scatter_allgather(floc_coll_req_t *c)
 {
     const int p = c->size, r = c->rank;
@@ -26,12 +20,12 @@ int floc_bcast_scatter_allgather(floc_coll_req_t *c)
         c->step = 1;
         if (r == c->root) {
             for (int q = 0; q < p && !ret; q++) {
-                size_t o = block_start(bytes, p, q), len = block_start(bytes, p, q + 1) - o;
+                size_t o, len = floc_coll_block(bytes, p, q, &o);
                 if (q != r)
                     ret = floc_coll_post_send(c, buf + o, len, q, 0);
             }
         } else {
-            size_t o = block_start(bytes, p, r), len = block_start(bytes, p, r + 1) - o;
+            size_t o, len = floc_coll_block(bytes, p, r, &o);
             ret = floc_coll_post_recv(c, buf + o, len, c->root, 0);
         }
         return ret ? ret : FLOC_ERR_AGAIN;
@@ -39,9 +33,8 @@ int floc_bcast_scatter_allgather(floc_coll_req_t *c)
     int s = c->step - 1;
     if (s >= p - 1)
         return 0;
-    int sb = ((r - s) % p + p) % p, rb = ((r - s - 1) % p + p) % p;
-    size_t so = block_start(bytes, p, sb), sn = block_start(bytes, p, sb + 1) - so;
-    size_t ro = block_start(bytes, p, rb), rn = block_start(bytes, p, rb + 1) - ro;
+    size_t so, sn = floc_coll_block(bytes, p, floc_coll_mod(r - s, p), &so);
+    size_t ro, rn = floc_coll_block(bytes, p, floc_coll_mod(r - s - 1, p), &ro);
     /* the ring is uniform: the root too receives (identical) blocks, which
      * keeps every step a plain send/receive pair */
     ret = floc_coll_post_recv(c, buf + ro, rn, (r - 1 + p) % p, 1 + s);

@@ -17,15 +17,49 @@ static int coll_tag(const floc_coll_req_t *c, int step)
                  ((unsigned)step & ((1u << FLOC_COLL_STEP_BITS) - 1)));
 }
 
+/* room for one more op in the batch */
+static int grow_batch(floc_coll_req_t *c)
+{
+    if (c->nbatch == c->batch_cap) {
+        int cap = c->batch_cap * 2;
+        floc_request_t **b = c->batch == c->inline_batch ? malloc((size_t)cap * sizeof *b)
+                                                           : realloc(c->batch, (size_t)cap * sizeof *b);
+        if (!b)
+            return FLOC_ERR_NOMEM;
+        if (c->batch == c->inline_batch)
+            memcpy(b, c->inline_batch, sizeof c->inline_batch);
+        c->batch = b;
+        c->batch_cap = cap;
+    }
+    return 0;
+}
+
 static int post(floc_coll_req_t *c, int send, const void *buf, size_t len, int peer, int step)
 {
-    if (c->nbatch == FLOC_COLL_MAX_BATCH)
-        return FLOC_ERR_NOMEM;
-    int ret = floc_tagged_post(c->ctx, send, (void *)buf, len, peer, coll_tag(c, step), 1, NULL,
-                               &c->batch[c->nbatch]);
+    int ret = grow_batch(c);
+    if (ret)
+        return ret;
+    ret = floc_tagged_post(c->ctx, send, (void *)buf, len, peer, coll_tag(c, step), 1, NULL,
+                           &c->batch[c->nbatch]);
     if (!ret)
         c->nbatch++;
     return ret;
+}
+
+int floc_coll_post_rma(floc_coll_req_t *c, int write, void *local, size_t len, int peer,
+                       uint64_t raddr, uint64_t key)
+{
+    int ret = grow_batch(c);
+    if (!ret)
+        ret = floc_rma_post(c->ctx, write, local, len, peer, raddr, key, &c->batch[c->nbatch]);
+    if (!ret)
+        c->nbatch++;
+    return ret;
+}
+
+int floc_coll_expose(floc_coll_req_t *c, const void *buf, size_t len, int writable)
+{
+    return floc_rma_expose(c->ctx, buf, len, writable, &c->exposed, &c->remote[0], &c->remote[1]);
 }
 
 int floc_coll_post_send(floc_coll_req_t *c, const void *buf, size_t len, int peer, int step)
@@ -134,6 +168,10 @@ static void coll_fini(floc_request_t *req)
             floc_req_release(c->ctx, r);
         }
     }
+    if (c->batch != c->inline_batch)
+        free(c->batch);
+    if (c->exposed)
+        floc_mr_cache_release(c->ctx, c->exposed);
     free(c->tmp);
     free(c);
     req->priv = NULL;
@@ -226,6 +264,8 @@ static int coll_start(const floc_coll_req_t *proto, const floc_coll_alg_t *alg,
         *c = *proto;
         c->alg = alg;
         c->req = req;
+        c->batch = c->inline_batch;
+        c->batch_cap = FLOC_COLL_INLINE_BATCH;
         c->seq = ctx->coll_seq++;
         req->priv = c;
         c->next_active = NULL;

@@ -35,7 +35,7 @@ typedef enum {
     FLOC_COLL_KINDS
 } floc_coll_kind_t;
 
-#define FLOC_COLL_MAX_BATCH 64   /* ops one step may post (binomial fan-out) */
+#define FLOC_COLL_INLINE_BATCH 16   /* ops of a batch without a malloc */
 
 typedef struct floc_coll_req floc_coll_req_t;
 
@@ -65,15 +65,52 @@ struct floc_coll_req {
     int step;
     int st[6];
     void *tmp;
-    /* the batch in flight */
-    floc_request_t *batch[FLOC_COLL_MAX_BATCH];
-    int nbatch;
+    /* one-sided algorithms: a buffer of this locality exposed to the
+     * others (released when the collective ends), and the (address, key)
+     * pair sent or received to reach a peer's */
+    struct floc_mr_entry *exposed;
+    uint64_t remote[2];
+    /* the batch in flight: inline, grown on the heap for wide fan-outs
+     * (a direct gather at the root of a large job posts p - 1 ops) */
+    floc_request_t **batch;
+    int nbatch, batch_cap;
+    floc_request_t *inline_batch[FLOC_COLL_INLINE_BATCH];
     floc_coll_req_t *next_active;
 };
 
 /* Add a send/receive of `step` to the current batch (caller: an algorithm). */
 int floc_coll_post_send(floc_coll_req_t *c, const void *buf, size_t len, int peer, int tag_step);
 int floc_coll_post_recv(floc_coll_req_t *c, void *buf, size_t len, int peer, int tag_step);
+
+/* First element of block b when count elements are cut into p blocks
+ * whose sizes differ by at most one (the larger ones first). */
+static inline size_t floc_coll_block_start(size_t count, int p, int b)
+{
+    size_t q = count / (size_t)p, rem = count % (size_t)p;
+    return (size_t)b * q + ((size_t)b < rem ? (size_t)b : rem);
+}
+
+/* Length of block b of that cut; its first element in *first. */
+static inline size_t floc_coll_block(size_t count, int p, int b, size_t *first)
+{
+    *first = floc_coll_block_start(count, p, b);
+    return floc_coll_block_start(count, p, b + 1) - *first;
+}
+
+/* x mod p in [0, p), for x of either sign */
+static inline int floc_coll_mod(int x, int p)
+{
+    return ((x % p) + p) % p;
+}
+
+/* Add an RMA read (write = 0) or write of the exposed buffer of peer to
+ * the current batch; raddr and key come from the peer's floc_rma_expose. */
+int floc_coll_post_rma(floc_coll_req_t *c, int write, void *local, size_t len, int peer,
+                       uint64_t raddr, uint64_t key);
+/* Expose buf (len bytes) to the other localities' reads (writable = 0)
+ * or writes for the rest of the collective; fills c->remote with what
+ * they need to reach it. */
+int floc_coll_expose(floc_coll_req_t *c, const void *buf, size_t len, int writable);
 
 /* Log the collectives in flight (after a timeout). */
 void floc_coll_dump(struct floc_ctx *ctx);
@@ -87,9 +124,16 @@ int floc_bcast_scatter_allgather(floc_coll_req_t *c);
 int floc_allreduce_recursive_doubling(floc_coll_req_t *c);
 int floc_allreduce_ring(floc_coll_req_t *c);
 int floc_reduce_binomial(floc_coll_req_t *c);
+int floc_allreduce_rabenseifner(floc_coll_req_t *c);
 int floc_gather_direct(floc_coll_req_t *c);
 int floc_scatter_direct(floc_coll_req_t *c);
+int floc_gather_binomial(floc_coll_req_t *c);
+int floc_scatter_binomial(floc_coll_req_t *c);
+int floc_gather_rma(floc_coll_req_t *c);
+int floc_scatter_rma(floc_coll_req_t *c);
 int floc_allgather_ring(floc_coll_req_t *c);
+int floc_allgather_recursive_doubling(floc_coll_req_t *c);
+int floc_allgather_bruck(floc_coll_req_t *c);
 int floc_alltoall_pairwise(floc_coll_req_t *c);
 int floc_reduce_scatter_ring(floc_coll_req_t *c);
 int floc_scan_recursive_doubling(floc_coll_req_t *c);

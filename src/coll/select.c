@@ -29,12 +29,25 @@ static const floc_coll_alg_t bcast_algs[] = {
 static const floc_coll_alg_t allreduce_algs[] = {
     {.name = "recursive_doubling", .step = floc_allreduce_recursive_doubling},
     {.name = "ring", .step = floc_allreduce_ring},
+    {.name = "rabenseifner", .step = floc_allreduce_rabenseifner},
 };
 
 static const floc_coll_alg_t reduce_algs[] = {{.name = "binomial", .step = floc_reduce_binomial}};
-static const floc_coll_alg_t gather_algs[] = {{.name = "direct", .step = floc_gather_direct}};
-static const floc_coll_alg_t scatter_algs[] = {{.name = "direct", .step = floc_scatter_direct}};
-static const floc_coll_alg_t allgather_algs[] = {{.name = "ring", .step = floc_allgather_ring}};
+static const floc_coll_alg_t gather_algs[] = {
+    {.name = "direct", .step = floc_gather_direct},
+    {.name = "binomial", .step = floc_gather_binomial},
+    {.name = "rma", .step = floc_gather_rma},
+};
+static const floc_coll_alg_t scatter_algs[] = {
+    {.name = "direct", .step = floc_scatter_direct},
+    {.name = "binomial", .step = floc_scatter_binomial},
+    {.name = "rma", .step = floc_scatter_rma},
+};
+static const floc_coll_alg_t allgather_algs[] = {
+    {.name = "ring", .step = floc_allgather_ring},
+    {.name = "recursive_doubling", .step = floc_allgather_recursive_doubling},
+    {.name = "bruck", .step = floc_allgather_bruck},
+};
 static const floc_coll_alg_t alltoall_algs[] = {{.name = "pairwise", .step = floc_alltoall_pairwise}};
 
 static const floc_coll_alg_t reduce_scatter_algs[] = {{.name = "ring", .step = floc_reduce_scatter_ring}};

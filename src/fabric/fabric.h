@@ -111,6 +111,21 @@ void floc_mr_cache_fini(struct floc_ctx *ctx);
 /* Look up / insert only (exposed for unit tests of the cache policy). */
 floc_mr_entry_t *floc_mr_cache_find(floc_mr_cache_t *c, uintptr_t base, size_t len, uint64_t access);
 
+/*
+ * rma.c, for floc's own one-sided traffic (collectives, partitioned
+ * vectors), caller holds the lock.  floc_rma_expose: register buf (via
+ * the cache) for remote reads (writable = 0) or writes; *raddr and *key are what a peer
+ * passes to floc_rma_post; release *entry with floc_mr_cache_release when
+ * no peer will touch buf any more.  floc_rma_post: read (write = 0) or
+ * write len bytes at raddr of locality owner, unchecked (floc made the
+ * key); *out completes when the data is in place at both ends.
+ */
+int floc_rma_expose(struct floc_ctx *ctx, const void *buf, size_t len, int writable,
+                    floc_mr_entry_t **entry,
+                    uint64_t *raddr, uint64_t *key);
+int floc_rma_post(struct floc_ctx *ctx, int write, void *local, size_t len, int owner,
+                  uint64_t raddr, uint64_t key, floc_request_t **out);
+
 /* tagged.c: post a send (send = 1) or receive; the caller holds the lock. */
 int floc_tagged_post(struct floc_ctx *ctx, int send, void *buf, size_t len, int peer, int tag,
                      int internal, floc_msg_status_t *status, floc_request_t **out);

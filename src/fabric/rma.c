@@ -193,6 +193,36 @@ static int rma_post_request(floc_ctx_t *ctx, int write, void *local, size_t len,
     return ret;
 }
 
+int floc_rma_post(floc_ctx_t *ctx, int write, void *local, size_t len, int owner, uint64_t raddr,
+                  uint64_t key, floc_request_t **out)
+{
+    const floc_rkey_t k = {.addr = raddr, .len = len, .key = key, .owner = owner};
+    floc_request_t *req = floc_req_alloc(ctx, NULL);
+    if (!req)
+        return FLOC_ERR_NOMEM;
+    int ret = len ? post_rma(ctx, write, local, len, &k, 0, req) : 0;
+    if (ret) {
+        floc_req_release(ctx, req);
+        return ret;
+    }
+    *out = req;
+    return 0;
+}
+
+int floc_rma_expose(floc_ctx_t *ctx, const void *buf, size_t len, int writable,
+                    floc_mr_entry_t **entry, uint64_t *raddr, uint64_t *key)
+{
+    /* a buffer the others only read may be read-only memory */
+    int ret = floc_mr_cache_get(ctx, buf, len, writable ? FI_REMOTE_WRITE : FI_REMOTE_READ, entry);
+    if (ret)
+        return ret;
+    *key = fi_mr_key((*entry)->mr);
+    /* without FI_MR_VIRT_ADDR, remote addresses are offsets into the region */
+    *raddr = ctx->fab.virt_addr ? (uint64_t)(uintptr_t)buf
+                                : (uint64_t)((uintptr_t)buf - (*entry)->base);
+    return 0;
+}
+
 static int rma_nb(floc_ctx_t *ctx, int write, void *local, size_t len, const floc_rkey_t *rkey,
                   size_t offset, floc_request_t **out, const char *func)
 {
