@@ -1,26 +1,39 @@
 /*
  * coll_bench.c - OSU-style collective latency, one timing loop compiled
  * twice: against floc (floc_coll_bench) and, when MPI is found, against
- * MPI (mpi_coll_bench), so the two can run side by side on the same sizes.
+ * MPI (mpi_coll_bench), so the two run side by side on the same sizes.
  *
- *   floc-run -n N ./floc_coll_bench allreduce|bcast|barrier [-m min:max] [-i it] [-x warm]
- *   mpirun -np N ./mpi_coll_bench   allreduce|bcast|barrier [...]
+ *   floc-run -n N ./floc_coll_bench COLL [-m min:max] [-i iters] [-x warmup] [-f] [-c]
+ *   mpirun -np N ./mpi_coll_bench   COLL [...]
  *
- * allreduce: doubles, sum; bcast: bytes from root 0.  Reported: the
+ * COLL: barrier bcast reduce allreduce gather scatter allgather alltoall
+ * reduce_scatter.  Size is bytes per locality as in the OSU benchmarks
+ * (the block each locality contributes or receives); reductions use
+ * doubles with sum, movers bytes; rooted ones root 0.  Reported: the
  * average over iterations of the per-call time, averaged over localities
- * (osu_allreduce's "Avg Latency(us)").
+ * (osu_allreduce's "Avg Latency(us)"); -f adds min and max over
+ * localities and the iteration count; -c checks every result against a
+ * reference computed here and reports "Pass"/"Fail" (the timed loop then
+ * also refills the inputs, as osu -c does).
  */
 #define _POSIX_C_SOURCE 200809L
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+enum { BARRIER, BCAST, REDUCE, ALLREDUCE, GATHER, SCATTER, ALLGATHER, ALLTOALL, REDUCE_SCATTER,
+       NKINDS };
+static const char *const names[NKINDS] = {"barrier", "bcast", "reduce", "allreduce", "gather",
+                                          "scatter", "allgather", "alltoall", "reduce_scatter"};
+
+static int rank, size;
+
 #ifdef USE_MPI
 #include <mpi.h>
 #define LIB "MPI"
-static int rank, size;
 static void lib_init(int *argc, char ***argv)
 {
     MPI_Init(argc, argv);
@@ -28,22 +41,34 @@ static void lib_init(int *argc, char ***argv)
     MPI_Comm_size(MPI_COMM_WORLD, &size);
 }
 static void lib_fini(void) { MPI_Finalize(); }
-static void do_barrier(void) { MPI_Barrier(MPI_COMM_WORLD); }
-static void do_bcast(void *b, size_t n) { MPI_Bcast(b, (int)n, MPI_BYTE, 0, MPI_COMM_WORLD); }
-static void do_allreduce(const double *s, double *r, size_t n)
+static void run(int kind, void *s, void *r, size_t bytes)
 {
-    MPI_Allreduce(s, r, (int)n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    const int nd = (int)(bytes / sizeof(double)), nb = (int)bytes;
+    MPI_Comm w = MPI_COMM_WORLD;
+    switch (kind) {
+    case BARRIER: MPI_Barrier(w); break;
+    case BCAST: MPI_Bcast(s, nb, MPI_BYTE, 0, w); break;
+    case REDUCE: MPI_Reduce(s, r, nd, MPI_DOUBLE, MPI_SUM, 0, w); break;
+    case ALLREDUCE: MPI_Allreduce(s, r, nd, MPI_DOUBLE, MPI_SUM, w); break;
+    case GATHER: MPI_Gather(s, nb, MPI_BYTE, r, nb, MPI_BYTE, 0, w); break;
+    case SCATTER: MPI_Scatter(s, nb, MPI_BYTE, r, nb, MPI_BYTE, 0, w); break;
+    case ALLGATHER: MPI_Allgather(s, nb, MPI_BYTE, r, nb, MPI_BYTE, w); break;
+    case ALLTOALL: MPI_Alltoall(s, nb, MPI_BYTE, r, nb, MPI_BYTE, w); break;
+    case REDUCE_SCATTER: MPI_Reduce_scatter_block(s, r, nd, MPI_DOUBLE, MPI_SUM, w); break;
+    }
 }
-static double avg_over_ranks(double v)
+static void reduce3(double *v)   /* sum, min, max over ranks */
 {
-    double sum;
-    MPI_Allreduce(&v, &sum, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
-    return sum / size;
+    double in[3] = {v[0], -v[1], v[2]}, out[3];
+    MPI_Allreduce(in, out, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
+    MPI_Allreduce(in + 1, out + 1, 2, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    v[0] = out[0];
+    v[1] = -out[1];
+    v[2] = out[2];
 }
 #else
 #include <floc.h>
 #define LIB "floc"
-static int rank, size;
 static floc_ctx_t *ctx;
 static void check(int rc, const char *what)
 {
@@ -59,17 +84,31 @@ static void lib_init(int *argc, char ***argv)
     size = floc_num_localities(ctx);
 }
 static void lib_fini(void) { check(floc_finalize(ctx), "floc_finalize"); }
-static void do_barrier(void) { check(floc_barrier(ctx), "floc_barrier"); }
-static void do_bcast(void *b, size_t n) { check(floc_broadcast(ctx, b, n, FLOC_BYTE, 0), "floc_broadcast"); }
-static void do_allreduce(const double *s, double *r, size_t n)
+static void run(int kind, void *s, void *r, size_t bytes)
 {
-    check(floc_allreduce(ctx, s, r, n, FLOC_DOUBLE, FLOC_SUM), "floc_allreduce");
+    const size_t nd = bytes / sizeof(double);
+    int rc = 0;
+    switch (kind) {
+    case BARRIER: rc = floc_barrier(ctx); break;
+    case BCAST: rc = floc_broadcast(ctx, s, bytes, FLOC_BYTE, 0); break;
+    case REDUCE: rc = floc_reduce(ctx, s, r, nd, FLOC_DOUBLE, FLOC_SUM, 0); break;
+    case ALLREDUCE: rc = floc_allreduce(ctx, s, r, nd, FLOC_DOUBLE, FLOC_SUM); break;
+    case GATHER: rc = floc_gather(ctx, s, r, bytes, FLOC_BYTE, 0); break;
+    case SCATTER: rc = floc_scatter(ctx, s, r, bytes, FLOC_BYTE, 0); break;
+    case ALLGATHER: rc = floc_allgather(ctx, s, r, bytes, FLOC_BYTE); break;
+    case ALLTOALL: rc = floc_alltoall(ctx, s, r, bytes, FLOC_BYTE); break;
+    case REDUCE_SCATTER: rc = floc_reduce_scatter(ctx, s, r, nd, FLOC_DOUBLE, FLOC_SUM); break;
+    }
+    check(rc, names[kind]);
 }
-static double avg_over_ranks(double v)
+static void reduce3(double *v)   /* sum, min, max over localities */
 {
-    double sum;
-    check(floc_allreduce(ctx, &v, &sum, 1, FLOC_DOUBLE, FLOC_SUM), "floc_allreduce");
-    return sum / size;
+    double in[2] = {-v[1], v[2]}, out[2], sum;
+    check(floc_allreduce(ctx, v, &sum, 1, FLOC_DOUBLE, FLOC_SUM), "floc_allreduce");
+    check(floc_allreduce(ctx, in, out, 2, FLOC_DOUBLE, FLOC_MAX), "floc_allreduce");
+    v[0] = sum;
+    v[1] = -out[0];
+    v[2] = out[1];
 }
 #endif
 
@@ -80,71 +119,182 @@ static double now_us(void)
     return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
 }
 
+/* input byte j of locality q's send buffer / double j: exact small sums */
+static unsigned char in_byte(int q, size_t j)
+{
+    return (unsigned char)((size_t)q * 131 + j * 7 + 1);
+}
+static double in_double(int q, size_t j)
+{
+    return (double)((q * 3 + (int)(j % 61)) % 17);
+}
+
+/* fill the send buffer (bytes per locality: the whole vector for alltoall,
+ * scatter at the root and reduce_scatter) */
+static void fill(int kind, char *s, size_t bytes)
+{
+    const size_t total = kind == ALLTOALL || kind == SCATTER ? bytes * (size_t)size : bytes;
+    if (kind == REDUCE || kind == ALLREDUCE || kind == REDUCE_SCATTER) {
+        size_t nd = (kind == REDUCE_SCATTER ? bytes * (size_t)size : bytes) / sizeof(double);
+        for (size_t j = 0; j < nd; j++)
+            ((double *)s)[j] = in_double(rank, j);
+    } else if (kind == BCAST) {
+        for (size_t j = 0; j < bytes; j++)
+            s[j] = rank == 0 ? (char)in_byte(0, j) : 0;
+    } else {
+        for (size_t j = 0; j < total; j++)
+            s[j] = (char)in_byte(rank, j);
+    }
+}
+
+/* 1 if the result of the last call is right */
+static int valid(int kind, const char *s, const char *r, size_t bytes)
+{
+    const size_t nd = bytes / sizeof(double), p = (size_t)size;
+    const double *rd = (const double *)r;
+    switch (kind) {
+    case BCAST:
+        for (size_t j = 0; j < bytes; j++)
+            if ((unsigned char)s[j] != in_byte(0, j))
+                return 0;
+        return 1;
+    case REDUCE:
+    case ALLREDUCE:
+    case REDUCE_SCATTER:
+        if (kind == REDUCE && rank != 0)
+            return 1;
+        for (size_t j = 0; j < nd; j++) {
+            size_t g = kind == REDUCE_SCATTER ? (size_t)rank * nd + j : j;
+            double want = 0;
+            for (int q = 0; q < size; q++)
+                want += in_double(q, g);
+            if (rd[j] != want)
+                return 0;
+        }
+        return 1;
+    case GATHER:
+    case ALLGATHER:
+        if (kind == GATHER && rank != 0)
+            return 1;
+        for (size_t j = 0; j < bytes * p; j++)
+            if ((unsigned char)r[j] != in_byte((int)(j / bytes), j % bytes))
+                return 0;
+        return 1;
+    case SCATTER:
+        for (size_t j = 0; j < bytes; j++)
+            if ((unsigned char)r[j] != in_byte(0, (size_t)rank * bytes + j))
+                return 0;
+        return 1;
+    case ALLTOALL:
+        for (size_t j = 0; j < bytes * p; j++)
+            if ((unsigned char)r[j] != in_byte((int)(j / bytes), (size_t)rank * bytes + j % bytes))
+                return 0;
+        return 1;
+    default:
+        return 1;
+    }
+}
+
+static void usage(const char *prog)
+{
+    if (rank == 0) {
+        fprintf(stderr, "usage: %s COLL [-m min:max] [-i iters] [-x warmup] [-f] [-c]\nCOLL:", prog);
+        for (int k = 0; k < NKINDS; k++)
+            fprintf(stderr, " %s", names[k]);
+        fputc('\n', stderr);
+    }
+}
+
 int main(int argc, char **argv)
 {
     lib_init(&argc, &argv);
-    if (argc < 2 || (strcmp(argv[1], "allreduce") && strcmp(argv[1], "bcast") &&
-                     strcmp(argv[1], "barrier"))) {
-        if (rank == 0)
-            fprintf(stderr, "usage: %s allreduce|bcast|barrier [-m min:max] [-i iters] [-x warmup]\n",
-                    argv[0]);
+    int kind = -1;
+    for (int k = 0; argc > 1 && k < NKINDS; k++)
+        if (strcmp(argv[1], names[k]) == 0)
+            kind = k;
+    if (kind < 0) {
+        usage(argv[0]);
         lib_fini();
         return 2;
     }
-    const char *what = argv[1];
     size_t min = 8, max = 1u << 20;
     long iters = 1000, warm = 100;
-    int c;
+    int c, full = 0, validate = 0;
     optind = 2;
-    while ((c = getopt(argc, argv, "m:i:x:")) != -1) {
+    while ((c = getopt(argc, argv, "m:i:x:fc")) != -1) {
         if (c == 'm') {
             char *colon = strchr(optarg, ':');
-            if (colon) {
-                min = strtoull(optarg, NULL, 10);
-                max = strtoull(colon + 1, NULL, 10);
-            } else {
-                max = strtoull(optarg, NULL, 10);
-            }
+            min = colon ? strtoull(optarg, NULL, 10) : min;
+            max = strtoull(colon ? colon + 1 : optarg, NULL, 10);
         } else if (c == 'i') {
             iters = atol(optarg);
         } else if (c == 'x') {
             warm = atol(optarg);
+        } else if (c == 'f') {
+            full = 1;
+        } else if (c == 'c') {
+            validate = 1;
+        } else {
+            usage(argv[0]);
+            lib_fini();
+            return 2;
         }
     }
+    const int reduction = kind == REDUCE || kind == ALLREDUCE || kind == REDUCE_SCATTER;
+    if (reduction && min < sizeof(double))
+        min = sizeof(double);
     if (min == 0)
         min = 1;
-    char *buf = malloc(max + 8), *res = malloc(max + 8);
-    memset(buf, 1, max + 8);
-    if (rank == 0) {
-        printf("# OSU-style %s %s Latency Test (%d localities)\n", LIB, what, size);
-        printf("# Size       Avg Latency(us)\n");
+    const size_t vec = max * (size_t)size + 64;
+    char *s = malloc(vec), *r = malloc(vec);
+    if (!s || !r) {
+        fprintf(stderr, "out of memory for %zu-byte buffers\n", vec);
+        return 1;
     }
-    int is_barrier = strcmp(what, "barrier") == 0;
-    for (size_t sz = is_barrier ? 0 : min; sz <= (is_barrier ? 0 : max); sz = sz ? sz * 2 : 1) {
+    memset(s, 1, vec);
+    memset(r, 0, vec);
+    if (rank == 0) {
+        printf("# OSU-style %s %s Latency Test (%d localities)\n", LIB, names[kind], size);
+        printf("# Size       Avg Latency(us)%s%s\n",
+               full ? "   Min Latency(us)   Max Latency(us)  Iterations" : "",
+               validate ? "  Validation" : "");
+    }
+    int failures = 0;
+    for (size_t sz = kind == BARRIER ? 0 : min; sz <= (kind == BARRIER ? 0 : max); sz *= 2) {
+        size_t bytes = reduction ? sz / sizeof(double) * sizeof(double) : sz;
         long it = sz > (1u << 20) ? iters / 10 + 1 : iters;
-        size_t nd = sz / sizeof(double) ? sz / sizeof(double) : 1;
-        double t0 = 0;
-        do_barrier();
+        int ok = 1;
+        double t = 0;
+        run(BARRIER, NULL, NULL, 0);
         for (long i = 0; i < warm + it; i++) {
-            if (i == warm)
-                t0 = now_us();
-            if (is_barrier)
-                do_barrier();
-            else if (what[0] == 'b')
-                do_bcast(buf, sz);
-            else
-                do_allreduce((double *)buf, (double *)res, nd);
+            if (validate)
+                fill(kind, s, bytes);
+            double t0 = now_us();
+            run(kind, s, r, bytes);
+            if (i >= warm)
+                t += now_us() - t0;
+            if (validate)
+                ok &= valid(kind, s, r, bytes);
         }
-        double avg = avg_over_ranks((now_us() - t0) / (double)it);
+        double v[3] = {t / (double)it, t / (double)it, t / (double)it};
+        reduce3(v);
+        double okd[3] = {ok, ok, ok};
+        reduce3(okd);
+        failures += okd[1] == 0;
         if (rank == 0) {
-            printf("%-12zu%16.2f\n", is_barrier ? 0 : (what[0] == 'a' ? nd * sizeof(double) : sz), avg);
+            printf("%-12zu%16.2f", bytes, v[0] / size);
+            if (full)
+                printf("%18.2f%18.2f%12ld", v[1], v[2], it);
+            if (validate)
+                printf("%12s", okd[1] ? "Pass" : "Fail");
+            printf("\n");
             fflush(stdout);
         }
-        if (is_barrier)
+        if (kind == BARRIER)
             break;
     }
-    free(buf);
-    free(res);
+    free(s);
+    free(r);
     lib_fini();
-    return 0;
+    return failures ? 1 : 0;
 }

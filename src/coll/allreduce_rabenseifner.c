@@ -21,7 +21,6 @@
  * State: step 0 fold posted, 1 halving posted, 2 doubling posted,
  * 3 hand back posted.
  */
-#include <stdlib.h>
 
 #include "coll.h"
 
@@ -102,8 +101,8 @@ int floc_allreduce_rabenseifner(floc_coll_req_t *c)
         c->st[REM] = c->size - pof2;
         const size_t bytes = c->count * c->esize;
         /* the fold receives a whole vector; halving at most half of it */
-        if (!(c->tmp = malloc(bytes ? bytes : 1)))
-            return FLOC_ERR_NOMEM;
+        if ((ret = floc_coll_tmp(c, bytes)))
+            return ret;
         c->st[NEWRANK] = r < 2 * c->st[REM] ? (r % 2 ? r / 2 : -1) : r - c->st[REM];
         c->st[LO] = 0;
         c->st[HI] = pof2;

@@ -17,7 +17,6 @@
  * State: step 0 fold, 1 fold done, 2 exchange posted (st[MASK] = 2^k),
  * 3 hand back posted, 4 done.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "coll.h"
@@ -68,8 +67,8 @@ int floc_allreduce_recursive_doubling(floc_coll_req_t *c)
     int ret = 0;
     switch (c->step) {
     case 0: {
-        if (!(c->tmp = malloc(bytes)))
-            return FLOC_ERR_NOMEM;
+        if ((ret = floc_coll_tmp(c, bytes)))
+            return ret;
         int pof2 = 1;
         while (pof2 * 2 <= c->size)
             pof2 *= 2;

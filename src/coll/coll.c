@@ -17,6 +17,44 @@ static int coll_tag(const floc_coll_req_t *c, int step)
                  ((unsigned)step & ((1u << FLOC_COLL_STEP_BITS) - 1)));
 }
 
+/* scratch buffers larger than this are not kept between collectives */
+#define FLOC_COLL_SCRATCH_KEEP_MAX ((size_t)64 << 20)
+
+int floc_coll_tmp(floc_coll_req_t *c, size_t len)
+{
+    floc_ctx_t *ctx = c->ctx;
+    if (c->tmp)
+        return 0;
+    if (len == 0)
+        len = 1;
+    if (ctx->coll_scratch && ctx->coll_scratch_len >= len) {
+        c->tmp = ctx->coll_scratch;
+        c->tmp_len = ctx->coll_scratch_len;
+        ctx->coll_scratch = NULL;
+        return 0;
+    }
+    if (!(c->tmp = malloc(len)))
+        return FLOC_ERR_NOMEM;
+    c->tmp_len = len;
+    return 0;
+}
+
+/* keep the larger of c's scratch and the idle one (within the limit) */
+static void tmp_release(floc_coll_req_t *c)
+{
+    floc_ctx_t *ctx = c->ctx;
+    if (!c->tmp)
+        return;
+    if (c->tmp_len <= FLOC_COLL_SCRATCH_KEEP_MAX && c->tmp_len > ctx->coll_scratch_len) {
+        free(ctx->coll_scratch);
+        ctx->coll_scratch = c->tmp;
+        ctx->coll_scratch_len = c->tmp_len;
+    } else {
+        free(c->tmp);
+    }
+    c->tmp = NULL;
+}
+
 /* room for one more op in the batch */
 static int grow_batch(floc_coll_req_t *c)
 {
@@ -172,7 +210,7 @@ static void coll_fini(floc_request_t *req)
         free(c->batch);
     if (c->exposed)
         floc_mr_cache_release(c->ctx, c->exposed);
-    free(c->tmp);
+    tmp_release(c);
     free(c);
     req->priv = NULL;
 }

@@ -18,7 +18,6 @@
  * State: gather: step 0 receives from the children posted, 1 the send to
  * the parent posted; scatter: 0 receive from the parent, 1 the sends.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "coll.h"
@@ -87,8 +86,9 @@ static int stage(floc_coll_req_t *c, int v, char *vec, char **base)
         *base = NULL;
         return 0;
     }
-    if (!c->tmp && !(c->tmp = malloc((size_t)subtree_size(v, c->size) * c->count * c->esize)))
-        return FLOC_ERR_NOMEM;
+    int ret = floc_coll_tmp(c, (size_t)subtree_size(v, c->size) * c->count * c->esize);
+    if (ret)
+        return ret;
     *base = c->tmp;
     return 0;
 }

@@ -9,7 +9,6 @@
  *
  * State: st[MASK] = 2^k of the round in flight, st[SENT] once sent.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "coll.h"
@@ -25,8 +24,9 @@ int floc_reduce_binomial(floc_coll_req_t *c)
 
     if (c->step == 0) {
         /* scratch: the partial result (non-roots) and a child's block */
-        if (!(c->tmp = malloc(2 * bytes + 1)))
-            return FLOC_ERR_NOMEM;
+        int ret = floc_coll_tmp(c, 2 * bytes + 1);
+        if (ret)
+            return ret;
         acc = c->rank == c->root ? c->rbuf : c->tmp;
         child = (char *)c->tmp + (c->rank == c->root ? 0 : bytes);
         if (c->rank != c->root)

@@ -9,7 +9,6 @@
  * State: step s = exchange in flight; tmp = working copy of the vector
  * followed by one receive block.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "coll.h"
@@ -19,8 +18,9 @@ int floc_reduce_scatter_ring(floc_coll_req_t *c)
     const int p = c->size, r = c->rank;
     const size_t blk = c->count * c->esize;
     if (c->step == 0) {
-        if (!(c->tmp = malloc(blk * ((size_t)p + 1))))
-            return FLOC_ERR_NOMEM;
+        int ret = floc_coll_tmp(c, blk * ((size_t)p + 1));
+        if (ret)
+            return ret;
         memcpy(c->tmp, c->sbuf, blk * (size_t)p);
     }
     char *work = c->tmp, *in = work + blk * (size_t)p;

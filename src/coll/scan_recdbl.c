@@ -11,7 +11,6 @@
  *
  * State: st[MASK]; tmp = partial, then the received block.
  */
-#include <stdlib.h>
 #include <string.h>
 
 #include "coll.h"
@@ -24,8 +23,9 @@ static int scan_step(floc_coll_req_t *c, int exclusive)
     const size_t bytes = c->count * c->esize;
     char *partial, *in;
     if (c->step == 0) {
-        if (!(c->tmp = malloc(2 * bytes)))
-            return FLOC_ERR_NOMEM;
+        int ret = floc_coll_tmp(c, 2 * bytes);
+        if (ret)
+            return ret;
         const void *mine = c->sbuf == FLOC_IN_PLACE ? c->rbuf : c->sbuf;
         memcpy(c->tmp, mine, bytes);
         c->st[MASK] = 1;

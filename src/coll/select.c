@@ -2,16 +2,31 @@
  * select.c - the algorithm tables and the choice among them.
  *
  * FLOC_<COLL>_ALGO=<name> forces an algorithm (checked at floc_init).
- * Otherwise the rules below pick by message size and locality count.
- * Thresholds: provisional (not yet swept by perf/tune): recursive
- * doubling costs lg(p) full-size messages, the ring 2(p-1) messages of
- * size n/p, so the ring wins once n is large; 64 KiB is where the
- * bandwidth term starts to dominate on shm here.  Broadcast: a binomial
- * tree moves n lg p bytes through the busiest locality, scatter +
- * allgather about 2n: from 512 KiB on 3 or more localities across nodes.
- * Within one node (shm, single-copy CMA) the tree wins, measured here:
- * 3 localities, 1 MiB 187 vs 224 us, 16 MiB 3981 vs 5337 us; 4: 177 vs
- * 336 us, 6427 vs 6542 us (2 cores, floc_coll_bench bcast).
+ * Otherwise the rules in floc_coll_select pick by message size (bytes
+ * per locality) and locality count.  The thresholds come from
+ * `perf/tune.sh -n "2 3 4" -m 8:4194304 -i 100` on the development
+ * machine (2 cores, shm, Debian 12, 2026-11-24); docs/coll.md has the
+ * tables.  In short (us, 2 / 3 / 4 localities):
+ *
+ * allreduce  recursive doubling vs ring vs Rabenseifner: 8 B 0.9/7.1/11.4
+ *   vs 1.6/11.0/23.8 vs 2.1/13.1/16.4; 64 KiB 18/57/88 vs 19/61/100 vs
+ *   25/68/83; 256 KiB 63/178/263 vs 61/166/195 vs 74/157/186; 1 MiB
+ *   159/491/634 vs 159/427/425 vs 146/447/475; 4 MiB 966/3671/5078 vs
+ *   601/2249/2551 vs 736/3047/2881.  Recursive doubling below 64 KiB
+ *   (256 KiB on 2, where the ring's only gain is pipelining); then
+ *   Rabenseifner (lg p messages) up to 512 KiB; then the pipelined ring.
+ * bcast      the binomial tree wins within a node at every size up to
+ *   1 MiB (1 MiB: 97/207/234 vs 560/239/257); scatter + allgather moves
+ *   2n instead of n lg p through a locality, which pays across nodes:
+ *   chosen from 512 KiB on 3 or more localities on 2 or more nodes.
+ * gather / scatter  binomial for blocks up to 1 KiB on 4 or more
+ *   localities (8 B: 0.66 vs 0.92 direct; on 2-3 the direct exchange
+ *   has no root bottleneck yet), direct above; gather of 1 MiB blocks
+ *   and more on 4 or more: one-sided writes into the root's vector
+ *   (1 MiB 290 vs 310, 4 MiB 2065 vs 2368).  One-sided scatter never
+ *   won (4 MiB on 4: 2423 vs 1559): the root's reads are served one by one.
+ * allgather  Bruck for blocks up to 1 KiB on 4 or more (8 B 9.2 vs 11.3
+ *   ring), the ring above (1 MiB on 4: 626 vs 766 recursive doubling).
  */
 #include <string.h>
 
@@ -22,31 +37,37 @@
 static const floc_coll_alg_t barrier_algs[] = {
     {.name = "dissemination", .step = floc_barrier_dissemination},
 };
+/* the entries the rules below choose among, by position */
+enum { BCAST_BINOMIAL, BCAST_SCATTER_ALLGATHER };
+enum { ALLREDUCE_RECDBL, ALLREDUCE_RING, ALLREDUCE_RABENSEIFNER };
+enum { MOVER_DIRECT, MOVER_BINOMIAL, MOVER_RMA };
+enum { ALLGATHER_RING, ALLGATHER_RECDBL, ALLGATHER_BRUCK };
+
 static const floc_coll_alg_t bcast_algs[] = {
-    {.name = "binomial", .step = floc_bcast_binomial},
-    {.name = "scatter_allgather", .step = floc_bcast_scatter_allgather},
+    [BCAST_BINOMIAL] = {.name = "binomial", .step = floc_bcast_binomial},
+    [BCAST_SCATTER_ALLGATHER] = {.name = "scatter_allgather", .step = floc_bcast_scatter_allgather},
 };
 static const floc_coll_alg_t allreduce_algs[] = {
-    {.name = "recursive_doubling", .step = floc_allreduce_recursive_doubling},
-    {.name = "ring", .step = floc_allreduce_ring},
-    {.name = "rabenseifner", .step = floc_allreduce_rabenseifner},
+    [ALLREDUCE_RECDBL] = {.name = "recursive_doubling", .step = floc_allreduce_recursive_doubling},
+    [ALLREDUCE_RING] = {.name = "ring", .step = floc_allreduce_ring},
+    [ALLREDUCE_RABENSEIFNER] = {.name = "rabenseifner", .step = floc_allreduce_rabenseifner},
 };
 
 static const floc_coll_alg_t reduce_algs[] = {{.name = "binomial", .step = floc_reduce_binomial}};
 static const floc_coll_alg_t gather_algs[] = {
-    {.name = "direct", .step = floc_gather_direct},
-    {.name = "binomial", .step = floc_gather_binomial},
-    {.name = "rma", .step = floc_gather_rma},
+    [MOVER_DIRECT] = {.name = "direct", .step = floc_gather_direct},
+    [MOVER_BINOMIAL] = {.name = "binomial", .step = floc_gather_binomial},
+    [MOVER_RMA] = {.name = "rma", .step = floc_gather_rma},
 };
 static const floc_coll_alg_t scatter_algs[] = {
-    {.name = "direct", .step = floc_scatter_direct},
-    {.name = "binomial", .step = floc_scatter_binomial},
-    {.name = "rma", .step = floc_scatter_rma},
+    [MOVER_DIRECT] = {.name = "direct", .step = floc_scatter_direct},
+    [MOVER_BINOMIAL] = {.name = "binomial", .step = floc_scatter_binomial},
+    [MOVER_RMA] = {.name = "rma", .step = floc_scatter_rma},
 };
 static const floc_coll_alg_t allgather_algs[] = {
-    {.name = "ring", .step = floc_allgather_ring},
-    {.name = "recursive_doubling", .step = floc_allgather_recursive_doubling},
-    {.name = "bruck", .step = floc_allgather_bruck},
+    [ALLGATHER_RING] = {.name = "ring", .step = floc_allgather_ring},
+    [ALLGATHER_RECDBL] = {.name = "recursive_doubling", .step = floc_allgather_recursive_doubling},
+    [ALLGATHER_BRUCK] = {.name = "bruck", .step = floc_allgather_bruck},
 };
 static const floc_coll_alg_t alltoall_algs[] = {{.name = "pairwise", .step = floc_alltoall_pairwise}};
 
@@ -82,8 +103,12 @@ static const struct {
     [FLOC_COLL_ALLGATHERV] = ALGS(allgatherv_algs),
 };
 
-#define FLOC_ALLREDUCE_RING_MIN_BYTES (64u << 10)
+#define FLOC_ALLREDUCE_SMALL_MAX (64u << 10)       /* recursive doubling below */
+#define FLOC_ALLREDUCE_SMALL_MAX_2 (256u << 10)    /* the same on 2 localities */
+#define FLOC_ALLREDUCE_MEDIUM_MAX (512u << 10)     /* Rabenseifner below, ring from here */
 #define FLOC_BCAST_SCATTER_MIN_BYTES (512u << 10)
+#define FLOC_TREE_BLOCK_MAX 1024u                  /* binomial gather/scatter, Bruck */
+#define FLOC_GATHER_RMA_MIN_BYTES (1u << 20)
 
 int floc_coll_alg_index(floc_coll_kind_t kind, const char *name)
 {
@@ -95,14 +120,30 @@ int floc_coll_alg_index(floc_coll_kind_t kind, const char *name)
 
 const floc_coll_alg_t *floc_coll_select(const floc_ctx_t *ctx, floc_coll_kind_t kind, size_t bytes)
 {
-    int forced = ctx->coll_algo[kind];
+    const int forced = ctx->coll_algo[kind], p = ctx->size;
     if (forced >= 0)
         return &tables[kind].algs[forced];
-    if (kind == FLOC_COLL_ALLREDUCE && bytes >= FLOC_ALLREDUCE_RING_MIN_BYTES &&
-        bytes / (size_t)ctx->size >= 64)
-        return &allreduce_algs[1];
-    if (kind == FLOC_COLL_BCAST && bytes >= FLOC_BCAST_SCATTER_MIN_BYTES && ctx->size > 2 &&
-        ctx->num_nodes > 1)
-        return &bcast_algs[1];
-    return &tables[kind].algs[0];
+    switch (kind) {
+    case FLOC_COLL_ALLREDUCE:
+        if (bytes < (p == 2 ? FLOC_ALLREDUCE_SMALL_MAX_2 : FLOC_ALLREDUCE_SMALL_MAX) ||
+            bytes / (size_t)p < 64)
+            return &allreduce_algs[ALLREDUCE_RECDBL];
+        return &allreduce_algs[bytes < FLOC_ALLREDUCE_MEDIUM_MAX && p > 2 ? ALLREDUCE_RABENSEIFNER
+                                                                           : ALLREDUCE_RING];
+    case FLOC_COLL_BCAST:
+        return &bcast_algs[bytes >= FLOC_BCAST_SCATTER_MIN_BYTES && p > 2 && ctx->num_nodes > 1
+                               ? BCAST_SCATTER_ALLGATHER
+                               : BCAST_BINOMIAL];
+    case FLOC_COLL_GATHER:
+        if (p >= 4 && bytes <= FLOC_TREE_BLOCK_MAX)
+            return &gather_algs[MOVER_BINOMIAL];
+        return &gather_algs[p >= 4 && bytes >= FLOC_GATHER_RMA_MIN_BYTES ? MOVER_RMA : MOVER_DIRECT];
+    case FLOC_COLL_SCATTER:
+        return &scatter_algs[p >= 4 && bytes <= FLOC_TREE_BLOCK_MAX ? MOVER_BINOMIAL : MOVER_DIRECT];
+    case FLOC_COLL_ALLGATHER:
+        return &allgather_algs[p >= 4 && bytes <= FLOC_TREE_BLOCK_MAX ? ALLGATHER_BRUCK
+                                                                      : ALLGATHER_RING];
+    default:
+        return &tables[kind].algs[0];
+    }
 }

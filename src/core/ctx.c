@@ -52,6 +52,7 @@ static void ctx_destroy(floc_ctx_t *ctx)
     floc_progress_thread_stop(ctx);
     floc_fabric_close(ctx);
     floc_req_pool_fini(&ctx->reqs);
+    free(ctx->coll_scratch);
     floc_topo_fini(ctx);
     floc_pmix_finalize(ctx);
     if (ctx->locking)

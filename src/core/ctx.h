@@ -61,6 +61,10 @@ struct floc_ctx {
      * moves (see coll.c) */
     struct floc_coll_req *coll_active, *coll_tail;
     int coll_algo[FLOC_CONFIG_COLL_KINDS]; /* forced algorithm per kind, -1 = choose */
+    /* one idle scratch buffer of the collectives, kept for the next one
+     * (see floc_coll_tmp) */
+    void *coll_scratch;
+    size_t coll_scratch_len;
 
     int locking;
     pthread_mutex_t lock;
