@@ -39,13 +39,20 @@ int floc_coll_tmp(floc_coll_req_t *c, size_t len)
     return 0;
 }
 
-/* keep the larger of c's scratch and the idle one (within the limit) */
-static void tmp_release(floc_coll_req_t *c)
+/* keep the larger of c's scratch and the idle one (within the limit);
+ * in_flight: ops of c may still land in it (see coll_graveyard) */
+static void tmp_release(floc_coll_req_t *c, int in_flight)
 {
     floc_ctx_t *ctx = c->ctx;
     if (!c->tmp)
         return;
-    if (c->tmp_len <= FLOC_COLL_SCRATCH_KEEP_MAX && c->tmp_len > ctx->coll_scratch_len) {
+    if (in_flight) {
+        void **g = realloc(ctx->coll_graveyard, (ctx->coll_graveyard_n + 1) * sizeof *g);
+        if (g) {   /* without memory for the note, leaking beats a late write */
+            ctx->coll_graveyard = g;
+            g[ctx->coll_graveyard_n++] = c->tmp;
+        }
+    } else if (c->tmp_len <= FLOC_COLL_SCRATCH_KEEP_MAX && c->tmp_len > ctx->coll_scratch_len) {
         free(ctx->coll_scratch);
         ctx->coll_scratch = c->tmp;
         ctx->coll_scratch_len = c->tmp_len;
@@ -194,11 +201,13 @@ static void coll_fini(floc_request_t *req)
     if (!c)
         return;
     unlink_active(c);
+    int in_flight = 0;
     for (int i = 0; i < c->nbatch; i++) {
         floc_request_t *r = c->batch[i];
         if (!r)
             continue;
         if (r->pending) {
+            in_flight = 1;
             if (r->magic == FLOC_REQ_LIVE)
                 c->ctx->reqs.live--;
             r->magic = FLOC_REQ_ORPHAN;
@@ -210,7 +219,7 @@ static void coll_fini(floc_request_t *req)
         free(c->batch);
     if (c->exposed)
         floc_mr_cache_release(c->ctx, c->exposed);
-    tmp_release(c);
+    tmp_release(c, in_flight);
     free(c);
     req->priv = NULL;
 }

@@ -53,6 +53,9 @@ static void ctx_destroy(floc_ctx_t *ctx)
     floc_fabric_close(ctx);
     floc_req_pool_fini(&ctx->reqs);
     free(ctx->coll_scratch);
+    for (size_t i = 0; i < ctx->coll_graveyard_n; i++)
+        free(ctx->coll_graveyard[i]);
+    free(ctx->coll_graveyard);
     floc_topo_fini(ctx);
     floc_pmix_finalize(ctx);
     if (ctx->locking)

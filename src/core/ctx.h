@@ -65,6 +65,11 @@ struct floc_ctx {
      * (see floc_coll_tmp) */
     void *coll_scratch;
     size_t coll_scratch_len;
+    /* scratch of collectives abandoned with ops still in flight (lost
+     * peer): a late completion may still write there, so it is freed
+     * only after the endpoint is closed */
+    void **coll_graveyard;
+    size_t coll_graveyard_n;
 
     int locking;
     pthread_mutex_t lock;
