@@ -206,14 +206,7 @@ static void coll_fini(floc_request_t *req)
         floc_request_t *r = c->batch[i];
         if (!r)
             continue;
-        if (r->pending) {
-            in_flight = 1;
-            if (r->magic == FLOC_REQ_LIVE)
-                c->ctx->reqs.live--;
-            r->magic = FLOC_REQ_ORPHAN;
-        } else {
-            floc_req_release(c->ctx, r);
-        }
+        in_flight |= floc_req_abandon(c->ctx, r);
     }
     if (c->batch != c->inline_batch)
         free(c->batch);

@@ -8,7 +8,9 @@
  * Signed integer sums and products go through the unsigned type: two's
  * complement wrap-around instead of undefined behaviour.
  */
+#include <math.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "reduce.h"
 #include "../core/log.h"
@@ -145,5 +147,60 @@ int floc_reduce_local(const void *in, void *inout, size_t count, floc_dtype_t dt
         return FLOC_INVALID("count %zu overflows the address space", count);
     if (count)
         kernels[dt][op](in, inout, count);
+    return 0;
+}
+
+/* identity of op for one integer type T (U its unsigned twin): MIN starts
+ * at the largest value, MAX at the smallest, BAND at all ones */
+#define INT_IDENTITY(T, U, TMIN, TMAX)                                               \
+    do {                                                                             \
+        T v = 0;                                                                     \
+        switch (op) {                                                                \
+        case FLOC_PROD: case FLOC_LAND: v = 1; break;                                \
+        case FLOC_MIN: v = TMAX; break;                                              \
+        case FLOC_MAX: v = TMIN; break;                                              \
+        case FLOC_BAND: v = (T)(U)~(U)0; break;                                      \
+        default: break;                                                              \
+        }                                                                            \
+        memcpy(out, &v, sizeof v);                                                   \
+    } while (0)
+
+/* floating point: SUM starts at -0.0 so that a sum of only -0.0 stays -0.0 */
+#define FLOAT_IDENTITY(T)                                                            \
+    do {                                                                             \
+        T v = op == FLOC_SUM ? (T)-0.0 : op == FLOC_PROD ? (T)1                      \
+              : op == FLOC_MIN ? (T)INFINITY : (T)-INFINITY;                         \
+        memcpy(out, &v, sizeof v);                                                   \
+    } while (0)
+
+/* pairs: the extreme value, with an index that loses every tie */
+#define LOC_IDENTITY(T, VMIN, VMAX)                                                  \
+    do {                                                                             \
+        T v = {op == FLOC_MINLOC ? VMAX : VMIN, INT64_MAX};                          \
+        memcpy(out, &v, sizeof v);                                                   \
+    } while (0)
+
+int floc_reduce_identity(floc_dtype_t dt, floc_op_t op, void *out)
+{
+    if ((unsigned)dt >= FLOC_DTYPE_COUNT || (unsigned)op >= FLOC_OP_COUNT || !kernels[dt][op])
+        return FLOC_ERR_INVALID;
+    switch (dt) {
+    case FLOC_INT8: INT_IDENTITY(int8_t, uint8_t, INT8_MIN, INT8_MAX); break;
+    case FLOC_INT16: INT_IDENTITY(int16_t, uint16_t, INT16_MIN, INT16_MAX); break;
+    case FLOC_INT32: INT_IDENTITY(int32_t, uint32_t, INT32_MIN, INT32_MAX); break;
+    case FLOC_INT64: INT_IDENTITY(int64_t, uint64_t, INT64_MIN, INT64_MAX); break;
+    case FLOC_UINT8: INT_IDENTITY(uint8_t, uint8_t, 0, UINT8_MAX); break;
+    case FLOC_UINT16: INT_IDENTITY(uint16_t, uint16_t, 0, UINT16_MAX); break;
+    case FLOC_UINT32: INT_IDENTITY(uint32_t, uint32_t, 0, UINT32_MAX); break;
+    case FLOC_UINT64: INT_IDENTITY(uint64_t, uint64_t, 0, UINT64_MAX); break;
+    case FLOC_BYTE: INT_IDENTITY(uint8_t, uint8_t, 0, UINT8_MAX); break;
+    case FLOC_FLOAT: FLOAT_IDENTITY(float); break;
+    case FLOC_DOUBLE: FLOAT_IDENTITY(double); break;
+    case FLOC_INT32_INDEX: LOC_IDENTITY(floc_int32_index_t, INT32_MIN, INT32_MAX); break;
+    case FLOC_INT64_INDEX: LOC_IDENTITY(floc_int64_index_t, INT64_MIN, INT64_MAX); break;
+    case FLOC_FLOAT_INDEX: LOC_IDENTITY(floc_float_index_t, -INFINITY, INFINITY); break;
+    case FLOC_DOUBLE_INDEX: LOC_IDENTITY(floc_double_index_t, -INFINITY, INFINITY); break;
+    default: return FLOC_ERR_INVALID;
+    }
     return 0;
 }

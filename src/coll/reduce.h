@@ -20,4 +20,8 @@ size_t floc_dtype_bytes(floc_dtype_t dt);
 /* 0 if (dt, op) is a valid reduction, else FLOC_ERR_INVALID (logged). */
 int floc_reduce_check(floc_dtype_t dt, floc_op_t op, const char *func);
 
+/* The identity element of op over dt (x op identity = x) into out (one
+ * element): 0 for sums, 1 for products, the largest value for MIN... */
+int floc_reduce_identity(floc_dtype_t dt, floc_op_t op, void *out);
+
 #endif

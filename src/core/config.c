@@ -140,6 +140,11 @@ int floc_config_load(floc_config_t *cfg, floc_getenv_fn get, void *arg, const fl
             return bad_var("FLOC_MR_CACHE_SIZE", v, "entries, 1..1048576");
         cfg->mr_cache_entries = (size_t)u;
     }
+    if ((v = get("FLOC_THREADS", arg)) && *v) {
+        if (floc_config_parse_uint(v, 1024, &u) || u == 0)
+            return bad_var("FLOC_THREADS", v, "worker threads per locality, 1..1024");
+        cfg->threads = (unsigned)u;
+    }
 
     static const char *const algo_vars[FLOC_CONFIG_COLL_KINDS] = {
         "FLOC_BARRIER_ALGO", "FLOC_BCAST_ALGO", "FLOC_ALLREDUCE_ALGO", "FLOC_REDUCE_ALGO",

@@ -28,6 +28,7 @@ typedef struct floc_config {
     unsigned spin_count;        /* FLOC_SPIN: polls before a wait starts yielding */
     int mr_cache;               /* FLOC_MR_CACHE: 0/1 */
     size_t mr_cache_entries;    /* FLOC_MR_CACHE_SIZE */
+    unsigned threads;           /* FLOC_THREADS: worker threads per locality, 0 = automatic */
     /* FLOC_<COLL>_ALGO, in floc_coll_kind_t order: "" = automatic; names
      * are checked against the algorithm tables at floc_init */
     char coll_algo[FLOC_CONFIG_COLL_KINDS][32];

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ctx.h"
+#include "../exec/exec.h"
 #include "../coll/coll.h"
 
 static _Atomic(floc_ctx_t *) live_ctx = NULL;
@@ -49,6 +50,7 @@ static const char *env_get(const char *name, void *arg)
 /* Tear down whatever init built, in reverse order; safe on a partial ctx. */
 static void ctx_destroy(floc_ctx_t *ctx)
 {
+    floc_exec_fini(ctx);
     floc_progress_thread_stop(ctx);
     floc_fabric_close(ctx);
     floc_req_pool_fini(&ctx->reqs);

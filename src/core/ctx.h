@@ -71,6 +71,8 @@ struct floc_ctx {
     void **coll_graveyard;
     size_t coll_graveyard_n;
 
+    struct floc_exec *exec;   /* worker threads of the algorithms (exec/), made at first use */
+
     int locking;
     pthread_mutex_t lock;
     pthread_t progress_thread;
@@ -121,6 +123,12 @@ void floc_pmix_finalize(floc_ctx_t *ctx);
 /* core/topo.c */
 int floc_topo_init(floc_ctx_t *ctx);
 int floc_topo_pin_thread(floc_ctx_t *ctx, pthread_t thread);
+/* Worker threads a locality should run when FLOC_THREADS is not set: one
+ * per core of its binding (1 when the node is oversubscribed). */
+int floc_topo_default_workers(floc_ctx_t *ctx);
+/* Pin worker `index` to one core of the locality's cpuset (round robin);
+ * nothing when unbound by choice (FLOC_BIND=none) or oversubscribed. */
+int floc_topo_pin_worker(floc_ctx_t *ctx, pthread_t thread, int index);
 void floc_topo_fini(floc_ctx_t *ctx);
 
 /* core/progress.c: wait until done(arg) is true, driving progress and

@@ -123,21 +123,27 @@ int floc_req_wait(floc_request_t *req, double timeout)
     return ret ? ret : req->status;
 }
 
-void floc_req_finish(floc_request_t *req)
+int floc_req_abandon(floc_ctx_t *ctx, floc_request_t *req)
 {
-    floc_ctx_t *ctx = req->ctx;
-    floc_ctx_lock(ctx);
     if (req_complete(req) || req->progress) {
         /* complete, or composite: its fini hands the ops still in flight
          * over to the pool (orphans), so it can go now */
         floc_req_release(ctx, req);
-    } else {
-        /* Fabric ops still reference it: it goes back to the pool when
-         * the last one completes, or at finalize. */
-        if (req->magic == FLOC_REQ_LIVE && !req->counter)
-            ctx->reqs.live--;
-        req->magic = FLOC_REQ_ORPHAN;
+        return 0;
     }
+    /* Fabric ops still reference it: it goes back to the pool when the
+     * last one completes, or at finalize. */
+    if (req->magic == FLOC_REQ_LIVE && !req->counter)
+        ctx->reqs.live--;
+    req->magic = FLOC_REQ_ORPHAN;
+    return 1;
+}
+
+void floc_req_finish(floc_request_t *req)
+{
+    floc_ctx_t *ctx = req->ctx;
+    floc_ctx_lock(ctx);
+    floc_req_abandon(ctx, req);
     floc_ctx_unlock(ctx);
 }
 

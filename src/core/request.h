@@ -88,6 +88,9 @@ void floc_req_release(floc_ctx_t *ctx, floc_request_t *req);
 int floc_req_wait(floc_request_t *req, double timeout);
 /* Free req now if complete, else orphan it (freed on its last completion). */
 void floc_req_finish(floc_request_t *req);
+/* The same with the lock held (a composite request giving up its parts);
+ * returns 1 if req was orphaned with ops still in flight. */
+int floc_req_abandon(floc_ctx_t *ctx, floc_request_t *req);
 /* Called for each finished fabric op of req (status 0 or error). */
 void floc_req_op_done(floc_ctx_t *ctx, floc_request_t *req, int status);
 

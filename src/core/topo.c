@@ -117,6 +117,57 @@ int floc_topo_pin_thread(floc_ctx_t *ctx, pthread_t thread)
     return 0;
 }
 
+/* Cores of the locality's cpuset (its binding, or what it may use). */
+static int cpuset_cores(floc_ctx_t *ctx)
+{
+    hwloc_topology_t topo = ctx->topo.topology;
+    int n = hwloc_get_nbobjs_inside_cpuset_by_type(topo, ctx->topo.cpuset, HWLOC_OBJ_CORE);
+    if (n <= 0)
+        n = hwloc_get_nbobjs_inside_cpuset_by_type(topo, ctx->topo.cpuset, HWLOC_OBJ_PU);
+    return n > 0 ? n : 1;
+}
+
+int floc_topo_default_workers(floc_ctx_t *ctx)
+{
+    if (!ctx->topo.topology || ctx->topo.oversubscribed)
+        return 1;   /* no core of our own: more threads only fight the other localities */
+    if (ctx->topo.bound)
+        return cpuset_cores(ctx);
+    /* unbound: this locality's fair share of the cores it may use */
+    int n = cpuset_cores(ctx) / (ctx->local_size > 0 ? ctx->local_size : 1);
+    return n > 0 ? n : 1;
+}
+
+int floc_topo_pin_worker(floc_ctx_t *ctx, pthread_t thread, int index)
+{
+    if (!ctx->topo.topology || ctx->topo.oversubscribed || ctx->cfg.bind == FLOC_BIND_NONE)
+        return 0;
+    hwloc_topology_t topo = ctx->topo.topology;
+    hwloc_obj_type_t unit = HWLOC_OBJ_CORE;
+    int n = hwloc_get_nbobjs_inside_cpuset_by_type(topo, ctx->topo.cpuset, unit);
+    if (n <= 0) {
+        unit = HWLOC_OBJ_PU;
+        n = hwloc_get_nbobjs_inside_cpuset_by_type(topo, ctx->topo.cpuset, unit);
+    }
+    if (n <= 0)
+        return 0;
+    hwloc_obj_t o = hwloc_get_obj_inside_cpuset_by_type(topo, ctx->topo.cpuset, unit,
+                                                        (unsigned)(index % n));
+    if (!o || !o->cpuset)
+        return 0;
+    hwloc_bitmap_t set = hwloc_bitmap_dup(o->cpuset);
+    if (!set)
+        return FLOC_ERR_NOMEM;
+    hwloc_bitmap_and(set, set, ctx->topo.cpuset);
+    int ret = 0;
+    if (hwloc_set_thread_cpubind(topo, thread, set, 0) < 0) {
+        FLOC_WARN(FLOC_LOG_TOPO, "could not pin worker thread %d to its core", index);
+        ret = FLOC_ERR_SYSTEM;
+    }
+    hwloc_bitmap_free(set);
+    return ret;
+}
+
 void floc_topo_fini(floc_ctx_t *ctx)
 {
     if (ctx->topo.cpuset)

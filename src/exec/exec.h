@@ -1,0 +1,35 @@
+/*
+ * exec.h - the worker threads of a locality: run a kernel over the parts
+ * of an index range in parallel, the caller taking part.  Internal.
+ *
+ * A range [0, n) is cut into parts whose sizes differ by at most one
+ * (floc_coll_block), and part i always covers the same indices whatever
+ * thread runs it: kernels that keep one partial result per part (the
+ * reductions) give the same answer on every run.  The threads are made
+ * at the first parallel run, each pinned by hwloc to its own core of the
+ * locality's binding, and live until the context is destroyed.  They only
+ * run kernels; they never call into the fabric.
+ */
+#ifndef FLOC_EXEC_H
+#define FLOC_EXEC_H
+
+#include <stddef.h>
+
+struct floc_ctx;
+
+/* The kernel: indices [begin, end) of part `part`. */
+typedef void (*floc_exec_fn)(void *arg, size_t begin, size_t end, int part);
+
+/* Fewer elements than this per part are not worth waking a thread for. */
+#define FLOC_EXEC_GRAIN ((size_t)32768)
+
+/* Parts to cut n elements into: at most one per thread (workers and the
+ * caller), at least grain elements each, at least 1. */
+int floc_exec_parts(struct floc_ctx *ctx, size_t n, size_t grain);
+/* Run fn over the nparts parts of [0, n); returns when all are done.
+ * Never fails: without threads the caller runs every part itself. */
+void floc_exec_run(struct floc_ctx *ctx, size_t n, int nparts, floc_exec_fn fn, void *arg);
+/* Stop and join the threads (context destruction). */
+void floc_exec_fini(struct floc_ctx *ctx);
+
+#endif

@@ -1,0 +1,592 @@
+/*
+ * algo.c - algorithms over partitioned vectors: each locality works on
+ * its own part with its worker threads (exec/), then the parts' results
+ * are combined with one collective.
+ *
+ * Reductions keep, per thread part, a row of LANES running values that
+ * whole blocks of elements are folded into with the same vectorised
+ * kernels as the collectives (reduce.c), then fold the row, the parts in
+ * order, and the localities with floc_allreduce: the result does not
+ * depend on which thread ran what.  Every algorithm that writes a vector
+ * ends with a barrier, so what it wrote is visible to the gets after it,
+ * as after floc_pv_fence.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../coll/reduce.h"
+#include "../exec/exec.h"
+#include "pv.h"
+
+#define LANES 256
+#define MAX_ESIZE 16          /* the largest dtype (the pair types) */
+#define USER_GRAIN ((size_t)4096)  /* user kernels may be costly per element */
+
+/* ---- running reductions ------------------------------------------- */
+
+typedef struct lane_acc {
+    floc_reduce_fn fn;
+    size_t es, used;
+    unsigned char lanes[LANES * MAX_ESIZE];
+} lane_acc_t;
+
+static void acc_init(lane_acc_t *a, floc_reduce_fn fn, size_t es)
+{
+    a->fn = fn;
+    a->es = es;
+    a->used = 0;
+}
+
+static void acc_add(lane_acc_t *a, const void *data, size_t count)
+{
+    const unsigned char *d = data;
+    if (a->used < LANES) {   /* the first LANES elements seed the row */
+        size_t take = LANES - a->used < count ? LANES - a->used : count;
+        memcpy(a->lanes + a->used * a->es, d, take * a->es);
+        a->used += take;
+        d += take * a->es;
+        count -= take;
+    }
+    while (count) {
+        size_t take = count < LANES ? count : LANES;
+        a->fn(d, a->lanes, take);
+        d += take * a->es;
+        count -= take;
+    }
+}
+
+/* *out = lanes op ... op *out */
+static void acc_fold(const lane_acc_t *a, void *out)
+{
+    for (size_t i = 0; i < a->used; i++)
+        a->fn(a->lanes + i * a->es, out, 1);
+}
+
+/* ---- running a kernel over the local part ------------------------- */
+
+static int local_parts(floc_pv_t *pv, size_t grain)
+{
+    return floc_exec_parts(pv->ctx, pv->nlocal, grain);
+}
+
+/* The collective end of a writing algorithm. */
+static int written(floc_pv_t *pv)
+{
+    return floc_barrier(pv->ctx);
+}
+
+static int check_layouts(const floc_pv_t *a, const floc_pv_t *b, int same_dtype, const char *func)
+{
+    int ret = floc_pv_check(a, func);
+    if (!ret)
+        ret = floc_pv_check(b, func);
+    if (ret)
+        return ret;
+    if (a->ctx != b->ctx)
+        return floc_log_invalid(func, "the vectors belong to different contexts");
+    if (!floc_pv_same_layout(a, b))
+        return floc_log_invalid(func, "the vectors differ in length or distribution");
+    if (same_dtype && a->dt != b->dt)
+        return floc_log_invalid(func, "the vectors differ in dtype");
+    return 0;
+}
+
+/* ---- fill, iota ----------------------------------------------------- */
+
+typedef struct fill_job {
+    floc_pv_t *pv;
+    const void *value;
+} fill_job_t;
+
+static void fill_part(void *arg, size_t begin, size_t end, int part)
+{
+    fill_job_t *j = arg;
+    const size_t es = j->pv->esize;
+    unsigned char *d = (unsigned char *)j->pv->data + begin * es;
+    size_t n = end - begin;
+    if (!n)
+        return;
+    memcpy(d, j->value, es);
+    /* doubling: each memcpy copies everything filled so far */
+    for (size_t done = 1; done < n;) {
+        size_t take = done < n - done ? done : n - done;
+        memcpy(d + done * es, d, take * es);
+        done += take;
+    }
+}
+
+int floc_pv_fill(floc_pv_t *pv, const void *value)
+{
+    FLOC_CHECK_PV(pv);
+    if (!value)
+        return FLOC_INVALID("value is NULL");
+    fill_job_t j = {pv, value};
+    floc_exec_run(pv->ctx, pv->nlocal, local_parts(pv, FLOC_EXEC_GRAIN), fill_part, &j);
+    return written(pv);
+}
+
+typedef struct iota_job {
+    floc_pv_t *pv;
+    unsigned char start[MAX_ESIZE];
+} iota_job_t;
+
+/* element = start + global index, in T; integers through uint64 (wrap) */
+#define IOTA_INT(T)                                                               \
+    do {                                                                          \
+        T s, *d = j->pv->data;                                                    \
+        memcpy(&s, j->start, sizeof s);                                           \
+        for (size_t l = begin; l < end; l++)                                      \
+            d[l] = (T)((uint64_t)s + (uint64_t)floc_dist_global(m, k, l));        \
+    } while (0)
+#define IOTA_FLOAT(T)                                                             \
+    do {                                                                          \
+        T s, *d = j->pv->data;                                                    \
+        memcpy(&s, j->start, sizeof s);                                           \
+        for (size_t l = begin; l < end; l++)                                      \
+            d[l] = s + (T)floc_dist_global(m, k, l);                              \
+    } while (0)
+
+static void iota_part(void *arg, size_t begin, size_t end, int part)
+{
+    iota_job_t *j = arg;
+    const floc_dist_map_t *m = &j->pv->map;
+    const int k = j->pv->rank;
+    switch (j->pv->dt) {
+    case FLOC_INT8: IOTA_INT(int8_t); break;
+    case FLOC_INT16: IOTA_INT(int16_t); break;
+    case FLOC_INT32: IOTA_INT(int32_t); break;
+    case FLOC_INT64: IOTA_INT(int64_t); break;
+    case FLOC_UINT8: case FLOC_BYTE: IOTA_INT(uint8_t); break;
+    case FLOC_UINT16: IOTA_INT(uint16_t); break;
+    case FLOC_UINT32: IOTA_INT(uint32_t); break;
+    case FLOC_UINT64: IOTA_INT(uint64_t); break;
+    case FLOC_FLOAT: IOTA_FLOAT(float); break;
+    case FLOC_DOUBLE: IOTA_FLOAT(double); break;
+    default: break;
+    }
+}
+
+int floc_pv_iota(floc_pv_t *pv, const void *start)
+{
+    FLOC_CHECK_PV(pv);
+    if (!start)
+        return FLOC_INVALID("start is NULL");
+    if (pv->dt >= FLOC_INT32_INDEX)
+        return FLOC_INVALID("iota needs a numeric dtype, not %d", (int)pv->dt);
+    iota_job_t j = {.pv = pv};
+    memcpy(j.start, start, pv->esize);
+    floc_exec_run(pv->ctx, pv->nlocal, local_parts(pv, FLOC_EXEC_GRAIN), iota_part, &j);
+    return written(pv);
+}
+
+/* ---- for_each, transform -------------------------------------------- */
+
+typedef struct user_job {
+    floc_pv_t *in, *out;
+    floc_pv_for_each_fn each;
+    floc_pv_transform_fn transform;
+    void *arg;
+} user_job_t;
+
+static void user_part(void *arg, size_t begin, size_t end, int part)
+{
+    user_job_t *j = arg;
+    if (begin == end)
+        return;
+    char *in = (char *)j->in->data + begin * j->in->esize;
+    if (j->each)
+        j->each(in, end - begin, begin, j->arg);
+    else
+        j->transform(in, (char *)j->out->data + begin * j->out->esize, end - begin, begin, j->arg);
+}
+
+int floc_pv_for_each(floc_pv_t *pv, floc_pv_for_each_fn fn, void *arg)
+{
+    FLOC_CHECK_PV(pv);
+    if (!fn)
+        return FLOC_INVALID("fn is NULL");
+    user_job_t j = {.in = pv, .each = fn, .arg = arg};
+    floc_exec_run(pv->ctx, pv->nlocal, local_parts(pv, USER_GRAIN), user_part, &j);
+    return written(pv);
+}
+
+int floc_pv_transform(floc_pv_t *in, floc_pv_t *out, floc_pv_transform_fn fn, void *arg)
+{
+    int ret = check_layouts(in, out, 0, __func__);
+    if (ret)
+        return ret;
+    if (!fn)
+        return FLOC_INVALID("fn is NULL");
+    user_job_t j = {.in = in, .out = out, .transform = fn, .arg = arg};
+    floc_exec_run(in->ctx, in->nlocal, local_parts(in, USER_GRAIN), user_part, &j);
+    return written(out);
+}
+
+/* ---- reductions ------------------------------------------------------ */
+
+typedef struct reduce_job {
+    floc_pv_t *pv, *pv2;          /* pv2: dot's second vector */
+    floc_pv_transform_fn map;     /* transform_reduce */
+    void *arg;
+    floc_dtype_t rdt;
+    size_t res;                   /* bytes of one result element */
+    floc_reduce_fn fn;            /* the reduction */
+    floc_reduce_fn prod;          /* dot: the multiplication */
+    unsigned char identity[MAX_ESIZE];
+    unsigned char *partials;      /* one per part */
+} reduce_job_t;
+
+static void reduce_part(void *arg, size_t begin, size_t end, int part)
+{
+    reduce_job_t *j = arg;
+    lane_acc_t acc;
+    acc_init(&acc, j->fn, j->res);
+    const size_t es = j->pv->esize;
+    const char *in = (const char *)j->pv->data + begin * es;
+    if (!j->map && !j->prod) {
+        acc_add(&acc, in, end - begin);
+    } else {
+        /* map (or multiply) a chunk into tmp, then fold it in */
+        unsigned char tmp[LANES * MAX_ESIZE];
+        const char *in2 = j->pv2 ? (const char *)j->pv2->data + begin * es : NULL;
+        for (size_t l = begin; l < end; l += LANES) {
+            size_t cnt = end - l < LANES ? end - l : LANES;
+            const size_t off = (l - begin) * es;
+            if (j->map) {
+                j->map(in + off, tmp, cnt, l, j->arg);
+            } else {
+                memcpy(tmp, in + off, cnt * es);
+                j->prod(in2 + off, tmp, cnt);
+            }
+            acc_add(&acc, tmp, cnt);
+        }
+    }
+    unsigned char *out = j->partials + (size_t)part * j->res;
+    memcpy(out, j->identity, j->res);
+    acc_fold(&acc, out);
+}
+
+/* Run j over the local part and combine everything into result. */
+static int reduce_run(reduce_job_t *j, floc_op_t op, void *result)
+{
+    floc_pv_t *pv = j->pv;
+    size_t grain = j->map ? USER_GRAIN : FLOC_EXEC_GRAIN;
+    int nparts = local_parts(pv, grain);
+    unsigned char local[MAX_ESIZE];
+    if (!(j->partials = malloc((size_t)nparts * j->res)))
+        return FLOC_ERR_NOMEM;
+    floc_exec_run(pv->ctx, pv->nlocal, nparts, reduce_part, j);
+    memcpy(local, j->identity, j->res);
+    for (int i = 0; i < nparts; i++)
+        j->fn(j->partials + (size_t)i * j->res, local, 1);
+    free(j->partials);
+    return floc_allreduce(pv->ctx, local, result, 1, j->rdt, op);
+}
+
+static int reduce_setup(reduce_job_t *j, floc_pv_t *pv, floc_dtype_t rdt, floc_op_t op,
+                        const char *func)
+{
+    int ret = floc_reduce_check(rdt, op, func);
+    if (ret)
+        return ret;
+    *j = (reduce_job_t){.pv = pv, .rdt = rdt, .res = floc_dtype_bytes(rdt),
+                        .fn = floc_reduce_kernel(rdt, op)};
+    floc_reduce_identity(rdt, op, j->identity);
+    return 0;
+}
+
+int floc_pv_reduce(floc_pv_t *pv, floc_op_t op, void *result)
+{
+    FLOC_CHECK_PV(pv);
+    if (!result)
+        return FLOC_INVALID("result is NULL");
+    reduce_job_t j;
+    int ret = reduce_setup(&j, pv, pv->dt, op, __func__);
+    return ret ? ret : reduce_run(&j, op, result);
+}
+
+int floc_pv_transform_reduce(floc_pv_t *pv, floc_pv_transform_fn fn, void *arg, floc_dtype_t rdt,
+                             floc_op_t op, void *result)
+{
+    FLOC_CHECK_PV(pv);
+    if (!fn || !result)
+        return FLOC_INVALID("%s is NULL", fn ? "result" : "fn");
+    reduce_job_t j;
+    int ret = reduce_setup(&j, pv, rdt, op, __func__);
+    if (ret)
+        return ret;
+    j.map = fn;
+    j.arg = arg;
+    return reduce_run(&j, op, result);
+}
+
+int floc_pv_dot(floc_pv_t *a, floc_pv_t *b, void *result)
+{
+    int ret = check_layouts(a, b, 1, __func__);
+    if (ret)
+        return ret;
+    if (!result)
+        return FLOC_INVALID("result is NULL");
+    reduce_job_t j;
+    if ((ret = reduce_setup(&j, a, a->dt, FLOC_SUM, __func__)))
+        return ret;
+    j.pv2 = b;
+    j.prod = floc_reduce_kernel(a->dt, FLOC_PROD);
+    return reduce_run(&j, FLOC_SUM, result);
+}
+
+/* ---- min/max with index --------------------------------------------- */
+
+/* Index of the best element of d[0..n): the first smallest (largest); a
+ * NaN only wins when everything is NaN. */
+#define BEST_OF(sfx, T)                                                           \
+    static size_t best_##sfx(const void *d_, size_t n, int max)                   \
+    {                                                                             \
+        const T *d = d_;                                                          \
+        size_t bi = 0;                                                            \
+        for (size_t i = 1; i < n; i++) {                                          \
+            const T x = d[i], b = d[bi];                                          \
+            if (b != b ? x == x : (max ? x > b : x < b))                          \
+                bi = i;                                                           \
+        }                                                                         \
+        return bi;                                                                \
+    }
+BEST_OF(i8, int8_t)
+BEST_OF(i16, int16_t)
+BEST_OF(i32, int32_t)
+BEST_OF(i64, int64_t)
+BEST_OF(u8, uint8_t)
+BEST_OF(u16, uint16_t)
+BEST_OF(u32, uint32_t)
+BEST_OF(u64, uint64_t)
+BEST_OF(f32, float)
+BEST_OF(f64, double)
+
+typedef size_t (*best_fn)(const void *d, size_t n, int max);
+
+static best_fn best_for(floc_dtype_t dt)
+{
+    switch (dt) {
+    case FLOC_INT8: return best_i8;
+    case FLOC_INT16: return best_i16;
+    case FLOC_INT32: return best_i32;
+    case FLOC_INT64: return best_i64;
+    case FLOC_UINT8: case FLOC_BYTE: return best_u8;
+    case FLOC_UINT16: return best_u16;
+    case FLOC_UINT32: return best_u32;
+    case FLOC_UINT64: return best_u64;
+    case FLOC_FLOAT: return best_f32;
+    case FLOC_DOUBLE: return best_f64;
+    default: return NULL;
+    }
+}
+
+/* a candidate: a value and its index; what the localities exchange */
+typedef struct cand {
+    uint64_t has, index;
+    unsigned char value[MAX_ESIZE];
+} cand_t;
+
+/* Is x better than the current best b (ties: the smaller index)? */
+static int cand_better(best_fn best, size_t es, int max, const cand_t *x, const cand_t *b)
+{
+    if (!x->has)
+        return 0;
+    if (!b->has)
+        return 1;
+    unsigned char two[2 * MAX_ESIZE];
+    memcpy(two, b->value, es);
+    memcpy(two + es, x->value, es);
+    if (best(two, 2, max) == 1)
+        return 1;               /* x strictly better */
+    memcpy(two, x->value, es);
+    memcpy(two + es, b->value, es);
+    if (best(two, 2, max) == 1)
+        return 0;               /* b strictly better */
+    return x->index < b->index; /* equal */
+}
+
+typedef struct minmax_job {
+    floc_pv_t *pv;
+    best_fn best;
+    int max;
+    cand_t *parts;
+} minmax_job_t;
+
+static void minmax_part(void *arg, size_t begin, size_t end, int part)
+{
+    minmax_job_t *j = arg;
+    cand_t *c = &j->parts[part];
+    c->has = begin < end;
+    if (!c->has)
+        return;
+    const size_t es = j->pv->esize;
+    size_t i = j->best((const char *)j->pv->data + begin * es, end - begin, j->max);
+    c->index = begin + i;   /* local for now */
+    memcpy(c->value, (const char *)j->pv->data + (begin + i) * es, es);
+}
+
+int floc_pv_minmax(floc_pv_t *pv, floc_op_t op, void *value, size_t *gidx)
+{
+    FLOC_CHECK_PV(pv);
+    if (!value || !gidx)
+        return FLOC_INVALID("%s is NULL", value ? "gidx" : "value");
+    if (op != FLOC_MIN && op != FLOC_MAX)
+        return FLOC_INVALID("op %d is neither FLOC_MIN nor FLOC_MAX", (int)op);
+    best_fn best = best_for(pv->dt);
+    if (!best)
+        return FLOC_INVALID("min/max needs a numeric dtype, not %d", (int)pv->dt);
+    if (pv->map.n == 0)
+        return FLOC_INVALID("the vector is empty: it has no smallest or largest element");
+    int nparts = local_parts(pv, FLOC_EXEC_GRAIN);
+    minmax_job_t j = {pv, best, op == FLOC_MAX, calloc((size_t)nparts, sizeof(cand_t))};
+    cand_t *all = calloc((size_t)pv->size, sizeof *all);
+    if (!j.parts || !all) {
+        free(j.parts);
+        free(all);
+        return FLOC_ERR_NOMEM;
+    }
+    floc_exec_run(pv->ctx, pv->nlocal, nparts, minmax_part, &j);
+    /* parts in order: local order is global order, so ties keep the first */
+    cand_t mine = {0};
+    for (int i = 0; i < nparts; i++)
+        if (cand_better(best, pv->esize, j.max, &j.parts[i], &mine))
+            mine = j.parts[i];
+    if (mine.has)
+        mine.index = floc_dist_global(&pv->map, pv->rank, (size_t)mine.index);
+    free(j.parts);
+    int ret = floc_allgather(pv->ctx, &mine, all, sizeof mine, FLOC_BYTE);
+    if (!ret) {
+        cand_t win = {0};
+        for (int k = 0; k < pv->size; k++)
+            if (cand_better(best, pv->esize, j.max, &all[k], &win))
+                win = all[k];
+        memcpy(value, win.value, pv->esize);
+        *gidx = (size_t)win.index;
+    }
+    free(all);
+    return ret;
+}
+
+/* ---- scans ----------------------------------------------------------- */
+
+typedef struct scan_job {
+    floc_pv_t *in, *out;
+    floc_reduce_fn fn;
+    int exclusive;
+    size_t es;
+    unsigned char identity[MAX_ESIZE];
+    unsigned char *totals;        /* per part: op over its elements */
+    unsigned char *offsets;       /* per part: what comes before it */
+} scan_job_t;
+
+/* pass 1: each part scans itself from the identity */
+static void scan_part(void *arg, size_t begin, size_t end, int part)
+{
+    scan_job_t *j = arg;
+    const size_t es = j->es;
+    const char *in = j->in->data;
+    char *out = j->out->data;
+    unsigned char acc[MAX_ESIZE], t[MAX_ESIZE];
+    memcpy(acc, j->identity, es);
+    for (size_t i = begin; i < end; i++) {
+        memcpy(t, in + i * es, es);   /* in may be out */
+        if (j->exclusive) {
+            memcpy(out + i * es, acc, es);
+            j->fn(t, acc, 1);
+        } else {
+            j->fn(t, acc, 1);
+            memcpy(out + i * es, acc, es);
+        }
+    }
+    memcpy(j->totals + (size_t)part * es, acc, es);
+}
+
+/* pass 2: each part adds what comes before it */
+static void scan_fixup(void *arg, size_t begin, size_t end, int part)
+{
+    scan_job_t *j = arg;
+    const size_t es = j->es;
+    unsigned char row[LANES * MAX_ESIZE];
+    for (size_t i = 0; i < LANES; i++)
+        memcpy(row + i * es, j->offsets + (size_t)part * es, es);
+    char *out = j->out->data;
+    for (size_t i = begin; i < end; i += LANES) {
+        size_t cnt = end - i < LANES ? end - i : LANES;
+        /* out = offset op out */
+        j->fn(row, out + i * es, cnt);
+    }
+}
+
+/* in and out block-distributed with the same layout (or the same vector) */
+static int scan_block(floc_pv_t *in, floc_pv_t *out, floc_op_t op, int exclusive)
+{
+    scan_job_t j = {.in = in, .out = out, .fn = floc_reduce_kernel(in->dt, op),
+                    .exclusive = exclusive, .es = in->esize};
+    floc_reduce_identity(in->dt, op, j.identity);
+    int nparts = local_parts(in, FLOC_EXEC_GRAIN);
+    j.totals = malloc((size_t)nparts * j.es);
+    j.offsets = malloc((size_t)nparts * j.es);
+    if (!j.totals || !j.offsets) {
+        free(j.totals);
+        free(j.offsets);
+        return FLOC_ERR_NOMEM;
+    }
+    floc_exec_run(in->ctx, in->nlocal, nparts, scan_part, &j);
+    unsigned char local[MAX_ESIZE], before[MAX_ESIZE];
+    memcpy(local, j.identity, j.es);
+    for (int i = 0; i < nparts; i++)
+        j.fn(j.totals + (size_t)i * j.es, local, 1);
+    /* what all lower localities hold (block: lower rank = lower indices) */
+    int ret = floc_exscan(in->ctx, local, before, 1, in->dt, op);
+    if (!ret) {
+        if (in->rank == 0)
+            memcpy(before, j.identity, j.es);
+        /* offsets[i] = totals[0..i) op before */
+        for (int i = 0; i < nparts; i++) {
+            memcpy(j.offsets + (size_t)i * j.es, before, j.es);
+            j.fn(j.totals + (size_t)i * j.es, before, 1);
+        }
+        floc_exec_run(in->ctx, in->nlocal, nparts, scan_fixup, &j);
+    }
+    free(j.totals);
+    free(j.offsets);
+    return ret;
+}
+
+static int scan(floc_pv_t *in, floc_pv_t *out, floc_op_t op, int exclusive, const char *func)
+{
+    int ret = floc_pv_check(in, func);
+    if (!ret)
+        ret = floc_pv_check(out, func);
+    if (ret)
+        return ret;
+    if (in->ctx != out->ctx || in->map.n != out->map.n || in->dt != out->dt)
+        return floc_log_invalid(func, "the vectors differ in context, length or dtype");
+    if ((ret = floc_reduce_check(in->dt, op, func)))
+        return ret;
+    if (in->map.kind == FLOC_DIST_BLOCK && floc_pv_same_layout(in, out)) {
+        ret = scan_block(in, out, op, exclusive);
+        return ret ? ret : written(out);
+    }
+    /* other layouts: through a block-distributed copy */
+    floc_pv_t *tmp;
+    if ((ret = floc_pv_redistribute(in, floc_dist_block(), &tmp)))
+        return ret;
+    ret = scan_block(tmp, tmp, op, exclusive);
+    if (!ret)
+        ret = floc_pv_copy(tmp, out);
+    int dret = floc_pv_destroy(tmp);
+    return ret ? ret : dret;
+}
+
+int floc_pv_inclusive_scan(floc_pv_t *in, floc_pv_t *out, floc_op_t op)
+{
+    return scan(in, out, op, 0, __func__);
+}
+
+int floc_pv_exclusive_scan(floc_pv_t *in, floc_pv_t *out, floc_op_t op)
+{
+    return scan(in, out, op, 1, __func__);
+}

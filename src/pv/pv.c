@@ -1,0 +1,244 @@
+/*
+ * pv.c - partitioned vectors: creation, destruction, queries, fence.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../coll/reduce.h"
+#include "../exec/exec.h"
+#include "pv.h"
+
+int floc_pv_check(const floc_pv_t *pv, const char *func)
+{
+    if (!pv)
+        return floc_log_invalid(func, "pv is NULL");
+    if (pv->magic != FLOC_PV_MAGIC)
+        return floc_log_invalid(func, "pv is not a live partitioned vector (destroyed?)");
+    return floc_ctx_check(pv->ctx, func);
+}
+
+int floc_pv_same_layout(const floc_pv_t *a, const floc_pv_t *b)
+{
+    const floc_dist_map_t *x = &a->map, *y = &b->map;
+    if (x->n != y->n || x->p != y->p)
+        return 0;
+    /* cyclic is block-cyclic(1); a block-cyclic whose single round covers
+     * n is not block, so compare the maps, not the names */
+    if ((x->kind == FLOC_DIST_BLOCK) != (y->kind == FLOC_DIST_BLOCK))
+        return 0;
+    return x->kind == FLOC_DIST_BLOCK || x->b == y->b;
+}
+
+/* What every locality contributes at creation: its key, and the
+ * arguments, so that a mismatch is seen by all. */
+typedef struct create_blob {
+    floc_rkey_t rkey;
+    uint64_t n, block;
+    int32_t dt, kind;
+} create_blob_t;
+
+static void pv_free(floc_pv_t *pv)
+{
+    if (pv->mem)
+        floc_mem_deregister(pv->mem);
+    free(pv->rkeys);
+    free(pv->data);
+    pv->magic = 0;
+    free(pv);
+}
+
+int floc_pv_create(floc_ctx_t *ctx, size_t n, floc_dtype_t dt, floc_dist_t dist, floc_pv_t **out)
+{
+    FLOC_CHECK_CTX(ctx);
+    if (!out)
+        return FLOC_INVALID("pv (output) is NULL");
+    size_t esize = floc_dtype_bytes(dt);
+    if (!esize)
+        return FLOC_INVALID("unknown dtype %d", (int)dt);
+    floc_dist_map_t map;
+    if (floc_dist_map_init(&map, n, ctx->size, dist))
+        return FLOC_INVALID("bad distribution (kind %d, block %zu)", (int)dist.kind, dist.block);
+    size_t nlocal = floc_dist_local_count(&map, ctx->rank);
+    if (nlocal > SIZE_MAX / esize)
+        return FLOC_INVALID("%zu elements of %zu bytes overflow", nlocal, esize);
+
+    floc_pv_t *pv = calloc(1, sizeof *pv);
+    if (!pv)
+        return FLOC_ERR_NOMEM;
+    *pv = (floc_pv_t){.ctx = ctx, .dt = dt, .esize = esize, .dist = dist, .map = map,
+                      .rank = ctx->rank, .size = ctx->size, .nlocal = nlocal};
+    if (dist.kind != FLOC_DIST_BLOCK_CYCLIC)
+        pv->dist.block = 0;
+    int ret = 0;
+    pv->rkeys = calloc((size_t)ctx->size, sizeof *pv->rkeys);
+    create_blob_t *all = calloc((size_t)ctx->size, sizeof *all);
+    /* calloc: zeros, and fresh pages are only touched by their first user */
+    if (nlocal && !(pv->data = calloc(nlocal, esize)))
+        ret = FLOC_ERR_NOMEM;
+    if (!pv->rkeys || !all)
+        ret = FLOC_ERR_NOMEM;
+    create_blob_t mine = {.rkey = {.owner = ctx->rank}, .n = n, .block = pv->dist.block,
+                          .dt = (int32_t)dt, .kind = (int32_t)dist.kind};
+    if (!ret && nlocal) {
+        ret = floc_mem_register(ctx, pv->data, nlocal * esize,
+                                FLOC_MEM_REMOTE_READ | FLOC_MEM_REMOTE_WRITE, &pv->mem);
+        if (!ret)
+            ret = floc_mem_rkey(pv->mem, &mine.rkey);
+    }
+    /* everyone joins the exchange even after a local failure, reporting it
+     * (n = UINT64_MAX), so that no one waits for it forever */
+    if (ret)
+        mine.n = UINT64_MAX;
+    int xret = all ? floc_allgather(ctx, &mine, all, sizeof mine, FLOC_BYTE) : FLOC_ERR_NOMEM;
+    if (!ret && xret)
+        ret = xret;
+    for (int k = 0; !ret && k < ctx->size; k++) {
+        if (all[k].n == UINT64_MAX) {
+            FLOC_WARN(FLOC_LOG_PV, "locality %d could not create its part", k);
+            ret = FLOC_ERR_NOMEM;
+        } else if (all[k].n != n || all[k].dt != (int32_t)dt || all[k].kind != (int32_t)dist.kind ||
+                   all[k].block != pv->dist.block) {
+            ret = FLOC_INVALID("locality %d asked for (n %llu, dtype %d, dist %d/%llu), this one "
+                               "for (n %zu, dtype %d, dist %d/%zu)", k,
+                               (unsigned long long)all[k].n, (int)all[k].dt, (int)all[k].kind,
+                               (unsigned long long)all[k].block, n, (int)dt, (int)dist.kind,
+                               pv->dist.block);
+        } else {
+            pv->rkeys[k] = all[k].rkey;
+        }
+    }
+    free(all);
+    if (ret) {
+        pv_free(pv);
+        return ret;
+    }
+    pv->magic = FLOC_PV_MAGIC;
+    FLOC_DEBUG(FLOC_LOG_PV, "created: n %zu, dist %d/%zu, %zu local elements", n, (int)dist.kind,
+               pv->dist.block, nlocal);
+    *out = pv;
+    return 0;
+}
+
+int floc_pv_zeros(floc_ctx_t *ctx, size_t n, floc_dtype_t dt, floc_dist_t dist, floc_pv_t **pv)
+{
+    return floc_pv_create(ctx, n, dt, dist, pv);
+}
+
+int floc_pv_full(floc_ctx_t *ctx, size_t n, floc_dtype_t dt, floc_dist_t dist, const void *value,
+                 floc_pv_t **out)
+{
+    FLOC_CHECK_CTX(ctx);
+    if (!value)
+        return FLOC_INVALID("value is NULL");
+    floc_pv_t *pv;
+    int ret = floc_pv_create(ctx, n, dt, dist, &pv);
+    if (ret)
+        return ret;
+    if ((ret = floc_pv_fill(pv, value))) {
+        floc_pv_destroy(pv);
+        return ret;
+    }
+    *out = pv;
+    return 0;
+}
+
+int floc_pv_destroy(floc_pv_t *pv)
+{
+    FLOC_CHECK_PV(pv);
+    if (pv->inflight) {
+        FLOC_WARN(FLOC_LOG_API, "%zu nonblocking gets/puts on this vector not "
+                  "waited for", pv->inflight);
+        return FLOC_ERR_BUSY;
+    }
+    /* nobody may still be reading or writing our part */
+    int ret = floc_barrier(pv->ctx);
+    pv_free(pv);
+    return ret;
+}
+
+int floc_pv_size(const floc_pv_t *pv, size_t *n)
+{
+    FLOC_CHECK_PV(pv);
+    if (!n)
+        return FLOC_INVALID("n is NULL");
+    *n = pv->map.n;
+    return 0;
+}
+
+int floc_pv_dtype(const floc_pv_t *pv, floc_dtype_t *dt)
+{
+    FLOC_CHECK_PV(pv);
+    if (!dt)
+        return FLOC_INVALID("dt is NULL");
+    *dt = pv->dt;
+    return 0;
+}
+
+int floc_pv_dist(const floc_pv_t *pv, floc_dist_t *dist)
+{
+    FLOC_CHECK_PV(pv);
+    if (!dist)
+        return FLOC_INVALID("dist is NULL");
+    *dist = pv->dist;
+    return 0;
+}
+
+int floc_pv_local(floc_pv_t *pv, void **ptr, size_t *nlocal)
+{
+    FLOC_CHECK_PV(pv);
+    if (!ptr || !nlocal)
+        return FLOC_INVALID("%s is NULL", ptr ? "nlocal" : "ptr");
+    *ptr = pv->data;
+    *nlocal = pv->nlocal;
+    return 0;
+}
+
+int floc_pv_local_count(const floc_pv_t *pv, int locality, size_t *nlocal)
+{
+    FLOC_CHECK_PV(pv);
+    if (!nlocal)
+        return FLOC_INVALID("nlocal is NULL");
+    if (locality < 0 || locality >= pv->size)
+        return FLOC_INVALID("locality %d outside [0, %d)", locality, pv->size);
+    *nlocal = floc_dist_local_count(&pv->map, locality);
+    return 0;
+}
+
+int floc_pv_owner(const floc_pv_t *pv, size_t gidx, int *locality, size_t *lidx)
+{
+    FLOC_CHECK_PV(pv);
+    if (!locality || !lidx)
+        return FLOC_INVALID("%s is NULL", locality ? "lidx" : "locality");
+    if (gidx >= pv->map.n)
+        return FLOC_INVALID("index %zu outside the vector's %zu elements", gidx, pv->map.n);
+    floc_dist_owner(&pv->map, gidx, locality, lidx);
+    return 0;
+}
+
+int floc_pv_global_index(const floc_pv_t *pv, int locality, size_t lidx, size_t *gidx)
+{
+    FLOC_CHECK_PV(pv);
+    if (!gidx)
+        return FLOC_INVALID("gidx is NULL");
+    if (locality < 0 || locality >= pv->size)
+        return FLOC_INVALID("locality %d outside [0, %d)", locality, pv->size);
+    size_t cnt = floc_dist_local_count(&pv->map, locality);
+    if (lidx >= cnt)
+        return FLOC_INVALID("local index %zu outside locality %d's %zu elements", lidx, locality,
+                            cnt);
+    *gidx = floc_dist_global(&pv->map, locality, lidx);
+    return 0;
+}
+
+int floc_pv_fence(floc_pv_t *pv)
+{
+    FLOC_CHECK_PV(pv);
+    if (pv->inflight) {
+        FLOC_WARN(FLOC_LOG_API, "%zu nonblocking gets/puts on this vector not "
+                  "waited for", pv->inflight);
+        return FLOC_ERR_BUSY;
+    }
+    /* every put of ours completed with delivery complete before we got
+     * here: once everyone is here, all of them are in place */
+    return floc_barrier(pv->ctx);
+}
