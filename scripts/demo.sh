@@ -1,6 +1,7 @@
 #!/bin/sh
 # demo.sh - set up, build, and run a 4-locality job through floc-run:
-# every locality reports itself, then one-sided puts go around the ring.
+# every locality reports itself, one-sided puts go around the ring, then a
+# distributed vector is summed and a heat equation runs on one.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/setup.sh"
@@ -10,3 +11,7 @@ echo "== floc-run -n 4 hello"
 "$top/build/floc-run" -n 4 --timeout 60 "$top/build/hello"
 echo "== floc-run -n 4 ring"
 "$top/build/floc-run" -n 4 --timeout 60 --tag-output "$top/build/ring"
+echo "== floc-run -n 4 pv_sum"
+"$top/build/floc-run" -n 4 --timeout 60 "$top/build/pv_sum"
+echo "== floc-run -n 4 pv_stencil"
+"$top/build/floc-run" -n 4 --timeout 60 "$top/build/pv_stencil"

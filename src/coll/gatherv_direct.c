@@ -19,9 +19,10 @@ static int direct_v(floc_coll_req_t *c, int to_root)
         char *all = to_root ? c->rbuf : (char *)c->sbuf;
         char *mine = all + c->displs[c->rank] * es;
         size_t mybytes = c->counts[c->rank] * es;
-        if (to_root && c->sbuf != FLOC_IN_PLACE)
+        /* mybytes 0: the buffer may be NULL */
+        if (mybytes && to_root && c->sbuf != FLOC_IN_PLACE)
             memcpy(mine, c->sbuf, mybytes);
-        else if (!to_root && c->rbuf != FLOC_IN_PLACE)
+        else if (mybytes && !to_root && c->rbuf != FLOC_IN_PLACE)
             memcpy(c->rbuf, mine, mybytes);
         for (int q = 0; q < c->size && !ret; q++) {
             if (q == c->rank)

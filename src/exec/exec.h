@@ -27,7 +27,8 @@ typedef void (*floc_exec_fn)(void *arg, size_t begin, size_t end, int part);
  * caller), at least grain elements each, at least 1. */
 int floc_exec_parts(struct floc_ctx *ctx, size_t n, size_t grain);
 /* Run fn over the nparts parts of [0, n); returns when all are done.
- * Never fails: without threads the caller runs every part itself. */
+ * Never fails: without threads the caller runs every part itself.  With
+ * n = 0 fn is not called at all: results kept per part start initialised. */
 void floc_exec_run(struct floc_ctx *ctx, size_t n, int nparts, floc_exec_fn fn, void *arg);
 /* Stop and join the threads (context destruction). */
 void floc_exec_fini(struct floc_ctx *ctx);

@@ -113,6 +113,8 @@ int floc_exec_parts(floc_ctx_t *ctx, size_t n, size_t grain)
 
 void floc_exec_run(floc_ctx_t *ctx, size_t n, int nparts, floc_exec_fn fn, void *arg)
 {
+    if (n == 0)
+        return;   /* an empty part: nothing to run (its buffers may be NULL) */
     struct floc_exec *e = nparts > 1 ? pool_get(ctx) : NULL;
     if (!e || e->nthreads == 0) {
         for (int part = 0; part < nparts; part++) {

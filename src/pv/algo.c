@@ -276,6 +276,8 @@ static int reduce_run(reduce_job_t *j, floc_op_t op, void *result)
     unsigned char local[MAX_ESIZE];
     if (!(j->partials = malloc((size_t)nparts * j->res)))
         return FLOC_ERR_NOMEM;
+    for (int i = 0; i < nparts; i++)   /* what an empty part leaves */
+        memcpy(j->partials + (size_t)i * j->res, j->identity, j->res);
     floc_exec_run(pv->ctx, pv->nlocal, nparts, reduce_part, j);
     memcpy(local, j->identity, j->res);
     for (int i = 0; i < nparts; i++)
@@ -533,6 +535,8 @@ static int scan_block(floc_pv_t *in, floc_pv_t *out, floc_op_t op, int exclusive
         free(j.offsets);
         return FLOC_ERR_NOMEM;
     }
+    for (int i = 0; i < nparts; i++)
+        memcpy(j.totals + (size_t)i * j.es, j.identity, j.es);
     floc_exec_run(in->ctx, in->nlocal, nparts, scan_part, &j);
     unsigned char local[MAX_ESIZE], before[MAX_ESIZE];
     memcpy(local, j.identity, j.es);
