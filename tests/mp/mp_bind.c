@@ -6,12 +6,72 @@
  *                                            non-empty, pairwise disjoint when
  *                                            N <= CPUs, one CPU each beyond
  *   floc-run -n N --bind none mp_bind none   everyone keeps the whole machine
+ *
+ * Then the worker threads of the partitioned-vector algorithms (run with
+ * FLOC_THREADS=2): each runs inside its locality's binding, and with
+ * --bind core on a locality of several CPUs it is pinned to a part of it
+ * (its own core); with --bind none nobody is pinned.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <sched.h>
 #include <unistd.h>
 
 #include "mp_util.h"
+
+/* what each for_each call saw: its thread and that thread's affinity */
+typedef struct seen {
+    pthread_mutex_t mu;
+    int n;
+    pthread_t who[64];
+    cpu_set_t where[64];
+} seen_t;
+
+static void record(void *data, size_t count, size_t lidx, void *arg)
+{
+    seen_t *s = arg;
+    (void)data, (void)count, (void)lidx;
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    pthread_getaffinity_np(pthread_self(), sizeof set, &set);
+    pthread_mutex_lock(&s->mu);
+    if (s->n < 64) {
+        s->who[s->n] = pthread_self();
+        s->where[s->n++] = set;
+    }
+    pthread_mutex_unlock(&s->mu);
+    usleep(20000);   /* let the other thread take the next part */
+}
+
+static void check_workers(floc_ctx_t *ctx, const cpu_set_t *mine, int core)
+{
+    floc_pv_t *pv;
+    seen_t s = {.mu = PTHREAD_MUTEX_INITIALIZER};
+    /* 2 parts per locality at least (FLOC_THREADS=2, 32768 per part) */
+    const size_t per = 100000;
+    MP_MUST(floc_pv_create(ctx, per * (size_t)floc_num_localities(ctx), FLOC_INT32,
+                           floc_dist_block(), &pv));
+    MP_OK(floc_pv_for_each(pv, record, &s));
+    int workers = 0;
+    for (int i = 0; i < s.n; i++) {
+        if (pthread_equal(s.who[i], pthread_self()))
+            continue;
+        workers++;
+        cpu_set_t extra;
+        CPU_XOR(&extra, &s.where[i], mine);
+        CPU_AND(&extra, &extra, &s.where[i]);
+        if (CPU_COUNT(&extra))
+            MP_FAIL("a worker thread runs outside the locality's CPUs");
+        if (core && CPU_COUNT(mine) > 1 && CPU_COUNT(&s.where[i]) >= CPU_COUNT(mine))
+            MP_FAIL("--bind core: a worker is not pinned (%d of the locality's %d CPUs)",
+                    CPU_COUNT(&s.where[i]), CPU_COUNT(mine));
+        if (!core && !CPU_EQUAL(&s.where[i], mine))
+            MP_FAIL("--bind none: a worker is pinned to %d CPUs", CPU_COUNT(&s.where[i]));
+    }
+    if (workers == 0)
+        MP_FAIL("no part ran on a worker thread (%d calls)", s.n);
+    MP_OK(floc_pv_destroy(pv));
+}
 
 int main(int argc, char **argv)
 {
@@ -61,6 +121,7 @@ int main(int argc, char **argv)
         }
         free(sets);
     }
+    check_workers(ctx, &mine, core);
     MP_OK(floc_finalize(ctx));
     return mp_finish("mp_bind");
 }
