@@ -30,6 +30,7 @@ struct floc_exec {
     size_t n;
     int nparts;
     _Atomic int next;            /* next part to take */
+    _Atomic int busy;            /* a job is running (FLOC_THREAD_MULTIPLE callers) */
 };
 
 static void run_parts(struct floc_exec *e)
@@ -72,10 +73,8 @@ static int wanted_threads(floc_ctx_t *ctx)
 
 /* Make the pool (first parallel run).  NULL if there is nothing to make or
  * no thread could be started: the caller then runs every part. */
-static struct floc_exec *pool_get(floc_ctx_t *ctx)
+static struct floc_exec *pool_make(floc_ctx_t *ctx)
 {
-    if (ctx->exec)
-        return ctx->exec;
     int want = wanted_threads(ctx) - 1;
     if (want <= 0)
         return NULL;
@@ -98,7 +97,16 @@ static struct floc_exec *pool_get(floc_ctx_t *ctx)
         floc_topo_pin_worker(ctx, e->threads[i], i + 1);
     }
     FLOC_INFO(FLOC_LOG_EXEC, "%d worker threads besides the caller", e->nthreads);
-    ctx->exec = e;
+    return e;
+}
+
+static struct floc_exec *pool_get(floc_ctx_t *ctx)
+{
+    floc_ctx_lock(ctx);   /* two threads of a FLOC_THREAD_MULTIPLE context */
+    if (!ctx->exec)
+        ctx->exec = pool_make(ctx);
+    struct floc_exec *e = ctx->exec;
+    floc_ctx_unlock(ctx);
     return e;
 }
 
@@ -116,7 +124,13 @@ void floc_exec_run(floc_ctx_t *ctx, size_t n, int nparts, floc_exec_fn fn, void 
     if (n == 0)
         return;   /* an empty part: nothing to run (its buffers may be NULL) */
     struct floc_exec *e = nparts > 1 ? pool_get(ctx) : NULL;
+    /* one job at a time: a second caller (another thread of a
+     * FLOC_THREAD_MULTIPLE context) runs its job alone rather than wait */
+    if (e && atomic_exchange_explicit(&e->busy, 1, memory_order_acquire))
+        e = NULL;
     if (!e || e->nthreads == 0) {
+        if (e)
+            atomic_store_explicit(&e->busy, 0, memory_order_release);
         for (int part = 0; part < nparts; part++) {
             size_t first;
             size_t len = floc_coll_block(n, nparts, part, &first);
@@ -141,6 +155,7 @@ void floc_exec_run(floc_ctx_t *ctx, size_t n, int nparts, floc_exec_fn fn, void 
     while (e->active > 0)
         pthread_cond_wait(&e->done, &e->mu);
     pthread_mutex_unlock(&e->mu);
+    atomic_store_explicit(&e->busy, 0, memory_order_release);
 }
 
 void floc_exec_fini(floc_ctx_t *ctx)
