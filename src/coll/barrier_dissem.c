@@ -10,15 +10,28 @@
 
 static char token_out, token_in;   /* contents never read: zero-byte would do */
 
-int floc_barrier_dissemination(floc_coll_req_t *c)
+/* the rounds, with their tags' steps starting at tag_base */
+static int dissemination(floc_coll_req_t *c, int tag_base)
 {
     int dist = 1 << c->step;
     if (dist >= c->size)
         return 0;
     int to = (c->rank + dist) % c->size, from = (c->rank - dist + c->size) % c->size;
-    int ret = floc_coll_post_recv(c, &token_in, 0, from, c->step);
+    int ret = floc_coll_post_recv(c, &token_in, 0, from, tag_base + c->step);
     if (!ret)
-        ret = floc_coll_post_send(c, &token_out, 0, to, c->step);
+        ret = floc_coll_post_send(c, &token_out, 0, to, tag_base + c->step);
     c->step++;
     return ret ? ret : FLOC_ERR_AGAIN;
+}
+
+int floc_barrier_dissemination(floc_coll_req_t *c)
+{
+    return dissemination(c, 0);
+}
+
+int floc_coll_sync_step(floc_coll_req_t *c)
+{
+    /* tags of their own: the collective's last messages may still be
+     * unmatched at a peer that has not finished it */
+    return dissemination(c, FLOC_COLL_SYNC_STEP);
 }

@@ -158,6 +158,22 @@ static int batch_done(floc_coll_req_t *c, int *status)
     return done;
 }
 
+static const floc_coll_alg_t sync_alg = {.name = "sync", .step = floc_coll_sync_step};
+
+/* Does c end with the flow-control barrier?  The same answer everywhere:
+ * it depends on the sequence number and the algorithm only. */
+static int needs_sync(const floc_coll_req_t *c)
+{
+    if (c->size < 2 || c->alg == &sync_alg || c->alg->step == floc_barrier_dissemination)
+        return 0;
+    /* the node segment's collectives cannot run ahead (node.h) */
+    if (c->alg->step == floc_node_barrier || c->alg->step == floc_node_bcast ||
+        c->alg->step == floc_node_allreduce || c->alg->step == floc_node_reduce)
+        return 0;
+    unsigned every = floc_coll_sync_every(c->size);
+    return c->seq % every == every - 1;
+}
+
 /*
  * request->progress: 0 done, FLOC_ERR_AGAIN pending, < 0 failed.  Caller
  * holds the lock.
@@ -186,8 +202,15 @@ static int coll_progress(floc_request_t *req)
             break;
         }
         ret = c->alg->step(c);
-        if (ret != FLOC_ERR_AGAIN)
-            break;
+        if (ret == 0 && needs_sync(c)) {
+            /* the flow-control barrier (coll.h), as one more phase */
+            c->alg = &sync_alg;
+            c->step = 0;
+            ret = FLOC_ERR_AGAIN;
+            continue;
+        }
+        if (ret != FLOC_ERR_AGAIN || c->nbatch == 0)
+            break;   /* done, failed, or polling (nothing posted): next round */
     }
     if (ret != FLOC_ERR_AGAIN)
         unlink_active(c);

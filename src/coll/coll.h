@@ -5,7 +5,9 @@
  * A collective is a request whose `progress` advances a resumable state
  * machine: the algorithm posts a batch of sends/receives, and is called
  * again (with c->step where it left off) once the whole batch completed;
- * it never blocks.  Every outstanding collective of a context is on the
+ * it never blocks.  A step that returns FLOC_ERR_AGAIN with nothing
+ * posted waits for something outside the fabric (the node segment's
+ * sequence words) and is called again on the next round of progress.  Every outstanding collective of a context is on the
  * context's active list and advances whenever floc makes progress, so
  * several nonblocking collectives complete in any wait order.
  *
@@ -21,6 +23,7 @@
 #define FLOC_COLL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "floc.h"
 #include "reduce.h"
@@ -76,6 +79,7 @@ struct floc_coll_req {
     floc_request_t **batch;
     int nbatch, batch_cap;
     floc_request_t *inline_batch[FLOC_COLL_INLINE_BATCH];
+    uint64_t node_seq;       /* node-segment algorithms: this collective's number */
     floc_coll_req_t *next_active;
 };
 
@@ -149,6 +153,35 @@ int floc_exscan_recursive_doubling(floc_coll_req_t *c);
 int floc_gatherv_direct(floc_coll_req_t *c);
 int floc_scatterv_direct(floc_coll_req_t *c);
 int floc_allgatherv_ring(floc_coll_req_t *c);
+/*
+ * Flow control.  A collective can finish at one locality before others
+ * have even started it (the root of a broadcast, the leaves of a
+ * reduce): with nothing else, a locality could run any number of
+ * collectives ahead, and its messages pile up as unexpected messages at
+ * the late ones.  libfabric's shm provider keeps those in the same
+ * fixed pool as posted receives (1024 entries) and processes its queue
+ * in order: once the pool is full, the message a late locality is
+ * waiting for sits behind the pile and never arrives (seen: 1000
+ * broadcasts from a root while two localities were still in a barrier).
+ * So every FLOC_COLL_SYNC_EVERY(p)-th collective ends with a
+ * dissemination barrier (floc_coll_sync_step, its own tags): nobody runs
+ * more than that many collectives ahead.
+ */
+#define FLOC_COLL_SYNC_STEP 0x7f00
+static inline unsigned floc_coll_sync_every(int p)
+{
+    /* at most ~512 messages of run-ahead per receiver, even when all
+     * others send to one root each time */
+    unsigned w = 512u / (unsigned)(p > 1 ? p : 1);
+    return w > 64 ? 64 : (w < 2 ? 2 : w);
+}
+int floc_coll_sync_step(floc_coll_req_t *c);
+
+/* through the node segment (src/node/coll.c): single-node jobs, small messages */
+int floc_node_barrier(floc_coll_req_t *c);
+int floc_node_bcast(floc_coll_req_t *c);
+int floc_node_allreduce(floc_coll_req_t *c);
+int floc_node_reduce(floc_coll_req_t *c);
 
 /* select.c: the algorithm for a call, honouring FLOC_<COLL>_ALGO */
 const floc_coll_alg_t *floc_coll_select(const struct floc_ctx *ctx, floc_coll_kind_t kind,

@@ -33,27 +33,37 @@
 #include "coll.h"
 #include "../core/config.h"
 #include "../core/ctx.h"
+#include "../node/node.h"
 
-static const floc_coll_alg_t barrier_algs[] = {
-    {.name = "dissemination", .step = floc_barrier_dissemination},
-};
 /* the entries the rules below choose among, by position */
-enum { BCAST_BINOMIAL, BCAST_SCATTER_ALLGATHER };
-enum { ALLREDUCE_RECDBL, ALLREDUCE_RING, ALLREDUCE_RABENSEIFNER };
+enum { BARRIER_DISSEMINATION, BARRIER_NODE };
+enum { BCAST_BINOMIAL, BCAST_SCATTER_ALLGATHER, BCAST_NODE };
+enum { ALLREDUCE_RECDBL, ALLREDUCE_RING, ALLREDUCE_RABENSEIFNER, ALLREDUCE_NODE };
+enum { REDUCE_BINOMIAL, REDUCE_NODE };
 enum { MOVER_DIRECT, MOVER_BINOMIAL, MOVER_RMA };
 enum { ALLGATHER_RING, ALLGATHER_RECDBL, ALLGATHER_BRUCK };
 
+/* "shm": through the node segment (src/node), single-node jobs only */
+static const floc_coll_alg_t barrier_algs[] = {
+    [BARRIER_DISSEMINATION] = {.name = "dissemination", .step = floc_barrier_dissemination},
+    [BARRIER_NODE] = {.name = "shm", .step = floc_node_barrier},
+};
 static const floc_coll_alg_t bcast_algs[] = {
     [BCAST_BINOMIAL] = {.name = "binomial", .step = floc_bcast_binomial},
     [BCAST_SCATTER_ALLGATHER] = {.name = "scatter_allgather", .step = floc_bcast_scatter_allgather},
+    [BCAST_NODE] = {.name = "shm", .step = floc_node_bcast},
 };
 static const floc_coll_alg_t allreduce_algs[] = {
     [ALLREDUCE_RECDBL] = {.name = "recursive_doubling", .step = floc_allreduce_recursive_doubling},
     [ALLREDUCE_RING] = {.name = "ring", .step = floc_allreduce_ring},
     [ALLREDUCE_RABENSEIFNER] = {.name = "rabenseifner", .step = floc_allreduce_rabenseifner},
+    [ALLREDUCE_NODE] = {.name = "shm", .step = floc_node_allreduce},
 };
 
-static const floc_coll_alg_t reduce_algs[] = {{.name = "binomial", .step = floc_reduce_binomial}};
+static const floc_coll_alg_t reduce_algs[] = {
+    [REDUCE_BINOMIAL] = {.name = "binomial", .step = floc_reduce_binomial},
+    [REDUCE_NODE] = {.name = "shm", .step = floc_node_reduce},
+};
 static const floc_coll_alg_t gather_algs[] = {
     [MOVER_DIRECT] = {.name = "direct", .step = floc_gather_direct},
     [MOVER_BINOMIAL] = {.name = "binomial", .step = floc_gather_binomial},
@@ -118,11 +128,27 @@ int floc_coll_alg_index(floc_coll_kind_t kind, const char *name)
     return -1;
 }
 
+static int is_node_alg(const floc_coll_alg_t *a)
+{
+    return strcmp(a->name, "shm") == 0;
+}
+
 const floc_coll_alg_t *floc_coll_select(const floc_ctx_t *ctx, floc_coll_kind_t kind, size_t bytes)
 {
     const int forced = ctx->coll_algo[kind], p = ctx->size;
-    if (forced >= 0)
+    /* the node segment when it can carry the message: a forced "shm" that
+     * cannot falls back to the rules (same answer on every locality) */
+    if (forced >= 0 && (!is_node_alg(&tables[kind].algs[forced]) || floc_node_usable(ctx, bytes)))
         return &tables[kind].algs[forced];
+    if (forced < 0 && floc_node_usable(ctx, bytes)) {
+        switch (kind) {
+        case FLOC_COLL_BARRIER: return &barrier_algs[BARRIER_NODE];
+        case FLOC_COLL_BCAST: return &bcast_algs[BCAST_NODE];
+        case FLOC_COLL_ALLREDUCE: return &allreduce_algs[ALLREDUCE_NODE];
+        case FLOC_COLL_REDUCE: return &reduce_algs[REDUCE_NODE];
+        default: break;
+        }
+    }
     switch (kind) {
     case FLOC_COLL_ALLREDUCE:
         if (bytes < (p == 2 ? FLOC_ALLREDUCE_SMALL_MAX_2 : FLOC_ALLREDUCE_SMALL_MAX) ||
@@ -144,6 +170,6 @@ const floc_coll_alg_t *floc_coll_select(const floc_ctx_t *ctx, floc_coll_kind_t 
         return &allgather_algs[p >= 4 && bytes <= FLOC_TREE_BLOCK_MAX ? ALLGATHER_BRUCK
                                                                       : ALLGATHER_RING];
     default:
-        return &tables[kind].algs[0];
+        return &tables[kind].algs[0];   /* never a node algorithm: they are not first */
     }
 }

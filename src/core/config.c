@@ -112,6 +112,7 @@ int floc_config_load(floc_config_t *cfg, floc_getenv_fn get, void *arg, const fl
     cfg->spin_count = FLOC_SPIN_AUTO;
     cfg->mr_cache = 1;
     cfg->mr_cache_entries = 64;
+    cfg->node_coll_max = FLOC_NODE_COLL_MAX_DEFAULT;
 
     if ((v = get("FLOC_PROVIDER", arg)) && *v) {
         if (strlen(v) >= sizeof cfg->provider)
@@ -139,6 +140,11 @@ int floc_config_load(floc_config_t *cfg, floc_getenv_fn get, void *arg, const fl
         if (floc_config_parse_uint(v, 1u << 20, &u) || u == 0)
             return bad_var("FLOC_MR_CACHE_SIZE", v, "entries, 1..1048576");
         cfg->mr_cache_entries = (size_t)u;
+    }
+    if ((v = get("FLOC_NODE_COLL_MAX", arg)) && *v) {
+        if (floc_config_parse_uint(v, 1u << 16, &u))
+            return bad_var("FLOC_NODE_COLL_MAX", v, "bytes, 0 (off)..65536");
+        cfg->node_coll_max = (size_t)u;
     }
     if ((v = get("FLOC_THREADS", arg)) && *v) {
         if (floc_config_parse_uint(v, 1024, &u) || u == 0)

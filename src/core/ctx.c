@@ -53,6 +53,7 @@ static void ctx_destroy(floc_ctx_t *ctx)
     floc_exec_fini(ctx);
     floc_progress_thread_stop(ctx);
     floc_fabric_close(ctx);
+    floc_node_fini(ctx);
     floc_req_pool_fini(&ctx->reqs);
     free(ctx->coll_scratch);
     for (size_t i = 0; i < ctx->coll_graveyard_n; i++)
@@ -115,6 +116,8 @@ int floc_init(int *argc, char ***argv, const floc_attr_t *attr, floc_ctx_t **out
     if ((ret = floc_topo_init(ctx)) != 0)
         goto fail;
     if ((ret = floc_fabric_open(ctx)) != 0)
+        goto fail;
+    if ((ret = floc_node_init(ctx)) != 0)
         goto fail;
     if (ctx->cfg.progress == FLOC_PROGRESS_THREAD && (ret = floc_progress_thread_start(ctx)) != 0)
         goto fail;

@@ -19,6 +19,7 @@
 #include "log.h"
 #include "request.h"
 #include "../fabric/fabric.h"
+#include "../node/node.h"
 
 typedef struct floc_topo {
     void *topology;   /* hwloc_topology_t, kept opaque outside topo.c */
@@ -48,6 +49,7 @@ struct floc_ctx {
     floc_pmix_t pmix;
     floc_topo_t topo;
     floc_fabric_t fab;
+    floc_node_t node;         /* the node segment (src/node), single-node jobs */
     floc_req_pool_t reqs;
 
     /* Set by the PMIx event handler (another thread) or by fabric errors. */

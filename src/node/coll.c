@@ -1,0 +1,142 @@
+/*
+ * coll.c - barrier, broadcast, allreduce and reduce through the node
+ * segment (protocol in node.h), as collective algorithms: step functions
+ * of the collective engine that wait on sequence words instead of fabric
+ * completions (they return FLOC_ERR_AGAIN with nothing posted, and are
+ * called again on the next round of progress).
+ *
+ * Reductions fold the buffers in locality order, 0 first, on every
+ * locality: the same bits everywhere, as the fabric algorithms promise.
+ */
+#include <string.h>
+
+#include "../coll/coll.h"
+#include "../core/ctx.h"
+#include "node.h"
+
+enum { NODE_START, NODE_REUSE, NODE_READ };
+enum { WAIT_NONE, WAIT_ROOT, WAIT_ALL };
+
+/* Is every other locality done with collective s?  (Cached: the answer
+ * only changes from no to yes.) */
+static int all_done(floc_node_t *n, int me, int p, uint64_t s)
+{
+    if (n->all_done >= s)
+        return 1;
+    uint64_t least = UINT64_MAX;
+    for (int k = 0; k < p; k++) {
+        if (k == me)
+            continue;
+        uint64_t d = atomic_load_explicit(&floc_node_slot(n, k)->done, memory_order_acquire);
+        if (d < s)
+            return 0;
+        least = d < least ? d : least;
+    }
+    n->all_done = least;
+    return 1;
+}
+
+static int wrote(const floc_node_t *n, int k, uint64_t s)
+{
+    return atomic_load_explicit(&floc_node_head(n, k, s)->seq, memory_order_acquire) == s;
+}
+
+/*
+ * The shared skeleton (node.h, steps 1-3).  contribute: what we write
+ * (NULL: nothing); wait: whose data we need.  Returns FLOC_ERR_AGAIN until
+ * it is there, then 0: the caller reads it and calls node_done.
+ */
+static int node_steps(floc_coll_req_t *c, const void *contribute, size_t bytes, int wait)
+{
+    floc_node_t *n = &c->ctx->node;
+    const int me = c->rank, p = c->size;
+    switch (c->step) {
+    case NODE_START:
+        c->node_seq = ++n->seq;
+        c->step = NODE_REUSE;
+        /* fall through */
+    case NODE_REUSE: {
+        const uint64_t s = c->node_seq, depth = floc_node_depth(bytes);
+        if (s > depth && !all_done(n, me, p, s - depth))
+            return FLOC_ERR_AGAIN;
+        if (contribute) {
+            if (bytes)
+                memcpy(floc_node_data(n, me, s, bytes), contribute, bytes);
+            atomic_store_explicit(&floc_node_head(n, me, s)->seq, s, memory_order_release);
+        }
+        c->step = NODE_READ;
+    }
+        /* fall through */
+    case NODE_READ:
+        if (wait == WAIT_ROOT && !wrote(n, c->root, c->node_seq))
+            return FLOC_ERR_AGAIN;
+        for (int k = 0; wait == WAIT_ALL && k < p; k++)
+            if (k != me && !wrote(n, k, c->node_seq))
+                return FLOC_ERR_AGAIN;
+        return 0;
+    default:
+        return FLOC_ERR_INVALID;
+    }
+}
+
+/* step 4: this locality is done reading collective s */
+static int node_done(floc_coll_req_t *c)
+{
+    atomic_store_explicit(&floc_node_slot(&c->ctx->node, c->rank)->done, c->node_seq,
+                          memory_order_release);
+    return 0;
+}
+
+int floc_node_barrier(floc_coll_req_t *c)
+{
+    /* everyone "writes" nothing: the header's number is the arrival */
+    static const char none;
+    int ret = node_steps(c, &none, 0, WAIT_ALL);
+    return ret ? ret : node_done(c);
+}
+
+int floc_node_bcast(floc_coll_req_t *c)
+{
+    const size_t bytes = c->count * c->esize;
+    const int root = c->rank == c->root;
+    int ret = node_steps(c, root ? c->rbuf : NULL, bytes, root ? WAIT_NONE : WAIT_ROOT);
+    if (ret)
+        return ret;
+    if (!root)
+        memcpy(c->rbuf, floc_node_data(&c->ctx->node, c->root, c->node_seq, bytes), bytes);
+    return node_done(c);
+}
+
+/* rbuf = slot 0 op slot 1 op ... in locality order */
+static void fold_all(floc_coll_req_t *c, size_t bytes)
+{
+    const floc_node_t *n = &c->ctx->node;
+    memcpy(c->rbuf, floc_node_data(n, 0, c->node_seq, bytes), bytes);
+    for (int k = 1; k < c->size; k++)
+        c->reduce(floc_node_data(n, k, c->node_seq, bytes), c->rbuf, c->count);
+}
+
+int floc_node_allreduce(floc_coll_req_t *c)
+{
+    const size_t bytes = c->count * c->esize;
+    /* rbuf holds our contribution (floc_iallreduce put it there) */
+    int ret = node_steps(c, c->rbuf, bytes, WAIT_ALL);
+    if (ret)
+        return ret;
+    fold_all(c, bytes);
+    return node_done(c);
+}
+
+int floc_node_reduce(floc_coll_req_t *c)
+{
+    const size_t bytes = c->count * c->esize;
+    const int root = c->rank == c->root;
+    /* the root's contribution is in rbuf already (or rbuf is the input) */
+    const void *mine = root ? c->rbuf : c->sbuf;
+    int ret = node_steps(c, mine, bytes, root ? WAIT_ALL : WAIT_NONE);
+    if (ret)
+        return ret;
+    if (root)
+        fold_all(c, bytes);
+    return node_done(c);
+}
