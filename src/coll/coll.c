@@ -167,8 +167,7 @@ static int needs_sync(const floc_coll_req_t *c)
     if (c->size < 2 || c->alg == &sync_alg || c->alg->step == floc_barrier_dissemination)
         return 0;
     /* the node segment's collectives cannot run ahead (node.h) */
-    if (c->alg->step == floc_node_barrier || c->alg->step == floc_node_bcast ||
-        c->alg->step == floc_node_allreduce || c->alg->step == floc_node_reduce)
+    if (floc_coll_is_node_alg(c->alg))
         return 0;
     unsigned every = floc_coll_sync_every(c->size);
     return c->seq % every == every - 1;
@@ -305,10 +304,52 @@ static int coll_check(floc_ctx_t *ctx, floc_coll_req_t *c, size_t count, floc_dt
  * with its first batch posted.  Only a call that passed its checks takes
  * a sequence number, so a refused call leaves the localities in step.
  */
+/*
+ * The blocking forms of the collectives the node segment carries run it
+ * inline when nothing else is in flight: no request, no heap, polling
+ * the segment with the fabric looked at only now and then.  Set by those
+ * forms for the i-function they call (same thread), read by coll_start.
+ */
+static _Thread_local int blocking_call;
+
+typedef struct inline_run {
+    floc_coll_req_t *c;
+    int ret;
+} inline_run_t;
+
+static int inline_step(void *arg)
+{
+    inline_run_t *r = arg;
+    r->ret = r->c->alg->step(r->c);
+    return r->ret != FLOC_ERR_AGAIN;
+}
+
+static int node_inline(const floc_coll_req_t *proto, const floc_coll_alg_t *alg)
+{
+    floc_ctx_t *ctx = proto->ctx;
+    floc_coll_req_t c = *proto;
+    c.alg = alg;
+    inline_run_t run = {&c, 0};
+    floc_ctx_lock(ctx);
+    c.seq = ctx->coll_seq++;   /* in step with the localities that queue it */
+    int done = inline_step(&run);
+    floc_ctx_unlock(ctx);
+    if (done)
+        return run.ret;
+    int ret = floc_progress_poll(ctx, inline_step, &run, 0.0);
+    return ret ? ret : run.ret;
+}
+
 static int coll_start(const floc_coll_req_t *proto, const floc_coll_alg_t *alg,
                       floc_request_t **out)
 {
     floc_ctx_t *ctx = proto->ctx;
+    const int blocking = blocking_call;
+    blocking_call = 0;
+    if (blocking && alg && floc_coll_is_node_alg(alg) && !ctx->coll_active) {
+        *out = NULL;
+        return node_inline(proto, alg);
+    }
     floc_coll_req_t *c = NULL;
     if (alg && !(c = malloc(sizeof *c)))
         return FLOC_ERR_NOMEM;
@@ -631,10 +672,20 @@ int floc_iallgatherv(floc_ctx_t *ctx, const void *sbuf, size_t scount, void *rbu
         return ret_ ? ret_ : floc_wait(req_);                                    \
     } while (0)
 
+/* for the collectives the node segment carries: may run inline (no request) */
+#define FLOC_BLOCKING_NODE_(call)                                                \
+    do {                                                                         \
+        floc_request_t *req_ = NULL;                                             \
+        blocking_call = 1;                                                       \
+        int ret_ = (call);                                                       \
+        blocking_call = 0;                                                       \
+        return ret_ || !req_ ? ret_ : floc_wait(req_);                           \
+    } while (0)
+
 int floc_reduce(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,
                 floc_op_t op, int root)
 {
-    FLOC_BLOCKING_(floc_ireduce(ctx, sbuf, rbuf, count, dt, op, root, &req_));
+    FLOC_BLOCKING_NODE_(floc_ireduce(ctx, sbuf, rbuf, count, dt, op, root, &req_));
 }
 
 int floc_gather(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,
@@ -697,22 +748,16 @@ int floc_allgatherv(floc_ctx_t *ctx, const void *sbuf, size_t scount, void *rbuf
 
 int floc_barrier(floc_ctx_t *ctx)
 {
-    floc_request_t *req;
-    int ret = floc_ibarrier(ctx, &req);
-    return ret ? ret : floc_wait(req);
+    FLOC_BLOCKING_NODE_(floc_ibarrier(ctx, &req_));
 }
 
 int floc_broadcast(floc_ctx_t *ctx, void *buf, size_t count, floc_dtype_t dt, int root)
 {
-    floc_request_t *req;
-    int ret = floc_ibroadcast(ctx, buf, count, dt, root, &req);
-    return ret ? ret : floc_wait(req);
+    FLOC_BLOCKING_NODE_(floc_ibroadcast(ctx, buf, count, dt, root, &req_));
 }
 
 int floc_allreduce(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,
                    floc_op_t op)
 {
-    floc_request_t *req;
-    int ret = floc_iallreduce(ctx, sbuf, rbuf, count, dt, op, &req);
-    return ret ? ret : floc_wait(req);
+    FLOC_BLOCKING_NODE_(floc_iallreduce(ctx, sbuf, rbuf, count, dt, op, &req_));
 }

@@ -186,6 +186,8 @@ int floc_node_reduce(floc_coll_req_t *c);
 /* select.c: the algorithm for a call, honouring FLOC_<COLL>_ALGO */
 const floc_coll_alg_t *floc_coll_select(const struct floc_ctx *ctx, floc_coll_kind_t kind,
                                         size_t bytes);
+/* Is a one of the node segment's algorithms? */
+int floc_coll_is_node_alg(const floc_coll_alg_t *a);
 /* Name -> index in the table of kind, or -1. */
 int floc_coll_alg_index(floc_coll_kind_t kind, const char *name);
 

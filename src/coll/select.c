@@ -128,9 +128,10 @@ int floc_coll_alg_index(floc_coll_kind_t kind, const char *name)
     return -1;
 }
 
-static int is_node_alg(const floc_coll_alg_t *a)
+int floc_coll_is_node_alg(const floc_coll_alg_t *a)
 {
-    return strcmp(a->name, "shm") == 0;
+    return a->step == floc_node_barrier || a->step == floc_node_bcast ||
+           a->step == floc_node_allreduce || a->step == floc_node_reduce;
 }
 
 const floc_coll_alg_t *floc_coll_select(const floc_ctx_t *ctx, floc_coll_kind_t kind, size_t bytes)
@@ -138,7 +139,7 @@ const floc_coll_alg_t *floc_coll_select(const floc_ctx_t *ctx, floc_coll_kind_t 
     const int forced = ctx->coll_algo[kind], p = ctx->size;
     /* the node segment when it can carry the message: a forced "shm" that
      * cannot falls back to the rules (same answer on every locality) */
-    if (forced >= 0 && (!is_node_alg(&tables[kind].algs[forced]) || floc_node_usable(ctx, bytes)))
+    if (forced >= 0 && (!floc_coll_is_node_alg(&tables[kind].algs[forced]) || floc_node_usable(ctx, bytes)))
         return &tables[kind].algs[forced];
     if (forced < 0 && floc_node_usable(ctx, bytes)) {
         switch (kind) {

@@ -137,6 +137,9 @@ void floc_topo_fini(floc_ctx_t *ctx);
  * backing off from spinning to yielding to sleeping. */
 typedef int (*floc_done_fn)(void *arg);
 int floc_progress_wait(floc_ctx_t *ctx, floc_done_fn done, void *arg, double timeout);
+/* The same for a condition fabric completions do not bring (the node
+ * segment): done() is polled first, the fabric only every 32 polls. */
+int floc_progress_poll(floc_ctx_t *ctx, floc_done_fn done, void *arg, double timeout);
 /* One round of progress: fabric completions, then the active collectives.
  * Caller holds the lock. */
 int floc_progress_once(floc_ctx_t *ctx);

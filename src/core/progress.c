@@ -113,6 +113,38 @@ int floc_progress_wait(floc_ctx_t *ctx, floc_done_fn done, void *arg, double tim
     }
 }
 
+int floc_progress_poll(floc_ctx_t *ctx, floc_done_fn done, void *arg, double timeout)
+{
+    floc_backoff_t b = {.spin_limit = ctx->cfg.spin_count, .may_sleep = ctx->topo.oversubscribed};
+    double deadline = 0.0;
+    unsigned polls = 0;
+
+    backoff_reset(&b);
+    if (timeout <= 0.0)
+        timeout = ctx->cfg.wait_timeout;
+    for (;;) {
+        floc_ctx_lock(ctx);
+        int finished = done(arg);
+        /* the others may need us to serve their RMA meanwhile */
+        int n = finished || (++polls & 31) ? 0 : floc_progress_once(ctx);
+        floc_ctx_unlock(ctx);
+        if (finished)
+            return 0;
+        if (n < 0)
+            return n;
+        if (floc_ctx_peer_lost(ctx))
+            return FLOC_ERR_PEER_LOST;
+        if (timeout > 0.0 && (polls & 255) == 0) {
+            double now = floc_now();
+            if (deadline == 0.0)
+                deadline = now + timeout;
+            else if (now > deadline)
+                return FLOC_ERR_TIMEOUT;
+        }
+        backoff_step(&b);
+    }
+}
+
 static void *progress_main(void *arg)
 {
     floc_ctx_t *ctx = arg;
