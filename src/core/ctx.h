@@ -138,7 +138,8 @@ void floc_topo_fini(floc_ctx_t *ctx);
 typedef int (*floc_done_fn)(void *arg);
 int floc_progress_wait(floc_ctx_t *ctx, floc_done_fn done, void *arg, double timeout);
 /* The same for a condition fabric completions do not bring (the node
- * segment): done() is polled first, the fabric only every 32 polls. */
+ * segment): done() is polled first; the fabric every 4th poll while
+ * spinning, every poll once yielding. */
 int floc_progress_poll(floc_ctx_t *ctx, floc_done_fn done, void *arg, double timeout);
 /* One round of progress: fabric completions, then the active collectives.
  * Caller holds the lock. */

@@ -125,8 +125,11 @@ int floc_progress_poll(floc_ctx_t *ctx, floc_done_fn done, void *arg, double tim
     for (;;) {
         floc_ctx_lock(ctx);
         int finished = done(arg);
-        /* the others may need us to serve their RMA meanwhile */
-        int n = finished || (++polls & 31) ? 0 : floc_progress_once(ctx);
+        /* the others may need us to serve their RMA meanwhile: the fabric
+         * every 4th poll while spinning, every poll once yielding */
+        ++polls;
+        int n = !finished && ((polls & 3) == 0 || b.idle >= b.spin_limit) ? floc_progress_once(ctx)
+                                                                           : 0;
         floc_ctx_unlock(ctx);
         if (finished)
             return 0;
