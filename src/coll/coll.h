@@ -182,6 +182,9 @@ int floc_node_barrier(floc_coll_req_t *c);
 int floc_node_bcast(floc_coll_req_t *c);
 int floc_node_allreduce(floc_coll_req_t *c);
 int floc_node_reduce(floc_coll_req_t *c);
+int floc_node_gather(floc_coll_req_t *c);
+int floc_node_scatter(floc_coll_req_t *c);
+int floc_node_allgather(floc_coll_req_t *c);
 
 /* select.c: the algorithm for a call, honouring FLOC_<COLL>_ALGO */
 const floc_coll_alg_t *floc_coll_select(const struct floc_ctx *ctx, floc_coll_kind_t kind,

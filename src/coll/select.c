@@ -40,8 +40,8 @@ enum { BARRIER_DISSEMINATION, BARRIER_NODE };
 enum { BCAST_BINOMIAL, BCAST_SCATTER_ALLGATHER, BCAST_NODE };
 enum { ALLREDUCE_RECDBL, ALLREDUCE_RING, ALLREDUCE_RABENSEIFNER, ALLREDUCE_NODE };
 enum { REDUCE_BINOMIAL, REDUCE_NODE };
-enum { MOVER_DIRECT, MOVER_BINOMIAL, MOVER_RMA };
-enum { ALLGATHER_RING, ALLGATHER_RECDBL, ALLGATHER_BRUCK };
+enum { MOVER_DIRECT, MOVER_BINOMIAL, MOVER_RMA, MOVER_NODE };
+enum { ALLGATHER_RING, ALLGATHER_RECDBL, ALLGATHER_BRUCK, ALLGATHER_NODE };
 
 /* "shm": through the node segment (src/node), single-node jobs only */
 static const floc_coll_alg_t barrier_algs[] = {
@@ -68,16 +68,19 @@ static const floc_coll_alg_t gather_algs[] = {
     [MOVER_DIRECT] = {.name = "direct", .step = floc_gather_direct},
     [MOVER_BINOMIAL] = {.name = "binomial", .step = floc_gather_binomial},
     [MOVER_RMA] = {.name = "rma", .step = floc_gather_rma},
+    [MOVER_NODE] = {.name = "shm", .step = floc_node_gather},
 };
 static const floc_coll_alg_t scatter_algs[] = {
     [MOVER_DIRECT] = {.name = "direct", .step = floc_scatter_direct},
     [MOVER_BINOMIAL] = {.name = "binomial", .step = floc_scatter_binomial},
     [MOVER_RMA] = {.name = "rma", .step = floc_scatter_rma},
+    [MOVER_NODE] = {.name = "shm", .step = floc_node_scatter},
 };
 static const floc_coll_alg_t allgather_algs[] = {
     [ALLGATHER_RING] = {.name = "ring", .step = floc_allgather_ring},
     [ALLGATHER_RECDBL] = {.name = "recursive_doubling", .step = floc_allgather_recursive_doubling},
     [ALLGATHER_BRUCK] = {.name = "bruck", .step = floc_allgather_bruck},
+    [ALLGATHER_NODE] = {.name = "shm", .step = floc_node_allgather},
 };
 static const floc_coll_alg_t alltoall_algs[] = {{.name = "pairwise", .step = floc_alltoall_pairwise}};
 
@@ -131,25 +134,59 @@ int floc_coll_alg_index(floc_coll_kind_t kind, const char *name)
 int floc_coll_is_node_alg(const floc_coll_alg_t *a)
 {
     return a->step == floc_node_barrier || a->step == floc_node_bcast ||
-           a->step == floc_node_allreduce || a->step == floc_node_reduce;
+           a->step == floc_node_allreduce || a->step == floc_node_reduce ||
+           a->step == floc_node_gather || a->step == floc_node_scatter ||
+           a->step == floc_node_allgather;
+}
+
+/*
+ * Up to which size each collective goes through the node segment (bytes
+ * per locality; scatter: the root's whole vector), within the segment's
+ * FLOC_NODE_COLL_MAX.  From perf/floc_coll_bench, node segment vs fabric,
+ * µs, 2 / 4 localities on 2 cores: allreduce 64 KiB 16 vs 21 / 105 vs
+ * 93, 32 KiB on 4 30 vs 54; broadcast 16 KiB 2.4 vs 3.5, 32 KiB 4.8 vs
+ * 4.6 on 2; reduce 64 KiB 8.1 vs 17.5 / 18.3 vs 40.5.  Gather, scatter and
+ * allgather copy every block in and out: kept to small blocks.
+ */
+static size_t node_limit(floc_coll_kind_t kind, int p)
+{
+    switch (kind) {
+    case FLOC_COLL_BARRIER: return SIZE_MAX;
+    case FLOC_COLL_ALLREDUCE: return p == 2 ? 65536 : 32768;
+    case FLOC_COLL_BCAST: return 16384;
+    case FLOC_COLL_REDUCE: return 65536;
+    case FLOC_COLL_GATHER: case FLOC_COLL_SCATTER: case FLOC_COLL_ALLGATHER: return 4096;
+    default: return 0;
+    }
+}
+
+static const floc_coll_alg_t *node_alg(floc_coll_kind_t kind)
+{
+    switch (kind) {
+    case FLOC_COLL_BARRIER: return &barrier_algs[BARRIER_NODE];
+    case FLOC_COLL_BCAST: return &bcast_algs[BCAST_NODE];
+    case FLOC_COLL_ALLREDUCE: return &allreduce_algs[ALLREDUCE_NODE];
+    case FLOC_COLL_REDUCE: return &reduce_algs[REDUCE_NODE];
+    case FLOC_COLL_GATHER: return &gather_algs[MOVER_NODE];
+    case FLOC_COLL_SCATTER: return &scatter_algs[MOVER_NODE];
+    case FLOC_COLL_ALLGATHER: return &allgather_algs[ALLGATHER_NODE];
+    default: return NULL;
+    }
 }
 
 const floc_coll_alg_t *floc_coll_select(const floc_ctx_t *ctx, floc_coll_kind_t kind, size_t bytes)
 {
     const int forced = ctx->coll_algo[kind], p = ctx->size;
-    /* the node segment when it can carry the message: a forced "shm" that
-     * cannot falls back to the rules (same answer on every locality) */
-    if (forced >= 0 && (!floc_coll_is_node_alg(&tables[kind].algs[forced]) || floc_node_usable(ctx, bytes)))
+    /* what the node segment would have to hold: scatter puts the whole
+     * vector there */
+    const size_t held = kind == FLOC_COLL_SCATTER ? bytes * (size_t)p : bytes;
+    const int node_ok = node_alg(kind) && floc_node_usable(ctx, held);
+    /* a forced "shm" that cannot be used falls back to the rules (the same
+     * answer on every locality) */
+    if (forced >= 0 && (!floc_coll_is_node_alg(&tables[kind].algs[forced]) || node_ok))
         return &tables[kind].algs[forced];
-    if (forced < 0 && floc_node_usable(ctx, bytes)) {
-        switch (kind) {
-        case FLOC_COLL_BARRIER: return &barrier_algs[BARRIER_NODE];
-        case FLOC_COLL_BCAST: return &bcast_algs[BCAST_NODE];
-        case FLOC_COLL_ALLREDUCE: return &allreduce_algs[ALLREDUCE_NODE];
-        case FLOC_COLL_REDUCE: return &reduce_algs[REDUCE_NODE];
-        default: break;
-        }
-    }
+    if (forced < 0 && node_ok && bytes <= node_limit(kind, p))
+        return node_alg(kind);
     switch (kind) {
     case FLOC_COLL_ALLREDUCE:
         if (bytes < (p == 2 ? FLOC_ALLREDUCE_SMALL_MAX_2 : FLOC_ALLREDUCE_SMALL_MAX) ||

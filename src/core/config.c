@@ -112,7 +112,7 @@ int floc_config_load(floc_config_t *cfg, floc_getenv_fn get, void *arg, const fl
     cfg->spin_count = FLOC_SPIN_AUTO;
     cfg->mr_cache = 1;
     cfg->mr_cache_entries = 64;
-    cfg->node_coll_max = FLOC_NODE_COLL_MAX_DEFAULT;
+    cfg->node_coll_max = FLOC_NODE_COLL_MAX_AUTO;
 
     if ((v = get("FLOC_PROVIDER", arg)) && *v) {
         if (strlen(v) >= sizeof cfg->provider)

@@ -18,9 +18,9 @@
 #define FLOC_SPIN_DEFAULT 2000u
 
 #define FLOC_CONFIG_COLL_KINDS 14
-/* FLOC_NODE_COLL_MAX unset: collectives of up to this many bytes go
- * through the node segment (see src/node/node.h) */
-#define FLOC_NODE_COLL_MAX_DEFAULT 8192
+/* FLOC_NODE_COLL_MAX unset: the node segment sizes its buffers itself
+ * (see src/node/segment.c) */
+#define FLOC_NODE_COLL_MAX_AUTO ((size_t)-1)
 
 typedef struct floc_config {
     char provider[64];          /* FLOC_PROVIDER; "" = automatic */
@@ -33,7 +33,7 @@ typedef struct floc_config {
     size_t mr_cache_entries;    /* FLOC_MR_CACHE_SIZE */
     unsigned threads;           /* FLOC_THREADS: worker threads per locality, 0 = automatic */
     size_t node_coll_max;       /* FLOC_NODE_COLL_MAX: largest collective through the node
-                                   segment, bytes; 0 = no segment */
+                                   segment, bytes; 0 = no segment, AUTO = its choice */
     /* FLOC_<COLL>_ALGO, in floc_coll_kind_t order: "" = automatic; names
      * are checked against the algorithm tables at floc_init */
     char coll_algo[FLOC_CONFIG_COLL_KINDS][32];

@@ -1,6 +1,6 @@
 /*
- * coll.c - barrier, broadcast, allreduce and reduce through the node
- * segment (protocol in node.h), as collective algorithms: step functions
+ * coll.c - barrier, broadcast, allreduce, reduce, gather, scatter and
+ * allgather through the node segment (protocol in node.h), as collective algorithms: step functions
  * of the collective engine that wait on sequence words instead of fabric
  * completions (they return FLOC_ERR_AGAIN with nothing posted, and are
  * called again on the next round of progress).
@@ -138,5 +138,58 @@ int floc_node_reduce(floc_coll_req_t *c)
         return ret;
     if (root)
         fold_all(c, bytes);
+    return node_done(c);
+}
+
+/* allgather: every block through the segment, read by everyone */
+int floc_node_allgather(floc_coll_req_t *c)
+{
+    const size_t bytes = c->count * c->esize;
+    char *all = c->rbuf;
+    const void *mine = c->sbuf == FLOC_IN_PLACE ? all + (size_t)c->rank * bytes : c->sbuf;
+    int ret = node_steps(c, mine, bytes, WAIT_ALL);
+    if (ret)
+        return ret;
+    const floc_node_t *n = &c->ctx->node;
+    for (int k = 0; k < c->size; k++)
+        if (k != c->rank || c->sbuf != FLOC_IN_PLACE)
+            memcpy(all + (size_t)k * bytes, floc_node_data(n, k, c->node_seq, bytes), bytes);
+    return node_done(c);
+}
+
+/* gather: every block through the segment, read by the root */
+int floc_node_gather(floc_coll_req_t *c)
+{
+    const size_t bytes = c->count * c->esize;
+    const int root = c->rank == c->root;
+    char *all = c->rbuf;
+    int ret = node_steps(c, root ? NULL : c->sbuf, bytes, root ? WAIT_ALL : WAIT_NONE);
+    if (ret)
+        return ret;
+    if (root) {
+        const floc_node_t *n = &c->ctx->node;
+        for (int k = 0; k < c->size; k++)
+            if (k != c->rank)
+                memcpy(all + (size_t)k * bytes, floc_node_data(n, k, c->node_seq, bytes), bytes);
+        if (c->sbuf != FLOC_IN_PLACE)
+            memcpy(all + (size_t)c->rank * bytes, c->sbuf, bytes);
+    }
+    return node_done(c);
+}
+
+/* scatter: the root's whole vector through its buffer, each reads its block */
+int floc_node_scatter(floc_coll_req_t *c)
+{
+    const size_t bytes = c->count * c->esize, total = bytes * (size_t)c->size;
+    const int root = c->rank == c->root;
+    int ret = node_steps(c, root ? c->sbuf : NULL, total, root ? WAIT_NONE : WAIT_ROOT);
+    if (ret)
+        return ret;
+    if (!root)
+        memcpy(c->rbuf,
+               floc_node_data(&c->ctx->node, c->root, c->node_seq, total) + (size_t)c->rank * bytes,
+               bytes);
+    else if (c->rbuf != FLOC_IN_PLACE)
+        memcpy(c->rbuf, (const char *)c->sbuf + (size_t)c->rank * bytes, bytes);
     return node_done(c);
 }

@@ -77,7 +77,13 @@ int floc_node_init(floc_ctx_t *ctx)
     /* single-node jobs of 2 or more; all localities see the same values */
     if (ctx->size < 2 || ctx->num_nodes != 1 || ctx->cfg.node_coll_max == 0 || ctx->pmix.singleton)
         return 0;
-    n->max = (ctx->cfg.node_coll_max + 63) & ~(size_t)63;
+    /* 64 KiB buffers: what the collectives that gain from the segment use
+     * (select.c); 8 KiB beyond 64 localities on a node, where the
+     * segment would otherwise pass 8 MiB */
+    size_t max = ctx->cfg.node_coll_max;
+    if (max == FLOC_NODE_COLL_MAX_AUTO)
+        max = ctx->size <= 64 ? 65536 : 8192;
+    n->max = (max + 63) & ~(size_t)63;
     n->stride = sizeof(floc_node_slot_t) + 2 * n->max;
     n->len = 64 + (size_t)ctx->size * n->stride;
     char name[128];
