@@ -299,12 +299,6 @@ static int coll_check(floc_ctx_t *ctx, floc_coll_req_t *c, size_t count, floc_dt
 }
 
 /*
- * Start a checked collective: a request that is already complete when
- * there is nothing to exchange (alg NULL), else one on the active list
- * with its first batch posted.  Only a call that passed its checks takes
- * a sequence number, so a refused call leaves the localities in step.
- */
-/*
  * The blocking forms of the collectives the node segment carries run it
  * inline when nothing else is in flight: no request, no heap, polling
  * the segment with the fabric looked at only now and then.  Set by those
@@ -340,6 +334,12 @@ static int node_inline(const floc_coll_req_t *proto, const floc_coll_alg_t *alg)
     return ret ? ret : run.ret;
 }
 
+/*
+ * Start a checked collective: a request that is already complete when
+ * there is nothing to exchange (alg NULL), else one on the active list
+ * with its first batch posted.  Only a call that passed its checks takes
+ * a sequence number, so a refused call leaves the localities in step.
+ */
 static int coll_start(const floc_coll_req_t *proto, const floc_coll_alg_t *alg,
                       floc_request_t **out)
 {
@@ -665,15 +665,9 @@ int floc_iallgatherv(floc_ctx_t *ctx, const void *sbuf, size_t scount, void *rbu
                    __func__);
 }
 
+/* The blocking forms: the i-function, then a wait, unless the collective
+ * ran inline through the node segment (no request: see coll_start). */
 #define FLOC_BLOCKING_(call)                                                     \
-    do {                                                                         \
-        floc_request_t *req_;                                                    \
-        int ret_ = (call);                                                       \
-        return ret_ ? ret_ : floc_wait(req_);                                    \
-    } while (0)
-
-/* for the collectives the node segment carries: may run inline (no request) */
-#define FLOC_BLOCKING_NODE_(call)                                                \
     do {                                                                         \
         floc_request_t *req_ = NULL;                                             \
         blocking_call = 1;                                                       \
@@ -685,7 +679,7 @@ int floc_iallgatherv(floc_ctx_t *ctx, const void *sbuf, size_t scount, void *rbu
 int floc_reduce(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,
                 floc_op_t op, int root)
 {
-    FLOC_BLOCKING_NODE_(floc_ireduce(ctx, sbuf, rbuf, count, dt, op, root, &req_));
+    FLOC_BLOCKING_(floc_ireduce(ctx, sbuf, rbuf, count, dt, op, root, &req_));
 }
 
 int floc_gather(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,
@@ -748,16 +742,16 @@ int floc_allgatherv(floc_ctx_t *ctx, const void *sbuf, size_t scount, void *rbuf
 
 int floc_barrier(floc_ctx_t *ctx)
 {
-    FLOC_BLOCKING_NODE_(floc_ibarrier(ctx, &req_));
+    FLOC_BLOCKING_(floc_ibarrier(ctx, &req_));
 }
 
 int floc_broadcast(floc_ctx_t *ctx, void *buf, size_t count, floc_dtype_t dt, int root)
 {
-    FLOC_BLOCKING_NODE_(floc_ibroadcast(ctx, buf, count, dt, root, &req_));
+    FLOC_BLOCKING_(floc_ibroadcast(ctx, buf, count, dt, root, &req_));
 }
 
 int floc_allreduce(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,
                    floc_op_t op)
 {
-    FLOC_BLOCKING_NODE_(floc_iallreduce(ctx, sbuf, rbuf, count, dt, op, &req_));
+    FLOC_BLOCKING_(floc_iallreduce(ctx, sbuf, rbuf, count, dt, op, &req_));
 }

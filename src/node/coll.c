@@ -1,9 +1,10 @@
 /*
  * coll.c - barrier, broadcast, allreduce, reduce, gather, scatter and
- * allgather through the node segment (protocol in node.h), as collective algorithms: step functions
- * of the collective engine that wait on sequence words instead of fabric
- * completions (they return FLOC_ERR_AGAIN with nothing posted, and are
- * called again on the next round of progress).
+ * allgather through the node segment (protocol in node.h), as collective
+ * algorithms: step functions of the collective engine that wait on
+ * sequence words instead of fabric completions (they return
+ * FLOC_ERR_AGAIN with nothing posted, and are called again on the next
+ * round of progress).
  *
  * Reductions fold the buffers in locality order, 0 first, on every
  * locality: the same bits everywhere, as the fabric algorithms promise.
