@@ -2,7 +2,8 @@
 # test.sh - set up, build, and run the whole test suite: the regular build
 # (unit, multi-locality under floc-run / mpirun / singleton, fault, tool
 # tests), then an AddressSanitizer+UBSan build of the same code running
-# every test labelled "asan".
+# every test labelled "asan", then the libFuzzer targets (clang) for a
+# bounded time.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 "$top/scripts/setup.sh"
@@ -18,3 +19,20 @@ echo "== build (ASan+UBSan)"
 "$top/scripts/build.sh" "$top/build-asan" -DFLOC_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 echo "== tests (ASan+UBSan)"
 (cd "$top/build-asan" && ctest --output-on-failure -j"$jobs" -L asan --timeout 300)
+
+echo "== fuzz (libFuzzer, 60 s)"
+cmake -S "$top" -B "$top/build-fuzz" -DCMAKE_C_COMPILER=clang -DFLOC_FUZZ=ON -DFLOC_WERROR=ON \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLOC_BUILD_PERF=OFF -DFLOC_BUILD_EXAMPLES=OFF \
+    -DFLOC_BUILD_TESTS=ON >/dev/null
+cmake --build "$top/build-fuzz" -j"$jobs" --target fuzz_input >/dev/null
+mkdir -p "$top/build-fuzz/corpus"
+rc=0
+(cd "$top/build-fuzz" && FLOC_LOG_LEVEL=none timeout 180 tests/fuzz_input -max_total_time=60 \
+    -print_final_stats=1 corpus > fuzz.log 2>&1) || rc=$?
+grep -E "^#[0-9]+[[:space:]]+DONE|^stat::(number_of_executed_units|average_exec_per_sec)" \
+    "$top/build-fuzz/fuzz.log" || true
+if [ "$rc" -ne 0 ]; then
+    tail -40 "$top/build-fuzz/fuzz.log"
+    echo "fuzz_input failed (exit $rc): crash input in build-fuzz/" >&2
+    exit 1
+fi
