@@ -5,7 +5,7 @@
 set -eu
 PKGS="build-essential cmake pkg-config libfabric-dev libfabric-bin libpmix-dev libpmix-bin
       libhwloc-dev hwloc libcmocka-dev openmpi-bin libopenmpi-dev openssh-client procps
-      clang libclang-rt-14-dev"
+      clang libclang-rt-14-dev valgrind"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
