@@ -82,9 +82,15 @@ static const floc_coll_alg_t allgather_algs[] = {
     [ALLGATHER_BRUCK] = {.name = "bruck", .step = floc_allgather_bruck},
     [ALLGATHER_NODE] = {.name = "shm", .step = floc_node_allgather},
 };
-static const floc_coll_alg_t alltoall_algs[] = {{.name = "pairwise", .step = floc_alltoall_pairwise}};
+static const floc_coll_alg_t alltoall_algs[] = {
+    {.name = "pairwise", .step = floc_alltoall_pairwise},
+    {.name = "shm", .step = floc_node_alltoall},
+};
 
-static const floc_coll_alg_t reduce_scatter_algs[] = {{.name = "ring", .step = floc_reduce_scatter_ring}};
+static const floc_coll_alg_t reduce_scatter_algs[] = {
+    {.name = "ring", .step = floc_reduce_scatter_ring},
+    {.name = "shm", .step = floc_node_reduce_scatter},
+};
 static const floc_coll_alg_t scan_algs[] = {{.name = "recursive_doubling", .step = floc_scan_recursive_doubling}};
 static const floc_coll_alg_t exscan_algs[] = {{.name = "recursive_doubling", .step = floc_exscan_recursive_doubling}};
 static const floc_coll_alg_t gatherv_algs[] = {{.name = "direct", .step = floc_gatherv_direct}};
@@ -136,7 +142,8 @@ int floc_coll_is_node_alg(const floc_coll_alg_t *a)
     return a->step == floc_node_barrier || a->step == floc_node_bcast ||
            a->step == floc_node_allreduce || a->step == floc_node_reduce ||
            a->step == floc_node_gather || a->step == floc_node_scatter ||
-           a->step == floc_node_allgather;
+           a->step == floc_node_allgather || a->step == floc_node_alltoall ||
+           a->step == floc_node_reduce_scatter;
 }
 
 /*
@@ -145,8 +152,9 @@ int floc_coll_is_node_alg(const floc_coll_alg_t *a)
  * FLOC_NODE_COLL_MAX.  From perf/floc_coll_bench, node segment vs fabric,
  * µs, 2 / 4 localities on 2 cores: allreduce 64 KiB 16 vs 21 / 105 vs
  * 93, 32 KiB on 4 30 vs 54; broadcast 16 KiB 2.4 vs 3.5, 32 KiB 4.8 vs
- * 4.6 on 2; reduce 64 KiB 8.1 vs 17.5 / 18.3 vs 40.5.  Gather, scatter and
- * allgather copy every block in and out: kept to small blocks.
+ * 4.6 on 2; reduce 64 KiB 8.1 vs 17.5 / 18.3 vs 40.5.  Gather, scatter,
+ * allgather, alltoall and reduce_scatter copy every block in and out:
+ * kept to blocks of 4 KiB.
  */
 static size_t node_limit(floc_coll_kind_t kind, int p)
 {
@@ -155,7 +163,8 @@ static size_t node_limit(floc_coll_kind_t kind, int p)
     case FLOC_COLL_ALLREDUCE: return p == 2 ? 65536 : 32768;
     case FLOC_COLL_BCAST: return 16384;
     case FLOC_COLL_REDUCE: return 65536;
-    case FLOC_COLL_GATHER: case FLOC_COLL_SCATTER: case FLOC_COLL_ALLGATHER: return 4096;
+    case FLOC_COLL_GATHER: case FLOC_COLL_SCATTER: case FLOC_COLL_ALLGATHER:
+    case FLOC_COLL_ALLTOALL: case FLOC_COLL_REDUCE_SCATTER: return 4096;
     default: return 0;
     }
 }
@@ -170,6 +179,8 @@ static const floc_coll_alg_t *node_alg(floc_coll_kind_t kind)
     case FLOC_COLL_GATHER: return &gather_algs[MOVER_NODE];
     case FLOC_COLL_SCATTER: return &scatter_algs[MOVER_NODE];
     case FLOC_COLL_ALLGATHER: return &allgather_algs[ALLGATHER_NODE];
+    case FLOC_COLL_ALLTOALL: return &alltoall_algs[1];
+    case FLOC_COLL_REDUCE_SCATTER: return &reduce_scatter_algs[1];
     default: return NULL;
     }
 }
@@ -177,9 +188,11 @@ static const floc_coll_alg_t *node_alg(floc_coll_kind_t kind)
 const floc_coll_alg_t *floc_coll_select(const floc_ctx_t *ctx, floc_coll_kind_t kind, size_t bytes)
 {
     const int forced = ctx->coll_algo[kind], p = ctx->size;
-    /* what the node segment would have to hold: scatter puts the whole
-     * vector there */
-    const size_t held = kind == FLOC_COLL_SCATTER ? bytes * (size_t)p : bytes;
+    /* what the node segment would have to hold: scatter, alltoall and
+     * reduce_scatter put a whole vector of p blocks there */
+    const int whole = kind == FLOC_COLL_SCATTER || kind == FLOC_COLL_ALLTOALL ||
+                      kind == FLOC_COLL_REDUCE_SCATTER;
+    const size_t held = whole ? bytes * (size_t)p : bytes;
     const int node_ok = node_alg(kind) && floc_node_usable(ctx, held);
     /* a forced "shm" that cannot be used falls back to the rules (the same
      * answer on every locality) */

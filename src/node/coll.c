@@ -1,6 +1,6 @@
 /*
- * coll.c - barrier, broadcast, allreduce, reduce, gather, scatter and
- * allgather through the node segment (protocol in node.h), as collective
+ * coll.c - barrier, broadcast, allreduce, reduce, gather, scatter,
+ * allgather, alltoall and reduce_scatter through the node segment (protocol in node.h), as collective
  * algorithms: step functions of the collective engine that wait on
  * sequence words instead of fabric completions (they return
  * FLOC_ERR_AGAIN with nothing posted, and are called again on the next
@@ -192,5 +192,38 @@ int floc_node_scatter(floc_coll_req_t *c)
                bytes);
     else if (c->rbuf != FLOC_IN_PLACE)
         memcpy(c->rbuf, (const char *)c->sbuf + (size_t)c->rank * bytes, bytes);
+    return node_done(c);
+}
+
+/* alltoall: every vector through the segment, each reads its block of all */
+int floc_node_alltoall(floc_coll_req_t *c)
+{
+    const size_t bytes = c->count * c->esize, total = bytes * (size_t)c->size;
+    int ret = node_steps(c, c->sbuf, total, WAIT_ALL);
+    if (ret)
+        return ret;
+    const floc_node_t *n = &c->ctx->node;
+    char *out = c->rbuf;
+    for (int k = 0; k < c->size; k++) {
+        const unsigned char *from = k == c->rank ? (const unsigned char *)c->sbuf
+                                                 : floc_node_data(n, k, c->node_seq, total);
+        memcpy(out + (size_t)k * bytes, from + (size_t)c->rank * bytes, bytes);
+    }
+    return node_done(c);
+}
+
+/* reduce_scatter: every vector through the segment, each folds its block
+ * of all of them in locality order */
+int floc_node_reduce_scatter(floc_coll_req_t *c)
+{
+    const size_t bytes = c->count * c->esize, total = bytes * (size_t)c->size;
+    int ret = node_steps(c, c->sbuf, total, WAIT_ALL);
+    if (ret)
+        return ret;
+    const floc_node_t *n = &c->ctx->node;
+    const size_t mine = (size_t)c->rank * bytes;
+    memcpy(c->rbuf, floc_node_data(n, 0, c->node_seq, total) + mine, bytes);
+    for (int k = 1; k < c->size; k++)
+        c->reduce(floc_node_data(n, k, c->node_seq, total) + mine, c->rbuf, c->count);
     return node_done(c);
 }
