@@ -24,6 +24,8 @@
  * transfer t, batch T + a is allgather step a (whole blocks).
  */
 
+#include <string.h>
+
 #include "coll.h"
 
 /* Measured here (2 cores, shm, floc_coll_bench allreduce, FLOC_ALLREDUCE_ALGO=ring):
@@ -32,7 +34,16 @@
  * 15465 vs 18232 us.  128 KiB and 2 MiB chunks were within 5% of 512 KiB. */
 #define FLOC_RING_CHUNK_BYTES (512u << 10)
 
-enum { NCHUNK, SLOT_BYTES };
+enum { NCHUNK, SLOT_BYTES, TO_ROOT };
+
+/* the vector being reduced: rbuf, or for a reduce away from the root a
+ * working copy of sbuf after the two slots */
+static char *work(const floc_coll_req_t *c)
+{
+    if (c->st[TO_ROOT] && c->rank != c->root)
+        return (char *)c->tmp + 2 * (size_t)c->st[SLOT_BYTES];
+    return c->rbuf;
+}
 
 /* chunk j of block b: length in elements, first element in *first */
 static size_t chunk(const floc_coll_req_t *c, int b, int j, size_t *first)
@@ -53,7 +64,7 @@ static void reduce_chunk(floc_coll_req_t *c, int t)
 {
     const int K = c->st[NCHUNK], s = t / K;
     size_t first, len = chunk(c, floc_coll_mod(c->rank - s - 1, c->size), t % K, &first);
-    c->reduce(slot(c, t), (char *)c->rbuf + first * c->esize, len);
+    c->reduce(slot(c, t), work(c) + first * c->esize, len);
 }
 
 static int post_batch(floc_coll_req_t *c, int t)
@@ -61,9 +72,23 @@ static int post_batch(floc_coll_req_t *c, int t)
     const int p = c->size, r = c->rank, K = c->st[NCHUNK], T = (p - 1) * K;
     const int left = floc_coll_mod(r - 1, p), right = (r + 1) % p;
     const size_t es = c->esize;
-    char *buf = c->rbuf;
+    char *buf = work(c);
     size_t so, sn, ro, rn;
     void *into;
+    if (t >= T && c->st[TO_ROOT]) {
+        /* reduce: block r + 1 is complete here; each sends it to the root */
+        if (r != c->root) {
+            sn = floc_coll_block(c->count, p, (r + 1) % p, &so);
+            return floc_coll_post_send(c, buf + so * es, sn * es, c->root, t);
+        }
+        int ret = 0;
+        for (int q = 0; q < p && !ret; q++)
+            if (q != r) {
+                rn = floc_coll_block(c->count, p, (q + 1) % p, &ro);
+                ret = floc_coll_post_recv(c, buf + ro * es, rn * es, q, t);
+            }
+        return ret;
+    }
     if (t < T) {
         const int s = t / K, j = t % K;
         sn = chunk(c, floc_coll_mod(r - s, p), j, &so);
@@ -79,7 +104,7 @@ static int post_batch(floc_coll_req_t *c, int t)
     return ret ? ret : floc_coll_post_send(c, buf + so * es, sn * es, right, t);
 }
 
-int floc_allreduce_ring(floc_coll_req_t *c)
+static int ring(floc_coll_req_t *c)
 {
     const int p = c->size;
     if (c->step == 0) {
@@ -91,14 +116,18 @@ int floc_allreduce_ring(floc_coll_req_t *c)
             k = 1;
         c->st[NCHUNK] = (int)k;
         c->st[SLOT_BYTES] = (int)(((max_block + k - 1) / k) * c->esize);
-        int ret = floc_coll_tmp(c, 2 * (size_t)c->st[SLOT_BYTES]);
+        const size_t vec = c->count * c->esize;
+        const int copy = c->st[TO_ROOT] && c->rank != c->root;
+        int ret = floc_coll_tmp(c, 2 * (size_t)c->st[SLOT_BYTES] + (copy ? vec : 0));
         if (ret)
             return ret;
+        if (copy)
+            memcpy(work(c), c->sbuf, vec);
         c->step = 1;
         ret = post_batch(c, 0);
         return ret ? ret : FLOC_ERR_AGAIN;
     }
-    const int T = (p - 1) * c->st[NCHUNK], batches = T + p - 1;
+    const int T = (p - 1) * c->st[NCHUNK], batches = T + (c->st[TO_ROOT] ? 1 : p - 1);
     const int t = c->step - 1;   /* the batch that just completed */
     /* with one chunk per block the next send is the chunk just received */
     const int reduce_after_post = c->st[NCHUNK] > 1 && t + 1 < T;
@@ -111,4 +140,19 @@ int floc_allreduce_ring(floc_coll_req_t *c)
         reduce_chunk(c, t);
     c->step++;
     return ret ? ret : FLOC_ERR_AGAIN;
+}
+
+int floc_allreduce_ring(floc_coll_req_t *c)
+{
+    c->st[TO_ROOT] = 0;
+    return ring(c);
+}
+
+/* reduce: the same reduce-scatter, then every block straight to the root
+ * (each locality moves (p-1)/p of the vector plus one block, instead of
+ * the whole vector lg p times up a tree) */
+int floc_reduce_ring(floc_coll_req_t *c)
+{
+    c->st[TO_ROOT] = 1;
+    return ring(c);
 }

@@ -136,6 +136,7 @@ int floc_bcast_scatter_allgather(floc_coll_req_t *c);
 int floc_allreduce_recursive_doubling(floc_coll_req_t *c);
 int floc_allreduce_ring(floc_coll_req_t *c);
 int floc_reduce_binomial(floc_coll_req_t *c);
+int floc_reduce_ring(floc_coll_req_t *c);
 int floc_allreduce_rabenseifner(floc_coll_req_t *c);
 int floc_gather_direct(floc_coll_req_t *c);
 int floc_scatter_direct(floc_coll_req_t *c);
