@@ -75,7 +75,14 @@ static void backoff_step(floc_backoff_t *b)
         sleep_ns(FLOC_IDLE_SLEEP_NS);
 }
 
-int floc_progress_wait(floc_ctx_t *ctx, floc_done_fn done, void *arg, double timeout)
+/*
+ * The wait loop.  node = 0: done() is brought about by fabric completions,
+ * so the fabric is polled before every check.  node = 1: done() watches
+ * the node segment, checked first; the fabric is still served (the others
+ * may need us for their RMA meanwhile) every 4th poll while spinning and
+ * every poll once yielding.
+ */
+static int wait_loop(floc_ctx_t *ctx, floc_done_fn done, void *arg, double timeout, int node)
 {
     floc_backoff_t b = {.spin_limit = ctx->cfg.spin_count, .may_sleep = ctx->topo.oversubscribed};
     double deadline = 0.0;
@@ -85,9 +92,17 @@ int floc_progress_wait(floc_ctx_t *ctx, floc_done_fn done, void *arg, double tim
     if (timeout <= 0.0)
         timeout = ctx->cfg.wait_timeout;
     for (;;) {
+        int n = 0, finished;
+        ++polls;
         floc_ctx_lock(ctx);
-        int n = floc_progress_once(ctx);
-        int finished = done(arg);
+        if (!node) {
+            n = floc_progress_once(ctx);
+            finished = done(arg);
+        } else {
+            finished = done(arg);
+            if (!finished && ((polls & 3) == 0 || b.idle >= b.spin_limit))
+                n = floc_progress_once(ctx);
+        }
         floc_ctx_unlock(ctx);
         if (finished)
             return 0;
@@ -95,7 +110,7 @@ int floc_progress_wait(floc_ctx_t *ctx, floc_done_fn done, void *arg, double tim
             return n;
         if (floc_ctx_peer_lost(ctx))
             return FLOC_ERR_PEER_LOST;
-        if (timeout > 0.0 && (++polls & 255) == 0) {
+        if (timeout > 0.0 && (polls & 255) == 0) {
             double now = floc_now();
             if (deadline == 0.0)
                 deadline = now + timeout;
@@ -113,39 +128,14 @@ int floc_progress_wait(floc_ctx_t *ctx, floc_done_fn done, void *arg, double tim
     }
 }
 
+int floc_progress_wait(floc_ctx_t *ctx, floc_done_fn done, void *arg, double timeout)
+{
+    return wait_loop(ctx, done, arg, timeout, 0);
+}
+
 int floc_progress_poll(floc_ctx_t *ctx, floc_done_fn done, void *arg, double timeout)
 {
-    floc_backoff_t b = {.spin_limit = ctx->cfg.spin_count, .may_sleep = ctx->topo.oversubscribed};
-    double deadline = 0.0;
-    unsigned polls = 0;
-
-    backoff_reset(&b);
-    if (timeout <= 0.0)
-        timeout = ctx->cfg.wait_timeout;
-    for (;;) {
-        floc_ctx_lock(ctx);
-        int finished = done(arg);
-        /* the others may need us to serve their RMA meanwhile: the fabric
-         * every 4th poll while spinning, every poll once yielding */
-        ++polls;
-        int n = !finished && ((polls & 3) == 0 || b.idle >= b.spin_limit) ? floc_progress_once(ctx)
-                                                                           : 0;
-        floc_ctx_unlock(ctx);
-        if (finished)
-            return 0;
-        if (n < 0)
-            return n;
-        if (floc_ctx_peer_lost(ctx))
-            return FLOC_ERR_PEER_LOST;
-        if (timeout > 0.0 && (polls & 255) == 0) {
-            double now = floc_now();
-            if (deadline == 0.0)
-                deadline = now + timeout;
-            else if (now > deadline)
-                return FLOC_ERR_TIMEOUT;
-        }
-        backoff_step(&b);
-    }
+    return wait_loop(ctx, done, arg, timeout, 1);
 }
 
 static void *progress_main(void *arg)
