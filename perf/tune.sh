@@ -7,7 +7,11 @@
 #   perf/tune.sh [-n "2 3 4"] [-m min:max] [-i iters] [COLL ...]
 #
 # Run from the build directory (needs ./floc-run and perf/floc_coll_bench).
-# COLL: allreduce bcast gather scatter allgather (the ones with a choice).
+# COLL: allreduce bcast reduce gather scatter allgather alltoall
+# reduce_scatter (the ones with a choice).  "shm" is the node segment
+# (single-node jobs): beyond its buffers (FLOC_NODE_COLL_MAX, 64 KiB; the
+# whole vector for scatter/alltoall/reduce_scatter) that column shows the
+# default choice instead.
 set -eu
 counts="2 3 4"
 range=8:4194304
@@ -21,17 +25,20 @@ while getopts n:m:i: opt; do
     esac
 done
 shift $((OPTIND - 1))
-colls=${*:-"allreduce bcast gather scatter allgather"}
+colls=${*:-"allreduce bcast reduce gather scatter allgather alltoall reduce_scatter"}
 export FI_TCP_IFACE=${FI_TCP_IFACE:-lo}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT INT TERM
 
 algos() {
     case $1 in
-    allreduce) echo recursive_doubling ring rabenseifner ;;
-    bcast) echo binomial scatter_allgather ;;
-    gather | scatter) echo direct binomial rma ;;
-    allgather) echo ring recursive_doubling bruck ;;
+    allreduce) echo recursive_doubling ring rabenseifner shm ;;
+    bcast) echo binomial scatter_allgather shm ;;
+    reduce) echo binomial ring shm ;;
+    gather | scatter) echo direct binomial rma shm ;;
+    allgather) echo ring recursive_doubling bruck shm ;;
+    alltoall) echo pairwise shm ;;
+    reduce_scatter) echo ring shm ;;
     *) echo "unknown collective $1" >&2; exit 2 ;;
     esac
 }
