@@ -24,23 +24,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_lib.h"
+
 enum { BARRIER, BCAST, REDUCE, ALLREDUCE, GATHER, SCATTER, ALLGATHER, ALLTOALL, REDUCE_SCATTER,
        NKINDS };
 static const char *const names[NKINDS] = {"barrier", "bcast", "reduce", "allreduce", "gather",
                                           "scatter", "allgather", "alltoall", "reduce_scatter"};
 
-static int rank, size;
-
 #ifdef USE_MPI
-#include <mpi.h>
-#define LIB "MPI"
-static void lib_init(int *argc, char ***argv)
-{
-    MPI_Init(argc, argv);
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
-}
-static void lib_fini(void) { MPI_Finalize(); }
 static void run(int kind, void *s, void *r, size_t bytes)
 {
     const int nd = (int)(bytes / sizeof(double)), nb = (int)bytes;
@@ -67,23 +58,6 @@ static void reduce3(double *v)   /* sum, min, max over ranks */
     v[2] = out[2];
 }
 #else
-#include <floc.h>
-#define LIB "floc"
-static floc_ctx_t *ctx;
-static void check(int rc, const char *what)
-{
-    if (rc) {
-        fprintf(stderr, "%s: %s\n", what, floc_strerror(rc));
-        exit(1);
-    }
-}
-static void lib_init(int *argc, char ***argv)
-{
-    check(floc_init(argc, argv, NULL, &ctx), "floc_init");
-    rank = floc_locality_id(ctx);
-    size = floc_num_localities(ctx);
-}
-static void lib_fini(void) { check(floc_finalize(ctx), "floc_finalize"); }
 static void run(int kind, void *s, void *r, size_t bytes)
 {
     const size_t nd = bytes / sizeof(double);

@@ -19,20 +19,11 @@
 #include <time.h>
 #include <unistd.h>
 
-static int rank, size;
+#include "bench_lib.h"
+
 
 #ifdef USE_MPI
-#include <mpi.h>
-#define LIB "MPI"
 static MPI_Request req;
-static void lib_init(int *argc, char ***argv)
-{
-    MPI_Init(argc, argv);
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
-}
-static void lib_fini(void) { MPI_Finalize(); }
-static void lib_barrier(void) { MPI_Barrier(MPI_COMM_WORLD); }
 static void lib_start(const double *s, double *r, size_t n)
 {
     MPI_Iallreduce(s, r, (int)n, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD, &req);
@@ -50,26 +41,8 @@ static void lib_avg(double *v, int n)
         v[i] /= size;
 }
 #else
-#include <floc.h>
-#define LIB "floc"
-static floc_ctx_t *ctx;
 static floc_request_t *req;
 static int req_done;
-static void check(int rc, const char *what)
-{
-    if (rc) {
-        fprintf(stderr, "%s: %s\n", what, floc_strerror(rc));
-        exit(1);
-    }
-}
-static void lib_init(int *argc, char ***argv)
-{
-    check(floc_init(argc, argv, NULL, &ctx), "floc_init");
-    rank = floc_locality_id(ctx);
-    size = floc_num_localities(ctx);
-}
-static void lib_fini(void) { check(floc_finalize(ctx), "floc_finalize"); }
-static void lib_barrier(void) { check(floc_barrier(ctx), "floc_barrier"); }
 static void lib_start(const double *s, double *r, size_t n)
 {
     req_done = 0;

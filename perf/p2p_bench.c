@@ -28,6 +28,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench_lib.h"
+
 enum { LATENCY, BW, BIBW, PUT_LATENCY, GET_LATENCY, PUT_BW, GET_BW, FADD_LATENCY };
 #ifndef BENCH
 #error "compile with -DBENCH=<one of the enum above>"
@@ -40,23 +42,12 @@ static const char *const titles[] = {"Latency", "Bandwidth", "Bi-Directional Ban
 #define RMA_WINDOW(n) ((n) > 8192 ? 32 : WINDOW)
 #define IS_BW (BENCH == BW || BENCH == BIBW || BENCH == PUT_BW || BENCH == GET_BW)
 
-static int rank, size;
 
 /* ------------------------------------------------------------------ */
 #ifdef USE_MPI
-#include <mpi.h>
-#define LIB "MPI"
 static MPI_Win win;
 static MPI_Request reqs[2 * WINDOW];
-static void lib_init(int *argc, char ***argv)
-{
-    MPI_Init(argc, argv);
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    MPI_Comm_size(MPI_COMM_WORLD, &size);
-}
-static void lib_fini(void) { MPI_Finalize(); }
 static const char *lib_detail(void) { return "Open MPI"; }
-static void lib_barrier(void) { MPI_Barrier(MPI_COMM_WORLD); }
 static void lib_send(const void *b, size_t n, int to, int tag)
 {
     MPI_Send(b, (int)n, MPI_BYTE, to, tag, MPI_COMM_WORLD);
@@ -107,28 +98,10 @@ static void lib_fadd(uint64_t *add, uint64_t *old, int target)
 }
 /* ------------------------------------------------------------------ */
 #else
-#include <floc.h>
-#define LIB "floc"
-static floc_ctx_t *ctx;
 static floc_request_t *reqs[2 * WINDOW];
 static floc_mem_t *mem;
 static floc_rkey_t peer_key;
-static void check(int rc, const char *what)
-{
-    if (rc) {
-        fprintf(stderr, "%s: %s\n", what, floc_strerror(rc));
-        exit(1);
-    }
-}
-static void lib_init(int *argc, char ***argv)
-{
-    check(floc_init(argc, argv, NULL, &ctx), "floc_init");
-    rank = floc_locality_id(ctx);
-    size = floc_num_localities(ctx);
-}
-static void lib_fini(void) { check(floc_finalize(ctx), "floc_finalize"); }
 static const char *lib_detail(void) { return floc_provider_name(ctx); }
-static void lib_barrier(void) { check(floc_barrier(ctx), "floc_barrier"); }
 static void lib_send(const void *b, size_t n, int to, int tag)
 {
     check(floc_send(ctx, b, n, to, tag), "floc_send");
