@@ -68,6 +68,7 @@ static struct {
     pthread_mutex_t lock;       /* protects failed_rank / dead flags read by PMIx callbacks */
     int failed_rank;            /* first locality that failed, -1 none */
     _Atomic int any_dead;
+    int ending;                 /* floc-run signalled the job: deaths from here are its own */
 } job = {.bind = NULL, .timeout = 0.0, .grace = 3.0, .failed_rank = -1};
 
 static void die_usage(const char *fmt, ...)
@@ -542,6 +543,7 @@ static int forward(child_t *c, int fd, int to, char **buf, size_t *len)
 
 static void signal_job(int sig)
 {
+    job.ending = 1;
     for (int r = 0; r < job.n; r++)
         if (job.children[r].pid > 0 && !job.children[r].exited)
             kill(-job.children[r].pid, sig);
@@ -594,6 +596,11 @@ static int reap(double *fail_time)
             pthread_mutex_unlock(&job.lock);
             if (first || *fail_time == 0.0)
                 describe(c);
+            else if (job.ending && WIFSIGNALED(c->status))
+                /* still running long after the failure: hung, frozen, or
+                 * waiting for a peer it was not told about */
+                msg("locality %d (pid %d) did not end after the failure: killed", c->rank,
+                    (int)c->pid);
             if (*fail_time == 0.0)
                 *fail_time = now_s();
             notify_lost(r);

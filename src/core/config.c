@@ -109,6 +109,7 @@ int floc_config_load(floc_config_t *cfg, floc_getenv_fn get, void *arg, const fl
     cfg->progress = FLOC_PROGRESS_INLINE;
     cfg->wait_timeout = 0.0;
     cfg->finalize_timeout = 10.0;
+    cfg->peer_timeout = FLOC_PEER_TIMEOUT_DEFAULT;
     cfg->spin_count = FLOC_SPIN_AUTO;
     cfg->mr_cache = 1;
     cfg->mr_cache_entries = 64;
@@ -129,6 +130,10 @@ int floc_config_load(floc_config_t *cfg, floc_getenv_fn get, void *arg, const fl
     if ((v = get("FLOC_FINALIZE_TIMEOUT", arg)) && *v &&
         floc_config_parse_seconds(v, &cfg->finalize_timeout))
         return bad_var("FLOC_FINALIZE_TIMEOUT", v, "seconds, e.g. 10, 500ms");
+    if ((v = get("FLOC_PEER_TIMEOUT", arg)) && *v &&
+        (floc_config_parse_seconds(v, &cfg->peer_timeout) ||
+         (cfg->peer_timeout > 0 && cfg->peer_timeout < FLOC_PEER_TIMEOUT_MIN)))
+        return bad_var("FLOC_PEER_TIMEOUT", v, "0 (off) or seconds from 0.1, e.g. 5, 500ms");
     if ((v = get("FLOC_SPIN", arg)) && *v) {
         if (floc_config_parse_uint(v, 100000000ull, &u))
             return bad_var("FLOC_SPIN", v, "a count of polls, 0..100000000");

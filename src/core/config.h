@@ -17,6 +17,11 @@
 #define FLOC_SPIN_AUTO 0xffffffffu
 #define FLOC_SPIN_DEFAULT 2000u
 
+/* FLOC_PEER_TIMEOUT: long enough for a loaded node's scheduler, short
+ * enough that a job with a dead locality ends in seconds */
+#define FLOC_PEER_TIMEOUT_DEFAULT 5.0
+#define FLOC_PEER_TIMEOUT_MIN 0.1
+
 #define FLOC_CONFIG_COLL_KINDS 14
 /* FLOC_NODE_COLL_MAX unset: the node segment sizes its buffers itself
  * (see src/node/segment.c) */
@@ -28,6 +33,8 @@ typedef struct floc_config {
     floc_progress_mode_t progress; /* FLOC_PROGRESS */
     double wait_timeout;        /* FLOC_WAIT_TIMEOUT, seconds, 0 = none */
     double finalize_timeout;    /* FLOC_FINALIZE_TIMEOUT, seconds */
+    double peer_timeout;        /* FLOC_PEER_TIMEOUT, seconds: a peer silent this long is
+                                   lost (src/fabric/liveness.c); 0 = no watcher */
     unsigned spin_count;        /* FLOC_SPIN: polls before a wait starts yielding */
     int mr_cache;               /* FLOC_MR_CACHE: 0/1 */
     size_t mr_cache_entries;    /* FLOC_MR_CACHE_SIZE */

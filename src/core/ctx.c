@@ -150,8 +150,11 @@ int floc_finalize(floc_ctx_t *ctx)
 
     /* 1. our own writes are complete at their targets */
     int ret = floc_progress_wait(ctx, puts_flushed, ctx, ctx->cfg.finalize_timeout);
-    /* 2. everybody is done with us: keep serving peers until all arrive */
-    int ret2 = floc_pmix_fence_progress(ctx, ctx->cfg.finalize_timeout);
+    /* 2. everybody is done with us: keep serving peers until all arrive
+     * (not after a loss: the lost one never arrives, and the others fail
+     * too) */
+    int ret2 = floc_ctx_peer_lost(ctx) ? FLOC_ERR_PEER_LOST
+                                       : floc_pmix_fence_progress(ctx, ctx->cfg.finalize_timeout);
     if (!ret)
         ret = ret2;
     if (floc_ctx_peer_lost(ctx))

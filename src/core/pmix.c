@@ -303,8 +303,9 @@ int floc_pmix_fence_progress(floc_ctx_t *ctx, double timeout)
      * reading from or writing to us (manual-progress providers). */
     int ret = floc_progress_wait(ctx, fence_done, w, timeout);
     if (ret == FLOC_ERR_PEER_LOST && !fence_done(w)) {
-        /* still bounded: give the server a moment to fail the fence */
-        double end = floc_now() + (timeout > 0 ? timeout : 1.0);
+        /* give the server a moment to fail the fence (a frozen peer is
+         * alive to PMIx: its fence would never end) */
+        double end = floc_now() + (timeout > 0 && timeout < 1.0 ? timeout : 1.0);
         while (!fence_done(w) && floc_now() < end) {
             struct timespec ts = {0, 1000000};
             nanosleep(&ts, NULL);

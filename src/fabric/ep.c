@@ -18,6 +18,8 @@
 #include "../core/ctx.h"
 
 #define FLOC_FI_VERSION FI_VERSION(1, 9)
+/* Room for one endpoint name in the exchange. */
+#define FLOC_EP_NAME_MAX 256
 
 int floc_fabric_err(int fi_ret, const char *what)
 {
@@ -161,47 +163,6 @@ static int open_objects(floc_ctx_t *ctx)
     return 0;
 }
 
-/* Exchange endpoint names through PMIx and insert them in locality order,
- * so fi_addr_t == locality id in the FI_AV_TABLE. */
-static int wire_peers(floc_ctx_t *ctx)
-{
-    floc_fabric_t *f = &ctx->fab;
-    char name[256];
-    size_t namelen = sizeof name;
-    int ret;
-
-    memset(name, 0, sizeof name);
-    if ((ret = fi_getname(&f->ep->fid, name, &namelen)))
-        return floc_fabric_err(ret, "fi_getname");
-    if (namelen > sizeof name) {
-        FLOC_ERROR(FLOC_LOG_FABRIC, "endpoint name of %zu bytes is too long", namelen);
-        return FLOC_ERR_FABRIC;
-    }
-    /* Names are exchanged at full buffer size so that every blob has the same length. */
-    char *all = malloc((size_t)ctx->size * sizeof name);
-    f->addrs = malloc((size_t)ctx->size * sizeof *f->addrs);
-    if (!all || !f->addrs) {
-        free(all);
-        return FLOC_ERR_NOMEM;
-    }
-    ret = floc_pmix_allgather(ctx, "floc.fi.addr", name, sizeof name, all);
-    if (ret) {
-        free(all);
-        return ret;
-    }
-    /* One at a time: providers differ in how they stride packed names. */
-    for (int r = 0; r < ctx->size; r++) {
-        int n = fi_av_insert(f->av, all + (size_t)r * sizeof name, 1, &f->addrs[r], 0, NULL);
-        if (n != 1) {
-            free(all);
-            FLOC_ERROR(FLOC_LOG_FABRIC, "fi_av_insert of locality %d's address failed", r);
-            return n < 0 ? floc_fabric_err(n, "fi_av_insert") : FLOC_ERR_FABRIC;
-        }
-    }
-    free(all);
-    return 0;
-}
-
 /*
  * shm keeps a file in /dev/shm named after the endpoint.  Naming it
  * "floc.<namespace>.<rank>" keeps jobs apart and lets floc-run remove the
@@ -209,15 +170,22 @@ static int wire_peers(floc_ctx_t *ctx)
  * carry the "fi_shm://" scheme: without it shm 1.17 sometimes fails to map
  * the endpoint to itself and crashes on the first transfer to self.
  */
-static int name_shm_endpoint(floc_ctx_t *ctx)
+static int shm_endpoint_name(const floc_ctx_t *ctx, const char *suffix, char *name, size_t size)
 {
-    char name[256];
-    int n = snprintf(name, sizeof name, "fi_shm://floc.%s.%d", ctx->pmix.nspace, ctx->rank);
-    if (n < 0 || (size_t)n >= sizeof name)
-        return 0;   /* too long: keep the provider's default name */
+    int n = snprintf(name, size, "fi_shm://floc.%s.%d%s", ctx->pmix.nspace, ctx->rank, suffix);
+    if (n < 0 || (size_t)n >= size)
+        return -1;   /* too long: keep the provider's default name */
     for (char *p = name + 9; *p; p++)
         if (*p == '/')
             *p = '_';
+    return 0;
+}
+
+static int name_shm_endpoint(floc_ctx_t *ctx)
+{
+    char name[FLOC_EP_NAME_MAX];
+    if (shm_endpoint_name(ctx, "", name, sizeof name))
+        return 0;
     char *dup = strdup(name);
     if (!dup)
         return FLOC_ERR_NOMEM;
@@ -226,6 +194,61 @@ static int name_shm_endpoint(floc_ctx_t *ctx)
     ctx->fab.info->src_addrlen = strlen(dup) + 1;
     ctx->fab.info->addr_format = FI_ADDR_STR;
     return 0;
+}
+
+/*
+ * Exchange endpoint names through PMIx and insert them in locality order,
+ * so fi_addr_t == locality id in the FI_AV_TABLE.  The liveness watcher's
+ * endpoint name travels in the same blob: one fence for both.
+ */
+static int wire_peers(floc_ctx_t *ctx)
+{
+    floc_fabric_t *f = &ctx->fab;
+    char blob[2 * FLOC_EP_NAME_MAX];
+    size_t namelen = FLOC_EP_NAME_MAX;
+    int ret;
+
+    memset(blob, 0, sizeof blob);
+    if ((ret = fi_getname(&f->ep->fid, blob, &namelen)))
+        return floc_fabric_err(ret, "fi_getname");
+    if (namelen > FLOC_EP_NAME_MAX) {
+        FLOC_ERROR(FLOC_LOG_FABRIC, "endpoint name of %zu bytes is too long", namelen);
+        return FLOC_ERR_FABRIC;
+    }
+    const int watch = ctx->size > 1 && ctx->cfg.peer_timeout > 0;
+    if (watch) {
+        char shm_name[FLOC_EP_NAME_MAX];
+        const int shm = strcmp(f->prov_name, "shm") == 0 &&
+                        shm_endpoint_name(ctx, ".live", shm_name, sizeof shm_name) == 0;
+        namelen = FLOC_EP_NAME_MAX;
+        if ((ret = floc_liveness_open(ctx, shm ? shm_name : NULL, blob + FLOC_EP_NAME_MAX,
+                                      &namelen)))
+            return ret;
+        if (namelen > FLOC_EP_NAME_MAX) {
+            FLOC_ERROR(FLOC_LOG_FABRIC, "endpoint name of %zu bytes is too long", namelen);
+            return FLOC_ERR_FABRIC;
+        }
+    }
+    /* Names are exchanged at full size so that every blob has the same length. */
+    char *all = malloc((size_t)ctx->size * sizeof blob);
+    f->addrs = malloc((size_t)ctx->size * sizeof *f->addrs);
+    if (!all || !f->addrs) {
+        free(all);
+        return FLOC_ERR_NOMEM;
+    }
+    ret = floc_pmix_allgather(ctx, "floc.fi.addr", blob, sizeof blob, all);
+    /* One at a time: providers differ in how they stride packed names. */
+    for (int r = 0; r < ctx->size && !ret; r++) {
+        int n = fi_av_insert(f->av, all + (size_t)r * sizeof blob, 1, &f->addrs[r], 0, NULL);
+        if (n != 1) {
+            FLOC_ERROR(FLOC_LOG_FABRIC, "fi_av_insert of locality %d's address failed", r);
+            ret = n < 0 ? floc_fabric_err(n, "fi_av_insert") : FLOC_ERR_FABRIC;
+        }
+    }
+    if (!ret && watch)
+        ret = floc_liveness_start(ctx, all + FLOC_EP_NAME_MAX, sizeof blob);
+    free(all);
+    return ret;
 }
 
 int floc_fabric_open(floc_ctx_t *ctx)
@@ -276,6 +299,7 @@ static void close_fid(struct fid *fid, const char *what)
 void floc_fabric_close(floc_ctx_t *ctx)
 {
     floc_fabric_t *f = &ctx->fab;
+    floc_liveness_close(ctx);
     /* endpoint first: no completion can arrive for a freed request after it */
     close_fid(f->ep ? &f->ep->fid : NULL, "ep");
     floc_mr_cache_fini(ctx);

@@ -65,6 +65,8 @@ typedef struct floc_fabric {
 
     floc_mr_cache_t cache;
     int cache_enabled;
+
+    struct floc_liveness *live;  /* the heartbeat watcher (liveness.c), NULL when off */
 } floc_fabric_t;
 
 struct floc_ctx;
@@ -74,6 +76,18 @@ int floc_fabric_open(struct floc_ctx *ctx);      /* getinfo, open, exchange addr
 void floc_fabric_close(struct floc_ctx *ctx);
 /* Map a libfabric return code (negative) to a FLOC_ERR_*, logging what. */
 int floc_fabric_err(int fi_ret, const char *what);
+
+/*
+ * liveness.c: floc's own detection of lost peers (FLOC_PEER_TIMEOUT).
+ * open: a small endpoint of its own (shm_name: its shm file name, NULL for
+ * other providers), whose name goes to the peers with the main one; start:
+ * wire the peers' names (stride bytes apart) and start the watcher thread;
+ * close: stop it and free everything (safe on a partial open).
+ */
+typedef struct floc_liveness floc_liveness_t;
+int floc_liveness_open(struct floc_ctx *ctx, const char *shm_name, void *name, size_t *namelen);
+int floc_liveness_start(struct floc_ctx *ctx, const char *names, size_t stride);
+void floc_liveness_close(struct floc_ctx *ctx);
 
 /* progress.c: drain up to a batch of completions; >= 0 handled, < 0 error.
  * Caller holds the context lock. */

@@ -1,51 +1,109 @@
 #!/bin/sh
-# fault.sh FLOC_RUN MP_FAULT N [MODE] - one locality of N aborts mid-run
-# (MODE "coll": while the others are in collectives).
-# Checks: floc-run exits non-zero (not by its timeout) within 10 s, names
-# the failed locality; every survivor reported FLOC_ERR_PEER_LOST; no
-# process of the job and no file (rendezvous dir, /dev/shm) is left.
-run=$1 prog=$2 n=$3 mode=${4:-}
+# fault.sh FLOC_RUN MP_FAULT N ACTION - one locality of N fails mid-run.
+#   abort       it calls abort() while the others wait in point-to-point calls
+#   abort-coll  it calls abort() while the others are in collectives
+#   kill        SIGKILL from outside while everyone is in allreduces
+#   freeze      SIGSTOP for good: alive, but silent (only floc's own
+#               heartbeats can tell; the launcher sees nothing)
+#   pause       SIGSTOP for 40% of FLOC_PEER_TIMEOUT, then SIGCONT: slow but
+#               alive, so nobody may be declared lost and the job succeeds
+# Checks for a loss: floc-run exits non-zero (not by its timeout) within the
+# bound, the job's output names the lost locality, every survivor reported
+# FLOC_ERR_PEER_LOST (and, for kill/freeze, within the bound of the
+# failure), no process of the job and no file (rendezvous dir, /dev/shm)
+# is left.  Prints "fault.sh: <action> lost after <ms> ms" (the slowest
+# survivor, from the moment of the failure) for perf/fault_times.sh.
+run=$1 prog=$2 n=$3 action=${4:-abort}
 victim=$((n - 1))
+peer_timeout=2          # seconds: FLOC_PEER_TIMEOUT of the job
 work=$(mktemp -d) || exit 1
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/tmp"
 fail=0
-start=$(date +%s%N)
-TMPDIR="$work/tmp" timeout -k 5 30 "$run" -n "$n" --timeout 25 "$prog" $mode >"$work/out" 2>&1 &
+case $action in
+  abort) args="" limit=10000 ;;
+  abort-coll) args="coll" limit=10000 ;;
+  kill) args="loop 8" limit=3000 ;;          # launcher event: well under a second
+  freeze) args="loop 8" limit=$((peer_timeout * 1000 + 2000)) ;;
+  pause) args="loop 4" limit=0 ;;
+  *) echo "fault.sh: unknown action $action"; exit 2 ;;
+esac
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+
+start=$(now_ms)
+FLOC_PEER_TIMEOUT=$peer_timeout TMPDIR="$work/tmp" \
+  timeout -k 5 40 "$run" -n "$n" --timeout 30 --grace 1 "$prog" $args >"$work/out" 2>&1 &
 pid=$!
 # the job's localities: children of floc-run, itself the child of timeout(1)
 kids=""
-for i in $(seq 40); do
+for i in $(seq 100); do
   fr=$(pgrep -P "$pid" | head -1)
   [ -n "$fr" ] && kids=$(pgrep -P "$fr" | tr '\n' ' ')
   [ "$(echo $kids | wc -w)" -ge "$n" ] && break
   sleep 0.05
 done
 echo "fault.sh: localities of the job: $kids"
+
+failed_at=""
+case $action in
+  kill|freeze|pause)
+    # the victim says its pid once it is in the loop
+    vpid=""
+    for i in $(seq 200); do
+      vpid=$(sed -n "s/^locality $victim pid \([0-9]*\)$/\1/p" "$work/out" | head -1)
+      [ -n "$vpid" ] && break
+      sleep 0.05
+    done
+    [ -n "$vpid" ] || { echo "FAIL: locality $victim never started its loop"; cat "$work/out"; exit 1; }
+    sleep 1   # everyone is busy in allreduces
+    failed_at=$(now_ms)
+    case $action in
+      kill) kill -KILL "$vpid" ;;
+      freeze) kill -STOP "$vpid" ;;
+      pause) kill -STOP "$vpid"; sleep "$(awk "BEGIN{print $peer_timeout * 0.4}")"; kill -CONT "$vpid" ;;
+    esac
+    echo "fault.sh: $action of locality $victim (pid $vpid)" ;;
+esac
+
 wait $pid
 rc=$?
-elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+elapsed_ms=$(( $(now_ms) - start ))
 cat "$work/out"
 echo "fault.sh: floc-run exit $rc after $elapsed_ms ms"
-
-[ "$rc" -ne 0 ] || { echo "FAIL: floc-run exited 0"; fail=1; }
 [ "$rc" -ne 124 ] || { echo "FAIL: the job ran into a timeout"; fail=1; }
-[ "$elapsed_ms" -lt 10000 ] || { echo "FAIL: took $elapsed_ms ms (limit 10000)"; fail=1; }
-grep -q "floc-run: .*locality $victim" "$work/out" || { echo "FAIL: no message naming locality $victim"; fail=1; }
-if grep -q "mp_fault.c:[0-9]*:" "$work/out"; then echo "FAIL: a survivor's check failed (above)"; fail=1; fi
-survivors=$(grep -c "PEER_LOST after" "$work/out")
-[ "$survivors" -eq "$victim" ] || { echo "FAIL: $survivors of $victim survivors saw PEER_LOST"; fail=1; }
+
+if [ "$action" = pause ]; then
+  # slow but alive: the job must finish as if nothing happened
+  [ "$rc" -eq 0 ] || { echo "FAIL: floc-run exited $rc"; fail=1; }
+  if grep -q "PEER_LOST\|lost (" "$work/out"; then echo "FAIL: a paused locality was declared lost"; fail=1; fi
+  done_n=$(grep -c "^locality [0-9]*: done" "$work/out")
+  [ "$done_n" -eq "$n" ] || { echo "FAIL: $done_n of $n localities finished"; fail=1; }
+else
+  [ "$rc" -ne 0 ] || { echo "FAIL: floc-run exited 0"; fail=1; }
+  grep -q "locality $victim\b" "$work/out" || { echo "FAIL: no message naming locality $victim"; fail=1; }
+  survivors=$(grep -c "PEER_LOST after" "$work/out")
+  [ "$survivors" -eq "$victim" ] || { echo "FAIL: $survivors of $victim survivors saw PEER_LOST"; fail=1; }
+  if [ -n "$failed_at" ]; then
+    # wall-clock time each survivor learnt of the loss, from the failure
+    worst=$(sed -n 's/^survivor [0-9]*: PEER_LOST after [0-9]* ms at \([0-9]*\).*/\1/p' "$work/out" |
+            awk -v t0="$failed_at" 'BEGIN{m=0} {d=$1-t0; if (d>m) m=d} END{print m}')
+    echo "fault.sh: $action lost after $worst ms"
+    [ "$worst" -le "$limit" ] || { echo "FAIL: survivors learnt of the loss after $worst ms (limit $limit)"; fail=1; }
+  elif [ "$elapsed_ms" -ge "$limit" ]; then
+    echo "FAIL: took $elapsed_ms ms (limit $limit)"; fail=1
+  fi
+fi
+if grep -q "mp_fault.c:[0-9]*:" "$work/out"; then echo "FAIL: a check failed (above)"; fail=1; fi
 [ -n "$kids" ] || { echo "FAIL: could not see the job's localities"; fail=1; }
 sleep 0.2
 for k in $kids; do
-  if kill -0 "$k" 2>/dev/null; then echo "FAIL: locality process $k outlived the job"; fail=1; fi
+  if kill -0 "$k" 2>/dev/null; then echo "FAIL: locality process $k outlived the job"; kill -KILL "$k"; fail=1; fi
 done
 left=$(ls "$work/tmp")
 [ -z "$left" ] || { echo "FAIL: floc-run left files in TMPDIR: $left"; fail=1; }
-shm=$(ls /dev/shm | grep "floc-run-$pid\." )
-# timeout(1) forks floc-run: its pid is the nspace, not $pid; check any leftover of this job's prog
+# timeout(1) forks floc-run: its pid is the nspace, not $pid; check any leftover of a finished job
 shm_all=$(ls /dev/shm 2>/dev/null | grep "^floc\.floc-run-" | while read -r f; do
   p=${f#floc.floc-run-}; p=${p%%.*}; kill -0 "$p" 2>/dev/null || echo "$f"; done)
-[ -z "$shm$shm_all" ] || { echo "FAIL: shared memory left: $shm $shm_all"; fail=1; }
+[ -z "$shm_all" ] || { echo "FAIL: shared memory left: $shm_all"; fail=1; }
 [ $fail -eq 0 ] && echo "fault.sh: PASS"
 exit $fail

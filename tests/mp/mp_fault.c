@@ -8,6 +8,12 @@
  *
  *   mp_fault            survivors wait in a receive / a request
  *   mp_fault coll       survivors are in a loop of allreduces and barriers
+ *   mp_fault loop S     every locality checks allreduces for S seconds (as
+ *                       locality 0 counts them); fault.sh kills, freezes or
+ *                       pauses one from outside.  Prints "done <iterations>"
+ *                       when nobody was lost; survivors of a loss print the
+ *                       wall-clock time they learnt it and exit 3, as an
+ *                       application would, so that the launcher ends the job.
  */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE
@@ -16,11 +22,60 @@
 
 #include "mp_util.h"
 
-static double now_ms(void)
+static double clock_ms(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
+}
+
+static double now_ms(void)
+{
+    return clock_ms(CLOCK_MONOTONIC);
+}
+
+/* Allreduces checked against their known sum until locality 0 has run
+ * for `seconds` (its verdict travels in the reduction itself). */
+static int allreduce_loop(floc_ctx_t *ctx, double seconds)
+{
+    const int n = floc_num_localities(ctx);
+    const double t0 = now_ms();
+    printf("locality %d pid %d\n", mp_me, (int)getpid());
+    fflush(stdout);
+    long it = 0;
+    for (;; it++) {
+        /* [0]: "stop" vote of locality 0; [1..]: values with a known sum */
+        double v[257], r[257];
+        v[0] = mp_me == 0 && now_ms() - t0 > seconds * 1e3;
+        for (int i = 1; i < 257; i++)
+            v[i] = (double)(mp_me + 1) * i + (double)it;
+        int rc = floc_allreduce(ctx, v, r, 257, FLOC_DOUBLE, FLOC_SUM);
+        if (rc == FLOC_ERR_PEER_LOST) {
+            printf("survivor %d: PEER_LOST after %.0f ms at %.0f (iteration %ld)\n", mp_me,
+                   now_ms() - t0, clock_ms(CLOCK_REALTIME), it);
+            fflush(stdout);
+            rc = floc_finalize(ctx);
+            if (rc != FLOC_ERR_PEER_LOST)
+                MP_FAIL("floc_finalize returned %s", floc_strerror(rc));
+            return 3;
+        }
+        if (rc) {
+            MP_FAIL("allreduce %ld: %s", it, floc_strerror(rc));
+            break;
+        }
+        for (int i = 1; i < 257; i++) {
+            double want = (double)n * (n + 1) / 2 * i + (double)n * (double)it;
+            if (r[i] != want) {
+                MP_FAIL("allreduce %ld: element %d is %g, expected %g", it, i, r[i], want);
+                break;
+            }
+        }
+        if (mp_failures || r[0] != 0)
+            break;
+    }
+    printf("locality %d: done %ld\n", mp_me, it);
+    MP_OK(floc_finalize(ctx));
+    return mp_failures ? 1 : 0;
 }
 
 int main(int argc, char **argv)
@@ -35,6 +90,8 @@ int main(int argc, char **argv)
     }
     mp_sync(ctx, 1);   /* everyone is wired before the failure */
 
+    if (argc > 2 && strcmp(argv[1], "loop") == 0)
+        return allreduce_loop(ctx, atof(argv[2]));
     const int coll = argc > 1 && strcmp(argv[1], "coll") == 0;
     if (mp_me == victim) {
         if (coll) {   /* take part for a while (the same calls), then die mid-run */

@@ -146,10 +146,11 @@ static void test_config_load(void **state)
     assert_true(c.wait_timeout == 0.0);
     assert_int_equal(c.mr_cache, 1);
     assert_int_equal(c.spin_count, FLOC_SPIN_AUTO);
+    assert_true(c.peer_timeout == FLOC_PEER_TIMEOUT_DEFAULT);
 
     const char *env[] = {"FLOC_PROVIDER", "tcp;ofi_rxm", "FLOC_BIND", "none", "FLOC_PROGRESS",
                          "thread", "FLOC_WAIT_TIMEOUT", "1500ms", "FLOC_SPIN", "10",
-                         "FLOC_MR_CACHE", "off", NULL};
+                         "FLOC_MR_CACHE", "off", "FLOC_PEER_TIMEOUT", "250ms", NULL};
     assert_int_equal(floc_config_load(&c, fake_env, (void *)env, NULL), 0);
     assert_string_equal(c.provider, "tcp;ofi_rxm");
     assert_int_equal(c.bind, FLOC_BIND_NONE);
@@ -157,6 +158,10 @@ static void test_config_load(void **state)
     assert_true(c.wait_timeout == 1.5);
     assert_int_equal(c.spin_count, 10);
     assert_int_equal(c.mr_cache, 0);
+    assert_true(c.peer_timeout == 0.25);
+    const char *off[] = {"FLOC_PEER_TIMEOUT", "0", NULL};
+    assert_int_equal(floc_config_load(&c, fake_env, (void *)off, NULL), 0);
+    assert_true(c.peer_timeout == 0.0);
 
     /* attributes win over the environment where set */
     floc_attr_t a = FLOC_ATTR_INIT;
@@ -171,7 +176,8 @@ static void test_config_load(void **state)
     const char *bad[][2] = {{"FLOC_BIND", "everywhere"}, {"FLOC_PROGRESS", "fast"},
                             {"FLOC_WAIT_TIMEOUT", "soon"}, {"FLOC_SPIN", "-3"},
                             {"FLOC_MR_CACHE", "2"}, {"FLOC_MR_CACHE_SIZE", "0"},
-                            {"FLOC_FINALIZE_TIMEOUT", "x"}};
+                            {"FLOC_FINALIZE_TIMEOUT", "x"}, {"FLOC_PEER_TIMEOUT", "50ms"},
+                            {"FLOC_PEER_TIMEOUT", "-1"}};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         const char *e[] = {bad[i][0], bad[i][1], NULL};
         assert_int_equal(floc_config_load(&c, fake_env, (void *)e, NULL), FLOC_ERR_INVALID);

@@ -1,0 +1,374 @@
+/*
+ * liveness.c - floc's own detection of lost peers (FLOC_PEER_TIMEOUT).
+ *
+ * libfabric reports nothing when a peer dies or its host is cut off (a
+ * send to it just never completes), and launchers other than floc-run
+ * send no PMIx event when a process dies.  So every locality of a job runs
+ * one watcher thread with an endpoint of its own, in a domain of its own:
+ * it needs no lock, and it answers while the application computes without
+ * calling floc.  Every tick the watcher sends a heartbeat to the next live
+ * locality of the ring and checks the heartbeats of the previous one.  A
+ * predecessor silent for the timeout is lost: the watcher marks the
+ * context, tells every other live locality, and from then on watches the
+ * locality before the lost one.
+ *
+ * Why a ring is enough: every proper subset of the job (the survivors of a
+ * crash, one side of a cut network) has a member whose predecessor is
+ * outside it, so each side learns of the loss within one timeout and a
+ * tick, for one small message per locality per tick, at any job size.
+ *
+ * A watcher that was stopped itself (SIGSTOP, a host under swap) sees a
+ * gap between its own ticks and gives its predecessor a fresh timeout
+ * instead of blaming it: a slow but alive peer is never declared lost.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <rdma/fi_cm.h>
+#include <rdma/fi_endpoint.h>
+#include <rdma/fi_errno.h>
+
+#include "../core/ctx.h"
+
+#define LIVE_MSG_HEARTBEAT 0x464c6862u /* "FLhb" */
+#define LIVE_MSG_LOST 0x464c6c6fu      /* "FLlo" */
+#define LIVE_RX_DEPTH 16
+
+typedef struct live_msg {
+    uint32_t kind;
+    uint32_t from;  /* the sender */
+    uint32_t rank;  /* LOST: the lost locality */
+} live_msg_t;
+
+struct floc_liveness {
+    floc_ctx_t *ctx;
+    double timeout, tick;
+    struct fi_info *info;
+    struct fid_fabric *fabric;
+    struct fid_domain *domain;
+    struct fid_ep *ep;
+    struct fid_av *av;
+    struct fid_cq *cq;
+    fi_addr_t *addrs;
+    live_msg_t rx[LIVE_RX_DEPTH];
+    struct fi_context2 rx_ctx[LIVE_RX_DEPTH];
+    unsigned char rx_idle[LIVE_RX_DEPTH]; /* not posted: the provider refused it */
+
+    /* watcher thread state (only the watcher touches it once started) */
+    double *last_seen;   /* last heartbeat of every locality */
+    unsigned char *lost; /* localities known lost */
+    unsigned char *tell; /* LOST notices still to deliver, per locality */
+    int pred;            /* the locality watched, -1 when none is left */
+
+    pthread_t thread;
+    int started;
+    pthread_mutex_t mutex;
+    pthread_cond_t cond;
+    int stop;
+};
+
+static int live_err(int fi_ret, const char *what)
+{
+    return floc_fabric_err(fi_ret, what);
+}
+
+static int open_objects(floc_liveness_t *lv, const char *prov, const char *shm_name)
+{
+    struct fi_info *hints = fi_allocinfo();
+    if (!hints)
+        return FLOC_ERR_NOMEM;
+    hints->caps = FI_MSG | FI_SEND | FI_RECV;
+    hints->mode = FI_CONTEXT | FI_CONTEXT2;
+    hints->ep_attr->type = FI_EP_RDM;
+    /* no FI_MR_LOCAL: heartbeats are injected and received into plain memory */
+    hints->domain_attr->mr_mode = FI_MR_VIRT_ADDR | FI_MR_ALLOCATED | FI_MR_PROV_KEY |
+                                  FI_MR_ENDPOINT;
+    hints->domain_attr->threading = FI_THREAD_DOMAIN;
+    hints->domain_attr->data_progress = FI_PROGRESS_MANUAL;
+    hints->tx_attr->size = 64;
+    hints->rx_attr->size = 64;
+    hints->fabric_attr->prov_name = strdup(prov);
+    if (!hints->fabric_attr->prov_name) {
+        fi_freeinfo(hints);
+        return FLOC_ERR_NOMEM;
+    }
+    int ret = fi_getinfo(FI_VERSION(1, 9), NULL, NULL, 0, hints, &lv->info);
+    fi_freeinfo(hints);
+    if (ret)
+        return live_err(ret, "fi_getinfo(liveness endpoint)");
+    if (shm_name) {
+        char *dup = strdup(shm_name);
+        if (!dup)
+            return FLOC_ERR_NOMEM;
+        free(lv->info->src_addr);
+        lv->info->src_addr = dup;
+        lv->info->src_addrlen = strlen(dup) + 1;
+        lv->info->addr_format = FI_ADDR_STR;
+    }
+    if ((ret = fi_fabric(lv->info->fabric_attr, &lv->fabric, NULL)))
+        return live_err(ret, "fi_fabric(liveness)");
+    if ((ret = fi_domain(lv->fabric, lv->info, &lv->domain, NULL)))
+        return live_err(ret, "fi_domain(liveness)");
+    struct fi_cq_attr cq_attr = {.format = FI_CQ_FORMAT_CONTEXT, .wait_obj = FI_WAIT_NONE};
+    if ((ret = fi_cq_open(lv->domain, &cq_attr, &lv->cq, NULL)))
+        return live_err(ret, "fi_cq_open(liveness)");
+    struct fi_av_attr av_attr = {.type = FI_AV_TABLE, .count = (size_t)lv->ctx->size};
+    if ((ret = fi_av_open(lv->domain, &av_attr, &lv->av, NULL)))
+        return live_err(ret, "fi_av_open(liveness)");
+    if ((ret = fi_endpoint(lv->domain, lv->info, &lv->ep, NULL)))
+        return live_err(ret, "fi_endpoint(liveness)");
+    if ((ret = fi_ep_bind(lv->ep, &lv->av->fid, 0)))
+        return live_err(ret, "fi_ep_bind(liveness av)");
+    if ((ret = fi_ep_bind(lv->ep, &lv->cq->fid, FI_TRANSMIT | FI_RECV)))
+        return live_err(ret, "fi_ep_bind(liveness cq)");
+    if ((ret = fi_enable(lv->ep)))
+        return live_err(ret, "fi_enable(liveness)");
+    return 0;
+}
+
+int floc_liveness_open(floc_ctx_t *ctx, const char *shm_name, void *name, size_t *namelen)
+{
+    floc_liveness_t *lv = calloc(1, sizeof *lv);
+    if (!lv)
+        return FLOC_ERR_NOMEM;
+    ctx->fab.live = lv;
+    lv->ctx = ctx;
+    lv->timeout = ctx->cfg.peer_timeout;
+    /* twenty ticks per timeout, between 5 ms and 100 ms: news of a loss
+     * reaches the others within a tick or two */
+    lv->tick = lv->timeout / 20;
+    lv->tick = lv->tick < 0.005 ? 0.005 : lv->tick > 0.1 ? 0.1 : lv->tick;
+    lv->pred = -1;
+    pthread_mutex_init(&lv->mutex, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&lv->cond, &ca);
+    pthread_condattr_destroy(&ca);
+
+    int ret = open_objects(lv, ctx->fab.prov_name, shm_name);
+    if (ret)
+        return ret;
+    if ((ret = fi_getname(&lv->ep->fid, name, namelen)))
+        return live_err(ret, "fi_getname(liveness)");
+    return 0;
+}
+
+static void post_recv(floc_liveness_t *lv, int i)
+{
+    ssize_t ret = fi_recv(lv->ep, &lv->rx[i], sizeof lv->rx[i], NULL, FI_ADDR_UNSPEC,
+                          &lv->rx_ctx[i]);
+    /* a slot that could not be reposted is retried on the next tick */
+    lv->rx_idle[i] = ret != 0;
+}
+
+/* Best effort, never blocks: 1 if the provider took the message. */
+static int send_msg(floc_liveness_t *lv, int to, uint32_t kind, int rank)
+{
+    live_msg_t m = {kind, (uint32_t)lv->ctx->rank, (uint32_t)rank};
+    return fi_inject(lv->ep, &m, sizeof m, lv->addrs[to]) == 0;
+}
+
+static int prev_live(const floc_liveness_t *lv, int r)
+{
+    const int p = lv->ctx->size;
+    for (int i = 1; i < p; i++) {
+        int q = (r - i + p) % p;
+        if (!lv->lost[q])
+            return q == lv->ctx->rank ? -1 : q;
+    }
+    return -1;
+}
+
+static int next_live(const floc_liveness_t *lv)
+{
+    const int p = lv->ctx->size, me = lv->ctx->rank;
+    for (int i = 1; i < p; i++) {
+        int q = (me + i) % p;
+        if (!lv->lost[q])
+            return q;
+    }
+    return -1;
+}
+
+/* Record rank as lost; tell the others when we found it ourselves. */
+static void declare_lost(floc_liveness_t *lv, int rank, int found_here, double now)
+{
+    if (rank < 0 || rank >= lv->ctx->size || rank == lv->ctx->rank || lv->lost[rank])
+        return;
+    lv->lost[rank] = 1;
+    if (found_here) {
+        char why[96];
+        snprintf(why, sizeof why, "no heartbeat for %.1f s", now - lv->last_seen[rank]);
+        floc_ctx_mark_lost(lv->ctx, rank, why);
+        for (int q = 0; q < lv->ctx->size; q++)
+            lv->tell[q] = q != lv->ctx->rank && !lv->lost[q];
+    } else {
+        floc_ctx_mark_lost(lv->ctx, rank, "reported lost by another locality");
+    }
+    if (rank == lv->pred) {
+        lv->pred = prev_live(lv, rank);
+        if (lv->pred >= 0)
+            lv->last_seen[lv->pred] = now;   /* a fresh timeout for the new one */
+    }
+}
+
+static void drain(floc_liveness_t *lv, double now)
+{
+    struct fi_cq_entry e[LIVE_RX_DEPTH];
+    for (int rounds = 0; rounds < 64; rounds++) {
+        ssize_t n = fi_cq_read(lv->cq, e, LIVE_RX_DEPTH);
+        if (n == -FI_EAVAIL) {
+            struct fi_cq_err_entry err = {0};
+            if (fi_cq_readerr(lv->cq, &err, 0) < 0)
+                return;
+            for (int i = 0; i < LIVE_RX_DEPTH; i++)
+                if (err.op_context == &lv->rx_ctx[i])
+                    post_recv(lv, i);
+            continue;
+        }
+        if (n <= 0)
+            return;
+        for (ssize_t k = 0; k < n; k++) {
+            int i = (int)((struct fi_context2 *)e[k].op_context - lv->rx_ctx);
+            if (i < 0 || i >= LIVE_RX_DEPTH)
+                continue;
+            live_msg_t m = lv->rx[i];
+            post_recv(lv, i);
+            if (m.from >= (uint32_t)lv->ctx->size || m.rank >= (uint32_t)lv->ctx->size)
+                continue;
+            if (m.kind == LIVE_MSG_HEARTBEAT) {
+                lv->last_seen[m.from] = now;
+            } else if (m.kind == LIVE_MSG_LOST && m.rank == (uint32_t)lv->ctx->rank) {
+                /* it gave up on us (a cut link that came back): the job is
+                 * broken for us too, or we would wait for it for ever */
+                floc_ctx_mark_lost(lv->ctx, (int)m.from, "it declared this locality lost");
+            } else if (m.kind == LIVE_MSG_LOST) {
+                declare_lost(lv, (int)m.rank, 0, now);
+            }
+        }
+    }
+}
+
+static void tick(floc_liveness_t *lv, double now, double *last_tick)
+{
+    const int p = lv->ctx->size;
+    if (now - *last_tick > lv->timeout / 2) {
+        /* we did not run for a while: our clocks of the others are stale */
+        FLOC_INFO(FLOC_LOG_FABRIC, "liveness watcher stalled %.2f s: restarting the clocks",
+                  now - *last_tick);
+        for (int q = 0; q < p; q++)
+            lv->last_seen[q] = now;
+    }
+    *last_tick = now;
+    for (int i = 0; i < LIVE_RX_DEPTH; i++)
+        if (lv->rx_idle[i])
+            post_recv(lv, i);
+    drain(lv, now);
+
+    if (lv->pred >= 0 && now - lv->last_seen[lv->pred] > lv->timeout)
+        declare_lost(lv, lv->pred, 1, now);
+
+    int succ = next_live(lv);
+    if (succ >= 0)
+        send_msg(lv, succ, LIVE_MSG_HEARTBEAT, lv->ctx->rank);
+    for (int q = 0; q < p; q++) {
+        if (!lv->tell[q] || lv->lost[q]) {
+            lv->tell[q] = 0;
+            continue;
+        }
+        int ok = 1;
+        for (int r = 0; r < p && ok; r++)
+            if (lv->lost[r])
+                ok = send_msg(lv, q, LIVE_MSG_LOST, r);
+        lv->tell[q] = !ok;   /* queue full or no connection yet: again next tick */
+    }
+}
+
+static void *watcher(void *arg)
+{
+    floc_liveness_t *lv = arg;
+    double last_tick = floc_now();
+    pthread_mutex_lock(&lv->mutex);
+    while (!lv->stop) {
+        double now = floc_now();
+        pthread_mutex_unlock(&lv->mutex);
+        tick(lv, now, &last_tick);
+        pthread_mutex_lock(&lv->mutex);
+        double wake = now + lv->tick;
+        struct timespec ts = {(time_t)wake, (long)((wake - (double)(time_t)wake) * 1e9)};
+        while (!lv->stop && pthread_cond_timedwait(&lv->cond, &lv->mutex, &ts) != ETIMEDOUT)
+            ;
+    }
+    pthread_mutex_unlock(&lv->mutex);
+    return NULL;
+}
+
+int floc_liveness_start(floc_ctx_t *ctx, const char *names, size_t stride)
+{
+    floc_liveness_t *lv = ctx->fab.live;
+    const int p = ctx->size;
+    lv->addrs = calloc((size_t)p, sizeof *lv->addrs);
+    lv->last_seen = calloc((size_t)p, sizeof *lv->last_seen);
+    lv->lost = calloc((size_t)p, 1);
+    lv->tell = calloc((size_t)p, 1);
+    if (!lv->addrs || !lv->last_seen || !lv->lost || !lv->tell)
+        return FLOC_ERR_NOMEM;
+    for (int r = 0; r < p; r++) {
+        int n = fi_av_insert(lv->av, names + (size_t)r * stride, 1, &lv->addrs[r], 0, NULL);
+        if (n != 1)
+            return n < 0 ? live_err(n, "fi_av_insert(liveness)") : FLOC_ERR_FABRIC;
+    }
+    for (int i = 0; i < LIVE_RX_DEPTH; i++)
+        post_recv(lv, i);
+    double now = floc_now();
+    for (int r = 0; r < p; r++)
+        lv->last_seen[r] = now;
+    lv->pred = prev_live(lv, ctx->rank);
+    int ret = pthread_create(&lv->thread, NULL, watcher, lv);
+    if (ret) {
+        FLOC_ERROR(FLOC_LOG_FABRIC, "cannot start the liveness watcher: %s", strerror(ret));
+        return FLOC_ERR_NOMEM;
+    }
+    lv->started = 1;
+    FLOC_DEBUG(FLOC_LOG_FABRIC, "liveness watcher: timeout %.3f s, tick %.3f s, watching %d",
+               lv->timeout, lv->tick, lv->pred);
+    return 0;
+}
+
+void floc_liveness_close(floc_ctx_t *ctx)
+{
+    floc_liveness_t *lv = ctx->fab.live;
+    if (!lv)
+        return;
+    if (lv->started) {
+        pthread_mutex_lock(&lv->mutex);
+        lv->stop = 1;
+        pthread_cond_signal(&lv->cond);
+        pthread_mutex_unlock(&lv->mutex);
+        pthread_join(lv->thread, NULL);
+    }
+    if (lv->ep)
+        fi_close(&lv->ep->fid);
+    if (lv->av)
+        fi_close(&lv->av->fid);
+    if (lv->cq)
+        fi_close(&lv->cq->fid);
+    if (lv->domain)
+        fi_close(&lv->domain->fid);
+    if (lv->fabric)
+        fi_close(&lv->fabric->fid);
+    if (lv->info)
+        fi_freeinfo(lv->info);
+    pthread_cond_destroy(&lv->cond);
+    pthread_mutex_destroy(&lv->mutex);
+    free(lv->addrs);
+    free(lv->last_seen);
+    free(lv->lost);
+    free(lv->tell);
+    free(lv);
+    ctx->fab.live = NULL;
+}
