@@ -42,7 +42,9 @@
 #include <pmix.h>
 #include <pmix_server.h>
 
-#define MAX_LOCALITIES 4096
+#include "run_args.h"
+
+#define MAX_LOCALITIES RUN_MAX_LOCALITIES
 
 typedef struct child {
     pid_t pid;
@@ -56,12 +58,8 @@ typedef struct child {
 } child_t;
 
 static struct {
-    int n;
-    const char *bind;
-    double timeout;
-    double grace;
-    int tag_output;
-    char **argv;
+    run_opts_t opt;             /* the command line */
+    int n;                      /* opt.n */
     char nspace[PMIX_MAX_NSLEN + 1];
     char tmpdir[PATH_MAX];
     child_t *children;
@@ -69,19 +67,7 @@ static struct {
     int failed_rank;            /* first locality that failed, -1 none */
     _Atomic int any_dead;
     int ending;                 /* floc-run signalled the job: deaths from here are its own */
-} job = {.bind = NULL, .timeout = 0.0, .grace = 3.0, .failed_rank = -1};
-
-static void die_usage(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("floc-run: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    va_end(ap);
-    fputs("\nusage: floc-run -n N [--bind auto|none|core|socket] [--timeout S] [--grace S]\n"
-          "                [--tag-output] prog [args...]\n", stderr);
-    exit(2);
-}
+} job = {.failed_rank = -1};
 
 static void msg(const char *fmt, ...)
 {
@@ -103,74 +89,43 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-static double parse_seconds(const char *opt, const char *s)
+static void usage(FILE *to)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !(v >= 0) || v > 1e7)
-        die_usage("%s wants seconds, not \"%s\"", opt, s);
-    return v;
+    fprintf(to,
+            "usage: floc-run -n N [options] prog [args...]\n"
+            "  -n, --np N          number of localities (1..%d)\n"
+            "  --bind MODE         auto|none|core|socket (sets FLOC_BIND for the localities)\n"
+            "  --timeout S         end the job after S seconds (exit 124)\n"
+            "  --grace S           after a locality fails, seconds the others get before\n"
+            "                      they are terminated (default 3)\n"
+            "  -t, --tag-output    prefix each output line with [locality id]\n"
+            "  -H, --host LIST     hosts and their slots, e.g. a:2,b:2: localities fill them\n"
+            "                      in order (-n defaults to all slots); without it, all run here\n"
+            "  --launch-agent CMD  run each locality through CMD, %%h = its host, e.g.\n"
+            "                      \"ip netns exec %%h\" for network-namespace hosts\n"
+            "  --pmix-iface IF     let localities on other hosts reach floc-run's PMIx\n"
+            "                      server through interface IF (and only IF)\n",
+            MAX_LOCALITIES);
 }
 
 static void parse_args(int argc, char **argv)
 {
-    int i = 1;
-    for (; i < argc; i++) {
-        const char *a = argv[i];
-        if (a[0] != '-')
-            break;
-        if (!strcmp(a, "--")) {
-            i++;
-            break;
-        }
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            printf("floc-run %s: launch N floc localities on this node (a PMIx server)\n"
-                   "usage: floc-run -n N [options] prog [args...]\n"
-                   "  -n, --np N          number of localities (1..%d)\n"
-                   "  --bind MODE         auto|none|core|socket (sets FLOC_BIND for the localities)\n"
-                   "  --timeout S         end the job after S seconds (exit 124)\n"
-                   "  --grace S           after a locality fails, seconds the others get before\n"
-                   "                      they are terminated (default 3)\n"
-                   "  -t, --tag-output    prefix each output line with [locality id]\n",
-                   FLOC_VERSION_STRING, MAX_LOCALITIES);
-            exit(0);
-        }
-        if (!strcmp(a, "--version")) {
-            printf("floc-run %s\n", FLOC_VERSION_STRING);
-            exit(0);
-        }
-        if (!strcmp(a, "-t") || !strcmp(a, "--tag-output")) {
-            job.tag_output = 1;
-            continue;
-        }
-        if (i + 1 >= argc)
-            die_usage("%s needs a value", a);
-        const char *v = argv[++i];
-        if (!strcmp(a, "-n") || !strcmp(a, "-np") || !strcmp(a, "--np")) {
-            char *end;
-            errno = 0;
-            long n = strtol(v, &end, 10);
-            if (errno || *end || end == v || n < 1 || n > MAX_LOCALITIES)
-                die_usage("-n wants a count from 1 to %d, not \"%s\"", MAX_LOCALITIES, v);
-            job.n = (int)n;
-        } else if (!strcmp(a, "--bind")) {
-            if (strcmp(v, "auto") && strcmp(v, "none") && strcmp(v, "core") && strcmp(v, "socket"))
-                die_usage("--bind wants auto, none, core or socket, not \"%s\"", v);
-            job.bind = v;
-        } else if (!strcmp(a, "--timeout")) {
-            job.timeout = parse_seconds(a, v);
-        } else if (!strcmp(a, "--grace")) {
-            job.grace = parse_seconds(a, v);
-        } else {
-            die_usage("unknown option %s", a);
-        }
+    char err[256];
+    if (run_args_parse(argc, argv, &job.opt, err, sizeof err)) {
+        fprintf(stderr, "floc-run: %s\n", err);
+        usage(stderr);
+        exit(2);
     }
-    if (job.n == 0)
-        die_usage("-n N is required");
-    if (i >= argc)
-        die_usage("no program to run");
-    job.argv = &argv[i];
+    if (job.opt.help) {
+        printf("floc-run %s: launch N floc localities (a PMIx server)\n", FLOC_VERSION_STRING);
+        usage(stdout);
+        exit(0);
+    }
+    if (job.opt.version) {
+        printf("floc-run %s\n", FLOC_VERSION_STRING);
+        exit(0);
+    }
+    job.n = job.opt.n;
 }
 
 /* ------------------------------------------------------------------ */
@@ -319,72 +274,149 @@ static void notify_lost(int rank)
 /* ------------------------------------------------------------------ */
 /* Namespace registration                                              */
 /* ------------------------------------------------------------------ */
+/* Hosts that run localities: --host's, in order, as far as -n fills them;
+ * without --host, this node.  Locality r runs on host run_host_of(r). */
+static int job_hosts(void)
+{
+    return job.opt.nhosts ? run_host_of(&job.opt, job.n - 1) + 1 : 1;
+}
+
+static const char *host_name(int h)
+{
+    static char here[256];
+    if (job.opt.nhosts)
+        return job.opt.hosts[h].name;
+    if (!here[0] && gethostname(here, sizeof here - 1))
+        strcpy(here, "localhost");
+    return here;
+}
+
+static int host_of(int rank)
+{
+    return job.opt.nhosts ? run_host_of(&job.opt, rank) : 0;
+}
+
+/* "first,first+1,...": the localities of host h (ranks fill hosts in order) */
+static char *host_peers(int h, int *count, int *first)
+{
+    *count = 0;
+    *first = -1;
+    for (int r = 0; r < job.n; r++)
+        if (host_of(r) == h) {
+            if (*first < 0)
+                *first = r;
+            ++*count;
+        }
+    size_t len = (size_t)*count * 8 + 1;
+    char *s = calloc(1, len);
+    size_t off = 0;
+    for (int i = 0; s && i < *count; i++)
+        off += (size_t)snprintf(s + off, len - off, "%s%d", i ? "," : "", *first + i);
+    return s;
+}
+
+/*
+ * Job-level data, then node-level (one PMIX_NODE_INFO_ARRAY per host: its
+ * id, name, local size and peers), then one PMIX_PROC_DATA array per
+ * locality (rank, local and node rank, node id, hostname).  floc-run
+ * serves every locality itself, wherever it runs, so to libpmix they are
+ * all its local clients; which host each is on is what the maps say.
+ */
 static int register_namespace(void)
 {
-    char host[256] = "localhost";
-    gethostname(host, sizeof host - 1);
-    char *node_map = NULL, *proc_map = NULL;
-    size_t peers_len = (size_t)job.n * 8 + 1;
-    char *peers = calloc(1, peers_len);
-    if (!peers)
-        return -1;
-    size_t off = 0;
-    for (int r = 0; r < job.n; r++)
-        off += (size_t)snprintf(peers + off, peers_len - off, "%s%d", r ? "," : "", r);
-    if (PMIx_generate_regex(host, &node_map) != PMIX_SUCCESS ||
-        PMIx_generate_ppn(peers, &proc_map) != PMIX_SUCCESS) {
-        free(peers);
-        return -1;
+    const int nhosts = job_hosts();
+    char *hostlist = NULL, *ppn = NULL, *node_map = NULL, *proc_map = NULL;
+    char **peers = calloc((size_t)nhosts, sizeof *peers);
+    int *hcount = calloc((size_t)nhosts, sizeof *hcount);
+    int *hfirst = calloc((size_t)nhosts, sizeof *hfirst);
+    size_t hl_len = (size_t)nhosts * RUN_HOST_NAME_MAX + 256;
+    size_t ppn_len = (size_t)job.n * 8 + (size_t)nhosts + 1;
+    hostlist = calloc(1, hl_len);
+    ppn = calloc(1, ppn_len);
+    int ret = -1;
+    pmix_info_t *info = NULL;
+    size_t ninfo = 0;
+    if (!peers || !hcount || !hfirst || !hostlist || !ppn)
+        goto out;
+    size_t hoff = 0, poff = 0;
+    for (int h = 0; h < nhosts; h++) {
+        if (!(peers[h] = host_peers(h, &hcount[h], &hfirst[h])))
+            goto out;
+        hoff += (size_t)snprintf(hostlist + hoff, hl_len - hoff, "%s%s", h ? "," : "", host_name(h));
+        poff += (size_t)snprintf(ppn + poff, ppn_len - poff, "%s%s", h ? ";" : "", peers[h]);
     }
+    if (PMIx_generate_regex(hostlist, &node_map) != PMIX_SUCCESS ||
+        PMIx_generate_ppn(ppn, &proc_map) != PMIX_SUCCESS)
+        goto out;
 
-    /* job-level info, then one PMIX_PROC_DATA array per locality */
-    const size_t njob = 10;
-    size_t ninfo = njob + (size_t)job.n;
-    pmix_info_t *info;
+    const size_t njob = 6;
+    ninfo = njob + (size_t)nhosts + (size_t)job.n;
     PMIX_INFO_CREATE(info, ninfo);
-    uint32_t n32 = (uint32_t)job.n, zero = 0;
+    uint32_t n32 = (uint32_t)job.n, nnodes = (uint32_t)nhosts;
     PMIX_INFO_LOAD(&info[0], PMIX_UNIV_SIZE, &n32, PMIX_UINT32);
     PMIX_INFO_LOAD(&info[1], PMIX_JOB_SIZE, &n32, PMIX_UINT32);
     PMIX_INFO_LOAD(&info[2], PMIX_MAX_PROCS, &n32, PMIX_UINT32);
-    PMIX_INFO_LOAD(&info[3], PMIX_LOCAL_SIZE, &n32, PMIX_UINT32);
-    PMIX_INFO_LOAD(&info[4], PMIX_LOCAL_PEERS, peers, PMIX_STRING);
-    PMIX_INFO_LOAD(&info[5], PMIX_NODE_MAP, node_map, PMIX_REGEX);
-    PMIX_INFO_LOAD(&info[6], PMIX_PROC_MAP, proc_map, PMIX_REGEX);
-    PMIX_INFO_LOAD(&info[7], PMIX_NUM_NODES, &(uint32_t){1}, PMIX_UINT32);
-    PMIX_INFO_LOAD(&info[8], PMIX_NODEID, &zero, PMIX_UINT32);
-    PMIX_INFO_LOAD(&info[9], PMIX_HOSTNAME, host, PMIX_STRING);
+    PMIX_INFO_LOAD(&info[3], PMIX_NODE_MAP, node_map, PMIX_REGEX);
+    PMIX_INFO_LOAD(&info[4], PMIX_PROC_MAP, proc_map, PMIX_REGEX);
+    PMIX_INFO_LOAD(&info[5], PMIX_NUM_NODES, &nnodes, PMIX_UINT32);
+    for (int h = 0; h < nhosts; h++) {
+        pmix_data_array_t *arr;
+        PMIX_DATA_ARRAY_CREATE(arr, 6, PMIX_INFO);
+        pmix_info_t *ni = arr->array;
+        uint32_t id = (uint32_t)h, size = (uint32_t)hcount[h];
+        pmix_rank_t leader = (pmix_rank_t)hfirst[h];
+        PMIX_INFO_LOAD(&ni[0], PMIX_NODEID, &id, PMIX_UINT32);
+        PMIX_INFO_LOAD(&ni[1], PMIX_HOSTNAME, host_name(h), PMIX_STRING);
+        PMIX_INFO_LOAD(&ni[2], PMIX_LOCAL_SIZE, &size, PMIX_UINT32);
+        PMIX_INFO_LOAD(&ni[3], PMIX_NODE_SIZE, &size, PMIX_UINT32);
+        PMIX_INFO_LOAD(&ni[4], PMIX_LOCAL_PEERS, peers[h], PMIX_STRING);
+        PMIX_INFO_LOAD(&ni[5], PMIX_LOCALLDR, &leader, PMIX_PROC_RANK);
+        PMIX_INFO_LOAD(&info[njob + (size_t)h], PMIX_NODE_INFO_ARRAY, arr, PMIX_DATA_ARRAY);
+        PMIX_DATA_ARRAY_FREE(arr);
+    }
     for (int r = 0; r < job.n; r++) {
         pmix_data_array_t *arr;
         PMIX_DATA_ARRAY_CREATE(arr, 6, PMIX_INFO);
         pmix_info_t *pi = arr->array;
+        const int h = host_of(r);
         pmix_rank_t rank = (pmix_rank_t)r;
-        uint16_t lr = (uint16_t)r;
-        uint32_t nodeid = 0;
+        uint16_t lr = (uint16_t)(r - hfirst[h]);
+        uint32_t nodeid = (uint32_t)h;
         PMIX_INFO_LOAD(&pi[0], PMIX_RANK, &rank, PMIX_PROC_RANK);
         PMIX_INFO_LOAD(&pi[1], PMIX_LOCAL_RANK, &lr, PMIX_UINT16);
         PMIX_INFO_LOAD(&pi[2], PMIX_NODE_RANK, &lr, PMIX_UINT16);
         PMIX_INFO_LOAD(&pi[3], PMIX_NODEID, &nodeid, PMIX_UINT32);
-        PMIX_INFO_LOAD(&pi[4], PMIX_HOSTNAME, host, PMIX_STRING);
+        PMIX_INFO_LOAD(&pi[4], PMIX_HOSTNAME, host_name(h), PMIX_STRING);
         PMIX_INFO_LOAD(&pi[5], PMIX_GLOBAL_RANK, &rank, PMIX_PROC_RANK);
-        PMIX_INFO_LOAD(&info[njob + (size_t)r], PMIX_PROC_DATA, arr, PMIX_DATA_ARRAY);
+        PMIX_INFO_LOAD(&info[njob + (size_t)nhosts + (size_t)r], PMIX_PROC_DATA, arr,
+                       PMIX_DATA_ARRAY);
         PMIX_DATA_ARRAY_FREE(arr);
     }
     waiter_t w = {0};
     pmix_status_t rc = wait_for(&w, PMIx_server_register_nspace(job.nspace, job.n, info, ninfo,
                                                                 op_cb, &w));
-    PMIX_INFO_FREE(info, ninfo);
-    free(node_map);
-    free(proc_map);
-    free(peers);
     if (rc != PMIX_SUCCESS) {
         msg("PMIx_server_register_nspace: %s", PMIx_Error_string(rc));
-        return -1;
+        goto out;
     }
     waiter_t w2 = {0};
     rc = wait_for(&w2, PMIx_server_setup_local_support(job.nspace, NULL, 0, op_cb, &w2));
     if (rc != PMIX_SUCCESS)
         msg("PMIx_server_setup_local_support: %s (continuing)", PMIx_Error_string(rc));
-    return 0;
+    ret = 0;
+out:
+    if (info)
+        PMIX_INFO_FREE(info, ninfo);
+    for (int h = 0; peers && h < nhosts; h++)
+        free(peers[h]);
+    free(peers);
+    free(hcount);
+    free(hfirst);
+    free(hostlist);
+    free(ppn);
+    free(node_map);
+    free(proc_map);
+    return ret;
 }
 
 /* ------------------------------------------------------------------ */
@@ -462,18 +494,24 @@ static int spawn(int rank, const sigset_t *orig_mask)
         env_free(env);
         return -1;
     }
-    if (job.bind)
-        env_set(&env, "FLOC_BIND", job.bind);
+    if (job.opt.bind)
+        env_set(&env, "FLOC_BIND", job.opt.bind);
 
+    /* through the launch agent when there is one (e.g. ip netns exec HOST) */
+    char **argv = job.opt.agent ? run_agent_argv(&job.opt, host_of(rank)) : job.opt.argv;
     int out[2], err[2];
-    if (pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
+    if (!argv || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
         msg("pipe: %s", strerror(errno));
+        if (argv != job.opt.argv)
+            free(argv);
         env_free(env);
         return -1;
     }
     pid_t pid = fork();
     if (pid < 0) {
         msg("fork: %s", strerror(errno));
+        if (argv != job.opt.argv)
+            free(argv);
         env_free(env);
         return -1;
     }
@@ -485,13 +523,15 @@ static int spawn(int rank, const sigset_t *orig_mask)
         sigprocmask(SIG_SETMASK, orig_mask, NULL);
         signal(SIGPIPE, SIG_DFL);
         environ = env;
-        execvp(job.argv[0], job.argv);
-        fprintf(stderr, "floc-run: cannot execute %s: %s\n", job.argv[0], strerror(errno));
+        execvp(argv[0], argv);
+        fprintf(stderr, "floc-run: cannot execute %s: %s\n", argv[0], strerror(errno));
         _exit(127);
     }
     setpgid(pid, pid);
     close(out[1]);
     close(err[1]);
+    if (argv != job.opt.argv)
+        free(argv);
     env_free(env);
     c->pid = pid;
     c->rank = rank;
@@ -514,7 +554,7 @@ static int forward(child_t *c, int fd, int to, char **buf, size_t *len)
         }
         return 0;
     }
-    if (!job.tag_output) {
+    if (!job.opt.tag_output) {
         for (ssize_t off = 0; off < n;) {
             ssize_t w = write(to, chunk + off, (size_t)(n - off));
             if (w <= 0)
@@ -683,13 +723,21 @@ int main(int argc, char **argv)
     snprintf(job.nspace, sizeof job.nspace, "floc-run-%d", (int)getpid());
 
     pmix_info_t *sinfo;
-    PMIX_INFO_CREATE(sinfo, 4);
+    size_t nsinfo = job.opt.pmix_iface ? 7 : 4;
+    PMIX_INFO_CREATE(sinfo, nsinfo);
     PMIX_INFO_LOAD(&sinfo[0], PMIX_SERVER_TMPDIR, job.tmpdir, PMIX_STRING);
     PMIX_INFO_LOAD(&sinfo[1], PMIX_SYSTEM_TMPDIR, job.tmpdir, PMIX_STRING);
     PMIX_INFO_LOAD(&sinfo[2], PMIX_SERVER_TOOL_SUPPORT, &(bool){false}, PMIX_BOOL);
     PMIX_INFO_LOAD(&sinfo[3], PMIX_SERVER_SYSTEM_SUPPORT, &(bool){false}, PMIX_BOOL);
-    pmix_status_t rc = PMIx_server_init(&server_module, sinfo, 4);
-    PMIX_INFO_FREE(sinfo, 4);
+    if (job.opt.pmix_iface) {
+        /* localities on other hosts connect over TCP on this interface
+         * only: the server must not advertise any other address */
+        PMIX_INFO_LOAD(&sinfo[4], PMIX_SERVER_REMOTE_CONNECTIONS, &(bool){true}, PMIX_BOOL);
+        PMIX_INFO_LOAD(&sinfo[5], PMIX_TCP_IF_INCLUDE, job.opt.pmix_iface, PMIX_STRING);
+        PMIX_INFO_LOAD(&sinfo[6], PMIX_TCP_DISABLE_IPV6, &(bool){true}, PMIX_BOOL);
+    }
+    pmix_status_t rc = PMIx_server_init(&server_module, sinfo, nsinfo);
+    PMIX_INFO_FREE(sinfo, nsinfo);
     if (rc != PMIX_SUCCESS) {
         msg("PMIx_server_init: %s", PMIx_Error_string(rc));
         remove_tmpdir();
@@ -766,13 +814,13 @@ int main(int argc, char **argv)
             }
         }
         double t = now_s();
-        if (job.timeout > 0 && !timed_out && t - start > job.timeout) {
-            msg("job exceeded --timeout %g s: ending it", job.timeout);
+        if (job.opt.timeout > 0 && !timed_out && t - start > job.opt.timeout) {
+            msg("job exceeded --timeout %g s: ending it", job.opt.timeout);
             timed_out = 1;
             signal_job(SIGTERM);
             term_time = t;
         }
-        if (fail_time > 0 && term_time == 0.0 && t - fail_time > job.grace) {
+        if (fail_time > 0 && term_time == 0.0 && t - fail_time > job.opt.grace) {
             signal_job(SIGTERM);
             term_time = t;
         }

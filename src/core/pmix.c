@@ -113,6 +113,40 @@ static int cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* raw[r] = index of locality r's hostname among the distinct ones, in
+ * order of first appearance. */
+static int node_ids_from_hostnames(floc_ctx_t *ctx, uint64_t *raw)
+{
+    char **hosts = calloc((size_t)ctx->size, sizeof *hosts);   /* the distinct names */
+    size_t nhosts = 0;
+    int ret = hosts ? 0 : FLOC_ERR_NOMEM;
+    for (int r = 0; r < ctx->size && !ret; r++) {
+        pmix_proc_t proc;
+        pmix_value_t *val = NULL;
+        pmix_info_t info;
+        PMIX_PROC_LOAD(&proc, my_proc.nspace, (pmix_rank_t)r);
+        PMIX_INFO_LOAD(&info, PMIX_OPTIONAL, NULL, PMIX_BOOL);
+        pmix_status_t rc = PMIx_Get(&proc, PMIX_HOSTNAME, &info, 1, &val);
+        PMIX_INFO_DESTRUCT(&info);
+        if (rc != PMIX_SUCCESS || !val || val->type != PMIX_STRING || !val->data.string) {
+            ret = FLOC_ERR_LAUNCH;
+        } else {
+            size_t h = 0;
+            while (h < nhosts && strcmp(hosts[h], val->data.string) != 0)
+                h++;
+            if (h == nhosts && !(hosts[nhosts++] = strdup(val->data.string)))
+                ret = FLOC_ERR_NOMEM;
+            raw[r] = h;
+        }
+        if (val)
+            PMIX_VALUE_RELEASE(val);
+    }
+    for (size_t h = 0; h < nhosts; h++)
+        free(hosts[h]);
+    free(hosts);
+    return ret;
+}
+
 /* Dense node ids (0..num_nodes-1, in ascending launcher node id) of every locality. */
 static int map_nodes(floc_ctx_t *ctx)
 {
@@ -126,6 +160,11 @@ static int map_nodes(floc_ctx_t *ctx)
     for (int r = 0; r < ctx->size && have_ids; r++)
         if (get_uint((pmix_rank_t)r, PMIX_NODEID, &raw[r]))
             have_ids = 0;
+    /* libpmix 4.2 answers PMIX_NODEID of other nodes' processes with
+     * NOT_FOUND when the server registered several nodes (floc-run
+     * --host), but their hostnames it knows */
+    if (!have_ids)
+        have_ids = node_ids_from_hostnames(ctx, raw) == 0;
     if (!have_ids) {
         FLOC_WARN(FLOC_LOG_PMIX, "launcher gives no PMIX_NODEID: assuming one node");
         memset(raw, 0, (size_t)ctx->size * sizeof *raw);

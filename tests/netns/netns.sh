@@ -1,0 +1,174 @@
+#!/bin/sh
+# netns.sh MODE FLOC_RUN PROG [ARGS...] - a floc job across network-namespace
+# "hosts" on this machine, over a real network stack (tcp;ofi_rxm on veths).
+#
+# Layout: one hub namespace with a bridge (10.231.0.254/24), HOSTS (2)
+# host namespaces, each with a veth "fl0" (10.231.0.<i+1>) on the bridge.
+# floc-run runs in the hub: its PMIx server takes the localities'
+# connections on the bridge only (--pmix-iface br0), and starts PER_HOST (2)
+# localities on every host through "ip netns exec <host>" (its launch
+# agent), with FI_TCP_IFACE=fl0.  Nothing gets an address outside the
+# namespaces, which are deleted on exit, also on failure.  Needs root.
+#
+# MODE
+#   run    the job must succeed, every locality print "all checks passed",
+#          every host's veth carry the job's traffic (bytes both ways), and
+#          floc-run's hosts/node ids/local ranks come out as laid out
+#   lossy  run, then run again with LOSS (1) % of the packets arriving at
+#          the last host dropped (nftables in its namespace), then again
+#          with its link limited to RATE (200mbit, tc tbf): all succeed;
+#          prints the times and the slowdown factors
+#   cut    PROG is mp_fault (loop): once every locality is in its loop, the
+#          last host's link goes down; every locality must get
+#          FLOC_ERR_PEER_LOST within FLOC_PEER_TIMEOUT (2 s) + 2 s, floc-run
+#          must exit non-zero, no process or file may be left
+set -u
+mode=$1 run=$2
+shift 2
+hosts=${HOSTS:-2} per_host=${PER_HOST:-2}
+loss=${LOSS:-1} rate=${RATE:-200mbit}
+n=$((hosts * per_host))
+if [ "$(id -u)" -ne 0 ]; then
+  echo "netns.sh: needs root for network namespaces (CI runs as root): skipped"
+  exit 77
+fi
+id="fl$$"
+hub="${id}hub"
+work=$(mktemp -d) || exit 1
+created=""
+cleanup() {
+  for ns in $created; do ip netns del "$ns" 2>/dev/null; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+host() { echo "${id}h$1"; }
+
+mkns() { ip netns add "$1" && created="$created $1" && ip -n "$1" link set lo up; }
+mkns "$hub" || exit 1
+ip -n "$hub" link add br0 type bridge || exit 1
+ip -n "$hub" addr add 10.231.0.254/24 dev br0
+ip -n "$hub" link set br0 up
+hostlist=""
+for i in $(seq 0 $((hosts - 1))); do
+  h=$(host "$i")
+  mkns "$h" || exit 1
+  ip -n "$hub" link add "v$i" type veth peer name fl0 netns "$h" || exit 1
+  ip -n "$hub" link set "v$i" master br0 up
+  ip -n "$h" addr add "10.231.0.$((i + 1))/24" dev fl0
+  ip -n "$h" link set fl0 up
+  hostlist="$hostlist${hostlist:+,}$h:$per_host"
+done
+# job LOG [floc-run args...]: the job through floc-run in the hub
+job() {
+  log=$1
+  shift
+  ip netns exec "$hub" env FI_TCP_IFACE=fl0 FLOC_PEER_TIMEOUT=2 TMPDIR="$work" \
+    timeout -k 5 200 "$run" --host "$hostlist" --launch-agent "ip netns exec %h" \
+    --pmix-iface br0 --bind none --timeout 180 "$@" >"$log" 2>&1
+}
+veth_bytes() { # rx+tx bytes of host $1's veth
+  ip -n "$(host "$1")" -s -j link show fl0 2>/dev/null |
+    sed -n 's/.*"rx":{"bytes":\([0-9]*\).*"tx":{"bytes":\([0-9]*\).*/\1 \2/p' |
+    awk '{print $1 + $2}'
+}
+now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+fail=0
+passed_all() { # LOG: every locality 0..n-1 passed
+  ids=$(sed -n 's/^locality \([0-9]*\): .*all checks passed$/\1/p' "$1" | sort -un | tr '\n' ' ')
+  [ "$ids" = "$(seq 0 $((n - 1)) | tr '\n' ' ')" ]
+}
+
+# The layout, as floc-run's localities see it: host (namespace), node id, local rank.
+ip netns exec "$hub" timeout 30 "$run" --host "$hostlist" --launch-agent "ip netns exec %h" \
+  --pmix-iface br0 sh -c 'echo "$PMIX_RANK $(ip netns identify $$)"' >"$work/layout" 2>&1
+want=""
+for r in $(seq 0 $((n - 1))); do want="$want$r $(host $((r / per_host)))
+"; done
+if [ "$(sort -n "$work/layout")" != "$(printf '%s' "$want")" ]; then
+  echo "FAIL: localities ran on the wrong hosts:"; cat "$work/layout"; fail=1
+fi
+
+case $mode in
+run)
+  before=""
+  for i in $(seq 0 $((hosts - 1))); do before="$before $(veth_bytes "$i")"; done
+  start=$(now_ms)
+  job "$work/out" "$@"
+  rc=$?
+  ms=$(( $(now_ms) - start ))
+  cat "$work/out"
+  echo "netns.sh: $hosts hosts x $per_host: exit $rc after $ms ms"
+  [ $rc -eq 0 ] || { echo "FAIL: floc-run exited $rc"; fail=1; }
+  passed_all "$work/out" || { echo "FAIL: not every locality passed"; fail=1; }
+  i=0
+  for b in $before; do
+    moved=$(( $(veth_bytes "$i") - b ))
+    echo "netns.sh: host $i's veth carried $moved bytes"
+    # the job's own traffic crossed every host's link (not just PMIx's)
+    [ "$moved" -gt 100000 ] || { echo "FAIL: host $i's veth carried only $moved bytes"; fail=1; }
+    i=$((i + 1))
+  done ;;
+lossy)
+  last=$(host $((hosts - 1)))
+  for variant in clean loss rate; do
+    case $variant in
+      loss) ip netns exec "$last" nft -f - <<EOF || { echo "FAIL: nft"; exit 1; }
+table inet floc_loss {
+  chain in { type filter hook input priority 0; policy accept; numgen random mod 100 < $loss counter drop; }
+}
+EOF
+        ;;
+      rate) ip netns exec "$last" nft delete table inet floc_loss
+        tc -n "$last" qdisc add dev fl0 root tbf rate "$rate" burst 256kb latency 50ms ||
+          { echo "FAIL: tc"; exit 1; } ;;
+    esac
+    start=$(now_ms)
+    job "$work/out.$variant" "$@"
+    rc=$?
+    ms=$(( $(now_ms) - start ))
+    eval "t_$variant=$ms"
+    echo "netns.sh: $variant: exit $rc after $ms ms"
+    if [ $variant = loss ]; then
+      ip netns exec "$last" nft list table inet floc_loss | grep -o "counter packets [0-9]*" |
+        sed "s/^/netns.sh: dropped at $last: /"
+    fi
+    if [ $rc -ne 0 ] || ! passed_all "$work/out.$variant"; then
+      cat "$work/out.$variant"; echo "FAIL: the $variant run failed"; fail=1
+    fi
+  done
+  echo "netns.sh: slowdown with $loss% loss: $(awk "BEGIN{printf \"%.2f\", $t_loss / $t_clean}")x," \
+       "with $rate: $(awk "BEGIN{printf \"%.2f\", $t_rate / $t_clean}")x (clean $t_clean ms)" ;;
+cut)
+  last=$((hosts - 1))
+  job "$work/out" "$@" &
+  jpid=$!
+  for i in $(seq 300); do
+    [ "$(grep -c "^locality [0-9]* pid" "$work/out" 2>/dev/null)" -ge "$n" ] && break
+    sleep 0.05
+  done
+  sleep 1
+  cut_at=$(now_ms)
+  ip -n "$(host "$last")" link set fl0 down
+  echo "netns.sh: cut host $last off"
+  wait $jpid
+  rc=$?
+  cat "$work/out"
+  echo "netns.sh: floc-run exit $rc after the cut: $(( $(now_ms) - cut_at )) ms"
+  [ $rc -ne 0 ] && [ $rc -ne 124 ] || { echo "FAIL: floc-run exited $rc"; fail=1; }
+  lost=$(grep -c "PEER_LOST after" "$work/out")
+  [ "$lost" -eq "$n" ] || { echo "FAIL: $lost of $n localities saw PEER_LOST"; fail=1; }
+  worst=$(sed -n 's/^survivor [0-9]*: PEER_LOST after [0-9]* ms at \([0-9]*\).*/\1/p' "$work/out" |
+          awk -v t0="$cut_at" 'BEGIN{m=0} {d=$1-t0; if (d>m) m=d} END{print m}')
+  echo "netns.sh: cut lost after $worst ms"
+  [ "$worst" -le 4000 ] || { echo "FAIL: a locality learnt of the cut after $worst ms"; fail=1; }
+  if grep -q "mp_fault.c:[0-9]*:" "$work/out"; then echo "FAIL: a check failed (above)"; fail=1; fi
+  sleep 0.2
+  for p in $(sed -n 's/^locality [0-9]* pid \([0-9]*\)$/\1/p' "$work/out"); do
+    kill -0 "$p" 2>/dev/null && { echo "FAIL: locality process $p outlived the job"; kill -KILL "$p"; fail=1; }
+  done ;;
+*) echo "netns.sh: unknown mode $mode"; exit 2 ;;
+esac
+[ -z "$(ls "$work" | grep -v '^out\|^layout')" ] || { echo "FAIL: files left: $(ls "$work")"; fail=1; }
+[ $fail -eq 0 ] && echo "netns.sh: PASS"
+exit $fail
