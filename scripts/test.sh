@@ -20,19 +20,24 @@ echo "== build (ASan+UBSan)"
 echo "== tests (ASan+UBSan)"
 (cd "$top/build-asan" && ctest --output-on-failure -j"$jobs" -L asan --timeout 300)
 
-echo "== fuzz (libFuzzer, 60 s)"
+echo "== fuzz (libFuzzer: FLOC_* and remote keys 45 s, floc-run's command line 20 s)"
 cmake -S "$top" -B "$top/build-fuzz" -DCMAKE_C_COMPILER=clang -DFLOC_FUZZ=ON -DFLOC_WERROR=ON \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo -DFLOC_BUILD_PERF=OFF -DFLOC_BUILD_EXAMPLES=OFF \
     -DFLOC_BUILD_TESTS=ON >/dev/null
-cmake --build "$top/build-fuzz" -j"$jobs" --target fuzz_input >/dev/null
-mkdir -p "$top/build-fuzz/corpus"
-rc=0
-(cd "$top/build-fuzz" && FLOC_LOG_LEVEL=none timeout 180 tests/fuzz_input -max_total_time=60 \
-    -print_final_stats=1 corpus > fuzz.log 2>&1) || rc=$?
-grep -E "^#[0-9]+[[:space:]]+DONE|^stat::(number_of_executed_units|average_exec_per_sec)" \
-    "$top/build-fuzz/fuzz.log" || true
-if [ "$rc" -ne 0 ]; then
-    tail -40 "$top/build-fuzz/fuzz.log"
-    echo "fuzz_input failed (exit $rc): crash input in build-fuzz/" >&2
-    exit 1
-fi
+cmake --build "$top/build-fuzz" -j"$jobs" --target fuzz_input fuzz_run_args >/dev/null
+fuzz() { # TARGET SECONDS
+    mkdir -p "$top/build-fuzz/corpus-$1"
+    rc=0
+    (cd "$top/build-fuzz" && FLOC_LOG_LEVEL=none timeout $(($2 + 120)) "tests/$1" \
+        -max_total_time="$2" -print_final_stats=1 "corpus-$1" > "$1.log" 2>&1) || rc=$?
+    echo "-- $1"
+    grep -E "^#[0-9]+[[:space:]]+DONE|^stat::(number_of_executed_units|average_exec_per_sec)" \
+        "$top/build-fuzz/$1.log" || true
+    if [ "$rc" -ne 0 ]; then
+        tail -40 "$top/build-fuzz/$1.log"
+        echo "$1 failed (exit $rc): crash input in build-fuzz/" >&2
+        exit 1
+    fi
+}
+fuzz fuzz_input 45
+fuzz fuzz_run_args 20

@@ -15,7 +15,9 @@
 
 enum { TAG_KEYS = 1, TAG_SYNC, TAG_ID, TAG_ORDER, TAG_ANY, TAG_TRUNC };
 
-static void check_identity(floc_ctx_t *ctx, int expect_n)
+/* per_node > 0: the launcher filled nodes in order, per_node each (floc-run
+ * --host a:K,b:K): node ids and local ranks must follow */
+static void check_identity(floc_ctx_t *ctx, int expect_n, int per_node)
 {
     int n = floc_num_localities(ctx), me = floc_locality_id(ctx);
     if (expect_n > 0 && n != expect_n)
@@ -28,6 +30,20 @@ static void check_identity(floc_ctx_t *ctx, int expect_n)
     if (node < 0 || node >= floc_num_nodes(ctx) || floc_locality_node(ctx, me) != node)
         MP_FAIL("node id %d of %d (locality_node says %d)", node, floc_num_nodes(ctx),
                 floc_locality_node(ctx, me));
+
+    if (per_node > 0) {
+        int nodes = (n + per_node - 1) / per_node;
+        int want_ls = me / per_node == nodes - 1 ? n - (nodes - 1) * per_node : per_node;
+        if (floc_num_nodes(ctx) != nodes || node != me / per_node || lr != me % per_node ||
+            ls != want_ls)
+            MP_FAIL("node %d of %d, local rank %d of %d; laid out: node %d of %d, local rank %d "
+                    "of %d", node, floc_num_nodes(ctx), lr, ls, me / per_node, nodes,
+                    me % per_node, want_ls);
+        for (int r = 0; r < n; r++)
+            if (floc_locality_node(ctx, r) != r / per_node)
+                MP_FAIL("locality %d on node %d, laid out on %d", r, floc_locality_node(ctx, r),
+                        r / per_node);
+    }
 
     int info[3] = {me, lr, node};
     if (me != 0) {
@@ -292,8 +308,9 @@ int main(int argc, char **argv)
     MP_MUST(floc_init(&argc, &argv, NULL, &ctx));
     mp_me = floc_locality_id(ctx);
     int expect_n = argc > 1 ? atoi(argv[1]) : 0;
+    int per_node = argc > 2 ? atoi(argv[2]) : 0;
 
-    check_identity(ctx, expect_n);
+    check_identity(ctx, expect_n, per_node);
     check_rma_pairs(ctx);
     check_back_to_back(ctx);
     check_tagged(ctx);

@@ -17,6 +17,19 @@ check() { # check NAME EXPECTED ACTUAL
 "$run" -n 2 --bind nowhere true >/dev/null 2>&1; check "bad --bind -> 2" 2 $?
 "$run" -n 2 --timeout soon true >/dev/null 2>&1; check "bad --timeout -> 2" 2 $?
 "$run" --help >/dev/null 2>&1; check "--help -> 0" 0 $?
+"$run" -n 5 --host a:2,b:2 true >/dev/null 2>&1; check "-n beyond --host slots -> 2" 2 $?
+"$run" --host 'a b:2' true >/dev/null 2>&1; check "bad host name -> 2" 2 $?
+"$run" --host a:0 true >/dev/null 2>&1; check "zero slots -> 2" 2 $?
+"$run" --host a,a true >/dev/null 2>&1; check "host named twice -> 2" 2 $?
+"$run" -n 2 --launch-agent "env" true >/dev/null 2>&1; check "--launch-agent without --host -> 2" 2 $?
+"$run" -n 2 --pmix-iface 'a b' true >/dev/null 2>&1; check "bad --pmix-iface -> 2" 2 $?
+
+# --host fills hosts in order; the agent runs each locality, %h = its host
+out=$("$run" --host a:1,b:2 --launch-agent "env FLOC_TEST_HOST=%h" \
+      sh -c 'echo $PMIX_RANK $FLOC_TEST_HOST' | sort | tr '\n' ' ')
+check "--host layout through the agent" "0 a 1 b 2 b " "$out"
+out=$("$run" -n 2 --host a:1,b:2 sh -c 'echo $PMIX_RANK' | sort | tr '\n' ' ')
+check "-n below the slots" "0 1 " "$out"
 
 "$run" -n 3 true; check "all succeed -> 0" 0 $?
 "$run" -n 3 sh -c 'exit $PMIX_RANK' 2>"$work/err"; check "worst exit code" 2 $?
