@@ -32,40 +32,21 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "netns.sh: needs root for network namespaces (CI runs as root): skipped"
   exit 77
 fi
-id="fl$$"
-hub="${id}hub"
+. "$(dirname "$0")/netns_lib.sh"
 work=$(mktemp -d) || exit 1
-created=""
-cleanup() {
-  for ns in $created; do ip netns del "$ns" 2>/dev/null; done
-  rm -rf "$work"
-}
-trap cleanup EXIT
+trap 'netns_down; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
-host() { echo "${id}h$1"; }
+host() { netns_host "$1"; }
+netns_up "$hosts" || { echo "FAIL: could not make the namespaces"; exit 1; }
+hub=$netns_hub
+hostlist=$(netns_hostlist "$hosts" "$per_host")
 
-mkns() { ip netns add "$1" && created="$created $1" && ip -n "$1" link set lo up; }
-mkns "$hub" || exit 1
-ip -n "$hub" link add br0 type bridge || exit 1
-ip -n "$hub" addr add 10.231.0.254/24 dev br0
-ip -n "$hub" link set br0 up
-hostlist=""
-for i in $(seq 0 $((hosts - 1))); do
-  h=$(host "$i")
-  mkns "$h" || exit 1
-  ip -n "$hub" link add "v$i" type veth peer name fl0 netns "$h" || exit 1
-  ip -n "$hub" link set "v$i" master br0 up
-  ip -n "$h" addr add "10.231.0.$((i + 1))/24" dev fl0
-  ip -n "$h" link set fl0 up
-  hostlist="$hostlist${hostlist:+,}$h:$per_host"
-done
 # job LOG [floc-run args...]: the job through floc-run in the hub
 job() {
   log=$1
   shift
-  ip netns exec "$hub" env FI_TCP_IFACE=fl0 FLOC_PEER_TIMEOUT=2 TMPDIR="$work" \
-    timeout -k 5 200 "$run" --host "$hostlist" --launch-agent "ip netns exec %h" \
-    --pmix-iface br0 --bind none --timeout 180 "$@" >"$log" 2>&1
+  FLOC_PEER_TIMEOUT=2 TMPDIR="$work" \
+    netns_floc_run "$run" "$hosts" "$per_host" --bind none --timeout 180 "$@" >"$log" 2>&1
 }
 veth_bytes() { # rx+tx bytes of host $1's veth
   ip -n "$(host "$1")" -s -j link show fl0 2>/dev/null |
@@ -80,8 +61,8 @@ passed_all() { # LOG: every locality 0..n-1 passed
 }
 
 # The layout, as floc-run's localities see it: host (namespace), node id, local rank.
-ip netns exec "$hub" timeout 30 "$run" --host "$hostlist" --launch-agent "ip netns exec %h" \
-  --pmix-iface br0 sh -c 'echo "$PMIX_RANK $(ip netns identify $$)"' >"$work/layout" 2>&1
+NETNS_TIMEOUT=30 netns_floc_run "$run" "$hosts" "$per_host" \
+  sh -c 'echo "$PMIX_RANK $(ip netns identify $$)"' >"$work/layout" 2>&1
 want=""
 for r in $(seq 0 $((n - 1))); do want="$want$r $(host $((r / per_host)))
 "; done
