@@ -58,9 +58,12 @@ int floc_pv_create(floc_ctx_t *ctx, size_t n, floc_dtype_t dt, floc_dist_t dist,
     floc_dist_map_t map;
     if (floc_dist_map_init(&map, n, ctx->size, dist))
         return FLOC_INVALID("bad distribution (kind %d, block %zu)", (int)dist.kind, dist.block);
+    /* Checked on the global size, the same everywhere: a check that one
+     * locality fails and another passes would leave the other alone in
+     * the creation's exchange. */
+    if (n > SIZE_MAX / esize)
+        return FLOC_INVALID("%zu elements of %zu bytes overflow", n, esize);
     size_t nlocal = floc_dist_local_count(&map, ctx->rank);
-    if (nlocal > SIZE_MAX / esize)
-        return FLOC_INVALID("%zu elements of %zu bytes overflow", nlocal, esize);
 
     floc_pv_t *pv = calloc(1, sizeof *pv);
     if (!pv)

@@ -126,6 +126,51 @@ int main(int argc, char **argv)
                 (unsigned long long)v);
     mp_sync(ctx, 2);
 
+    /* every nonblocking collective refuses a NULL request pointer; the
+     * v-forms refuse missing counts; nothing is started by any of them */
+    double d[8] = {0}, e[8 * 64];
+    size_t cnt[64], dis[64];
+    for (int i = 0; i < 64; i++)
+        cnt[i] = 1, dis[i] = (size_t)i;
+    MP_EXPECT(FLOC_ERR_INVALID, floc_ireduce(ctx, d, e, 1, FLOC_DOUBLE, FLOC_SUM, 0, NULL));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_igather(ctx, d, e, 1, FLOC_DOUBLE, 0, NULL));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_iscatter(ctx, e, d, 1, FLOC_DOUBLE, 0, NULL));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_iallgather(ctx, d, e, 1, FLOC_DOUBLE, NULL));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_ialltoall(ctx, e, e + n, 1, FLOC_DOUBLE, NULL));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_ireduce_scatter(ctx, e, d, 1, FLOC_DOUBLE, FLOC_SUM, NULL));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_iscan(ctx, d, e, 1, FLOC_DOUBLE, FLOC_SUM, NULL));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_iexscan(ctx, d, e, 1, FLOC_DOUBLE, FLOC_SUM, NULL));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_igatherv(ctx, d, 1, e, cnt, dis, FLOC_DOUBLE, 0, NULL));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_iscatterv(ctx, e, cnt, dis, d, 1, FLOC_DOUBLE, 0, NULL));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_iallgatherv(ctx, d, 1, e, cnt, dis, FLOC_DOUBLE, NULL));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_allgatherv(ctx, d, 1, e, NULL, dis, FLOC_DOUBLE));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_allgatherv(ctx, d, 1, e, cnt, NULL, FLOC_DOUBLE));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_scan(ctx, d, e, 1, (floc_dtype_t)-1, FLOC_SUM));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_exscan(ctx, d, e, 1, FLOC_DOUBLE, (floc_op_t)-5));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_reduce_scatter(ctx, e, NULL, 1, FLOC_DOUBLE, FLOC_SUM));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_broadcast(ctx, d, SIZE_MAX / 2 + 1, FLOC_DOUBLE, 0));
+
+    /* partitioned vectors: bad dtype, distribution, block, overflowing size */
+    floc_pv_t *pv = NULL;
+    MP_EXPECT(FLOC_ERR_INVALID, floc_pv_zeros(NULL, 10, FLOC_DOUBLE, floc_dist_block(), &pv));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_pv_zeros(ctx, 10, (floc_dtype_t)99, floc_dist_block(), &pv));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_pv_zeros(ctx, 10, FLOC_DOUBLE, floc_dist_block_cyclic(0), &pv));
+    floc_dist_t bad_dist = {(floc_dist_kind_t)7, 0};
+    MP_EXPECT(FLOC_ERR_INVALID, floc_pv_zeros(ctx, 10, FLOC_DOUBLE, bad_dist, &pv));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_pv_zeros(ctx, SIZE_MAX / 4, FLOC_DOUBLE, floc_dist_block(), &pv));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_pv_zeros(ctx, 10, FLOC_DOUBLE, floc_dist_block(), NULL));
+    /* 2^60 doubles: no locality can allocate its part, and every one must
+     * say so (a creation is collective: none may be left waiting) */
+    MP_EXPECT(FLOC_ERR_NOMEM,
+              floc_pv_zeros(ctx, (size_t)1 << 60, FLOC_DOUBLE, floc_dist_block(), &pv));
+    if (pv)
+        MP_FAIL("floc_pv_zeros wrote its output on failure");
+    floc_dtype_t dt;
+    MP_EXPECT(FLOC_ERR_INVALID, floc_pv_dtype(NULL, &dt));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_pv_destroy(NULL));
+    /* the context still works after all of that */
+    MP_OK(floc_allreduce(ctx, d, e, 1, FLOC_DOUBLE, FLOC_SUM));
+
     /* finalize with a live registration is refused, and changes nothing */
     MP_EXPECT(FLOC_ERR_BUSY, floc_finalize(ctx));
     MP_OK(floc_mem_deregister(mem));
@@ -135,6 +180,12 @@ int main(int argc, char **argv)
     MP_EXPECT(FLOC_ERR_INVALID, floc_finalize(ctx));
     MP_EXPECT(FLOC_ERR_INVALID, floc_num_localities(ctx));
     MP_EXPECT(FLOC_ERR_INVALID, floc_send(ctx, &v, sizeof v, 0, 0));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_barrier(ctx));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_allreduce(ctx, d, e, 1, FLOC_DOUBLE, FLOC_SUM));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_progress(ctx));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_mem_register(ctx, win, 64, FLOC_MEM_REMOTE_ALL, &mem));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_pv_zeros(ctx, 10, FLOC_DOUBLE, floc_dist_block(), &pv));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_local_rank(ctx));
     if (floc_provider_name(ctx) != NULL)
         MP_FAIL("floc_provider_name on a finalized ctx is not NULL");
     if (strcmp(floc_strerror(12345), "unknown error") != 0)
