@@ -92,11 +92,11 @@ static int post(floc_coll_req_t *c, int send, const void *buf, size_t len, int p
 }
 
 int floc_coll_post_rma(floc_coll_req_t *c, int write, void *local, size_t len, int peer,
-                       uint64_t raddr, uint64_t key)
+                       const floc_rwin_t *win, uint64_t offset)
 {
     int ret = grow_batch(c);
     if (!ret)
-        ret = floc_rma_post(c->ctx, write, local, len, peer, raddr, key, &c->batch[c->nbatch]);
+        ret = floc_rma_post(c->ctx, write, local, len, peer, win, offset, &c->batch[c->nbatch]);
     if (!ret)
         c->nbatch++;
     return ret;
@@ -104,7 +104,7 @@ int floc_coll_post_rma(floc_coll_req_t *c, int write, void *local, size_t len, i
 
 int floc_coll_expose(floc_coll_req_t *c, const void *buf, size_t len, int writable)
 {
-    return floc_rma_expose(c->ctx, buf, len, writable, &c->exposed, &c->remote[0], &c->remote[1]);
+    return floc_rma_expose(c->ctx, buf, len, writable, &c->exposed, &c->remote);
 }
 
 int floc_coll_post_send(floc_coll_req_t *c, const void *buf, size_t len, int peer, int step)

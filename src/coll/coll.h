@@ -27,6 +27,7 @@
 
 #include "floc.h"
 #include "reduce.h"
+#include "../fabric/fabric.h"   /* floc_rwin_t */
 
 struct floc_ctx;
 
@@ -70,10 +71,10 @@ struct floc_coll_req {
     void *tmp;               /* scratch: from floc_coll_tmp, released at the end */
     size_t tmp_len;
     /* one-sided algorithms: a buffer of this locality exposed to the
-     * others (released when the collective ends), and the (address, key)
-     * pair sent or received to reach a peer's */
+     * others (released when the collective ends), and the window sent or
+     * received to reach a peer's */
     struct floc_mr_entry *exposed;
-    uint64_t remote[2];
+    floc_rwin_t remote;
     /* the batch in flight: inline, grown on the heap for wide fan-outs
      * (a direct gather at the root of a large job posts p - 1 ops) */
     floc_request_t **batch;
@@ -115,10 +116,10 @@ static inline int floc_coll_mod(int x, int p)
  * 4x the time of a 1 MiB allreduce here. */
 int floc_coll_tmp(floc_coll_req_t *c, size_t len);
 
-/* Add an RMA read (write = 0) or write of the exposed buffer of peer to
- * the current batch; raddr and key come from the peer's floc_rma_expose. */
+/* Add an RMA read (write = 0) or write at offset of the exposed buffer of
+ * peer to the current batch; win comes from the peer's floc_coll_expose. */
 int floc_coll_post_rma(floc_coll_req_t *c, int write, void *local, size_t len, int peer,
-                       uint64_t raddr, uint64_t key);
+                       const floc_rwin_t *win, uint64_t offset);
 /* Expose buf (len bytes) to the other localities' reads (writable = 0)
  * or writes for the rest of the collective; fills c->remote with what
  * they need to reach it. */

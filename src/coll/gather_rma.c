@@ -34,7 +34,7 @@ static int one_sided(floc_coll_req_t *c, int write)
         for (int q = 0; q < p && !ret; q++) {
             if (q == root)
                 continue;
-            ret = floc_coll_post_send(c, c->remote, sizeof c->remote, q, 0);
+            ret = floc_coll_post_send(c, &c->remote, sizeof c->remote, q, 0);
             if (!ret)
                 ret = floc_coll_post_recv(c, NULL, 0, q, 1);
         }
@@ -43,12 +43,12 @@ static int one_sided(floc_coll_req_t *c, int write)
     switch (c->step) {
     case 0:
         c->step = 1;
-        ret = floc_coll_post_recv(c, c->remote, sizeof c->remote, root, 0);
+        ret = floc_coll_post_recv(c, &c->remote, sizeof c->remote, root, 0);
         break;
     case 1:
         c->step = 2;
         ret = floc_coll_post_rma(c, write, write ? (void *)c->sbuf : c->rbuf, bytes, root,
-                                 c->remote[0] + (uint64_t)c->rank * bytes, c->remote[1]);
+                                 &c->remote, (uint64_t)c->rank * bytes);
         break;
     case 2:
         c->step = 3;

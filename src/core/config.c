@@ -114,11 +114,17 @@ int floc_config_load(floc_config_t *cfg, floc_getenv_fn get, void *arg, const fl
     cfg->mr_cache = 1;
     cfg->mr_cache_entries = 64;
     cfg->node_coll_max = FLOC_NODE_COLL_MAX_AUTO;
+    strcpy(cfg->node_provider, "shm");
 
     if ((v = get("FLOC_PROVIDER", arg)) && *v) {
         if (strlen(v) >= sizeof cfg->provider)
             return bad_var("FLOC_PROVIDER", v, "a provider name shorter than 64 characters");
         strcpy(cfg->provider, v);
+    }
+    if ((v = get("FLOC_NODE_PROVIDER", arg)) && *v) {
+        if (strlen(v) >= sizeof cfg->node_provider)
+            return bad_var("FLOC_NODE_PROVIDER", v, "a provider name shorter than 64 characters");
+        strcpy(cfg->node_provider, v);
     }
     if ((v = get("FLOC_BIND", arg)) && *v && floc_config_parse_bind(v, &cfg->bind))
         return bad_var("FLOC_BIND", v, "auto, none, core or socket");

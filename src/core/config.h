@@ -29,6 +29,7 @@
 
 typedef struct floc_config {
     char provider[64];          /* FLOC_PROVIDER; "" = automatic */
+    char node_provider[64];     /* FLOC_NODE_PROVIDER: the node rail's (src/fabric), "none" */
     floc_bind_t bind;           /* FLOC_BIND */
     floc_progress_mode_t progress; /* FLOC_PROGRESS */
     double wait_timeout;        /* FLOC_WAIT_TIMEOUT, seconds, 0 = none */

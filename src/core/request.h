@@ -40,6 +40,7 @@ typedef struct floc_fab_op {
     size_t len;
     void *desc[2];
     fi_addr_t addr;
+    int rail;            /* 1: the node rail (fabric.h) */
     uint64_t tag;        /* SEND/RECV */
     uint64_t data;       /* SEND: remote CQ data */
     uint64_t raddr, rkey;/* RMA */

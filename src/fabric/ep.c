@@ -38,7 +38,9 @@ int floc_fabric_err(int fi_ret, const char *what)
     }
 }
 
-static struct fi_info *make_hints(const char *prov, int with_atomic)
+/* prov_key 0: floc asks for its keys (the node rail takes the main
+ * provider's keys) */
+static struct fi_info *make_hints(const char *prov, int with_atomic, int prov_key)
 {
     struct fi_info *h = fi_allocinfo();
     if (!h)
@@ -50,8 +52,8 @@ static struct fi_info *make_hints(const char *prov, int with_atomic)
     /* Every op context is a floc_request_t starting with fi_context2. */
     h->mode = FI_CONTEXT | FI_CONTEXT2;
     h->ep_attr->type = FI_EP_RDM;
-    h->domain_attr->mr_mode = FI_MR_LOCAL | FI_MR_VIRT_ADDR | FI_MR_ALLOCATED | FI_MR_PROV_KEY |
-                              FI_MR_ENDPOINT;
+    h->domain_attr->mr_mode = FI_MR_LOCAL | FI_MR_VIRT_ADDR | FI_MR_ALLOCATED | FI_MR_ENDPOINT |
+                              (prov_key ? FI_MR_PROV_KEY : 0);
     /* floc serialises access itself (ctx->lock when threads are in play) */
     h->domain_attr->threading = FI_THREAD_DOMAIN;
     h->domain_attr->data_progress = FI_PROGRESS_MANUAL;
@@ -91,7 +93,7 @@ static int get_info(floc_ctx_t *ctx, struct fi_info **chosen)
     for (int pass = try_shm ? 0 : 1; pass < 2 && ret; pass++) {
         const char *name = pass == 0 ? "shm" : want;
         for (int atomic = 1; atomic >= 0 && ret; atomic--) {
-            struct fi_info *hints = make_hints(name, atomic);
+            struct fi_info *hints = make_hints(name, atomic, 1);
             if (!hints)
                 return FLOC_ERR_NOMEM;
             ret = fi_getinfo(FLOC_FI_VERSION, NULL, NULL, 0, hints, &list);
@@ -133,34 +135,66 @@ static int get_info(floc_ctx_t *ctx, struct fi_info **chosen)
     return *chosen ? 0 : FLOC_ERR_NOMEM;
 }
 
-static int open_objects(floc_ctx_t *ctx)
+/* fabric, domain, CQ, AV (one entry per locality), enabled endpoint */
+static int open_rail(floc_ctx_t *ctx, struct fi_info *info, struct fid_fabric **fabric,
+                     struct fid_domain **domain, struct fid_cq **cq, struct fid_av **av,
+                     struct fid_ep **ep)
 {
-    floc_fabric_t *f = &ctx->fab;
-    struct fi_info *info = f->info;
     int ret;
-
-    if ((ret = fi_fabric(info->fabric_attr, &f->fabric, NULL)))
+    if ((ret = fi_fabric(info->fabric_attr, fabric, NULL)))
         return floc_fabric_err(ret, "fi_fabric");
-    if ((ret = fi_domain(f->fabric, info, &f->domain, NULL)))
+    if ((ret = fi_domain(*fabric, info, domain, NULL)))
         return floc_fabric_err(ret, "fi_domain");
 
     struct fi_cq_attr cq_attr = {.format = FI_CQ_FORMAT_TAGGED, .wait_obj = FI_WAIT_NONE};
-    if ((ret = fi_cq_open(f->domain, &cq_attr, &f->cq, NULL)))
+    if ((ret = fi_cq_open(*domain, &cq_attr, cq, NULL)))
         return floc_fabric_err(ret, "fi_cq_open");
 
     struct fi_av_attr av_attr = {.type = FI_AV_TABLE, .count = (size_t)ctx->size};
-    if ((ret = fi_av_open(f->domain, &av_attr, &f->av, NULL)))
+    if ((ret = fi_av_open(*domain, &av_attr, av, NULL)))
         return floc_fabric_err(ret, "fi_av_open");
 
-    if ((ret = fi_endpoint(f->domain, info, &f->ep, NULL)))
+    if ((ret = fi_endpoint(*domain, info, ep, NULL)))
         return floc_fabric_err(ret, "fi_endpoint");
-    if ((ret = fi_ep_bind(f->ep, &f->av->fid, 0)))
+    if ((ret = fi_ep_bind(*ep, &(*av)->fid, 0)))
         return floc_fabric_err(ret, "fi_ep_bind(av)");
-    if ((ret = fi_ep_bind(f->ep, &f->cq->fid, FI_TRANSMIT | FI_RECV)))
+    if ((ret = fi_ep_bind(*ep, &(*cq)->fid, FI_TRANSMIT | FI_RECV)))
         return floc_fabric_err(ret, "fi_ep_bind(cq)");
-    if ((ret = fi_enable(f->ep)))
+    if ((ret = fi_enable(*ep)))
         return floc_fabric_err(ret, "fi_enable");
     return 0;
+}
+
+static int open_objects(floc_ctx_t *ctx)
+{
+    floc_fabric_t *f = &ctx->fab;
+    return open_rail(ctx, f->info, &f->fabric, &f->domain, &f->cq, &f->av, &f->ep);
+}
+
+static void close_fid(struct fid *fid, const char *what)
+{
+    if (!fid)
+        return;
+    int ret = fi_close(fid);
+    if (ret)
+        FLOC_WARN(FLOC_LOG_FABRIC, "fi_close(%s): %s", what, fi_strerror(-ret));
+}
+
+static void close_node_rail(floc_fabric_t *f)
+{
+    floc_node_rail_t *nr = f->nrail;
+    if (!nr)
+        return;
+    close_fid(nr->ep ? &nr->ep->fid : NULL, "node rail ep");
+    close_fid(nr->av ? &nr->av->fid : NULL, "node rail av");
+    close_fid(nr->cq ? &nr->cq->fid : NULL, "node rail cq");
+    close_fid(nr->domain ? &nr->domain->fid : NULL, "node rail domain");
+    close_fid(nr->fabric ? &nr->fabric->fid : NULL, "node rail fabric");
+    if (nr->info)
+        fi_freeinfo(nr->info);
+    free(nr->addrs);
+    free(nr);
+    f->nrail = NULL;
 }
 
 /*
@@ -181,7 +215,7 @@ static int shm_endpoint_name(const floc_ctx_t *ctx, const char *suffix, char *na
     return 0;
 }
 
-static int name_shm_endpoint(floc_ctx_t *ctx)
+static int name_shm_endpoint(floc_ctx_t *ctx, struct fi_info *info)
 {
     char name[FLOC_EP_NAME_MAX];
     if (shm_endpoint_name(ctx, "", name, sizeof name))
@@ -189,10 +223,66 @@ static int name_shm_endpoint(floc_ctx_t *ctx)
     char *dup = strdup(name);
     if (!dup)
         return FLOC_ERR_NOMEM;
-    free(ctx->fab.info->src_addr);
-    ctx->fab.info->src_addr = dup;
-    ctx->fab.info->src_addrlen = strlen(dup) + 1;
-    ctx->fab.info->addr_format = FI_ADDR_STR;
+    free(info->src_addr);
+    info->src_addr = dup;
+    info->src_addrlen = strlen(dup) + 1;
+    info->addr_format = FI_ADDR_STR;
+    return 0;
+}
+
+/*
+ * The node rail (fabric.h): for a job of several nodes with several
+ * localities on this one, unless FLOC_NODE_PROVIDER=none.  Not having one
+ * is never an error: the main provider reaches every locality.
+ */
+static void open_node_rail(floc_ctx_t *ctx)
+{
+    floc_fabric_t *f = &ctx->fab;
+    const char *prov = ctx->cfg.node_provider;
+    if (ctx->num_nodes < 2 || ctx->local_size < 2 || !prov[0] || strcmp(prov, "none") == 0 ||
+        strcmp(prov, f->prov_name) == 0)
+        return;
+    floc_node_rail_t *nr = calloc(1, sizeof *nr);
+    struct fi_info *hints = make_hints(prov, 0, 0);
+    int ret = nr && hints ? fi_getinfo(FLOC_FI_VERSION, NULL, NULL, 0, hints, &nr->info) : -FI_ENOMEM;
+    fi_freeinfo(hints);
+    if (!ret && strcmp(prov, "shm") == 0)
+        ret = name_shm_endpoint(ctx, nr->info) ? -FI_ENOMEM : 0;
+    if (nr)
+        f->nrail = nr;
+    if (!ret)
+        ret = open_rail(ctx, nr->info, &nr->fabric, &nr->domain, &nr->cq, &nr->av, &nr->ep);
+    if (!ret) {
+        nr->mr_local = (nr->info->domain_attr->mr_mode & FI_MR_LOCAL) != 0;
+        nr->mr_endpoint = (nr->info->domain_attr->mr_mode & FI_MR_ENDPOINT) != 0;
+        nr->has_atomic = (nr->info->caps & FI_ATOMIC) != 0;
+        nr->virt_addr = (nr->info->domain_attr->mr_mode & FI_MR_VIRT_ADDR) != 0;
+        nr->inject_size = nr->info->tx_attr->inject_size;
+        FLOC_INFO(FLOC_LOG_FABRIC, "node rail: %s to the %d localities of this node",
+                  nr->info->fabric_attr->prov_name, ctx->local_size);
+        return;
+    }
+    FLOC_WARN(FLOC_LOG_FABRIC, "no node rail (%s: %s): %s reaches the localities of this node too",
+              prov, fi_strerror(-ret), f->prov_name);
+    close_node_rail(f);
+}
+
+/* The node rail reaches the localities of this node (itself included). */
+static int wire_node_rail(floc_ctx_t *ctx, const char *names, size_t stride)
+{
+    floc_node_rail_t *nr = ctx->fab.nrail;
+    if (!(nr->addrs = malloc((size_t)ctx->size * sizeof *nr->addrs)))
+        return FLOC_ERR_NOMEM;
+    for (int r = 0; r < ctx->size; r++) {
+        nr->addrs[r] = FI_ADDR_NOTAVAIL;
+        if (ctx->node_of[r] != ctx->node_id)
+            continue;
+        int n = fi_av_insert(nr->av, names + (size_t)r * stride, 1, &nr->addrs[r], 0, NULL);
+        if (n != 1) {
+            FLOC_ERROR(FLOC_LOG_FABRIC, "node rail: fi_av_insert of locality %d failed", r);
+            return n < 0 ? floc_fabric_err(n, "fi_av_insert(node rail)") : FLOC_ERR_FABRIC;
+        }
+    }
     return 0;
 }
 
@@ -204,7 +294,8 @@ static int name_shm_endpoint(floc_ctx_t *ctx)
 static int wire_peers(floc_ctx_t *ctx)
 {
     floc_fabric_t *f = &ctx->fab;
-    char blob[2 * FLOC_EP_NAME_MAX];
+    /* main endpoint, liveness endpoint, node rail endpoint */
+    char blob[3 * FLOC_EP_NAME_MAX];
     size_t namelen = FLOC_EP_NAME_MAX;
     int ret;
 
@@ -229,6 +320,15 @@ static int wire_peers(floc_ctx_t *ctx)
             return FLOC_ERR_FABRIC;
         }
     }
+    if (f->nrail) {
+        namelen = FLOC_EP_NAME_MAX;
+        if ((ret = fi_getname(&f->nrail->ep->fid, blob + 2 * FLOC_EP_NAME_MAX, &namelen)))
+            return floc_fabric_err(ret, "fi_getname(node rail)");
+        if (namelen > FLOC_EP_NAME_MAX) {
+            FLOC_ERROR(FLOC_LOG_FABRIC, "endpoint name of %zu bytes is too long", namelen);
+            return FLOC_ERR_FABRIC;
+        }
+    }
     /* Names are exchanged at full size so that every blob has the same length. */
     char *all = malloc((size_t)ctx->size * sizeof blob);
     f->addrs = malloc((size_t)ctx->size * sizeof *f->addrs);
@@ -245,6 +345,8 @@ static int wire_peers(floc_ctx_t *ctx)
             ret = n < 0 ? floc_fabric_err(n, "fi_av_insert") : FLOC_ERR_FABRIC;
         }
     }
+    if (!ret && f->nrail)
+        ret = wire_node_rail(ctx, all + 2 * FLOC_EP_NAME_MAX, sizeof blob);
     if (!ret && watch)
         ret = floc_liveness_start(ctx, all + FLOC_EP_NAME_MAX, sizeof blob);
     free(all);
@@ -275,10 +377,11 @@ int floc_fabric_open(floc_ctx_t *ctx)
               f->prov_name, f->virt_addr, f->prov_key, f->mr_local, f->mr_endpoint,
               f->has_atomic ? "yes" : "no");
 
-    if (strcmp(f->prov_name, "shm") == 0 && (ret = name_shm_endpoint(ctx)))
+    if (strcmp(f->prov_name, "shm") == 0 && (ret = name_shm_endpoint(ctx, f->info)))
         return ret;
     if ((ret = open_objects(ctx)))
         return ret;
+    open_node_rail(ctx);
     if ((ret = wire_peers(ctx)))
         return ret;
 
@@ -287,22 +390,18 @@ int floc_fabric_open(floc_ctx_t *ctx)
     return f->cache.entries ? 0 : FLOC_ERR_NOMEM;
 }
 
-static void close_fid(struct fid *fid, const char *what)
-{
-    if (!fid)
-        return;
-    int ret = fi_close(fid);
-    if (ret)
-        FLOC_WARN(FLOC_LOG_FABRIC, "fi_close(%s): %s", what, fi_strerror(-ret));
-}
-
 void floc_fabric_close(floc_ctx_t *ctx)
 {
     floc_fabric_t *f = &ctx->fab;
     floc_liveness_close(ctx);
-    /* endpoint first: no completion can arrive for a freed request after it */
+    /* endpoints first: no completion can arrive for a freed request after them */
     close_fid(f->ep ? &f->ep->fid : NULL, "ep");
+    if (f->nrail)
+        close_fid(f->nrail->ep ? &f->nrail->ep->fid : NULL, "node rail ep");
+    if (f->nrail)
+        f->nrail->ep = NULL;
     floc_mr_cache_fini(ctx);
+    close_node_rail(f);
     close_fid(f->av ? &f->av->fid : NULL, "av");
     close_fid(f->cq ? &f->cq->fid : NULL, "cq");
     close_fid(f->domain ? &f->domain->fid : NULL, "domain");

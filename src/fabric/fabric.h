@@ -22,6 +22,7 @@ typedef struct floc_mr_entry {
     size_t len;
     uint64_t access;
     struct fid_mr *mr;
+    struct fid_mr *node_mr;  /* on the node rail (same key), NULL without one */
     unsigned refs;
     uint64_t last_use;
     int standalone;          /* not in the cache (it was full): freed on release */
@@ -36,6 +37,27 @@ typedef struct floc_mr_cache {
     uint64_t hits, misses;
 } floc_mr_cache_t;
 
+/*
+ * The node rail, in jobs of several nodes with several localities on
+ * this one: a second provider (shm) to the localities of this node, so
+ * that floc's own traffic with them (collectives, RMA, atomics) never
+ * goes through the network stack.  User tagged messages stay on the main
+ * provider: a receive from any locality must see every message, and one
+ * provider keeps each pair's messages in order.  Its registrations carry
+ * the main provider's key (requested keys), so one remote key serves both.
+ */
+typedef struct floc_node_rail {
+    struct fi_info *info;
+    struct fid_fabric *fabric;
+    struct fid_domain *domain;
+    struct fid_ep *ep;
+    struct fid_av *av;
+    struct fid_cq *cq;
+    fi_addr_t *addrs;        /* per locality: FI_ADDR_NOTAVAIL off this node */
+    int mr_local, mr_endpoint, has_atomic, virt_addr;
+    size_t inject_size;
+} floc_node_rail_t;
+
 typedef struct floc_fabric {
     struct fi_info *info;
     struct fid_fabric *fabric;
@@ -47,7 +69,7 @@ typedef struct floc_fabric {
     char prov_name[64];
 
     /* provider properties */
-    int virt_addr;           /* FI_MR_VIRT_ADDR: RMA addresses are virtual */
+    int virt_addr;           /* FI_MR_VIRT_ADDR: RMA addresses are virtual, else offsets */
     int prov_key;            /* FI_MR_PROV_KEY: provider picks keys */
     int mr_local;            /* FI_MR_LOCAL: local buffers need descriptors */
     int mr_endpoint;         /* FI_MR_ENDPOINT: bind MRs to the endpoint */
@@ -67,7 +89,27 @@ typedef struct floc_fabric {
     int cache_enabled;
 
     struct floc_liveness *live;  /* the heartbeat watcher (liveness.c), NULL when off */
+    floc_node_rail_t *nrail;     /* NULL when there is none */
 } floc_fabric_t;
+
+/* The rail of floc's own traffic to a locality: 1 = the node rail. */
+static inline int floc_fabric_rail(const floc_fabric_t *f, int peer)
+{
+    return f->nrail && f->nrail->addrs[peer] != FI_ADDR_NOTAVAIL;
+}
+static inline fi_addr_t floc_fabric_addr(const floc_fabric_t *f, int rail, int peer)
+{
+    return rail ? f->nrail->addrs[peer] : f->addrs[peer];
+}
+/* Does a local buffer need a descriptor on this rail? */
+static inline int floc_fabric_mr_local(const floc_fabric_t *f, int rail)
+{
+    return rail ? f->nrail->mr_local : f->mr_local;
+}
+static inline void *floc_fabric_desc(const floc_mr_entry_t *e, int rail)
+{
+    return fi_mr_desc(rail ? e->node_mr : e->mr);
+}
 
 struct floc_ctx;
 
@@ -102,7 +144,7 @@ int floc_fabric_progress(struct floc_ctx *ctx);
  */
 int floc_fabric_submit(struct floc_ctx *ctx, floc_request_t *req);
 /* Does an op to (or, for FI_ADDR_UNSPEC, a receive) still wait in the backlog? */
-int floc_fabric_backlog_holds(struct floc_ctx *ctx, fi_addr_t addr);
+int floc_fabric_backlog_holds(struct floc_ctx *ctx, int rail, fi_addr_t addr);
 /* Post what waits in the backlog; >= 0 ops posted, < 0 error. */
 int floc_fabric_drain_backlog(struct floc_ctx *ctx);
 /*
@@ -112,10 +154,11 @@ int floc_fabric_drain_backlog(struct floc_ctx *ctx);
  */
 int floc_fabric_post_now(struct floc_ctx *ctx, floc_request_t *req);
 
-/* mr.c */
+/* mr.c: register on the main provider and, with the same key, on the
+ * node rail (*node_mr NULL without one) */
 int floc_mr_reg(struct floc_ctx *ctx, void *buf, size_t len, uint64_t access,
-                struct fid_mr **mr);
-void floc_mr_close(struct fid_mr *mr);
+                struct fid_mr **mr, struct fid_mr **node_mr);
+void floc_mr_close(struct fid_mr *mr, struct fid_mr *node_mr);
 /* Descriptor for a local buffer (NULL when the provider needs none).
  * *entry must be released with floc_mr_cache_release after the op completes. */
 int floc_mr_cache_get(struct floc_ctx *ctx, const void *buf, size_t len, uint64_t access,
@@ -126,19 +169,28 @@ void floc_mr_cache_fini(struct floc_ctx *ctx);
 floc_mr_entry_t *floc_mr_cache_find(floc_mr_cache_t *c, uintptr_t base, size_t len, uint64_t access);
 
 /*
+ * What a peer needs to reach a registered buffer: its virtual address at
+ * the owner, the start of the registration it lies in, and the key.  Each
+ * rail turns them into its own remote address (virtual, or an offset into
+ * the registration: tcp;ofi_rxm's mode).
+ */
+typedef struct floc_rwin {
+    uint64_t addr, base, key;
+} floc_rwin_t;
+
+/*
  * rma.c, for floc's own one-sided traffic (collectives, partitioned
  * vectors), caller holds the lock.  floc_rma_expose: register buf (via
- * the cache) for remote reads (writable = 0) or writes; *raddr and *key are what a peer
- * passes to floc_rma_post; release *entry with floc_mr_cache_release when
- * no peer will touch buf any more.  floc_rma_post: read (write = 0) or
- * write len bytes at raddr of locality owner, unchecked (floc made the
+ * the cache) for remote reads (writable = 0) or writes; *win is what a
+ * peer passes to floc_rma_post; release *entry with floc_mr_cache_release
+ * when no peer will touch buf any more.  floc_rma_post: read (write = 0)
+ * or write len bytes at offset of owner's window, unchecked (floc made the
  * key); *out completes when the data is in place at both ends.
  */
 int floc_rma_expose(struct floc_ctx *ctx, const void *buf, size_t len, int writable,
-                    floc_mr_entry_t **entry,
-                    uint64_t *raddr, uint64_t *key);
+                    floc_mr_entry_t **entry, floc_rwin_t *win);
 int floc_rma_post(struct floc_ctx *ctx, int write, void *local, size_t len, int owner,
-                  uint64_t raddr, uint64_t key, floc_request_t **out);
+                  const floc_rwin_t *win, uint64_t offset, floc_request_t **out);
 
 /* tagged.c: post a send (send = 1) or receive; the caller holds the lock. */
 int floc_tagged_post(struct floc_ctx *ctx, int send, void *buf, size_t len, int peer, int tag,

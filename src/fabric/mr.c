@@ -22,26 +22,51 @@
 
 #include "../core/ctx.h"
 
-int floc_mr_reg(floc_ctx_t *ctx, void *buf, size_t len, uint64_t access, struct fid_mr **mr)
+static int bind_to(struct fid_mr *mr, struct fid_ep *ep)
+{
+    int ret = fi_mr_bind(mr, &ep->fid, 0);
+    return ret ? ret : fi_mr_enable(mr);
+}
+
+int floc_mr_reg(floc_ctx_t *ctx, void *buf, size_t len, uint64_t access, struct fid_mr **mr,
+                struct fid_mr **node_mr)
 {
     floc_fabric_t *f = &ctx->fab;
     uint64_t key = f->prov_key ? 0 : f->next_key++;
+    *node_mr = NULL;
     int ret = fi_mr_reg(f->domain, buf, len, access, 0, key, 0, mr, NULL);
     if (ret)
         return floc_fabric_err(ret, "fi_mr_reg");
-    if (f->mr_endpoint) {
-        if ((ret = fi_mr_bind(*mr, &f->ep->fid, 0)) || (ret = fi_mr_enable(*mr))) {
-            fi_close(&(*mr)->fid);
-            *mr = NULL;
-            return floc_fabric_err(ret, "fi_mr_bind/enable");
-        }
+    if (f->mr_endpoint && (ret = bind_to(*mr, f->ep))) {
+        fi_close(&(*mr)->fid);
+        *mr = NULL;
+        return floc_fabric_err(ret, "fi_mr_bind/enable");
+    }
+    floc_node_rail_t *nr = f->nrail;
+    if (!nr)
+        return 0;
+    /* the same key on the node rail: one remote key reaches the region
+     * through either provider (keys of the main one are unique, so they
+     * are unique here too) */
+    ret = fi_mr_reg(nr->domain, buf, len, access, 0, fi_mr_key(*mr), 0, node_mr, NULL);
+    if (!ret && nr->mr_endpoint && (ret = bind_to(*node_mr, nr->ep))) {
+        fi_close(&(*node_mr)->fid);
+        *node_mr = NULL;
+    }
+    if (ret) {
+        fi_close(&(*mr)->fid);
+        *mr = NULL;
+        return floc_fabric_err(ret, "fi_mr_reg (node rail)");
     }
     return 0;
 }
 
-void floc_mr_close(struct fid_mr *mr)
+void floc_mr_close(struct fid_mr *mr, struct fid_mr *node_mr)
 {
-    int ret = fi_close(&mr->fid);
+    int ret = node_mr ? fi_close(&node_mr->fid) : 0;
+    if (ret)
+        FLOC_WARN(FLOC_LOG_FABRIC, "fi_close(mr, node rail): %s", fi_strerror(-ret));
+    ret = fi_close(&mr->fid);
     if (ret)
         FLOC_WARN(FLOC_LOG_FABRIC, "fi_close(mr): %s", fi_strerror(-ret));
 }
@@ -69,7 +94,7 @@ static floc_mr_entry_t *cache_slot(floc_mr_cache_t *c)
             victim = e;
     }
     if (victim) {
-        floc_mr_close(victim->mr);
+        floc_mr_close(victim->mr, victim->node_mr);
         memset(victim, 0, sizeof *victim);
     }
     return victim;
@@ -97,7 +122,7 @@ int floc_mr_cache_get(floc_ctx_t *ctx, const void *buf, size_t len, uint64_t acc
     int standalone = e == NULL;
     if (standalone && !(e = calloc(1, sizeof *e)))
         return FLOC_ERR_NOMEM;
-    int ret = floc_mr_reg(ctx, (void *)buf, len, access, &e->mr);
+    int ret = floc_mr_reg(ctx, (void *)buf, len, access, &e->mr, &e->node_mr);
     if (ret) {
         if (standalone)
             free(e);
@@ -121,7 +146,7 @@ void floc_mr_cache_release(floc_ctx_t *ctx, floc_mr_entry_t *e)
     if (!e)
         return;
     if (e->standalone) {
-        floc_mr_close(e->mr);
+        floc_mr_close(e->mr, e->node_mr);
         free(e);
         return;
     }
@@ -134,6 +159,6 @@ void floc_mr_cache_fini(floc_ctx_t *ctx)
     floc_mr_cache_t *c = &ctx->fab.cache;
     for (size_t i = 0; i < c->n; i++)
         if (c->entries[i].mr)
-            floc_mr_close(c->entries[i].mr);
+            floc_mr_close(c->entries[i].mr, c->entries[i].node_mr);
     c->n = 0;
 }

@@ -18,7 +18,7 @@ static const char *const op_names[] = {"none", "fi_tsenddata", "fi_trecv", "fi_w
 static ssize_t post_once(floc_ctx_t *ctx, floc_request_t *req)
 {
     floc_fab_op_t *op = &req->op;
-    struct fid_ep *ep = ctx->fab.ep;
+    struct fid_ep *ep = op->rail ? ctx->fab.nrail->ep : ctx->fab.ep;
     ssize_t ret;
 
     switch (op->kind) {
@@ -64,9 +64,14 @@ static void backlog_push(floc_fabric_t *f, floc_request_t *req)
  * queue for all receives): an op the provider refuses blocks the later
  * ops of its destination only, never those to other localities.
  */
+static uint64_t rail_key(int rail, fi_addr_t addr)
+{
+    return (uint64_t)addr | (uint64_t)rail << 62;
+}
+
 static uint64_t order_key(const floc_request_t *req)
 {
-    return req->op.kind == FLOC_OP_RECV ? ~(uint64_t)0 : (uint64_t)req->op.addr;
+    return req->op.kind == FLOC_OP_RECV ? ~(uint64_t)0 : rail_key(req->op.rail, req->op.addr);
 }
 
 int floc_fabric_drain_backlog(floc_ctx_t *ctx)
@@ -164,7 +169,7 @@ int floc_fabric_post_now(floc_ctx_t *ctx, floc_request_t *req)
     }
 }
 
-int floc_fabric_backlog_holds(floc_ctx_t *ctx, fi_addr_t addr)
+int floc_fabric_backlog_holds(floc_ctx_t *ctx, int rail, fi_addr_t addr)
 {
-    return ctx->fab.backlog_head && backlog_holds(&ctx->fab, (uint64_t)addr);
+    return ctx->fab.backlog_head && backlog_holds(&ctx->fab, rail_key(rail, addr));
 }

@@ -17,10 +17,10 @@ static void split_tag(floc_request_t *req, const struct fi_cq_tagged_entry *e)
     req->msg.len = e->len;
 }
 
-static int handle_error(floc_ctx_t *ctx)
+static int handle_error(floc_ctx_t *ctx, struct fid_cq *cq)
 {
     struct fi_cq_err_entry err = {0};
-    int ret = (int)fi_cq_readerr(ctx->fab.cq, &err, 0);
+    int ret = (int)fi_cq_readerr(cq, &err, 0);
     if (ret == -FI_EAGAIN)
         return 0;
     if (ret < 0)
@@ -38,7 +38,7 @@ static int handle_error(floc_ctx_t *ctx)
     } else {
         char buf[256];
         FLOC_ERROR(FLOC_LOG_FABRIC, "completion error: %s (%s)", fi_strerror(code),
-                   fi_cq_strerror(ctx->fab.cq, err.prov_errno, err.err_data, buf, sizeof buf));
+                   fi_cq_strerror(cq, err.prov_errno, err.err_data, buf, sizeof buf));
         status = floc_fabric_err(-code, "completion");
     }
     if (req)
@@ -46,17 +46,14 @@ static int handle_error(floc_ctx_t *ctx)
     return 1;
 }
 
-int floc_fabric_progress(floc_ctx_t *ctx)
+static int drain_cq(floc_ctx_t *ctx, struct fid_cq *cq)
 {
     struct fi_cq_tagged_entry e[FLOC_CQ_BATCH];
-    if (!ctx->fab.cq)
-        return 0;
-    int posted = ctx->fab.backlog_head ? floc_fabric_drain_backlog(ctx) : 0;
-    ssize_t n = fi_cq_read(ctx->fab.cq, e, FLOC_CQ_BATCH);
+    ssize_t n = fi_cq_read(cq, e, FLOC_CQ_BATCH);
     if (n == -FI_EAGAIN)
-        return posted > 0;
+        return 0;
     if (n == -FI_EAVAIL)
-        return handle_error(ctx);
+        return handle_error(ctx, cq);
     if (n < 0)
         return floc_fabric_err((int)n, "fi_cq_read");
     for (ssize_t i = 0; i < n; i++) {
@@ -72,3 +69,17 @@ int floc_fabric_progress(floc_ctx_t *ctx)
     return (int)n;
 }
 
+int floc_fabric_progress(floc_ctx_t *ctx)
+{
+    if (!ctx->fab.cq)
+        return 0;
+    int posted = ctx->fab.backlog_head ? floc_fabric_drain_backlog(ctx) : 0;
+    int n = drain_cq(ctx, ctx->fab.cq);
+    if (n >= 0 && ctx->fab.nrail) {
+        int m = drain_cq(ctx, ctx->fab.nrail->cq);
+        n = m < 0 ? m : n + m;
+    }
+    if (n < 0)
+        return n;
+    return n ? n : posted > 0;
+}

@@ -20,7 +20,7 @@
 struct floc_mem {
     uint32_t magic;
     floc_ctx_t *ctx;
-    struct fid_mr *mr;
+    struct fid_mr *mr, *node_mr;
     void *buf;
     size_t len;
 };
@@ -48,7 +48,7 @@ int floc_mem_register(floc_ctx_t *ctx, void *buf, size_t len, unsigned access, f
     if (!m)
         return FLOC_ERR_NOMEM;
     floc_ctx_lock(ctx);
-    int ret = floc_mr_reg(ctx, buf, len, fa, &m->mr);
+    int ret = floc_mr_reg(ctx, buf, len, fa, &m->mr, &m->node_mr);
     if (!ret)
         ctx->live_mems++;
     floc_ctx_unlock(ctx);
@@ -87,7 +87,7 @@ int floc_mem_rkey(const floc_mem_t *mem, floc_rkey_t *rkey)
         return FLOC_INVALID("mem is not a live registration");
     FLOC_CHECK_CTX(mem->ctx);
     memset(rkey, 0, sizeof *rkey);
-    rkey->addr = mem->ctx->fab.virt_addr ? (uint64_t)(uintptr_t)mem->buf : 0;
+    rkey->addr = (uint64_t)(uintptr_t)mem->buf;
     rkey->len = mem->len;
     rkey->key = fi_mr_key(mem->mr);
     rkey->owner = mem->ctx->rank;
@@ -104,7 +104,7 @@ int floc_mem_deregister(floc_mem_t *mem)
     floc_ctx_t *ctx = mem->ctx;
     FLOC_CHECK_CTX(ctx);
     floc_ctx_lock(ctx);
-    floc_mr_close(mem->mr);
+    floc_mr_close(mem->mr, mem->node_mr);
     ctx->live_mems--;
     floc_ctx_unlock(ctx);
     mem->magic = 0;
@@ -142,24 +142,34 @@ static int local_desc(floc_ctx_t *ctx, floc_request_t *req, int slot, const void
                       uint64_t access, void **desc)
 {
     *desc = NULL;
-    if (!ctx->fab.mr_local)
+    if (!floc_fabric_mr_local(&ctx->fab, req->op.rail))
         return 0;
     int ret = floc_mr_cache_get(ctx, buf, len, access, &req->mr_entry[slot]);
     if (ret)
         return ret;
-    *desc = fi_mr_desc(req->mr_entry[slot]->mr);
+    *desc = floc_fabric_desc(req->mr_entry[slot], req->op.rail);
     return 0;
 }
 
 #define FLOC_RMA_INJECT 2 /* with write: src is copied at post time */
 
-static int post_rma(floc_ctx_t *ctx, int write, void *local, size_t len, const floc_rkey_t *rkey,
-                    size_t offset, floc_request_t *req)
+/* The remote address of win + offset on a rail. */
+static uint64_t rail_raddr(const floc_fabric_t *f, int rail, const floc_rwin_t *win,
+                           uint64_t offset)
+{
+    const int virt = rail ? f->nrail->virt_addr : f->virt_addr;
+    return virt ? win->addr + offset : win->addr - win->base + offset;
+}
+
+static int post_rma(floc_ctx_t *ctx, int write, void *local, size_t len, int owner,
+                    const floc_rwin_t *win, uint64_t offset, floc_request_t *req)
 {
     int ret;
+    const int rail = floc_fabric_rail(&ctx->fab, owner);
     req->op = (floc_fab_op_t){
         .kind = write ? FLOC_OP_WRITE : FLOC_OP_READ, .buf = local, .len = len,
-        .addr = ctx->fab.addrs[rkey->owner], .raddr = rkey->addr + offset, .rkey = rkey->key,
+        .addr = floc_fabric_addr(&ctx->fab, rail, owner), .rail = rail,
+        .raddr = rail_raddr(&ctx->fab, rail, win, offset), .rkey = win->key,
         /* delivery complete: on tcp;ofi_rxm a plain completion does not
          * mean the target sees the data */
         .flags = write ? FI_COMPLETION | FI_DELIVERY_COMPLETE : FI_COMPLETION};
@@ -170,6 +180,13 @@ static int post_rma(floc_ctx_t *ctx, int write, void *local, size_t len, const f
     if ((ret = local_desc(ctx, req, 0, local, len, write ? FI_WRITE : FI_READ, &req->op.desc[0])))
         return ret;
     return floc_fabric_submit(ctx, req);
+}
+
+static int post_rkey(floc_ctx_t *ctx, int write, void *local, size_t len, const floc_rkey_t *rkey,
+                     size_t offset, floc_request_t *req)
+{
+    const floc_rwin_t win = {.addr = rkey->addr, .base = rkey->addr, .key = rkey->key};
+    return post_rma(ctx, write, local, len, rkey->owner, &win, offset, req);
 }
 
 /* Post a checked RMA op with a request for the caller. */
@@ -184,7 +201,7 @@ static int rma_post_request(floc_ctx_t *ctx, int write, void *local, size_t len,
         return FLOC_ERR_NOMEM;
     }
     if (len)
-        ret = post_rma(ctx, write, local, len, rkey, offset, req);
+        ret = post_rkey(ctx, write, local, len, rkey, offset, req);
     if (ret)
         floc_req_release(ctx, req);
     floc_ctx_unlock(ctx);
@@ -193,14 +210,13 @@ static int rma_post_request(floc_ctx_t *ctx, int write, void *local, size_t len,
     return ret;
 }
 
-int floc_rma_post(floc_ctx_t *ctx, int write, void *local, size_t len, int owner, uint64_t raddr,
-                  uint64_t key, floc_request_t **out)
+int floc_rma_post(floc_ctx_t *ctx, int write, void *local, size_t len, int owner,
+                  const floc_rwin_t *win, uint64_t offset, floc_request_t **out)
 {
-    const floc_rkey_t k = {.addr = raddr, .len = len, .key = key, .owner = owner};
     floc_request_t *req = floc_req_alloc(ctx, NULL);
     if (!req)
         return FLOC_ERR_NOMEM;
-    int ret = len ? post_rma(ctx, write, local, len, &k, 0, req) : 0;
+    int ret = len ? post_rma(ctx, write, local, len, owner, win, offset, req) : 0;
     if (ret) {
         floc_req_release(ctx, req);
         return ret;
@@ -210,16 +226,14 @@ int floc_rma_post(floc_ctx_t *ctx, int write, void *local, size_t len, int owner
 }
 
 int floc_rma_expose(floc_ctx_t *ctx, const void *buf, size_t len, int writable,
-                    floc_mr_entry_t **entry, uint64_t *raddr, uint64_t *key)
+                    floc_mr_entry_t **entry, floc_rwin_t *win)
 {
     /* a buffer the others only read may be read-only memory */
     int ret = floc_mr_cache_get(ctx, buf, len, writable ? FI_REMOTE_WRITE : FI_REMOTE_READ, entry);
     if (ret)
         return ret;
-    *key = fi_mr_key((*entry)->mr);
-    /* without FI_MR_VIRT_ADDR, remote addresses are offsets into the region */
-    *raddr = ctx->fab.virt_addr ? (uint64_t)(uintptr_t)buf
-                                : (uint64_t)((uintptr_t)buf - (*entry)->base);
+    *win = (floc_rwin_t){.addr = (uint64_t)(uintptr_t)buf, .base = (*entry)->base,
+                         .key = fi_mr_key((*entry)->mr)};
     return 0;
 }
 
@@ -264,7 +278,7 @@ int floc_put(floc_ctx_t *ctx, const void *src, size_t len, const floc_rkey_t *rk
         floc_ctx_unlock(ctx);
         return FLOC_ERR_NOMEM;
     }
-    ret = post_rma(ctx, 1 | FLOC_RMA_INJECT, (void *)src, len, rkey, offset, req);
+    ret = post_rkey(ctx, 1 | FLOC_RMA_INJECT, (void *)src, len, rkey, offset, req);
     if (ret)
         floc_req_release(ctx, req);
     else
@@ -329,9 +343,12 @@ int floc_atomic_fetch_add(floc_ctx_t *ctx, const floc_rkey_t *rkey, size_t offse
         return FLOC_ERR_NOMEM;
     }
     req->heap = buf;
+    /* always the main provider: atomics of two providers on one word need
+     * not be atomic with respect to each other */
+    const floc_rwin_t win = {.addr = rkey->addr, .base = rkey->addr, .key = rkey->key};
     req->op = (floc_fab_op_t){.kind = FLOC_OP_FETCH_ADD, .buf = buf, .len = sizeof *buf,
-                              .addr = ctx->fab.addrs[rkey->owner], .raddr = rkey->addr + offset,
-                              .rkey = rkey->key};
+                              .addr = ctx->fab.addrs[rkey->owner],
+                              .raddr = rail_raddr(&ctx->fab, 0, &win, offset), .rkey = rkey->key};
     if (!(ret = local_desc(ctx, req, 0, &buf[0], sizeof *buf, FI_WRITE, &req->op.desc[0])) &&
         !(ret = local_desc(ctx, req, 1, &buf[1], sizeof *buf, FI_READ, &req->op.desc[1])))
         ret = floc_fabric_submit(ctx, req);

@@ -30,17 +30,25 @@ static int check_peer(floc_ctx_t *ctx, const char *func, const void *buf, size_t
     return 0;
 }
 
+/* floc's own messages to a locality of this node take the node rail;
+ * user messages never (see fabric.h) */
+static int tag_rail(floc_ctx_t *ctx, uint64_t tag, int peer)
+{
+    return (tag & FLOC_TAG_INTERNAL) && peer != FLOC_ANY_SOURCE && floc_fabric_rail(&ctx->fab, peer);
+}
+
 static int post_send(floc_ctx_t *ctx, const void *buf, size_t len, int dest, uint64_t tag,
                      floc_request_t *req)
 {
     int ret;
+    const int rail = tag_rail(ctx, tag, dest);
     req->op = (floc_fab_op_t){.kind = FLOC_OP_SEND, .buf = (void *)buf, .len = len,
-                              .addr = ctx->fab.addrs[dest], .tag = tag,
-                              .data = (uint64_t)ctx->rank};
-    if (ctx->fab.mr_local && len) {
+                              .addr = floc_fabric_addr(&ctx->fab, rail, dest), .rail = rail,
+                              .tag = tag, .data = (uint64_t)ctx->rank};
+    if (floc_fabric_mr_local(&ctx->fab, rail) && len) {
         if ((ret = floc_mr_cache_get(ctx, buf, len, FI_SEND, &req->mr_entry[0])))
             return ret;
-        req->op.desc[0] = fi_mr_desc(req->mr_entry[0]->mr);
+        req->op.desc[0] = floc_fabric_desc(req->mr_entry[0], rail);
     }
     FLOC_TRACE(FLOC_LOG_FABRIC, "tsend req %p len %zu to %d tag %016llx", (void *)req, len, dest,
                (unsigned long long)tag);
@@ -51,14 +59,16 @@ static int post_recv(floc_ctx_t *ctx, void *buf, size_t len, int source, int tag
                      floc_request_t *req)
 {
     int ret;
+    const uint64_t full_tag = (internal ? FLOC_TAG_INTERNAL : 0) | (uint32_t)tag;
+    const int rail = tag_rail(ctx, full_tag, source);
     req->op = (floc_fab_op_t){
-        .kind = FLOC_OP_RECV, .buf = buf, .len = len,
-        .addr = source == FLOC_ANY_SOURCE ? FI_ADDR_UNSPEC : ctx->fab.addrs[source],
-        .tag = (internal ? FLOC_TAG_INTERNAL : 0) | (uint32_t)tag};
-    if (ctx->fab.mr_local && len) {
+        .kind = FLOC_OP_RECV, .buf = buf, .len = len, .rail = rail,
+        .addr = source == FLOC_ANY_SOURCE ? FI_ADDR_UNSPEC : floc_fabric_addr(&ctx->fab, rail, source),
+        .tag = full_tag};
+    if (floc_fabric_mr_local(&ctx->fab, rail) && len) {
         if ((ret = floc_mr_cache_get(ctx, buf, len, FI_RECV, &req->mr_entry[0])))
             return ret;
-        req->op.desc[0] = fi_mr_desc(req->mr_entry[0]->mr);
+        req->op.desc[0] = floc_fabric_desc(req->mr_entry[0], rail);
     }
     req->capacity = len;
     FLOC_TRACE(FLOC_LOG_FABRIC, "trecv req %p len %zu from %d tag %016llx", (void *)req, len,
@@ -137,7 +147,7 @@ int floc_send(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag)
          * Only when nothing older waits in the backlog (message order). */
         floc_ctx_lock(ctx);
         int done = 0;
-        while (!floc_fabric_backlog_holds(ctx, ctx->fab.addrs[dest])) {
+        while (!floc_fabric_backlog_holds(ctx, 0, ctx->fab.addrs[dest])) {
             ssize_t r = fi_tinjectdata(ctx->fab.ep, buf, len, (uint64_t)ctx->rank,
                                        ctx->fab.addrs[dest], send_tag(tag, 0));
             if (r != -FI_EAGAIN) {

@@ -18,6 +18,11 @@
 #          the last host dropped (nftables in its namespace), then again
 #          with its link limited to RATE (200mbit, tc tbf): all succeed;
 #          prints the times and the slowdown factors
+#   rails  PROG is a benchmark run twice: with the node rail (shm between
+#          the localities of a host) and with FLOC_NODE_PROVIDER=none; both
+#          must succeed, and the first must move less than a tenth of the
+#          second's bytes over the hosts' loopback (where tcp between two
+#          localities of one host goes)
 #   cut    PROG is mp_fault (loop): once every locality is in its loop, the
 #          last host's link goes down; every locality must get
 #          FLOC_ERR_PEER_LOST within FLOC_PEER_TIMEOUT (2 s) + 2 s, floc-run
@@ -48,10 +53,10 @@ job() {
   FLOC_PEER_TIMEOUT=2 TMPDIR="$work" \
     netns_floc_run "$run" "$hosts" "$per_host" --bind none --timeout 180 "$@" >"$log" 2>&1
 }
-veth_bytes() { # rx+tx bytes of host $1's veth
-  ip -n "$(host "$1")" -s -j link show fl0 2>/dev/null |
+veth_bytes() { # rx+tx bytes of host $1's veth (or of its device $2)
+  ip -n "$(host "$1")" -s -j link show "${2:-fl0}" 2>/dev/null |
     sed -n 's/.*"rx":{"bytes":\([0-9]*\).*"tx":{"bytes":\([0-9]*\).*/\1 \2/p' |
-    awk '{print $1 + $2}'
+    awk '{printf "%.0f\n", $1 + $2}'
 }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 fail=0
@@ -120,6 +125,19 @@ EOF
   done
   echo "netns.sh: slowdown with $loss% loss: $(awk "BEGIN{printf \"%.2f\", $t_loss / $t_clean}")x," \
        "with $rate: $(awk "BEGIN{printf \"%.2f\", $t_rate / $t_clean}")x (clean $t_clean ms)" ;;
+rails)
+  for variant in node none; do
+    lo0=$(veth_bytes 0 lo)
+    if [ $variant = node ]; then job "$work/out.$variant" "$@"; else
+      FLOC_NODE_PROVIDER=none job "$work/out.$variant" "$@"; fi
+    rc=$?
+    eval "lo_$variant=$(( $(veth_bytes 0 lo) - lo0 ))"
+    grep -v "^#" "$work/out.$variant" | tail -3
+    echo "netns.sh: node rail $variant: exit $rc, host 0's loopback carried $(eval echo \$lo_$variant) bytes"
+    [ $rc -eq 0 ] || { cat "$work/out.$variant"; echo "FAIL: the $variant run failed"; fail=1; }
+  done
+  [ $((lo_node * 10)) -lt "$lo_none" ] ||
+    { echo "FAIL: with the node rail, host 0's loopback still carried $lo_node bytes (without: $lo_none)"; fail=1; } ;;
 cut)
   last=$((hosts - 1))
   job "$work/out" "$@" &
