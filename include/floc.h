@@ -190,7 +190,7 @@ typedef struct floc_mem floc_mem_t;
  * only when peers are done with a region.
  */
 typedef struct floc_rkey {
-    uint64_t addr;   /* provider address of the region's start */
+    uint64_t addr;   /* virtual address of the region's start at its owner */
     uint64_t len;    /* bytes */
     uint64_t key;    /* provider key */
     int32_t  owner;  /* locality that registered the region */

@@ -24,7 +24,7 @@ done
 work=$(mktemp -d)
 trap 'netns_down; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
-netns_up 2
+netns_up 2 || { echo "netns_compare.sh: could not make the namespaces" >&2; exit 1; }
 
 # Open MPI's rsh agent: "agent HOST command...", HOST an address of a host
 cat >"$work/agent" <<AGENT
@@ -46,13 +46,20 @@ for round in $(seq "$rounds"); do
   NETNS_TIMEOUT=300 netns_floc_run "$build/floc-run" 2 1 --bind none \
     "$build/perf/floc_coll_bench" $args >"$work/floc.$round" 2>&1 ||
     { cat "$work/floc.$round"; echo "netns_compare.sh: the floc run failed" >&2; exit 1; }
-  # addresses, not names: nothing to resolve (no DNS)
-  ip netns exec "$netns_hub" timeout -k 5 600 mpirun --allow-run-as-root -np 2 \
-    --host "$(netns_addr 0),$(netns_addr 1)" --mca plm_rsh_agent "$work/agent" \
-    --mca plm_rsh_no_tree_spawn 1 --mca oob_tcp_if_include $net --mca pml ob1 \
-    --mca btl tcp,self --mca btl_tcp_if_include $net --bind-to none \
-    "$build/perf/mpi_coll_bench" $args >"$work/mpi.$round" 2>&1 ||
-    { cat "$work/mpi.$round"; echo "netns_compare.sh: the MPI run failed" >&2; exit 1; }
+  # addresses, not names: nothing to resolve (no DNS).  mpirun's remote
+  # launch through the agent sometimes never starts one daemon: bounded,
+  # and tried again
+  ok=0
+  for attempt in 1 2 3; do
+    if ip netns exec "$netns_hub" timeout -k 5 120 mpirun --allow-run-as-root -np 2 \
+      --host "$(netns_addr 0),$(netns_addr 1)" --mca plm_rsh_agent "$work/agent" \
+      --mca plm_rsh_no_tree_spawn 1 --mca oob_tcp_if_include $net --mca pml ob1 \
+      --mca btl tcp,self --mca btl_tcp_if_include $net --bind-to none \
+      "$build/perf/mpi_coll_bench" $args >"$work/mpi.$round" 2>&1; then ok=1; break; fi
+    pkill -f "orted.*$(netns_addr 0)" 2>/dev/null
+    echo "netns_compare.sh: mpirun attempt $attempt failed" >&2
+  done
+  [ $ok = 1 ] || { cat "$work/mpi.$round"; echo "netns_compare.sh: the MPI run failed" >&2; exit 1; }
 done
 
 echo "# allreduce (double, sum), 2 namespace hosts x 1 locality, tcp over veths; median of $rounds"
