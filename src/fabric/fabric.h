@@ -130,6 +130,10 @@ typedef struct floc_liveness floc_liveness_t;
 int floc_liveness_open(struct floc_ctx *ctx, const char *shm_name, void *name, size_t *namelen);
 int floc_liveness_start(struct floc_ctx *ctx, const char *names, size_t stride);
 void floc_liveness_close(struct floc_ctx *ctx);
+/* A watcher message as it arrives from a peer of a job of size
+ * localities: 0 and its fields when it is one, -1 for anything else. */
+int floc_liveness_decode(const void *buf, size_t len, int size, uint32_t *kind, int *from,
+                         int *rank);
 
 /* progress.c: drain up to a batch of completions; >= 0 handled, < 0 error.
  * Caller holds the context lock. */

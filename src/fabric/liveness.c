@@ -112,7 +112,7 @@ static int open_objects(floc_liveness_t *lv, const char *prov, const char *shm_n
         return live_err(ret, "fi_fabric(liveness)");
     if ((ret = fi_domain(lv->fabric, lv->info, &lv->domain, NULL)))
         return live_err(ret, "fi_domain(liveness)");
-    struct fi_cq_attr cq_attr = {.format = FI_CQ_FORMAT_CONTEXT, .wait_obj = FI_WAIT_NONE};
+    struct fi_cq_attr cq_attr = {.format = FI_CQ_FORMAT_MSG, .wait_obj = FI_WAIT_NONE};
     if ((ret = fi_cq_open(lv->domain, &cq_attr, &lv->cq, NULL)))
         return live_err(ret, "fi_cq_open(liveness)");
     struct fi_av_attr av_attr = {.type = FI_AV_TABLE, .count = (size_t)lv->ctx->size};
@@ -216,38 +216,65 @@ static void declare_lost(floc_liveness_t *lv, int rank, int found_here, double n
     }
 }
 
+int floc_liveness_decode(const void *buf, size_t len, int size, uint32_t *kind, int *from,
+                         int *rank)
+{
+    live_msg_t m;
+    if (!buf || len != sizeof m || size < 1)
+        return -1;
+    memcpy(&m, buf, sizeof m);
+    if ((m.kind != LIVE_MSG_HEARTBEAT && m.kind != LIVE_MSG_LOST) || m.from >= (uint32_t)size ||
+        m.rank >= (uint32_t)size)
+        return -1;
+    *kind = m.kind;
+    *from = (int)m.from;
+    *rank = (int)m.rank;
+    return 0;
+}
+
+/* Which receive slot a completion belongs to, -1 if none. */
+static int rx_slot(const floc_liveness_t *lv, const void *op_context)
+{
+    for (int i = 0; i < LIVE_RX_DEPTH; i++)
+        if (op_context == &lv->rx_ctx[i])
+            return i;
+    return -1;
+}
+
 static void drain(floc_liveness_t *lv, double now)
 {
-    struct fi_cq_entry e[LIVE_RX_DEPTH];
+    struct fi_cq_msg_entry e[LIVE_RX_DEPTH];
     for (int rounds = 0; rounds < 64; rounds++) {
         ssize_t n = fi_cq_read(lv->cq, e, LIVE_RX_DEPTH);
         if (n == -FI_EAVAIL) {
             struct fi_cq_err_entry err = {0};
             if (fi_cq_readerr(lv->cq, &err, 0) < 0)
                 return;
-            for (int i = 0; i < LIVE_RX_DEPTH; i++)
-                if (err.op_context == &lv->rx_ctx[i])
-                    post_recv(lv, i);
+            int i = rx_slot(lv, err.op_context);
+            if (i >= 0)
+                post_recv(lv, i);
             continue;
         }
         if (n <= 0)
             return;
         for (ssize_t k = 0; k < n; k++) {
-            int i = (int)((struct fi_context2 *)e[k].op_context - lv->rx_ctx);
-            if (i < 0 || i >= LIVE_RX_DEPTH)
+            int i = rx_slot(lv, e[k].op_context);
+            if (i < 0)
                 continue;
-            live_msg_t m = lv->rx[i];
+            uint32_t kind;
+            int from, rank;
+            int bad = floc_liveness_decode(&lv->rx[i], e[k].len, lv->ctx->size, &kind, &from, &rank);
             post_recv(lv, i);
-            if (m.from >= (uint32_t)lv->ctx->size || m.rank >= (uint32_t)lv->ctx->size)
-                continue;
-            if (m.kind == LIVE_MSG_HEARTBEAT) {
-                lv->last_seen[m.from] = now;
-            } else if (m.kind == LIVE_MSG_LOST && m.rank == (uint32_t)lv->ctx->rank) {
+            if (bad)
+                continue;   /* not ours, or damaged: ignored */
+            if (kind == LIVE_MSG_HEARTBEAT) {
+                lv->last_seen[from] = now;
+            } else if (rank == lv->ctx->rank) {
                 /* it gave up on us (a cut link that came back): the job is
                  * broken for us too, or we would wait for it for ever */
-                floc_ctx_mark_lost(lv->ctx, (int)m.from, "it declared this locality lost");
-            } else if (m.kind == LIVE_MSG_LOST) {
-                declare_lost(lv, (int)m.rank, 0, now);
+                floc_ctx_mark_lost(lv->ctx, from, "it declared this locality lost");
+            } else {
+                declare_lost(lv, rank, 0, now);
             }
         }
     }

@@ -1,7 +1,8 @@
 /*
  * fuzz_input.c - libFuzzer target for what floc reads from outside: the
  * FLOC_* environment (every variable at once, values from the input),
- * the log settings, and remote keys as they arrive from peers (an
+ * the log settings, heartbeat-watcher messages (src/fabric/liveness.c),
+ * and remote keys as they arrive from peers (an
  * arbitrary 32-byte floc_rkey_t handed to floc_get/floc_put/fetch_add on a
  * singleton context: every one must be refused or served, never crash).
  *
@@ -24,6 +25,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "fabric/fabric.h"
 #include "floc.h"
 #include "log.h"
 
@@ -68,6 +70,16 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
+    /* a heartbeat-watcher message as a peer (or anyone) might send it:
+     * the first bytes, for a job of 1 + data[0] % 64 localities */
+    if (size > 0) {
+        uint32_t kind;
+        int from, rank, p = 1 + data[0] % 64;
+        size_t mlen = size - 1 < 16 ? size - 1 : 16;
+        if (floc_liveness_decode(data + 1, mlen, p, &kind, &from, &rank) == 0 &&
+            (from < 0 || from >= p || rank < 0 || rank >= p || mlen != 12))
+            abort();   /* accepted something out of range */
+    }
     if (size < sizeof(floc_rkey_t) + 8)
         return 0;
     floc_rkey_t key;
