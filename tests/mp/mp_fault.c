@@ -57,6 +57,9 @@ static int allreduce_loop(floc_ctx_t *ctx, double seconds)
             rc = floc_finalize(ctx);
             if (rc != FLOC_ERR_PEER_LOST)
                 MP_FAIL("floc_finalize returned %s", floc_strerror(rc));
+            /* mpirun ends the whole job at the first exit: let the other
+             * survivors (told within a tick or two) report too */
+            usleep(500 * 1000);
             return 3;
         }
         if (rc) {
