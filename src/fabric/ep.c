@@ -135,65 +135,66 @@ static int get_info(floc_ctx_t *ctx, struct fi_info **chosen)
     return *chosen ? 0 : FLOC_ERR_NOMEM;
 }
 
-/* fabric, domain, CQ, AV (one entry per locality), enabled endpoint */
-static int open_rail(floc_ctx_t *ctx, struct fi_info *info, struct fid_fabric **fabric,
-                     struct fid_domain **domain, struct fid_cq **cq, struct fid_av **av,
-                     struct fid_ep **ep)
+int floc_fi_set_open(floc_ctx_t *ctx, floc_fi_set_t *set, enum fi_cq_format cq_format,
+                     const char *what)
 {
+    char label[96];
     int ret;
-    if ((ret = fi_fabric(info->fabric_attr, fabric, NULL)))
-        return floc_fabric_err(ret, "fi_fabric");
-    if ((ret = fi_domain(*fabric, info, domain, NULL)))
-        return floc_fabric_err(ret, "fi_domain");
-
-    struct fi_cq_attr cq_attr = {.format = FI_CQ_FORMAT_TAGGED, .wait_obj = FI_WAIT_NONE};
-    if ((ret = fi_cq_open(*domain, &cq_attr, cq, NULL)))
-        return floc_fabric_err(ret, "fi_cq_open");
-
+#define FLOC_FI_TRY_(call, name)                                                  \
+    do {                                                                          \
+        if ((ret = (call))) {                                                     \
+            snprintf(label, sizeof label, "%s (%s)", name, what);                 \
+            return floc_fabric_err(ret, label);                                   \
+        }                                                                         \
+    } while (0)
+    struct fi_cq_attr cq_attr = {.format = cq_format, .wait_obj = FI_WAIT_NONE};
     struct fi_av_attr av_attr = {.type = FI_AV_TABLE, .count = (size_t)ctx->size};
-    if ((ret = fi_av_open(*domain, &av_attr, av, NULL)))
-        return floc_fabric_err(ret, "fi_av_open");
-
-    if ((ret = fi_endpoint(*domain, info, ep, NULL)))
-        return floc_fabric_err(ret, "fi_endpoint");
-    if ((ret = fi_ep_bind(*ep, &(*av)->fid, 0)))
-        return floc_fabric_err(ret, "fi_ep_bind(av)");
-    if ((ret = fi_ep_bind(*ep, &(*cq)->fid, FI_TRANSMIT | FI_RECV)))
-        return floc_fabric_err(ret, "fi_ep_bind(cq)");
-    if ((ret = fi_enable(*ep)))
-        return floc_fabric_err(ret, "fi_enable");
+    FLOC_FI_TRY_(fi_fabric(set->info->fabric_attr, &set->fabric, NULL), "fi_fabric");
+    FLOC_FI_TRY_(fi_domain(set->fabric, set->info, &set->domain, NULL), "fi_domain");
+    FLOC_FI_TRY_(fi_cq_open(set->domain, &cq_attr, &set->cq, NULL), "fi_cq_open");
+    FLOC_FI_TRY_(fi_av_open(set->domain, &av_attr, &set->av, NULL), "fi_av_open");
+    FLOC_FI_TRY_(fi_endpoint(set->domain, set->info, &set->ep, NULL), "fi_endpoint");
+    FLOC_FI_TRY_(fi_ep_bind(set->ep, &set->av->fid, 0), "fi_ep_bind(av)");
+    FLOC_FI_TRY_(fi_ep_bind(set->ep, &set->cq->fid, FI_TRANSMIT | FI_RECV), "fi_ep_bind(cq)");
+    FLOC_FI_TRY_(fi_enable(set->ep), "fi_enable");
+#undef FLOC_FI_TRY_
     return 0;
 }
 
-static int open_objects(floc_ctx_t *ctx)
-{
-    floc_fabric_t *f = &ctx->fab;
-    return open_rail(ctx, f->info, &f->fabric, &f->domain, &f->cq, &f->av, &f->ep);
-}
-
-static void close_fid(struct fid *fid, const char *what)
+static void close_fid(struct fid *fid, const char *what, const char *set)
 {
     if (!fid)
         return;
     int ret = fi_close(fid);
     if (ret)
-        FLOC_WARN(FLOC_LOG_FABRIC, "fi_close(%s): %s", what, fi_strerror(-ret));
+        FLOC_WARN(FLOC_LOG_FABRIC, "fi_close(%s, %s): %s", what, set, fi_strerror(-ret));
+}
+
+void floc_fi_set_close_ep(floc_fi_set_t *set, const char *what)
+{
+    close_fid(set->ep ? &set->ep->fid : NULL, "ep", what);
+    set->ep = NULL;
+}
+
+void floc_fi_set_close(floc_fi_set_t *set, const char *what)
+{
+    floc_fi_set_close_ep(set, what);
+    close_fid(set->av ? &set->av->fid : NULL, "av", what);
+    close_fid(set->cq ? &set->cq->fid : NULL, "cq", what);
+    close_fid(set->domain ? &set->domain->fid : NULL, "domain", what);
+    close_fid(set->fabric ? &set->fabric->fid : NULL, "fabric", what);
+    if (set->info)
+        fi_freeinfo(set->info);
+    memset(set, 0, sizeof *set);
 }
 
 static void close_node_rail(floc_fabric_t *f)
 {
-    floc_node_rail_t *nr = f->nrail;
-    if (!nr)
+    if (!f->nrail)
         return;
-    close_fid(nr->ep ? &nr->ep->fid : NULL, "node rail ep");
-    close_fid(nr->av ? &nr->av->fid : NULL, "node rail av");
-    close_fid(nr->cq ? &nr->cq->fid : NULL, "node rail cq");
-    close_fid(nr->domain ? &nr->domain->fid : NULL, "node rail domain");
-    close_fid(nr->fabric ? &nr->fabric->fid : NULL, "node rail fabric");
-    if (nr->info)
-        fi_freeinfo(nr->info);
-    free(nr->addrs);
-    free(nr);
+    floc_fi_set_close(&f->nrail->fi, "node rail");
+    free(f->nrail->addrs);
+    free(f->nrail);
     f->nrail = NULL;
 }
 
@@ -215,11 +216,8 @@ static int shm_endpoint_name(const floc_ctx_t *ctx, const char *suffix, char *na
     return 0;
 }
 
-static int name_shm_endpoint(floc_ctx_t *ctx, struct fi_info *info)
+int floc_fi_info_name(struct fi_info *info, const char *name)
 {
-    char name[FLOC_EP_NAME_MAX];
-    if (shm_endpoint_name(ctx, "", name, sizeof name))
-        return 0;
     char *dup = strdup(name);
     if (!dup)
         return FLOC_ERR_NOMEM;
@@ -228,6 +226,14 @@ static int name_shm_endpoint(floc_ctx_t *ctx, struct fi_info *info)
     info->src_addrlen = strlen(dup) + 1;
     info->addr_format = FI_ADDR_STR;
     return 0;
+}
+
+static int name_shm_endpoint(floc_ctx_t *ctx, struct fi_info *info)
+{
+    char name[FLOC_EP_NAME_MAX];
+    if (shm_endpoint_name(ctx, "", name, sizeof name))
+        return 0;
+    return floc_fi_info_name(info, name);
 }
 
 /*
@@ -244,22 +250,23 @@ static void open_node_rail(floc_ctx_t *ctx)
         return;
     floc_node_rail_t *nr = calloc(1, sizeof *nr);
     struct fi_info *hints = make_hints(prov, 0, 0);
-    int ret = nr && hints ? fi_getinfo(FLOC_FI_VERSION, NULL, NULL, 0, hints, &nr->info) : -FI_ENOMEM;
+    int ret = nr && hints ? fi_getinfo(FLOC_FI_VERSION, NULL, NULL, 0, hints, &nr->fi.info) : -FI_ENOMEM;
     fi_freeinfo(hints);
     if (!ret && strcmp(prov, "shm") == 0)
-        ret = name_shm_endpoint(ctx, nr->info) ? -FI_ENOMEM : 0;
+        ret = name_shm_endpoint(ctx, nr->fi.info) ? -FI_ENOMEM : 0;
     if (nr)
         f->nrail = nr;
-    if (!ret)
-        ret = open_rail(ctx, nr->info, &nr->fabric, &nr->domain, &nr->cq, &nr->av, &nr->ep);
+    if (!ret && floc_fi_set_open(ctx, &nr->fi, FI_CQ_FORMAT_TAGGED, "node rail"))
+        ret = -FI_EOTHER;
     if (!ret) {
-        nr->mr_local = (nr->info->domain_attr->mr_mode & FI_MR_LOCAL) != 0;
-        nr->mr_endpoint = (nr->info->domain_attr->mr_mode & FI_MR_ENDPOINT) != 0;
-        nr->has_atomic = (nr->info->caps & FI_ATOMIC) != 0;
-        nr->virt_addr = (nr->info->domain_attr->mr_mode & FI_MR_VIRT_ADDR) != 0;
-        nr->inject_size = nr->info->tx_attr->inject_size;
+        const struct fi_info *info = nr->fi.info;
+        nr->mr_local = (info->domain_attr->mr_mode & FI_MR_LOCAL) != 0;
+        nr->mr_endpoint = (info->domain_attr->mr_mode & FI_MR_ENDPOINT) != 0;
+        nr->has_atomic = (info->caps & FI_ATOMIC) != 0;
+        nr->virt_addr = (info->domain_attr->mr_mode & FI_MR_VIRT_ADDR) != 0;
+        nr->inject_size = info->tx_attr->inject_size;
         FLOC_INFO(FLOC_LOG_FABRIC, "node rail: %s to the %d localities of this node",
-                  nr->info->fabric_attr->prov_name, ctx->local_size);
+                  info->fabric_attr->prov_name, ctx->local_size);
         return;
     }
     FLOC_WARN(FLOC_LOG_FABRIC, "no node rail (%s: %s): %s reaches the localities of this node too",
@@ -277,7 +284,7 @@ static int wire_node_rail(floc_ctx_t *ctx, const char *names, size_t stride)
         nr->addrs[r] = FI_ADDR_NOTAVAIL;
         if (ctx->node_of[r] != ctx->node_id)
             continue;
-        int n = fi_av_insert(nr->av, names + (size_t)r * stride, 1, &nr->addrs[r], 0, NULL);
+        int n = fi_av_insert(nr->fi.av, names + (size_t)r * stride, 1, &nr->addrs[r], 0, NULL);
         if (n != 1) {
             FLOC_ERROR(FLOC_LOG_FABRIC, "node rail: fi_av_insert of locality %d failed", r);
             return n < 0 ? floc_fabric_err(n, "fi_av_insert(node rail)") : FLOC_ERR_FABRIC;
@@ -300,7 +307,7 @@ static int wire_peers(floc_ctx_t *ctx)
     int ret;
 
     memset(blob, 0, sizeof blob);
-    if ((ret = fi_getname(&f->ep->fid, blob, &namelen)))
+    if ((ret = fi_getname(&f->fi.ep->fid, blob, &namelen)))
         return floc_fabric_err(ret, "fi_getname");
     if (namelen > FLOC_EP_NAME_MAX) {
         FLOC_ERROR(FLOC_LOG_FABRIC, "endpoint name of %zu bytes is too long", namelen);
@@ -322,7 +329,7 @@ static int wire_peers(floc_ctx_t *ctx)
     }
     if (f->nrail) {
         namelen = FLOC_EP_NAME_MAX;
-        if ((ret = fi_getname(&f->nrail->ep->fid, blob + 2 * FLOC_EP_NAME_MAX, &namelen)))
+        if ((ret = fi_getname(&f->nrail->fi.ep->fid, blob + 2 * FLOC_EP_NAME_MAX, &namelen)))
             return floc_fabric_err(ret, "fi_getname(node rail)");
         if (namelen > FLOC_EP_NAME_MAX) {
             FLOC_ERROR(FLOC_LOG_FABRIC, "endpoint name of %zu bytes is too long", namelen);
@@ -339,7 +346,7 @@ static int wire_peers(floc_ctx_t *ctx)
     ret = floc_pmix_allgather(ctx, "floc.fi.addr", blob, sizeof blob, all);
     /* One at a time: providers differ in how they stride packed names. */
     for (int r = 0; r < ctx->size && !ret; r++) {
-        int n = fi_av_insert(f->av, all + (size_t)r * sizeof blob, 1, &f->addrs[r], 0, NULL);
+        int n = fi_av_insert(f->fi.av, all + (size_t)r * sizeof blob, 1, &f->addrs[r], 0, NULL);
         if (n != 1) {
             FLOC_ERROR(FLOC_LOG_FABRIC, "fi_av_insert of locality %d's address failed", r);
             ret = n < 0 ? floc_fabric_err(n, "fi_av_insert") : FLOC_ERR_FABRIC;
@@ -356,11 +363,11 @@ static int wire_peers(floc_ctx_t *ctx)
 int floc_fabric_open(floc_ctx_t *ctx)
 {
     floc_fabric_t *f = &ctx->fab;
-    int ret = get_info(ctx, &f->info);
+    int ret = get_info(ctx, &f->fi.info);
     if (ret)
         return ret;
 
-    struct fi_info *info = f->info;
+    struct fi_info *info = f->fi.info;
     snprintf(f->prov_name, sizeof f->prov_name, "%s", info->fabric_attr->prov_name);
     f->virt_addr = (info->domain_attr->mr_mode & FI_MR_VIRT_ADDR) != 0;
     f->prov_key = (info->domain_attr->mr_mode & FI_MR_PROV_KEY) != 0;
@@ -377,9 +384,9 @@ int floc_fabric_open(floc_ctx_t *ctx)
               f->prov_name, f->virt_addr, f->prov_key, f->mr_local, f->mr_endpoint,
               f->has_atomic ? "yes" : "no");
 
-    if (strcmp(f->prov_name, "shm") == 0 && (ret = name_shm_endpoint(ctx, f->info)))
+    if (strcmp(f->prov_name, "shm") == 0 && (ret = name_shm_endpoint(ctx, f->fi.info)))
         return ret;
-    if ((ret = open_objects(ctx)))
+    if ((ret = floc_fi_set_open(ctx, &f->fi, FI_CQ_FORMAT_TAGGED, f->prov_name)))
         return ret;
     open_node_rail(ctx);
     if ((ret = wire_peers(ctx)))
@@ -395,19 +402,12 @@ void floc_fabric_close(floc_ctx_t *ctx)
     floc_fabric_t *f = &ctx->fab;
     floc_liveness_close(ctx);
     /* endpoints first: no completion can arrive for a freed request after them */
-    close_fid(f->ep ? &f->ep->fid : NULL, "ep");
+    floc_fi_set_close_ep(&f->fi, "main");
     if (f->nrail)
-        close_fid(f->nrail->ep ? &f->nrail->ep->fid : NULL, "node rail ep");
-    if (f->nrail)
-        f->nrail->ep = NULL;
-    floc_mr_cache_fini(ctx);
+        floc_fi_set_close_ep(&f->nrail->fi, "node rail");
+    floc_mr_cache_fini(ctx);   /* registrations before their domains */
     close_node_rail(f);
-    close_fid(f->av ? &f->av->fid : NULL, "av");
-    close_fid(f->cq ? &f->cq->fid : NULL, "cq");
-    close_fid(f->domain ? &f->domain->fid : NULL, "domain");
-    close_fid(f->fabric ? &f->fabric->fid : NULL, "fabric");
-    if (f->info)
-        fi_freeinfo(f->info);
+    floc_fi_set_close(&f->fi, "main");
     free(f->addrs);
     free(f->cache.entries);
     memset(f, 0, sizeof *f);

@@ -14,6 +14,7 @@
 
 #include <rdma/fabric.h>
 #include <rdma/fi_domain.h>
+#include <rdma/fi_eq.h>
 
 #include "floc.h"
 
@@ -37,6 +38,17 @@ typedef struct floc_mr_cache {
     uint64_t hits, misses;
 } floc_mr_cache_t;
 
+/* The libfabric objects behind one endpoint.  floc opens three kinds (the
+ * main provider, the node rail, the liveness watcher) the same way. */
+typedef struct floc_fi_set {
+    struct fi_info *info;
+    struct fid_fabric *fabric;
+    struct fid_domain *domain;
+    struct fid_ep *ep;
+    struct fid_av *av;
+    struct fid_cq *cq;
+} floc_fi_set_t;
+
 /*
  * The node rail, in jobs of several nodes with several localities on
  * this one: a second provider (shm) to the localities of this node, so
@@ -47,24 +59,14 @@ typedef struct floc_mr_cache {
  * the main provider's key (requested keys), so one remote key serves both.
  */
 typedef struct floc_node_rail {
-    struct fi_info *info;
-    struct fid_fabric *fabric;
-    struct fid_domain *domain;
-    struct fid_ep *ep;
-    struct fid_av *av;
-    struct fid_cq *cq;
+    floc_fi_set_t fi;
     fi_addr_t *addrs;        /* per locality: FI_ADDR_NOTAVAIL off this node */
     int mr_local, mr_endpoint, has_atomic, virt_addr;
     size_t inject_size;
 } floc_node_rail_t;
 
 typedef struct floc_fabric {
-    struct fi_info *info;
-    struct fid_fabric *fabric;
-    struct fid_domain *domain;
-    struct fid_ep *ep;
-    struct fid_av *av;
-    struct fid_cq *cq;
+    floc_fi_set_t fi;        /* the main provider's */
     fi_addr_t *addrs;        /* fi_addr of every locality */
     char prov_name[64];
 
@@ -118,6 +120,16 @@ int floc_fabric_open(struct floc_ctx *ctx);      /* getinfo, open, exchange addr
 void floc_fabric_close(struct floc_ctx *ctx);
 /* Map a libfabric return code (negative) to a FLOC_ERR_*, logging what. */
 int floc_fabric_err(int fi_ret, const char *what);
+/* Open set's fabric, domain, CQ (cq_format), AV (one entry per locality)
+ * and enabled endpoint from set->info; what names it in errors. */
+int floc_fi_set_open(struct floc_ctx *ctx, floc_fi_set_t *set, enum fi_cq_format cq_format,
+                     const char *what);
+/* Give an endpoint to be opened from info this name (FI_ADDR_STR: shm). */
+int floc_fi_info_name(struct fi_info *info, const char *name);
+/* Close the endpoint alone (no completion arrives after it) ... */
+void floc_fi_set_close_ep(floc_fi_set_t *set, const char *what);
+/* ... and everything (the endpoint too if still open); safe on a partial set. */
+void floc_fi_set_close(floc_fi_set_t *set, const char *what);
 
 /*
  * liveness.c: floc's own detection of lost peers (FLOC_PEER_TIMEOUT).

@@ -46,12 +46,7 @@ typedef struct live_msg {
 struct floc_liveness {
     floc_ctx_t *ctx;
     double timeout, tick;
-    struct fi_info *info;
-    struct fid_fabric *fabric;
-    struct fid_domain *domain;
-    struct fid_ep *ep;
-    struct fid_av *av;
-    struct fid_cq *cq;
+    floc_fi_set_t fi;
     fi_addr_t *addrs;
     live_msg_t rx[LIVE_RX_DEPTH];
     struct fi_context2 rx_ctx[LIVE_RX_DEPTH];
@@ -95,38 +90,13 @@ static int open_objects(floc_liveness_t *lv, const char *prov, const char *shm_n
         fi_freeinfo(hints);
         return FLOC_ERR_NOMEM;
     }
-    int ret = fi_getinfo(FI_VERSION(1, 9), NULL, NULL, 0, hints, &lv->info);
+    int ret = fi_getinfo(FI_VERSION(1, 9), NULL, NULL, 0, hints, &lv->fi.info);
     fi_freeinfo(hints);
     if (ret)
         return live_err(ret, "fi_getinfo(liveness endpoint)");
-    if (shm_name) {
-        char *dup = strdup(shm_name);
-        if (!dup)
-            return FLOC_ERR_NOMEM;
-        free(lv->info->src_addr);
-        lv->info->src_addr = dup;
-        lv->info->src_addrlen = strlen(dup) + 1;
-        lv->info->addr_format = FI_ADDR_STR;
-    }
-    if ((ret = fi_fabric(lv->info->fabric_attr, &lv->fabric, NULL)))
-        return live_err(ret, "fi_fabric(liveness)");
-    if ((ret = fi_domain(lv->fabric, lv->info, &lv->domain, NULL)))
-        return live_err(ret, "fi_domain(liveness)");
-    struct fi_cq_attr cq_attr = {.format = FI_CQ_FORMAT_MSG, .wait_obj = FI_WAIT_NONE};
-    if ((ret = fi_cq_open(lv->domain, &cq_attr, &lv->cq, NULL)))
-        return live_err(ret, "fi_cq_open(liveness)");
-    struct fi_av_attr av_attr = {.type = FI_AV_TABLE, .count = (size_t)lv->ctx->size};
-    if ((ret = fi_av_open(lv->domain, &av_attr, &lv->av, NULL)))
-        return live_err(ret, "fi_av_open(liveness)");
-    if ((ret = fi_endpoint(lv->domain, lv->info, &lv->ep, NULL)))
-        return live_err(ret, "fi_endpoint(liveness)");
-    if ((ret = fi_ep_bind(lv->ep, &lv->av->fid, 0)))
-        return live_err(ret, "fi_ep_bind(liveness av)");
-    if ((ret = fi_ep_bind(lv->ep, &lv->cq->fid, FI_TRANSMIT | FI_RECV)))
-        return live_err(ret, "fi_ep_bind(liveness cq)");
-    if ((ret = fi_enable(lv->ep)))
-        return live_err(ret, "fi_enable(liveness)");
-    return 0;
+    if (shm_name && (ret = floc_fi_info_name(lv->fi.info, shm_name)))
+        return ret;
+    return floc_fi_set_open(lv->ctx, &lv->fi, FI_CQ_FORMAT_MSG, "liveness");
 }
 
 int floc_liveness_open(floc_ctx_t *ctx, const char *shm_name, void *name, size_t *namelen)
@@ -152,14 +122,14 @@ int floc_liveness_open(floc_ctx_t *ctx, const char *shm_name, void *name, size_t
     int ret = open_objects(lv, ctx->fab.prov_name, shm_name);
     if (ret)
         return ret;
-    if ((ret = fi_getname(&lv->ep->fid, name, namelen)))
+    if ((ret = fi_getname(&lv->fi.ep->fid, name, namelen)))
         return live_err(ret, "fi_getname(liveness)");
     return 0;
 }
 
 static void post_recv(floc_liveness_t *lv, int i)
 {
-    ssize_t ret = fi_recv(lv->ep, &lv->rx[i], sizeof lv->rx[i], NULL, FI_ADDR_UNSPEC,
+    ssize_t ret = fi_recv(lv->fi.ep, &lv->rx[i], sizeof lv->rx[i], NULL, FI_ADDR_UNSPEC,
                           &lv->rx_ctx[i]);
     /* a slot that could not be reposted is retried on the next tick */
     lv->rx_idle[i] = ret != 0;
@@ -169,7 +139,7 @@ static void post_recv(floc_liveness_t *lv, int i)
 static int send_msg(floc_liveness_t *lv, int to, uint32_t kind, int rank)
 {
     live_msg_t m = {kind, (uint32_t)lv->ctx->rank, (uint32_t)rank};
-    return fi_inject(lv->ep, &m, sizeof m, lv->addrs[to]) == 0;
+    return fi_inject(lv->fi.ep, &m, sizeof m, lv->addrs[to]) == 0;
 }
 
 static int prev_live(const floc_liveness_t *lv, int r)
@@ -245,10 +215,10 @@ static void drain(floc_liveness_t *lv, double now)
 {
     struct fi_cq_msg_entry e[LIVE_RX_DEPTH];
     for (int rounds = 0; rounds < 64; rounds++) {
-        ssize_t n = fi_cq_read(lv->cq, e, LIVE_RX_DEPTH);
+        ssize_t n = fi_cq_read(lv->fi.cq, e, LIVE_RX_DEPTH);
         if (n == -FI_EAVAIL) {
             struct fi_cq_err_entry err = {0};
-            if (fi_cq_readerr(lv->cq, &err, 0) < 0)
+            if (fi_cq_readerr(lv->fi.cq, &err, 0) < 0)
                 return;
             int i = rx_slot(lv, err.op_context);
             if (i >= 0)
@@ -345,7 +315,7 @@ int floc_liveness_start(floc_ctx_t *ctx, const char *names, size_t stride)
     if (!lv->addrs || !lv->last_seen || !lv->lost || !lv->tell)
         return FLOC_ERR_NOMEM;
     for (int r = 0; r < p; r++) {
-        int n = fi_av_insert(lv->av, names + (size_t)r * stride, 1, &lv->addrs[r], 0, NULL);
+        int n = fi_av_insert(lv->fi.av, names + (size_t)r * stride, 1, &lv->addrs[r], 0, NULL);
         if (n != 1)
             return n < 0 ? live_err(n, "fi_av_insert(liveness)") : FLOC_ERR_FABRIC;
     }
@@ -378,18 +348,7 @@ void floc_liveness_close(floc_ctx_t *ctx)
         pthread_mutex_unlock(&lv->mutex);
         pthread_join(lv->thread, NULL);
     }
-    if (lv->ep)
-        fi_close(&lv->ep->fid);
-    if (lv->av)
-        fi_close(&lv->av->fid);
-    if (lv->cq)
-        fi_close(&lv->cq->fid);
-    if (lv->domain)
-        fi_close(&lv->domain->fid);
-    if (lv->fabric)
-        fi_close(&lv->fabric->fid);
-    if (lv->info)
-        fi_freeinfo(lv->info);
+    floc_fi_set_close(&lv->fi, "liveness");
     pthread_cond_destroy(&lv->cond);
     pthread_mutex_destroy(&lv->mutex);
     free(lv->addrs);

@@ -34,10 +34,10 @@ int floc_mr_reg(floc_ctx_t *ctx, void *buf, size_t len, uint64_t access, struct 
     floc_fabric_t *f = &ctx->fab;
     uint64_t key = f->prov_key ? 0 : f->next_key++;
     *node_mr = NULL;
-    int ret = fi_mr_reg(f->domain, buf, len, access, 0, key, 0, mr, NULL);
+    int ret = fi_mr_reg(f->fi.domain, buf, len, access, 0, key, 0, mr, NULL);
     if (ret)
         return floc_fabric_err(ret, "fi_mr_reg");
-    if (f->mr_endpoint && (ret = bind_to(*mr, f->ep))) {
+    if (f->mr_endpoint && (ret = bind_to(*mr, f->fi.ep))) {
         fi_close(&(*mr)->fid);
         *mr = NULL;
         return floc_fabric_err(ret, "fi_mr_bind/enable");
@@ -48,8 +48,8 @@ int floc_mr_reg(floc_ctx_t *ctx, void *buf, size_t len, uint64_t access, struct 
     /* the same key on the node rail: one remote key reaches the region
      * through either provider (keys of the main one are unique, so they
      * are unique here too) */
-    ret = fi_mr_reg(nr->domain, buf, len, access, 0, fi_mr_key(*mr), 0, node_mr, NULL);
-    if (!ret && nr->mr_endpoint && (ret = bind_to(*node_mr, nr->ep))) {
+    ret = fi_mr_reg(nr->fi.domain, buf, len, access, 0, fi_mr_key(*mr), 0, node_mr, NULL);
+    if (!ret && nr->mr_endpoint && (ret = bind_to(*node_mr, nr->fi.ep))) {
         fi_close(&(*node_mr)->fid);
         *node_mr = NULL;
     }

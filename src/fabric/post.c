@@ -18,7 +18,7 @@ static const char *const op_names[] = {"none", "fi_tsenddata", "fi_trecv", "fi_w
 static ssize_t post_once(floc_ctx_t *ctx, floc_request_t *req)
 {
     floc_fab_op_t *op = &req->op;
-    struct fid_ep *ep = op->rail ? ctx->fab.nrail->ep : ctx->fab.ep;
+    struct fid_ep *ep = op->rail ? ctx->fab.nrail->fi.ep : ctx->fab.fi.ep;
     ssize_t ret;
 
     switch (op->kind) {

@@ -71,12 +71,12 @@ static int drain_cq(floc_ctx_t *ctx, struct fid_cq *cq)
 
 int floc_fabric_progress(floc_ctx_t *ctx)
 {
-    if (!ctx->fab.cq)
+    if (!ctx->fab.fi.cq)
         return 0;
     int posted = ctx->fab.backlog_head ? floc_fabric_drain_backlog(ctx) : 0;
-    int n = drain_cq(ctx, ctx->fab.cq);
+    int n = drain_cq(ctx, ctx->fab.fi.cq);
     if (n >= 0 && ctx->fab.nrail) {
-        int m = drain_cq(ctx, ctx->fab.nrail->cq);
+        int m = drain_cq(ctx, ctx->fab.nrail->fi.cq);
         n = m < 0 ? m : n + m;
     }
     if (n < 0)

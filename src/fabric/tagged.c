@@ -148,7 +148,7 @@ int floc_send(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag)
         floc_ctx_lock(ctx);
         int done = 0;
         while (!floc_fabric_backlog_holds(ctx, 0, ctx->fab.addrs[dest])) {
-            ssize_t r = fi_tinjectdata(ctx->fab.ep, buf, len, (uint64_t)ctx->rank,
+            ssize_t r = fi_tinjectdata(ctx->fab.fi.ep, buf, len, (uint64_t)ctx->rank,
                                        ctx->fab.addrs[dest], send_tag(tag, 0));
             if (r != -FI_EAGAIN) {
                 ret = r ? floc_fabric_err((int)r, "fi_tinjectdata") : 0;

@@ -38,6 +38,7 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 77
 fi
 . "$(dirname "$0")/netns_lib.sh"
+. "$(dirname "$0")/../mp/fault_lib.sh"
 work=$(mktemp -d) || exit 1
 trap 'netns_down; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
@@ -58,7 +59,13 @@ veth_bytes() { # rx+tx bytes of host $1's veth (or of its device $2)
     sed -n 's/.*"rx":{"bytes":\([0-9]*\).*"tx":{"bytes":\([0-9]*\).*/\1 \2/p' |
     awk '{printf "%.0f\n", $1 + $2}'
 }
-now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
+# timed LOG [args]: the job, its exit status in $rc, its time in $ms
+timed() {
+  t=$(now_ms)
+  job "$@"
+  rc=$?
+  ms=$(( $(now_ms) - t ))
+}
 fail=0
 passed_all() { # LOG: every locality 0..n-1 passed
   ids=$(sed -n 's/^locality \([0-9]*\): .*all checks passed$/\1/p' "$1" | sort -un | tr '\n' ' ')
@@ -79,10 +86,7 @@ case $mode in
 run)
   before=""
   for i in $(seq 0 $((hosts - 1))); do before="$before $(veth_bytes "$i")"; done
-  start=$(now_ms)
-  job "$work/out" "$@"
-  rc=$?
-  ms=$(( $(now_ms) - start ))
+  timed "$work/out" "$@"
   cat "$work/out"
   echo "netns.sh: $hosts hosts x $per_host: exit $rc after $ms ms"
   [ $rc -eq 0 ] || { echo "FAIL: floc-run exited $rc"; fail=1; }
@@ -109,10 +113,7 @@ EOF
         tc -n "$last" qdisc add dev fl0 root tbf rate "$rate" burst 256kb latency 50ms ||
           { echo "FAIL: tc"; exit 1; } ;;
     esac
-    start=$(now_ms)
-    job "$work/out.$variant" "$@"
-    rc=$?
-    ms=$(( $(now_ms) - start ))
+    timed "$work/out.$variant" "$@"
     eval "t_$variant=$ms"
     echo "netns.sh: $variant: exit $rc after $ms ms"
     if [ $variant = loss ]; then
@@ -155,17 +156,9 @@ cut)
   cat "$work/out"
   echo "netns.sh: floc-run exit $rc after the cut: $(( $(now_ms) - cut_at )) ms"
   [ $rc -ne 0 ] && [ $rc -ne 124 ] || { echo "FAIL: floc-run exited $rc"; fail=1; }
-  lost=$(grep -c "PEER_LOST after" "$work/out")
-  [ "$lost" -eq "$n" ] || { echo "FAIL: $lost of $n localities saw PEER_LOST"; fail=1; }
-  worst=$(sed -n 's/^survivor [0-9]*: PEER_LOST after [0-9]* ms at \([0-9]*\).*/\1/p' "$work/out" |
-          awk -v t0="$cut_at" 'BEGIN{m=0} {d=$1-t0; if (d>m) m=d} END{print m}')
-  echo "netns.sh: cut lost after $worst ms"
-  [ "$worst" -le 4000 ] || { echo "FAIL: a locality learnt of the cut after $worst ms"; fail=1; }
-  if grep -q "mp_fault.c:[0-9]*:" "$work/out"; then echo "FAIL: a check failed (above)"; fail=1; fi
-  sleep 0.2
-  for p in $(sed -n 's/^locality [0-9]* pid \([0-9]*\)$/\1/p' "$work/out"); do
-    kill -0 "$p" 2>/dev/null && { echo "FAIL: locality process $p outlived the job"; kill -KILL "$p"; fail=1; }
-  done ;;
+  # every locality is a survivor of the other side's loss
+  check_loss "$work/out" "$n" "$cut_at" 4000 "netns.sh: cut" || fail=1
+  all_gone $(job_pids "$work/out") || fail=1 ;;
 *) echo "netns.sh: unknown mode $mode"; exit 2 ;;
 esac
 [ -z "$(ls "$work" | grep -v '^out\|^layout')" ] || { echo "FAIL: files left: $(ls "$work")"; fail=1; }
