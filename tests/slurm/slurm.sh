@@ -9,6 +9,19 @@ if [ "$(id -u)" -ne 0 ]; then
   echo "slurm.sh: needs root to run slurmctld/slurmd (CI runs as root): skipped"
   exit 77
 fi
+# Slurm resolves its node's host name: run the cluster under a private
+# host name (UTS namespace) that a private /etc/hosts (mount namespace)
+# maps to 127.0.0.1, so that no name is ever looked up outside this machine.
+if [ -z "${FLOC_SLURM_PRIVATE:-}" ]; then
+  hosts=$(mktemp) || exit 1
+  printf '127.0.0.1 localhost\n127.0.0.1 flocnode\n' >"$hosts"
+  FLOC_SLURM_PRIVATE=$hosts unshare -u -m sh -c \
+    'hostname flocnode && mount --bind "$FLOC_SLURM_PRIVATE" /etc/hosts && exec sh "$0" "$@"' \
+    "$0" "$@"
+  rc=$?
+  rm -f "$hosts"
+  exit $rc
+fi
 nps=${SRUN_NP:-"2 4 8"}
 dir=$(mktemp -d /tmp/floc-slurm.XXXXXX) || exit 1
 # Before any Slurm command: without a config Slurm looks for one over DNS.
