@@ -65,11 +65,6 @@ struct floc_liveness {
     int stop;
 };
 
-static int live_err(int fi_ret, const char *what)
-{
-    return floc_fabric_err(fi_ret, what);
-}
-
 static int open_objects(floc_liveness_t *lv, const char *prov, const char *shm_name)
 {
     struct fi_info *hints = fi_allocinfo();
@@ -93,7 +88,7 @@ static int open_objects(floc_liveness_t *lv, const char *prov, const char *shm_n
     int ret = fi_getinfo(FI_VERSION(1, 9), NULL, NULL, 0, hints, &lv->fi.info);
     fi_freeinfo(hints);
     if (ret)
-        return live_err(ret, "fi_getinfo(liveness endpoint)");
+        return floc_fabric_err(ret, "fi_getinfo(liveness endpoint)");
     if (shm_name && (ret = floc_fi_info_name(lv->fi.info, shm_name)))
         return ret;
     return floc_fi_set_open(lv->ctx, &lv->fi, FI_CQ_FORMAT_MSG, "liveness");
@@ -123,7 +118,7 @@ int floc_liveness_open(floc_ctx_t *ctx, const char *shm_name, void *name, size_t
     if (ret)
         return ret;
     if ((ret = fi_getname(&lv->fi.ep->fid, name, namelen)))
-        return live_err(ret, "fi_getname(liveness)");
+        return floc_fabric_err(ret, "fi_getname(liveness)");
     return 0;
 }
 
@@ -317,7 +312,7 @@ int floc_liveness_start(floc_ctx_t *ctx, const char *names, size_t stride)
     for (int r = 0; r < p; r++) {
         int n = fi_av_insert(lv->fi.av, names + (size_t)r * stride, 1, &lv->addrs[r], 0, NULL);
         if (n != 1)
-            return n < 0 ? live_err(n, "fi_av_insert(liveness)") : FLOC_ERR_FABRIC;
+            return n < 0 ? floc_fabric_err(n, "fi_av_insert(liveness)") : FLOC_ERR_FABRIC;
     }
     for (int i = 0; i < LIVE_RX_DEPTH; i++)
         post_recv(lv, i);
