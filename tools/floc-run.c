@@ -1,17 +1,22 @@
 /*
- * floc-run - launch a floc job of N localities on this node.
+ * floc-run - launch a floc job of N localities, on this node or on hosts
+ * reached through a launch agent.
  *
  * floc-run is a PMIx server (libpmix's server API): it registers one
- * namespace for the job, forks the localities with the PMIx environment
- * that lets them connect back, serves their fences (data collection is
- * local: one node), forwards their output, and watches them.  When a
- * locality dies or exits non-zero, the others are told through a PMIx
- * event (PMIX_ERR_PROC_ABORTED with the affected proc), get a grace
- * period to report it, and are then terminated; floc-run exits with the
- * worst status and names the locality that failed.
+ * namespace for the job (node data for every host), forks the localities
+ * with the PMIx environment that lets them connect back (through the
+ * agent, e.g. "ip netns exec %h", for other hosts; they reach the server
+ * over TCP on --pmix-iface), serves their fences (all data is local: every
+ * locality is floc-run's own client), forwards their output, and watches
+ * them.  When a locality dies or exits non-zero, the others are told
+ * through a PMIx event (PMIX_ERR_PROC_ABORTED with the affected proc), get
+ * a grace period to report it, and are then terminated; floc-run exits
+ * with the worst status and names the locality that failed.
  *
  *   floc-run -n 4 [--bind none|core|socket|auto] [--timeout S]
  *            [--tag-output] [--grace S] prog [args...]
+ *   floc-run --host a:2,b:2 --launch-agent "ip netns exec %h"
+ *            --pmix-iface br0 prog [args...]
  *
  * Exit status: the worst child status (128+signal for a killed child),
  * 124 on --timeout, 130/143 when interrupted, 2 on usage errors, 1 when
