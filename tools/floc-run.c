@@ -187,7 +187,7 @@ static pmix_status_t cb_dmodex(const pmix_proc_t *proc, const pmix_info_t info[]
                                pmix_modex_cbfunc_t cbfunc, void *cbdata)
 {
     (void)proc; (void)info; (void)ninfo; (void)cbfunc; (void)cbdata;
-    /* One node: all data is local; there is no other server to ask. */
+    /* Every locality is this server's client: there is no other server to ask. */
     return PMIX_ERR_NOT_FOUND;
 }
 
@@ -211,7 +211,7 @@ static pmix_status_t cb_notify(pmix_status_t code, const pmix_proc_t *source,
                                pmix_op_cbfunc_t cbfunc, void *cbdata)
 {
     (void)code; (void)source; (void)range; (void)info; (void)ninfo; (void)cbfunc; (void)cbdata;
-    /* one node: the library delivers locally; nothing to relay */
+    /* every locality is this server's client: the library delivers; nothing to relay */
     return PMIX_OPERATION_SUCCEEDED;
 }
 
