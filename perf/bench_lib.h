@@ -8,8 +8,53 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 static int rank, size;
+
+/* The OSU options: -m [min:]max, -i iterations, -x warm-up iterations,
+ * -f full output, -c validate; plus `extra` (one letter, 0 for none), a
+ * benchmark's own option with an integer value.  Fields keep the
+ * caller's defaults when not given.  0, or -1 on an unknown option. */
+typedef struct bench_opts {
+    size_t min, max;
+    long iters, warm;
+    int full, validate;
+    int extra;
+} bench_opts_t;
+
+static int bench_parse(int argc, char **argv, char extra, bench_opts_t *o)
+{
+    char spec[16] = "m:i:x:fc";
+    if (extra) {
+        size_t n = strlen(spec);
+        spec[n] = extra;
+        spec[n + 1] = ':';
+        spec[n + 2] = '\0';
+    }
+    int c;
+    while ((c = getopt(argc, argv, spec)) != -1) {
+        if (c == 'm') {
+            char *colon = strchr(optarg, ':');
+            o->min = colon ? strtoull(optarg, NULL, 10) : o->min;
+            o->max = strtoull(colon ? colon + 1 : optarg, NULL, 10);
+        } else if (c == 'i') {
+            o->iters = atol(optarg);
+        } else if (c == 'x') {
+            o->warm = atol(optarg);
+        } else if (c == 'f') {
+            o->full = 1;
+        } else if (c == 'c') {
+            o->validate = 1;
+        } else if (extra && c == extra) {
+            o->extra = atoi(optarg);
+        } else {
+            return -1;
+        }
+    }
+    return 0;
+}
 
 #ifdef USE_MPI
 #include <mpi.h>

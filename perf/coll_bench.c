@@ -191,29 +191,16 @@ int main(int argc, char **argv)
         lib_fini();
         return 2;
     }
-    size_t min = 8, max = 1u << 20;
-    long iters = 1000, warm = 100;
-    int c, full = 0, validate = 0;
-    optind = 2;
-    while ((c = getopt(argc, argv, "m:i:x:fc")) != -1) {
-        if (c == 'm') {
-            char *colon = strchr(optarg, ':');
-            min = colon ? strtoull(optarg, NULL, 10) : min;
-            max = strtoull(colon ? colon + 1 : optarg, NULL, 10);
-        } else if (c == 'i') {
-            iters = atol(optarg);
-        } else if (c == 'x') {
-            warm = atol(optarg);
-        } else if (c == 'f') {
-            full = 1;
-        } else if (c == 'c') {
-            validate = 1;
-        } else {
-            usage(argv[0]);
-            lib_fini();
-            return 2;
-        }
+    bench_opts_t o = {.min = 8, .max = 1u << 20, .iters = 1000, .warm = 100};
+    optind = 2;   /* after COLL */
+    if (bench_parse(argc, argv, 0, &o)) {
+        usage(argv[0]);
+        lib_fini();
+        return 2;
     }
+    size_t min = o.min, max = o.max;
+    long iters = o.iters, warm = o.warm;
+    int full = o.full, validate = o.validate;
     const int reduction = kind == REDUCE || kind == ALLREDUCE || kind == REDUCE_SCATTER;
     if (reduction && min < sizeof(double))
         min = sizeof(double);

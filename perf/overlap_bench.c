@@ -91,32 +91,17 @@ static void compute(double us, int tests)
 int main(int argc, char **argv)
 {
     lib_init(&argc, &argv);
-    size_t min = 8, max = 1u << 20;
-    long iters = 1000, warm = 100;
-    int c, full = 0, tests = 0, validate = 0;
-    while ((c = getopt(argc, argv, "m:i:x:ft:c")) != -1) {
-        if (c == 'm') {
-            char *colon = strchr(optarg, ':');
-            min = colon ? strtoull(optarg, NULL, 10) : min;
-            max = strtoull(colon ? colon + 1 : optarg, NULL, 10);
-        } else if (c == 'i') {
-            iters = atol(optarg);
-        } else if (c == 'x') {
-            warm = atol(optarg);
-        } else if (c == 'f') {
-            full = 1;
-        } else if (c == 't') {
-            tests = atoi(optarg);
-        } else if (c == 'c') {
-            validate = 1;
-        } else {
-            if (rank == 0)
-                fprintf(stderr, "usage: %s [-m min:max] [-i iters] [-x warmup] [-f] [-t tests] [-c]\n",
-                        argv[0]);
-            lib_fini();
-            return 2;
-        }
+    bench_opts_t o = {.min = 8, .max = 1u << 20, .iters = 1000, .warm = 100};
+    if (bench_parse(argc, argv, 't', &o)) {
+        if (rank == 0)
+            fprintf(stderr, "usage: %s [-m min:max] [-i iters] [-x warmup] [-f] [-t tests] [-c]\n",
+                    argv[0]);
+        lib_fini();
+        return 2;
     }
+    size_t min = o.min, max = o.max;
+    long iters = o.iters, warm = o.warm;
+    int full = o.full, tests = o.extra, validate = o.validate;
     if (min < sizeof(double))
         min = sizeof(double);
     if (max < min || iters < 1 || warm < 0) {

@@ -303,29 +303,17 @@ int main(int argc, char **argv)
         lib_fini();
         return 2;
     }
-    size_t min = BENCH == FADD_LATENCY ? 8 : 1, max = BENCH == FADD_LATENCY ? 8 : 1u << 22;
-    long iters = 10000, warm = 1000;
-    int c, full = 0, validate = 0;
-    while ((c = getopt(argc, argv, "m:i:x:fc")) != -1) {
-        if (c == 'm') {
-            char *colon = strchr(optarg, ':');
-            min = colon ? strtoull(optarg, NULL, 10) : min;
-            max = strtoull(colon ? colon + 1 : optarg, NULL, 10);
-        } else if (c == 'i') {
-            iters = atol(optarg);
-        } else if (c == 'x') {
-            warm = atol(optarg);
-        } else if (c == 'f') {
-            full = 1;
-        } else if (c == 'c') {
-            validate = 1;
-        } else {
-            if (rank == 0)
-                fprintf(stderr, "usage: %s [-m min:max] [-i iters] [-x warmup] [-f] [-c]\n", argv[0]);
-            lib_fini();
-            return 2;
-        }
+    bench_opts_t o = {.min = BENCH == FADD_LATENCY ? 8 : 1,
+                      .max = BENCH == FADD_LATENCY ? 8 : 1u << 22, .iters = 10000, .warm = 1000};
+    if (bench_parse(argc, argv, 0, &o)) {
+        if (rank == 0)
+            fprintf(stderr, "usage: %s [-m min:max] [-i iters] [-x warmup] [-f] [-c]\n", argv[0]);
+        lib_fini();
+        return 2;
     }
+    size_t min = o.min, max = o.max;
+    long iters = o.iters, warm = o.warm;
+    int full = o.full, validate = o.validate;
     if (min == 0 || max < min || iters < 1 || warm < 0) {
         if (rank == 0)
             fprintf(stderr, "%s: bad sizes or counts\n", argv[0]);
