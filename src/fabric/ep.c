@@ -7,9 +7,11 @@
  * offered (cxi, efa, verbs, psm3, opx, then tcp), never the slow or
  * eth0-binding ones (sockets, udp, net).
  */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <rdma/fi_cm.h>
 #include <rdma/fi_endpoint.h>
@@ -216,8 +218,38 @@ static int shm_endpoint_name(const floc_ctx_t *ctx, const char *suffix, char *na
     return 0;
 }
 
+/*
+ * A process killed before it closed its shm endpoint leaves the file
+ * behind ("<name>:<i>:<j>" in /dev/shm), and a later process given the
+ * same name (names carry the launcher's namespace, often made from a pid,
+ * or a singleton's pid) would fail to create its own.  No live process can
+ * hold this name (one locality of one job), so such a file is stale.
+ */
+static void remove_stale_shm(const char *name)
+{
+    static const char scheme[] = "fi_shm://";
+    if (strncmp(name, scheme, sizeof scheme - 1) != 0)
+        return;
+    name += sizeof scheme - 1;
+    const size_t len = strlen(name);
+    DIR *d = opendir("/dev/shm");
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, name, len) == 0 && e->d_name[len] == ':') {
+            char path[512];
+            if (snprintf(path, sizeof path, "/dev/shm/%s", e->d_name) < (int)sizeof path &&
+                unlink(path) == 0)
+                FLOC_INFO(FLOC_LOG_FABRIC, "removed a stale shm file %s", path);
+        }
+    }
+    closedir(d);
+}
+
 int floc_fi_info_name(struct fi_info *info, const char *name)
 {
+    remove_stale_shm(name);
     char *dup = strdup(name);
     if (!dup)
         return FLOC_ERR_NOMEM;

@@ -54,6 +54,16 @@ static floc_ctx_t *ctx;
 static char window[4096];
 static floc_mem_t *mem;
 
+static void finish(void)
+{
+    if (mem)
+        floc_mem_deregister(mem);
+    if (ctx)
+        floc_finalize(ctx);
+    mem = NULL;
+    ctx = NULL;
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -65,6 +75,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     /* a singleton (no launcher): one locality, its own memory registered */
     if (floc_init(NULL, NULL, NULL, &ctx) == 0)
         floc_mem_register(ctx, window, sizeof window, FLOC_MEM_REMOTE_ALL, &mem);
+    atexit(finish);   /* libFuzzer ends with exit(): close the context (its shm file) */
     return 0;
 }
 
