@@ -1,7 +1,8 @@
 /*
  * bench_lib.h - what the benchmarks compiled twice (floc_* and, with
  * -DUSE_MPI, mpi_*) share: the library's name, rank and size, start,
- * stop and barrier.  Each program adds the calls it measures.
+ * stop and barrier, the clock and the OSU options.  Each program adds
+ * the calls it measures.
  */
 #ifndef FLOC_BENCH_LIB_H
 #define FLOC_BENCH_LIB_H
@@ -9,9 +10,18 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static int rank, size;
+
+/* Monotonic microseconds: the benchmarks' clock. */
+static double now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
+}
 
 /* The OSU options: -m [min:]max, -i iterations, -x warm-up iterations,
  * -f full output, -c validate; plus `extra` (one letter, 0 for none), a

@@ -86,13 +86,6 @@ static void reduce3(double *v)   /* sum, min, max over localities */
 }
 #endif
 
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
 /* input byte j of locality q's send buffer / double j: exact small sums */
 static unsigned char in_byte(int q, size_t j)
 {

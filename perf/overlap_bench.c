@@ -66,13 +66,6 @@ static void lib_avg(double *v, int n)
 }
 #endif
 
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
 /* busy for `us` microseconds, testing `tests` times on the way */
 static void compute(double us, int tests)
 {

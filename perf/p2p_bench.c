@@ -162,13 +162,6 @@ static void lib_fadd(uint64_t *add, uint64_t *old, int target)
 #endif
 
 /* ------------------------------------------------------------------ */
-static double now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e6 + (double)ts.tv_nsec / 1e3;
-}
-
 static unsigned char pattern(size_t len, size_t j)
 {
     return (unsigned char)(len * 31 + j * 7 + 3);
