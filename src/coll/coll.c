@@ -431,16 +431,19 @@ int floc_iallreduce(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,
         return FLOC_INVALID("%s is NULL", sbuf ? "rbuf" : "sbuf");
     if (!req)
         return FLOC_INVALID("req (output) is NULL");
-    /* the result is built in rbuf from this locality's contribution */
-    if (count && sbuf != FLOC_IN_PLACE && sbuf != rbuf)
+    const int trivial = c.size == 1 || count == 0;
+    const floc_coll_alg_t *alg =
+        trivial ? NULL : floc_coll_select(ctx, FLOC_COLL_ALLREDUCE, count * c.esize);
+    /* the result is built in rbuf from this locality's contribution; the
+     * pipelined node algorithm reads sbuf itself (a copy less) */
+    if (count && sbuf != FLOC_IN_PLACE && sbuf != rbuf &&
+        (!alg || alg->step != floc_node_pipe_allreduce))
         memcpy(rbuf, sbuf, count * c.esize);
+    c.sbuf = sbuf;
     c.rbuf = rbuf;
     c.op = op;
     c.reduce = floc_reduce_kernel(dt, op);
-    const int trivial = c.size == 1 || count == 0;
-    return coll_start(&c, trivial ? NULL
-                                  : floc_coll_select(ctx, FLOC_COLL_ALLREDUCE, count * c.esize),
-                      req);
+    return coll_start(&c, alg, req);
 }
 
 int floc_ireduce(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,

@@ -80,7 +80,8 @@ struct floc_coll_req {
     floc_request_t **batch;
     int nbatch, batch_cap;
     floc_request_t *inline_batch[FLOC_COLL_INLINE_BATCH];
-    uint64_t node_seq;       /* node-segment algorithms: this collective's number */
+    uint64_t node_seq;       /* node-segment algorithms: this collective's (first chunk's) number */
+    size_t node_chunk;       /* pipelined node algorithms: the chunk in progress */
     floc_coll_req_t *next_active;
 };
 
@@ -189,6 +190,9 @@ int floc_node_scatter(floc_coll_req_t *c);
 int floc_node_allgather(floc_coll_req_t *c);
 int floc_node_alltoall(floc_coll_req_t *c);
 int floc_node_reduce_scatter(floc_coll_req_t *c);
+/* large messages, pipelined through the node segment (src/node/pipe.c) */
+int floc_node_pipe_bcast(floc_coll_req_t *c);
+int floc_node_pipe_allreduce(floc_coll_req_t *c);
 
 /* select.c: the algorithm for a call, honouring FLOC_<COLL>_ALGO */
 const floc_coll_alg_t *floc_coll_select(const struct floc_ctx *ctx, floc_coll_kind_t kind,

@@ -37,13 +37,14 @@
 
 /* the entries the rules below choose among, by position */
 enum { BARRIER_DISSEMINATION, BARRIER_NODE };
-enum { BCAST_BINOMIAL, BCAST_SCATTER_ALLGATHER, BCAST_NODE };
-enum { ALLREDUCE_RECDBL, ALLREDUCE_RING, ALLREDUCE_RABENSEIFNER, ALLREDUCE_NODE };
+enum { BCAST_BINOMIAL, BCAST_SCATTER_ALLGATHER, BCAST_NODE, BCAST_PIPE };
+enum { ALLREDUCE_RECDBL, ALLREDUCE_RING, ALLREDUCE_RABENSEIFNER, ALLREDUCE_NODE, ALLREDUCE_PIPE };
 enum { REDUCE_BINOMIAL, REDUCE_NODE, REDUCE_RING };
 enum { MOVER_DIRECT, MOVER_BINOMIAL, MOVER_RMA, MOVER_NODE };
 enum { ALLGATHER_RING, ALLGATHER_RECDBL, ALLGATHER_BRUCK, ALLGATHER_NODE };
 
-/* "shm": through the node segment (src/node), single-node jobs only */
+/* "shm": through the node segment (src/node), single-node jobs only;
+ * "shm_pipeline": large messages in chunks through its pipelined area */
 static const floc_coll_alg_t barrier_algs[] = {
     [BARRIER_DISSEMINATION] = {.name = "dissemination", .step = floc_barrier_dissemination},
     [BARRIER_NODE] = {.name = "shm", .step = floc_node_barrier},
@@ -52,12 +53,14 @@ static const floc_coll_alg_t bcast_algs[] = {
     [BCAST_BINOMIAL] = {.name = "binomial", .step = floc_bcast_binomial},
     [BCAST_SCATTER_ALLGATHER] = {.name = "scatter_allgather", .step = floc_bcast_scatter_allgather},
     [BCAST_NODE] = {.name = "shm", .step = floc_node_bcast},
+    [BCAST_PIPE] = {.name = "shm_pipeline", .step = floc_node_pipe_bcast},
 };
 static const floc_coll_alg_t allreduce_algs[] = {
     [ALLREDUCE_RECDBL] = {.name = "recursive_doubling", .step = floc_allreduce_recursive_doubling},
     [ALLREDUCE_RING] = {.name = "ring", .step = floc_allreduce_ring},
     [ALLREDUCE_RABENSEIFNER] = {.name = "rabenseifner", .step = floc_allreduce_rabenseifner},
     [ALLREDUCE_NODE] = {.name = "shm", .step = floc_node_allreduce},
+    [ALLREDUCE_PIPE] = {.name = "shm_pipeline", .step = floc_node_pipe_allreduce},
 };
 
 static const floc_coll_alg_t reduce_algs[] = {
@@ -142,9 +145,14 @@ int floc_coll_alg_index(floc_coll_kind_t kind, const char *name)
     return -1;
 }
 
+static int is_pipe_alg(const floc_coll_alg_t *a)
+{
+    return a->step == floc_node_pipe_bcast || a->step == floc_node_pipe_allreduce;
+}
+
 int floc_coll_is_node_alg(const floc_coll_alg_t *a)
 {
-    return a->step == floc_node_barrier || a->step == floc_node_bcast ||
+    return is_pipe_alg(a) || a->step == floc_node_barrier || a->step == floc_node_bcast ||
            a->step == floc_node_allreduce || a->step == floc_node_reduce ||
            a->step == floc_node_gather || a->step == floc_node_scatter ||
            a->step == floc_node_allgather || a->step == floc_node_alltoall ||
@@ -190,6 +198,16 @@ static const floc_coll_alg_t *node_alg(floc_coll_kind_t kind)
     }
 }
 
+/* the pipelined algorithm of a kind, for what node_limit leaves */
+static const floc_coll_alg_t *pipe_alg(floc_coll_kind_t kind)
+{
+    switch (kind) {
+    case FLOC_COLL_BCAST: return &bcast_algs[BCAST_PIPE];
+    case FLOC_COLL_ALLREDUCE: return &allreduce_algs[ALLREDUCE_PIPE];
+    default: return NULL;
+    }
+}
+
 const floc_coll_alg_t *floc_coll_select(const floc_ctx_t *ctx, floc_coll_kind_t kind, size_t bytes)
 {
     const int forced = ctx->coll_algo[kind], p = ctx->size;
@@ -199,12 +217,18 @@ const floc_coll_alg_t *floc_coll_select(const floc_ctx_t *ctx, floc_coll_kind_t 
                       kind == FLOC_COLL_REDUCE_SCATTER;
     const size_t held = whole ? bytes * (size_t)p : bytes;
     const int node_ok = node_alg(kind) && floc_node_usable(ctx, held);
+    const floc_coll_alg_t *pipe = pipe_alg(kind);
     /* a forced "shm" that cannot be used falls back to the rules (the same
      * answer on every locality) */
-    if (forced >= 0 && (!floc_coll_is_node_alg(&tables[kind].algs[forced]) || node_ok))
-        return &tables[kind].algs[forced];
+    if (forced >= 0) {
+        const floc_coll_alg_t *a = &tables[kind].algs[forced];
+        if (!floc_coll_is_node_alg(a) || (is_pipe_alg(a) ? ctx->node.enabled : node_ok))
+            return a;
+    }
     if (forced < 0 && node_ok && bytes <= node_limit(kind, p))
         return node_alg(kind);
+    if (forced < 0 && pipe && ctx->node.enabled && bytes > node_limit(kind, p))
+        return pipe;
     switch (kind) {
     case FLOC_COLL_ALLREDUCE:
         if (bytes < (p == 2 ? FLOC_ALLREDUCE_SMALL_MAX_2 : FLOC_ALLREDUCE_SMALL_MAX) ||
