@@ -464,16 +464,20 @@ int floc_ireduce(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, fl
         return FLOC_INVALID("FLOC_IN_PLACE is for the root only");
     if (!req)
         return FLOC_INVALID("req (output) is NULL");
-    if (count && at_root && sbuf != FLOC_IN_PLACE && sbuf != rbuf)
+    const int trivial = c.size == 1 || count == 0;
+    const floc_coll_alg_t *alg =
+        trivial ? NULL : floc_coll_select(ctx, FLOC_COLL_REDUCE, count * c.esize);
+    /* the root builds the result in rbuf from its contribution, except
+     * with the pipelined node algorithm (it reads sbuf itself) */
+    if (count && at_root && sbuf != FLOC_IN_PLACE && sbuf != rbuf &&
+        (!alg || alg->step != floc_node_pipe_reduce))
         memcpy(rbuf, sbuf, count * c.esize);
     c.sbuf = sbuf;
     c.rbuf = rbuf;
     c.op = op;
     c.root = root;
     c.reduce = floc_reduce_kernel(dt, op);
-    const int trivial = c.size == 1 || count == 0;
-    return coll_start(&c, trivial ? NULL : floc_coll_select(ctx, FLOC_COLL_REDUCE, count * c.esize),
-                      req);
+    return coll_start(&c, alg, req);
 }
 
 /* gather, scatter, allgather, alltoall: checks shared by the data movers */

@@ -39,7 +39,7 @@
 enum { BARRIER_DISSEMINATION, BARRIER_NODE };
 enum { BCAST_BINOMIAL, BCAST_SCATTER_ALLGATHER, BCAST_NODE, BCAST_PIPE };
 enum { ALLREDUCE_RECDBL, ALLREDUCE_RING, ALLREDUCE_RABENSEIFNER, ALLREDUCE_NODE, ALLREDUCE_PIPE };
-enum { REDUCE_BINOMIAL, REDUCE_NODE, REDUCE_RING };
+enum { REDUCE_BINOMIAL, REDUCE_NODE, REDUCE_RING, REDUCE_PIPE };
 enum { MOVER_DIRECT, MOVER_BINOMIAL, MOVER_RMA, MOVER_NODE };
 enum { ALLGATHER_RING, ALLGATHER_RECDBL, ALLGATHER_BRUCK, ALLGATHER_NODE };
 
@@ -67,6 +67,7 @@ static const floc_coll_alg_t reduce_algs[] = {
     [REDUCE_BINOMIAL] = {.name = "binomial", .step = floc_reduce_binomial},
     [REDUCE_NODE] = {.name = "shm", .step = floc_node_reduce},
     [REDUCE_RING] = {.name = "ring", .step = floc_reduce_ring},
+    [REDUCE_PIPE] = {.name = "shm_pipeline", .step = floc_node_pipe_reduce},
 };
 static const floc_coll_alg_t gather_algs[] = {
     [MOVER_DIRECT] = {.name = "direct", .step = floc_gather_direct},
@@ -147,7 +148,8 @@ int floc_coll_alg_index(floc_coll_kind_t kind, const char *name)
 
 static int is_pipe_alg(const floc_coll_alg_t *a)
 {
-    return a->step == floc_node_pipe_bcast || a->step == floc_node_pipe_allreduce;
+    return a->step == floc_node_pipe_bcast || a->step == floc_node_pipe_allreduce ||
+           a->step == floc_node_pipe_reduce;
 }
 
 int floc_coll_is_node_alg(const floc_coll_alg_t *a)
@@ -204,6 +206,7 @@ static const floc_coll_alg_t *pipe_alg(floc_coll_kind_t kind)
     switch (kind) {
     case FLOC_COLL_BCAST: return &bcast_algs[BCAST_PIPE];
     case FLOC_COLL_ALLREDUCE: return &allreduce_algs[ALLREDUCE_PIPE];
+    case FLOC_COLL_REDUCE: return &reduce_algs[REDUCE_PIPE];
     default: return NULL;
     }
 }

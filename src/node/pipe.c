@@ -1,5 +1,5 @@
 /*
- * pipe.c - large broadcasts and allreduces through the node segment's
+ * pipe.c - large broadcasts, allreduces and reduces through the node segment's
  * pipelined area (layout and flow control in node.h): single-node jobs.
  *
  * Why not the fabric: a CMA transfer copies at ~12.8 GB/s here (one
@@ -21,8 +21,9 @@
  * In place works: a locality reads each part of its input before it
  * writes that part of its output.
  *
- * Broadcast: the root copies each chunk into its chunk buffer; the
- * others copy it out and mark it consumed.
+ * Reduce: the same without step 3 at the localities other than the
+ * root.  Broadcast: the root copies each chunk into its chunk buffer;
+ * the others copy it out and mark it consumed.
  *
  * Waiting returns FLOC_ERR_AGAIN with nothing posted (coll.h): the
  * progress engine calls again, backs off, and notices a lost peer.
@@ -162,16 +163,16 @@ static int all_reached(const floc_node_t *n, int me, int p, int res, int b, uint
 }
 
 /* Step 2: fold piece [m0, m1) of chunk (elements from `first`) of every
- * locality's input, in locality order, into out and my result buffer.
- * In place, a locality other than 0 folds in private memory (its input
- * is its output); otherwise straight into the output. */
-static void fold_piece(floc_coll_req_t *c, const unsigned char *in, int b, size_t first,
-                       size_t m0, size_t m1)
+ * locality's input, in locality order, into out (NULL: a reduce's
+ * locality other than the root) and res (NULL: a reduce's root).  Folded straight
+ * into out, except where out is the input of a locality other than 0
+ * (in place) or there is no out: then in private memory. */
+static void fold_piece(floc_coll_req_t *c, const unsigned char *in, unsigned char *out,
+                       unsigned char *res, int b, size_t first, size_t m0, size_t m1)
 {
     floc_node_t *n = &c->ctx->node;
     const size_t es = c->esize, step = FLOC_NODE_FOLD / es;
-    unsigned char *out = c->rbuf, *res = floc_node_result(n, c->rank, b);
-    const int private_acc = in == out && c->rank != 0;
+    const int private_acc = !out || (in == out && c->rank != 0);
     for (size_t e = m0; e < m1; e += step) {
         const size_t cnt = m1 - e < step ? m1 - e : step;
         unsigned char *acc = private_acc ? n->scratch : out + (first + e) * es;
@@ -185,9 +186,10 @@ static void fold_piece(floc_coll_req_t *c, const unsigned char *in, int b, size_
                 c->reduce(src, acc, cnt);
             }
         }
-        if (private_acc)
+        if (private_acc && out)
             memcpy(out + (first + e) * es, acc, cnt * es);
-        stream_copy(res + (e - m0) * es, acc, cnt * es);
+        if (res)
+            stream_copy(res + (e - m0) * es, acc, cnt * es);
     }
 }
 
@@ -216,15 +218,18 @@ static int copy_in(floc_coll_req_t *c, const unsigned char *in, size_t per, size
  * DEPTH chunks, as far as the buffers allow) whenever this locality
  * would otherwise wait for the others: c->node_chunk is the chunk in
  * steps 2-3, c->st[0] the number of chunks whose step 1 is done.
+ * to_root: a reduce, whose step 3 only the root takes (the others'
+ * results are for it alone; its own goes straight to its output).
  */
-int floc_node_pipe_allreduce(floc_coll_req_t *c)
+static int pipe_reduction(floc_coll_req_t *c, int to_root)
 {
     floc_node_t *n = &c->ctx->node;
-    const int me = c->rank, p = c->size;
+    const int me = c->rank, p = c->size, reader = !to_root || me == c->root;
     const size_t es = c->esize, per = chunk_elems(c), nch = (c->count + per - 1) / per;
-    /* the input: sbuf, or rbuf in place (floc_iallreduce leaves rbuf alone) */
+    /* the input: sbuf, or rbuf in place (floc_iallreduce and floc_ireduce
+     * leave rbuf alone for these algorithms) */
     const unsigned char *in = c->sbuf && c->sbuf != FLOC_IN_PLACE ? c->sbuf : c->rbuf;
-    unsigned char *out = c->rbuf;
+    unsigned char *out = reader ? c->rbuf : NULL;
     floc_node_pipe_t *mine = floc_node_pipe(n, me);
     if (c->step == PIPE_START) {
         start(c, per);
@@ -246,15 +251,16 @@ int floc_node_pipe_allreduce(floc_coll_req_t *c)
             if (!all_reached(n, me, p, 0, b, id))
                 return FLOC_ERR_AGAIN;
             size_t m0, mlen = floc_coll_block(len, p, me, &m0);   /* my piece */
-            fold_piece(c, in, b, first, m0, m0 + mlen);
+            fold_piece(c, in, out, to_root && me == c->root ? NULL : floc_node_result(n, me, b), b,
+                       first, m0, m0 + mlen);
             publish(&mine->res[b], id);
             c->step = PIPE_RES;
         }
             /* fall through */
         case PIPE_RES:
-            if (!all_reached(n, me, p, 1, b, id))
+            if (reader && !all_reached(n, me, p, 1, b, id))
                 return FLOC_ERR_AGAIN;
-            for (int k = 0; k < p; k++) {
+            for (int k = 0; reader && k < p; k++) {
                 size_t k0, klen = floc_coll_block(len, p, k, &k0);
                 if (k != me)
                     memcpy(out + (first + k0) * es, floc_node_result(n, k, b), klen * es);
@@ -266,4 +272,14 @@ int floc_node_pipe_allreduce(floc_coll_req_t *c)
         }
     }
     return 0;
+}
+
+int floc_node_pipe_allreduce(floc_coll_req_t *c)
+{
+    return pipe_reduction(c, 0);
+}
+
+int floc_node_pipe_reduce(floc_coll_req_t *c)
+{
+    return pipe_reduction(c, 1);
 }
