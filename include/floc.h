@@ -217,6 +217,24 @@ FLOC_API int floc_mem_rkey(const floc_mem_t *mem, floc_rkey_t *rkey);
 FLOC_API int floc_mem_deregister(floc_mem_t *mem);
 
 /*
+ * Allocate len bytes of zeroed memory for remote access (access: FLOC_MEM_*
+ * flags), registered like floc_mem_register: *buf is the memory, *mem its
+ * registration, floc_mem_rkey makes its key.  Not collective.  The other
+ * localities of this node reach it with plain copies (floc_put, floc_get and
+ * their nonblocking forms are a memcpy there: no provider, no system call)
+ * in single-node jobs; every other access goes through the fabric as for
+ * registered memory.  The MPI_Win_allocate of floc.  Free it with
+ * floc_mem_free (not floc_mem_deregister).  Errors: FLOC_ERR_INVALID (NULL
+ * pointers, len 0, bad flags), FLOC_ERR_NOMEM (no memory, or /dev/shm-like
+ * memory full), FLOC_ERR_FABRIC, FLOC_ERR_SYSTEM, FLOC_ERR_NOT_SUPPORTED.
+ */
+FLOC_API int floc_mem_alloc(floc_ctx_t *ctx, size_t len, unsigned access, void **buf,
+                            floc_mem_t **mem);
+/* Deregister and free memory from floc_mem_alloc.  Peers must no longer
+ * access it. */
+FLOC_API int floc_mem_free(floc_mem_t *mem);
+
+/*
  * Write len bytes from src to byte offset `offset` of the region rkey
  * describes (on locality rkey->owner).  Returns once src may be reused;
  * the write is complete at the target after floc_flush().

@@ -65,11 +65,14 @@ static void lib_irecv(void *b, size_t n, int from, int tag, int slot)
     MPI_Irecv(b, (int)n, MPI_BYTE, from, tag, MPI_COMM_WORLD, &reqs[slot]);
 }
 static void lib_waitall(int n) { MPI_Waitall(n, reqs, MPI_STATUSES_IGNORE); }
-/* the window: every locality exposes buf; passive target, all locked */
-static void lib_win_create(void *buf, size_t len)
+/* the window: memory the library allocates (osu -w allocate), every
+ * locality exposes it; passive target, all locked */
+static unsigned char *lib_win_alloc(size_t len)
 {
-    MPI_Win_create(buf, (MPI_Aint)len, 1, MPI_INFO_NULL, MPI_COMM_WORLD, &win);
+    void *base = NULL;
+    MPI_Win_allocate((MPI_Aint)len, 1, MPI_INFO_NULL, MPI_COMM_WORLD, &base, &win);
     MPI_Win_lock_all(0, win);
+    return base;
 }
 static void lib_win_free(void)
 {
@@ -119,18 +122,20 @@ static void lib_irecv(void *b, size_t n, int from, int tag, int slot)
     check(floc_irecv(ctx, b, n, from, tag, NULL, &reqs[slot]), "floc_irecv");
 }
 static void lib_waitall(int n) { check(floc_waitall((size_t)n, reqs), "floc_waitall"); }
-static void lib_win_create(void *buf, size_t len)
+static unsigned char *lib_win_alloc(size_t len)
 {
     floc_rkey_t mine, all[2];
-    check(floc_mem_register(ctx, buf, len, FLOC_MEM_REMOTE_ALL, &mem), "floc_mem_register");
+    void *buf = NULL;
+    check(floc_mem_alloc(ctx, len, FLOC_MEM_REMOTE_ALL, &buf, &mem), "floc_mem_alloc");
     check(floc_mem_rkey(mem, &mine), "floc_mem_rkey");
     check(floc_allgather(ctx, &mine, all, sizeof mine, FLOC_BYTE), "floc_allgather");
     peer_key = all[1 - rank];
+    return buf;
 }
 static void lib_win_free(void)
 {
     lib_barrier();
-    check(floc_mem_deregister(mem), "floc_mem_deregister");
+    check(floc_mem_free(mem), "floc_mem_free");
 }
 /* puts: implicit (floc_put) for latency, nonblocking for bandwidth */
 static void lib_put(const void *src, size_t n, int target, size_t off, int slot)
@@ -316,17 +321,17 @@ int main(int argc, char **argv)
     if (BENCH == FADD_LATENCY)
         min = max = 8;
     const size_t span = IS_BW ? max * WINDOW : max;
-    unsigned char *s = malloc(max), *r = calloc(1, span), *win = calloc(1, span + 8);
-    if (!s || !r || !win) {
+    const int rma = BENCH >= PUT_LATENCY;
+    unsigned char *s = malloc(max), *r = calloc(1, span);
+    unsigned char *win = rma ? lib_win_alloc(span + 8) : NULL;
+    if (!s || !r || (rma && !win)) {
         fprintf(stderr, "out of memory\n");
         return 1;
     }
     /* fault every page in now, not inside the timed loops */
     memset(r, 0, span);
-    memset(win, 0, span + 8);
-    int rma = BENCH >= PUT_LATENCY;
     if (rma)
-        lib_win_create(win, span + 8);
+        memset(win, 0, span + 8);
     if (rank == 0) {
         printf("# OSU-style %s %s Test (%s)\n", LIB, titles[BENCH], lib_detail());
         printf("# Size   %s%s%s\n", IS_BW ? "   Bandwidth (MB/s)" : "       Latency (us)",
@@ -374,10 +379,9 @@ int main(int argc, char **argv)
         }
     }
     if (rma)
-        lib_win_free();
+        lib_win_free();   /* and the window's memory */
     free(s);
     free(r);
-    free(win);
     lib_fini();
     return failures && validate ? 1 : 0;
 }

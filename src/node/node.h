@@ -59,11 +59,26 @@ typedef struct floc_node_head {
     unsigned char inl[FLOC_NODE_INLINE];
 } floc_node_head_t;
 
+#define FLOC_NODE_MEMS 64          /* shared allocations a locality publishes (mem.c) */
+
+/* One shared allocation of a locality (floc_mem_alloc), as its peers on
+ * the node find it.  Written by its owner only, under a sequence count:
+ * odd while it changes; even with len 0: empty. */
+typedef struct floc_node_memdir {
+    _Atomic uint64_t gen;
+    _Atomic uint64_t addr;         /* the owner's address of the allocation */
+    _Atomic uint64_t len;
+    _Atomic uint32_t fd;           /* the owner's memfd: /proc/<pid>/fd/<fd> */
+    _Atomic uint32_t access;       /* FLOC_MEM_* flags it was allocated with */
+} floc_node_memdir_t;
+
 typedef struct floc_node_slot {
     _Atomic uint64_t done;         /* last collective this locality finished */
-    unsigned char pad[64 - sizeof(uint64_t)];
+    _Atomic uint32_t pid;          /* this locality's process (for its memfds) */
+    unsigned char pad[64 - sizeof(uint64_t) - sizeof(uint32_t)];
     floc_node_head_t head[FLOC_NODE_DEPTH];
     unsigned char mid[FLOC_NODE_DEPTH][FLOC_NODE_MID];
+    floc_node_memdir_t mems[FLOC_NODE_MEMS];
     /* then 2 x max bytes: the data areas */
 } floc_node_slot_t;
 
@@ -103,6 +118,8 @@ typedef struct floc_node {
     size_t piece;             /* bytes per result buffer: the largest piece of a chunk */
     uint64_t pipe_seq;        /* chunks numbered so far */
     unsigned char *scratch;   /* private: where a piece is folded (FLOC_NODE_FOLD bytes) */
+    struct floc_node_map *maps;   /* peers' shared allocations mapped here (mem.c) */
+    int nmaps, next_evict;
 } floc_node_t;
 
 #define FLOC_NODE_FOLD 8192        /* bytes folded at a time: stays in L1 */
@@ -111,6 +128,31 @@ typedef struct floc_node {
  * disables the fast path, on every locality alike. */
 int floc_node_init(struct floc_ctx *ctx);
 void floc_node_fini(struct floc_ctx *ctx);
+
+/*
+ * Shared allocations (mem.c): memory a locality allocates for remote
+ * access that the other localities of its node map and reach with plain
+ * copies.  floc_node_mem_create makes the memory (a memfd; works without
+ * the segment too); publish/unpublish list it in the segment's directory
+ * (publish returns the entry, or -1 when there is no segment or no free
+ * entry: the memory is then reached through the fabric only);
+ * floc_node_mem_reach maps [raddr, raddr + len) of owner's allocation
+ * here on first use and returns where it is, or NULL (not a published
+ * allocation, access not allowed, or mapping refused: use the fabric).
+ * Caller holds the context lock for publish, unpublish and reach.
+ */
+int floc_node_mem_create(size_t len, void **buf, int *fd);
+int floc_node_mem_publish(struct floc_ctx *ctx, void *buf, size_t len, int fd, unsigned access);
+void floc_node_mem_unpublish(struct floc_ctx *ctx, int entry);
+void *floc_node_mem_reach(struct floc_ctx *ctx, int owner, uint64_t raddr, size_t len,
+                          unsigned access);
+void floc_node_mem_fini(struct floc_ctx *ctx);
+
+/* Copy for another core (streaming stores where the ISA has them: the
+ * lines go to memory, not into this core's cache), and the fence that
+ * orders such copies before a later store (a flag, a completion). */
+void floc_node_stream_copy(void *dst, const void *src, size_t n);
+void floc_node_stream_fence(void);
 
 /* Could a collective of `bytes` go through the segment? (Same answer on
  * every locality.) */

@@ -30,55 +30,15 @@
  */
 #include <string.h>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "../coll/coll.h"
 #include "../core/ctx.h"
 #include "node.h"
 
 enum { PIPE_START, PIPE_IN, PIPE_RES };   /* steps: PIPE_IN waits for step 1, PIPE_RES for 2 */
 
-/* Copy for another core: streaming stores where the ISA has them (the
- * lines go to memory, not into this core's cache).  stream_fence() orders
- * them before the flag that publishes them. */
-static void stream_copy(void *dst, const void *src, size_t n)
-{
-#if defined(__SSE2__)
-    unsigned char *d = dst;
-    const unsigned char *s = src;
-    if (n >= 256) {
-        size_t head = (16 - ((uintptr_t)d & 15)) & 15;
-        memcpy(d, s, head);
-        d += head, s += head, n -= head;
-        for (; n >= 64; n -= 64, d += 64, s += 64) {
-            __m128i a = _mm_loadu_si128((const __m128i *)s);
-            __m128i b = _mm_loadu_si128((const __m128i *)(s + 16));
-            __m128i e = _mm_loadu_si128((const __m128i *)(s + 32));
-            __m128i f = _mm_loadu_si128((const __m128i *)(s + 48));
-            _mm_stream_si128((__m128i *)d, a);
-            _mm_stream_si128((__m128i *)(d + 16), b);
-            _mm_stream_si128((__m128i *)(d + 32), e);
-            _mm_stream_si128((__m128i *)(d + 48), f);
-        }
-    }
-    memcpy(d, s, n);
-#else
-    memcpy(dst, src, n);
-#endif
-}
-
-static void stream_fence(void)
-{
-#if defined(__SSE2__)
-    _mm_sfence();
-#endif
-}
-
 static void publish(floc_node_line_t *line, uint64_t id)
 {
-    stream_fence();
+    floc_node_stream_fence();
     atomic_store_explicit(&line->v, id, memory_order_release);
 }
 
@@ -138,7 +98,7 @@ int floc_node_pipe_bcast(floc_coll_req_t *c)
         if (root) {
             if (!reusable(n, me, p, id))
                 return FLOC_ERR_AGAIN;
-            stream_copy(floc_node_chunk(n, me, b), buf + first * es, len * es);
+            floc_node_stream_copy(floc_node_chunk(n, me, b), buf + first * es, len * es);
             publish(&floc_node_pipe(n, me)->in[b], id);
         } else {
             if (!reached(&floc_node_pipe(n, c->root)->in[b], id))
@@ -189,7 +149,7 @@ static void fold_piece(floc_coll_req_t *c, const unsigned char *in, unsigned cha
         if (private_acc && out)
             memcpy(out + (first + e) * es, acc, cnt * es);
         if (res)
-            stream_copy(res + (e - m0) * es, acc, cnt * es);
+            floc_node_stream_copy(res + (e - m0) * es, acc, cnt * es);
     }
 }
 
@@ -207,8 +167,8 @@ static int copy_in(floc_coll_req_t *c, const unsigned char *in, size_t per, size
     size_t m0, m1 = floc_coll_block(len, c->size, c->rank, &m0);
     m1 += m0;
     unsigned char *to = floc_node_chunk(n, c->rank, b);
-    stream_copy(to, in + first * es, m0 * es);
-    stream_copy(to + m1 * es, in + (first + m1) * es, (len - m1) * es);
+    floc_node_stream_copy(to, in + first * es, m0 * es);
+    floc_node_stream_copy(to + m1 * es, in + (first + m1) * es, (len - m1) * es);
     publish(&floc_node_pipe(n, c->rank)->in[b], id);
     return 0;
 }

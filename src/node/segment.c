@@ -140,6 +140,7 @@ int floc_node_init(floc_ctx_t *ctx)
 void floc_node_fini(floc_ctx_t *ctx)
 {
     floc_node_t *n = &ctx->node;
+    floc_node_mem_fini(ctx);
     if (n->base)
         munmap(n->base, n->len);
     free(n->scratch);

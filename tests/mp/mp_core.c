@@ -79,17 +79,24 @@ static void check_identity(floc_ctx_t *ctx, int expect_n, int per_node)
     free(nodes);
 }
 
-static void check_rma_pairs(floc_ctx_t *ctx)
+/* allocated: the window comes from floc_mem_alloc (same-node peers reach
+ * it through a mapping), else it is calloc'd memory, registered */
+static void check_rma_pairs(floc_ctx_t *ctx, int allocated)
 {
     int n = floc_num_localities(ctx), me = floc_locality_id(ctx);
     /* window: slot w (BLK values) written by locality w, then n counters
      * (counter w belongs to writer w), then one counter shared by all */
     size_t words = (size_t)n * BLK + (size_t)n + 1;
-    uint64_t *win = calloc(words, sizeof *win);
+    uint64_t *win = NULL;
     uint64_t *src = malloc(BLK * sizeof *src), *dst = malloc(BLK * sizeof *dst);
     floc_rkey_t *keys = calloc((size_t)n, sizeof *keys), mine;
     floc_mem_t *mem;
-    MP_MUST(floc_mem_register(ctx, win, words * sizeof *win, FLOC_MEM_REMOTE_ALL, &mem));
+    if (allocated)
+        MP_MUST(floc_mem_alloc(ctx, words * sizeof *win, FLOC_MEM_REMOTE_ALL, (void **)&win, &mem));
+    else if (!(win = calloc(words, sizeof *win)))
+        exit(1);
+    else
+        MP_MUST(floc_mem_register(ctx, win, words * sizeof *win, FLOC_MEM_REMOTE_ALL, &mem));
     MP_MUST(floc_mem_rkey(mem, &mine));
     if (mine.owner != me || mine.len != words * sizeof *win)
         MP_FAIL("rkey owner %d len %llu", (int)mine.owner, (unsigned long long)mine.len);
@@ -149,11 +156,126 @@ static void check_rma_pairs(floc_ctx_t *ctx)
             }
     }
     mp_sync(ctx, TAG_SYNC);   /* nobody deregisters while others still read */
-    MP_OK(floc_mem_deregister(mem));
-    free(win);
+    if (allocated) {
+        MP_OK(floc_mem_free(mem));
+    } else {
+        MP_OK(floc_mem_deregister(mem));
+        free(win);
+    }
     free(src);
     free(dst);
     free(keys);
+}
+
+/*
+ * floc_mem_alloc beyond the pairs: zeroed memory; a put and get of 1 MiB
+ * + 5 bytes at an odd offset (streaming stores on the direct path) and
+ * nonblocking ones; more allocations than the node directory lists (the
+ * rest go through the fabric); the release functions refuse each other's
+ * memory.
+ */
+#define ALLOC_BIG ((1u << 20) + 5)
+#define ALLOC_MANY 70          /* > FLOC_NODE_MEMS (64) */
+
+static void check_alloc(floc_ctx_t *ctx)
+{
+    int n = floc_num_localities(ctx), me = floc_locality_id(ctx);
+    int right = (me + 1) % n, left = (me + n - 1) % n;
+    const size_t len = 3 + ALLOC_BIG + 4096;
+    unsigned char *win = NULL, *src = malloc(ALLOC_BIG), *dst = malloc(ALLOC_BIG);
+    floc_rkey_t *keys = calloc((size_t)n, sizeof *keys), mine;
+    floc_mem_t *mem;
+    if (!src || !dst || !keys)
+        exit(1);
+    MP_MUST(floc_mem_alloc(ctx, len, FLOC_MEM_REMOTE_ALL, (void **)&win, &mem));
+    for (size_t i = 0; i < len; i++)
+        if (win[i]) {
+            MP_FAIL("floc_mem_alloc: byte %zu is %d, not 0", i, win[i]);
+            break;
+        }
+    MP_MUST(floc_mem_rkey(mem, &mine));
+    mp_exchange_rkeys(ctx, &mine, keys, TAG_KEYS);
+    for (size_t i = 0; i < ALLOC_BIG; i++)
+        src[i] = (unsigned char)mp_value(me, right, i);
+    /* the big block at offset 3, then 4096 bytes after it, nonblocking */
+    MP_OK(floc_put(ctx, src, ALLOC_BIG, &keys[right], 3));
+    floc_request_t *req;
+    MP_MUST(floc_iput(ctx, src + 7, 4096, &keys[right], 3 + ALLOC_BIG, &req));
+    MP_OK(floc_wait(req));
+    MP_OK(floc_flush(ctx));
+    mp_sync(ctx, TAG_SYNC);
+    for (size_t i = 0; i < ALLOC_BIG; i++)
+        if (win[3 + i] != (unsigned char)mp_value(left, me, i)) {
+            MP_FAIL("allocated window [%zu] = %d, expected %d", 3 + i, win[3 + i],
+                    (unsigned char)mp_value(left, me, i));
+            break;
+        }
+    if (win[0] || win[1] || win[2])
+        MP_FAIL("allocated window: bytes before the block were written");
+    for (size_t i = 0; i < 4096; i++)
+        if (win[3 + ALLOC_BIG + i] != (unsigned char)mp_value(left, me, i + 7)) {
+            MP_FAIL("allocated window, iput [%zu] wrong", i);
+            break;
+        }
+    /* read back what I wrote at the right neighbour */
+    memset(dst, 0, ALLOC_BIG);
+    MP_OK(floc_get(ctx, dst, ALLOC_BIG, &keys[right], 3));
+    if (memcmp(dst, src, ALLOC_BIG) != 0)
+        MP_FAIL("get of %u bytes from %d differs from what was put", ALLOC_BIG, right);
+    memset(dst, 0, 4096);
+    MP_MUST(floc_iget(ctx, dst, 4096, &keys[right], 3 + ALLOC_BIG, &req));
+    MP_OK(floc_wait(req));
+    if (memcmp(dst, src + 7, 4096) != 0)
+        MP_FAIL("iget of 4096 bytes from %d differs from what was put", right);
+    MP_EXPECT(FLOC_ERR_ACCESS, floc_put(ctx, src, 16, &keys[right], len - 8));
+    mp_sync(ctx, TAG_SYNC);   /* nobody frees while others still read */
+    MP_OK(floc_mem_free(mem));
+
+    /* many allocations: each locality writes one word into each of its
+     * right neighbour's */
+    floc_mem_t *ms[ALLOC_MANY];
+    uint64_t *words[ALLOC_MANY];
+    floc_rkey_t *many = calloc((size_t)n * ALLOC_MANY, sizeof *many);
+    if (!many)
+        exit(1);
+    for (int a = 0; a < ALLOC_MANY; a++) {
+        MP_MUST(floc_mem_alloc(ctx, 64, FLOC_MEM_REMOTE_ALL, (void **)&words[a], &ms[a]));
+        MP_MUST(floc_mem_rkey(ms[a], &mine));
+        mp_exchange_rkeys(ctx, &mine, many + (size_t)a * (size_t)n, TAG_KEYS);
+    }
+    for (int a = 0; a < ALLOC_MANY; a++) {
+        uint64_t v = (uint64_t)(me + 1) * 1000 + (uint64_t)a;
+        MP_OK(floc_put(ctx, &v, sizeof v, &many[(size_t)a * (size_t)n + (size_t)right], 8));
+    }
+    MP_OK(floc_flush(ctx));
+    mp_sync(ctx, TAG_SYNC);
+    for (int a = 0; a < ALLOC_MANY; a++)
+        if (words[a][1] != (uint64_t)(left + 1) * 1000 + (uint64_t)a || words[a][0])
+            MP_FAIL("allocation %d: word 1 = %llu, expected %llu", a,
+                    (unsigned long long)words[a][1],
+                    (unsigned long long)((uint64_t)(left + 1) * 1000 + (uint64_t)a));
+    mp_sync(ctx, TAG_SYNC);
+    for (int a = 0; a < ALLOC_MANY; a++)
+        MP_OK(floc_mem_free(ms[a]));
+
+    /* misuse */
+    void *p = NULL;
+    floc_mem_t *m = NULL;
+    MP_EXPECT(FLOC_ERR_INVALID, floc_mem_alloc(ctx, 0, FLOC_MEM_REMOTE_ALL, &p, &m));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_mem_alloc(ctx, 8, FLOC_MEM_REMOTE_ALL, NULL, &m));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_mem_alloc(ctx, 8, 0, &p, &m));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_mem_alloc(NULL, 8, FLOC_MEM_REMOTE_ALL, &p, &m));
+    MP_MUST(floc_mem_alloc(ctx, 8, FLOC_MEM_REMOTE_READ, &p, &m));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_mem_deregister(m));
+    MP_OK(floc_mem_free(m));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_mem_free(NULL));
+    MP_MUST(floc_mem_register(ctx, dst, 64, FLOC_MEM_REMOTE_READ, &m));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_mem_free(m));
+    MP_OK(floc_mem_deregister(m));
+    free(many);
+    free(keys);
+    free(src);
+    free(dst);
 }
 
 static void check_back_to_back(floc_ctx_t *ctx)
@@ -311,7 +433,9 @@ int main(int argc, char **argv)
     int per_node = argc > 2 ? atoi(argv[2]) : 0;
 
     check_identity(ctx, expect_n, per_node);
-    check_rma_pairs(ctx);
+    check_rma_pairs(ctx, 0);
+    check_rma_pairs(ctx, 1);
+    check_alloc(ctx);
     check_back_to_back(ctx);
     check_tagged(ctx);
 
