@@ -56,7 +56,9 @@ for round in $(seq "$rounds"); do
       --mca plm_rsh_no_tree_spawn 1 --mca oob_tcp_if_include $net --mca pml ob1 \
       --mca btl tcp,self --mca btl_tcp_if_include $net --bind-to none \
       "$build/perf/mpi_coll_bench" $args >"$work/mpi.$round" 2>&1; then ok=1; break; fi
-    pkill -f "orted.*$(netns_addr 0)" 2>/dev/null
+    # nothing left to kill is fine: under set -e a bare failing pkill
+    # ended the script without a word
+    pkill -f "orted.*$(netns_addr 0)" 2>/dev/null || true
     echo "netns_compare.sh: mpirun attempt $attempt failed" >&2
   done
   [ $ok = 1 ] || { cat "$work/mpi.$round"; echo "netns_compare.sh: the MPI run failed" >&2; exit 1; }
