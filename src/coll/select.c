@@ -135,6 +135,14 @@ static const struct {
 #define FLOC_ALLREDUCE_SMALL_MAX (64u << 10)       /* recursive doubling below */
 #define FLOC_ALLREDUCE_SMALL_MAX_2 (256u << 10)    /* the same on 2 localities */
 #define FLOC_ALLREDUCE_MEDIUM_MAX (512u << 10)     /* Rabenseifner below, ring from here */
+/* On 2 localities (which, since the node segment's pipeline took the
+ * single-node jobs, means 2 nodes) Rabenseifner up to 8 MiB: tcp;ofi_rxm
+ * between 2 namespace hosts, median of 100 calls, 3 rounds, µs,
+ * Rabenseifner vs ring: 512 KiB 209-229 vs 211-331, 1 MiB 301-682 vs
+ * 682-874, 4 MiB 2423-2522 vs 2448-2890, 16 MiB 12198-13053 vs
+ * 11626-12274 (the ring's chunks overlap the reduction with the
+ * transfer there). */
+#define FLOC_ALLREDUCE_RABENSEIFNER_MAX_2 (8u << 20)
 #define FLOC_BCAST_SCATTER_MIN_BYTES (512u << 10)
 #define FLOC_TREE_BLOCK_MAX 1024u                  /* binomial gather/scatter, Bruck */
 #define FLOC_GATHER_RMA_MIN_BYTES (1u << 20)
@@ -242,8 +250,11 @@ const floc_coll_alg_t *floc_coll_select(const floc_ctx_t *ctx, floc_coll_kind_t 
         if (bytes < (p == 2 ? FLOC_ALLREDUCE_SMALL_MAX_2 : FLOC_ALLREDUCE_SMALL_MAX) ||
             bytes / (size_t)p < 64)
             return &allreduce_algs[ALLREDUCE_RECDBL];
-        return &allreduce_algs[bytes < FLOC_ALLREDUCE_MEDIUM_MAX && p > 2 ? ALLREDUCE_RABENSEIFNER
-                                                                           : ALLREDUCE_RING];
+        if (p == 2)
+            return &allreduce_algs[bytes <= FLOC_ALLREDUCE_RABENSEIFNER_MAX_2 ? ALLREDUCE_RABENSEIFNER
+                                                                              : ALLREDUCE_RING];
+        return &allreduce_algs[bytes < FLOC_ALLREDUCE_MEDIUM_MAX ? ALLREDUCE_RABENSEIFNER
+                                                                 : ALLREDUCE_RING];
     case FLOC_COLL_REDUCE:
         return &reduce_algs[bytes >= FLOC_REDUCE_RING_MIN_BYTES ? REDUCE_RING : REDUCE_BINOMIAL];
     case FLOC_COLL_BCAST:
