@@ -52,8 +52,11 @@ int floc_node_mem_create(size_t len, void **buf, int *fd)
         FLOC_WARN(FLOC_LOG_API, "memfd_create: %s", strerror(errno));
         return FLOC_ERR_SYSTEM;
     }
-    /* every page now: a full tmpfs fails here, not as SIGBUS later */
-    int err = ftruncate(f, (off_t)len) ? errno : posix_fallocate(f, 0, (off_t)len);
+    /* Pages come at first touch, as with calloc (a 4 GiB vector that is
+     * mostly zero stays cheap).  No SIGBUS risk of a full /dev/shm: a
+     * memfd lives on the kernel's internal tmpfs, which has no size limit
+     * (only memory itself, as for any allocation). */
+    int err = ftruncate(f, (off_t)len) ? errno : 0;
     if (err) {
         FLOC_WARN(FLOC_LOG_API, "allocating %zu bytes of shared memory: %s", len, strerror(err));
         close(f);

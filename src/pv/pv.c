@@ -39,10 +39,14 @@ typedef struct create_blob {
 
 static void pv_free(floc_pv_t *pv)
 {
-    if (pv->mem)
-        floc_mem_deregister(pv->mem);
+    if (pv->mem && pv->allocated) {
+        floc_mem_free(pv->mem);   /* and the data */
+    } else {
+        if (pv->mem)
+            floc_mem_deregister(pv->mem);
+        free(pv->data);
+    }
     free(pv->rkeys);
-    free(pv->data);
     pv->magic = 0;
     free(pv);
 }
@@ -75,16 +79,21 @@ int floc_pv_create(floc_ctx_t *ctx, size_t n, floc_dtype_t dt, floc_dist_t dist,
     int ret = 0;
     pv->rkeys = calloc((size_t)ctx->size, sizeof *pv->rkeys);
     create_blob_t *all = calloc((size_t)ctx->size, sizeof *all);
-    /* calloc: zeros, and fresh pages are only touched by their first user */
-    if (nlocal && !(pv->data = calloc(nlocal, esize)))
-        ret = FLOC_ERR_NOMEM;
     if (!pv->rkeys || !all)
         ret = FLOC_ERR_NOMEM;
     create_blob_t mine = {.rkey = {.owner = ctx->rank}, .n = n, .block = pv->dist.block,
                           .dt = (int32_t)dt, .kind = (int32_t)dist.kind};
+    const unsigned access = FLOC_MEM_REMOTE_READ | FLOC_MEM_REMOTE_WRITE;
+    /* the local part from floc_mem_alloc (zeroed): the other localities of
+     * the node then reach it with plain copies; where the system has no
+     * memfd, calloc'd memory, registered */
     if (!ret && nlocal) {
-        ret = floc_mem_register(ctx, pv->data, nlocal * esize,
-                                FLOC_MEM_REMOTE_READ | FLOC_MEM_REMOTE_WRITE, &pv->mem);
+        ret = floc_mem_alloc(ctx, nlocal * esize, access, &pv->data, &pv->mem);
+        pv->allocated = ret == 0;
+        if (ret == FLOC_ERR_SYSTEM)
+            ret = (pv->data = calloc(nlocal, esize)) ? 0 : FLOC_ERR_NOMEM;
+        if (!ret && !pv->allocated)
+            ret = floc_mem_register(ctx, pv->data, nlocal * esize, access, &pv->mem);
         if (!ret)
             ret = floc_mem_rkey(pv->mem, &mine.rkey);
     }

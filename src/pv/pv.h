@@ -36,6 +36,7 @@ struct floc_pv {
     void *data;                /* this locality's part, NULL when empty */
     size_t nlocal;
     floc_mem_t *mem;           /* its registration, NULL when empty */
+    int allocated;             /* data and mem from floc_mem_alloc (freed together) */
     floc_rkey_t *rkeys;        /* every locality's key (len 0: empty part) */
     size_t inflight;           /* nonblocking gets/puts handed out, not yet freed */
 };
