@@ -224,9 +224,10 @@ FLOC_API int floc_mem_deregister(floc_mem_t *mem);
  * their nonblocking forms are a memcpy there: no provider, no system call)
  * in single-node jobs; every other access goes through the fabric as for
  * registered memory.  The MPI_Win_allocate of floc.  Free it with
- * floc_mem_free (not floc_mem_deregister).  Errors: FLOC_ERR_INVALID (NULL
- * pointers, len 0, bad flags), FLOC_ERR_NOMEM (no memory, or /dev/shm-like
- * memory full), FLOC_ERR_FABRIC, FLOC_ERR_SYSTEM, FLOC_ERR_NOT_SUPPORTED.
+ * floc_mem_free (not floc_mem_deregister).  Pages are allocated at first
+ * touch, as with calloc.  Errors: FLOC_ERR_INVALID (NULL pointers, len 0,
+ * bad flags), FLOC_ERR_NOMEM, FLOC_ERR_SYSTEM (the system has no memfd),
+ * FLOC_ERR_FABRIC, FLOC_ERR_NOT_SUPPORTED (atomics the provider lacks).
  */
 FLOC_API int floc_mem_alloc(floc_ctx_t *ctx, size_t len, unsigned access, void **buf,
                             floc_mem_t **mem);
