@@ -82,8 +82,10 @@ int floc_mem_alloc(floc_ctx_t *ctx, size_t len, unsigned access, void **buf, flo
         return FLOC_INVALID("%s is NULL", buf ? "mem" : "buf");
     if (len == 0)
         return FLOC_INVALID("len is 0");
-    if (len > (size_t)PTRDIFF_MAX)
-        return FLOC_INVALID("len %zu is too large", len);
+    if (len > (size_t)PTRDIFF_MAX) {   /* what malloc would say too */
+        FLOC_WARN(FLOC_LOG_API, "floc_mem_alloc: %zu bytes cannot be allocated", len);
+        return FLOC_ERR_NOMEM;
+    }
     void *p;
     int fd;
     int ret = floc_node_mem_create(len, &p, &fd);
@@ -105,17 +107,20 @@ int floc_mem_alloc(floc_ctx_t *ctx, size_t len, unsigned access, void **buf, flo
 }
 
 /*
- * FNV-1a over the key's fields and the job's namespace: catches keys that
- * were altered or never made by floc_mem_rkey (a mistake, not an attack:
- * the check is not secret).
+ * A hash of the key's fields, seeded with the job's namespace: catches
+ * keys that were altered or never made by floc_mem_rkey (a mistake, not
+ * an attack: the check is not secret).  Word by word with a multiply-xor
+ * mix: every put and get checks its key, and the byte-wise FNV-1a this
+ * replaced was 40% of a direct 8-byte put.
  */
 static uint32_t rkey_check(const floc_ctx_t *ctx, const floc_rkey_t *k)
 {
-    uint64_t h = ctx->fab.rkey_salt;   /* FNV-1a state after the namespace */
+    uint64_t h = ctx->fab.rkey_salt;
     const uint64_t words[4] = {k->addr, k->len, k->key, (uint64_t)(uint32_t)k->owner};
-    const unsigned char *b = (const unsigned char *)words;
-    for (size_t i = 0; i < sizeof words; i++)
-        h = (h ^ b[i]) * 0x100000001b3ull;
+    for (int i = 0; i < 4; i++) {
+        h = (h ^ words[i]) * 0x9e3779b97f4a7c15ull;
+        h ^= h >> 29;
+    }
     return (uint32_t)(h ^ (h >> 32));
 }
 

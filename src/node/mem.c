@@ -60,7 +60,8 @@ int floc_node_mem_create(size_t len, void **buf, int *fd)
     if (err) {
         FLOC_WARN(FLOC_LOG_API, "allocating %zu bytes of shared memory: %s", len, strerror(err));
         close(f);
-        return err == ENOSPC || err == EFBIG || err == ENOMEM ? FLOC_ERR_NOMEM : FLOC_ERR_SYSTEM;
+        return err == ENOSPC || err == EFBIG || err == ENOMEM || err == EINVAL ? FLOC_ERR_NOMEM
+                                                                               : FLOC_ERR_SYSTEM;
     }
     void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, f, 0);
     if (p == MAP_FAILED) {

@@ -265,6 +265,8 @@ static void check_alloc(floc_ctx_t *ctx)
     MP_EXPECT(FLOC_ERR_INVALID, floc_mem_alloc(ctx, 8, FLOC_MEM_REMOTE_ALL, NULL, &m));
     MP_EXPECT(FLOC_ERR_INVALID, floc_mem_alloc(ctx, 8, 0, &p, &m));
     MP_EXPECT(FLOC_ERR_INVALID, floc_mem_alloc(NULL, 8, FLOC_MEM_REMOTE_ALL, &p, &m));
+    MP_EXPECT(FLOC_ERR_NOMEM, floc_mem_alloc(ctx, SIZE_MAX, FLOC_MEM_REMOTE_ALL, &p, &m));
+    MP_EXPECT(FLOC_ERR_NOMEM, floc_mem_alloc(ctx, (size_t)1 << 62, FLOC_MEM_REMOTE_ALL, &p, &m));
     MP_MUST(floc_mem_alloc(ctx, 8, FLOC_MEM_REMOTE_READ, &p, &m));
     MP_EXPECT(FLOC_ERR_INVALID, floc_mem_deregister(m));
     MP_OK(floc_mem_free(m));
