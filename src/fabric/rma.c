@@ -303,13 +303,6 @@ int floc_rma_expose(floc_ctx_t *ctx, const void *buf, size_t len, int writable,
     return 0;
 }
 
-/* From this size on a direct put streams (node.h): stores that need not
- * read the target lines first.  Smaller puts gain from the cache (the
- * target lines may be there): floc_put_bw, MB/s, memcpy vs streaming,
- * 256 KiB 38877 vs 27235, 512 KiB 27391 vs 26717, 1 MiB 21121 vs 25264,
- * 4 MiB 17255 vs 26283. */
-#define FLOC_DIRECT_STREAM_MIN (512u << 10)
-
 /* A checked access to a same-node peer's floc_mem_alloc memory: done here
  * by a copy through its mapping.  1 if done, 0: use the fabric. */
 static int direct(floc_ctx_t *ctx, int write, void *local, size_t len, const floc_rkey_t *rkey,
@@ -322,7 +315,7 @@ static int direct(floc_ctx_t *ctx, int write, void *local, size_t len, const flo
                                   write ? FLOC_MEM_REMOTE_WRITE : FLOC_MEM_REMOTE_READ);
     if (p && !write) {
         memcpy(local, p, len);
-    } else if (p && len >= FLOC_DIRECT_STREAM_MIN) {
+    } else if (p && len > ctx->node.stream_above) {
         floc_node_stream_copy(p, local, len);
         floc_node_stream_fence();
     } else if (p) {

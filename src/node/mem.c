@@ -214,6 +214,20 @@ void *floc_node_mem_reach(floc_ctx_t *ctx, int owner, uint64_t raddr, size_t len
     return (char *)m->base + (raddr - m->addr);
 }
 
+/*
+ * Above which size a direct put streams (stores that do not read the
+ * target lines first and leave them in memory, node.h): a put larger
+ * than this core's L2 cache would not stay there anyway.  Smaller ones
+ * keep the cache (a put into a buffer reused at once).  floc_put_bw and
+ * floc_put_latency, 1 MiB L2: 1 MiB puts 21 GB/s / 24 us plain vs 25
+ * GB/s / 39 us streaming; 4 MiB 17 vs 26 GB/s.
+ */
+size_t floc_node_stream_above(void)
+{
+    long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+    return l2 > 0 ? (size_t)l2 : (size_t)1 << 20;
+}
+
 void floc_node_mem_fini(floc_ctx_t *ctx)
 {
     floc_node_t *n = &ctx->node;

@@ -119,6 +119,7 @@ typedef struct floc_node {
     uint64_t pipe_seq;        /* chunks numbered so far */
     unsigned char *scratch;   /* private: where a piece is folded (FLOC_NODE_FOLD bytes) */
     struct floc_node_map *maps;   /* peers' shared allocations mapped here (mem.c) */
+    size_t stream_above;      /* direct puts larger than this stream (mem.c) */
     int nmaps, next_evict;
 } floc_node_t;
 
@@ -147,6 +148,8 @@ void floc_node_mem_unpublish(struct floc_ctx *ctx, int entry);
 void *floc_node_mem_reach(struct floc_ctx *ctx, int owner, uint64_t raddr, size_t len,
                           unsigned access);
 void floc_node_mem_fini(struct floc_ctx *ctx);
+/* direct puts larger than this stream: this core's L2 cache */
+size_t floc_node_stream_above(void);
 
 /* Copy for another core (streaming stores where the ISA has them: the
  * lines go to memory, not into this core's cache), and the fence that

@@ -94,6 +94,7 @@ int floc_node_init(floc_ctx_t *ctx)
 {
     floc_node_t *n = &ctx->node;
     memset(n, 0, sizeof *n);
+    n->stream_above = floc_node_stream_above();
     /* single-node jobs of 2 or more; all localities see the same values */
     if (ctx->size < 2 || ctx->num_nodes != 1 || ctx->cfg.node_coll_max == 0 || ctx->pmix.singleton)
         return 0;
