@@ -250,9 +250,10 @@ const floc_coll_alg_t *floc_coll_select(const floc_ctx_t *ctx, floc_coll_kind_t 
         if (bytes < (p == 2 ? FLOC_ALLREDUCE_SMALL_MAX_2 : FLOC_ALLREDUCE_SMALL_MAX) ||
             bytes / (size_t)p < 64)
             return &allreduce_algs[ALLREDUCE_RECDBL];
+        if (p == 2 && bytes <= FLOC_ALLREDUCE_RABENSEIFNER_MAX_2)
+            return &allreduce_algs[ALLREDUCE_RABENSEIFNER];
         if (p == 2)
-            return &allreduce_algs[bytes <= FLOC_ALLREDUCE_RABENSEIFNER_MAX_2 ? ALLREDUCE_RABENSEIFNER
-                                                                              : ALLREDUCE_RING];
+            return &allreduce_algs[ALLREDUCE_RING];
         return &allreduce_algs[bytes < FLOC_ALLREDUCE_MEDIUM_MAX ? ALLREDUCE_RABENSEIFNER
                                                                  : ALLREDUCE_RING];
     case FLOC_COLL_REDUCE:

@@ -7,7 +7,8 @@
  * block into a scratch buffer before it can fold it.  Through shared
  * memory a chunk is written once by its owner (streaming stores), read
  * once by each reader, and the next chunk is already on its way: 1 MiB
- * broadcast on 2 localities 54 us vs 82 us by CMA, allreduce 89 vs 155.
+ * broadcast on 2 localities 53-63 us vs 80-82 by CMA, allreduce 129-141
+ * vs 155 (docs/perf.md).
  *
  * Allreduce, per chunk (every locality, all at once):
  *   1. copy the pieces of my input that others fold into my chunk
@@ -124,9 +125,9 @@ static int all_reached(const floc_node_t *n, int me, int p, int res, int b, uint
 
 /* Step 2: fold piece [m0, m1) of chunk (elements from `first`) of every
  * locality's input, in locality order, into out (NULL: a reduce's
- * locality other than the root) and res (NULL: a reduce's root).  Folded straight
- * into out, except where out is the input of a locality other than 0
- * (in place) or there is no out: then in private memory. */
+ * locality other than the root) and res (NULL: a reduce's root).  Folded
+ * straight into out, except where out is the input of a locality other
+ * than 0 (in place) or there is no out: then in private memory. */
 static void fold_piece(floc_coll_req_t *c, const unsigned char *in, unsigned char *out,
                        unsigned char *res, int b, size_t first, size_t m0, size_t m1)
 {
