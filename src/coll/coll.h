@@ -194,6 +194,7 @@ int floc_node_reduce_scatter(floc_coll_req_t *c);
 int floc_node_pipe_bcast(floc_coll_req_t *c);
 int floc_node_pipe_allreduce(floc_coll_req_t *c);
 int floc_node_pipe_reduce(floc_coll_req_t *c);
+int floc_node_pipe_allgather(floc_coll_req_t *c);
 
 /* select.c: the algorithm for a call, honouring FLOC_<COLL>_ALGO */
 const floc_coll_alg_t *floc_coll_select(const struct floc_ctx *ctx, floc_coll_kind_t kind,

@@ -1,6 +1,6 @@
 /*
- * pipe.c - large broadcasts, allreduces and reduces through the node segment's
- * pipelined area (layout and flow control in node.h): single-node jobs.
+ * pipe.c - large broadcasts, allreduces, reduces and allgathers through the
+ * node segment's pipelined area (layout and flow control in node.h): single-node jobs.
  *
  * Why not the fabric: a CMA transfer copies at ~12.8 GB/s here (one
  * core, the kernel pinning pages), and an allreduce by CMA copies each
@@ -24,7 +24,8 @@
  *
  * Reduce: the same without step 3 at the localities other than the
  * root.  Broadcast: the root copies each chunk into its chunk buffer;
- * the others copy it out and mark it consumed.
+ * the others copy it out and mark it consumed.  Allgather: every
+ * locality is a broadcast root of its block at once.
  *
  * Waiting returns FLOC_ERR_AGAIN with nothing posted (coll.h): the
  * progress engine calls again, backs off, and notices a lost peer.
@@ -238,6 +239,59 @@ static int pipe_reduction(floc_coll_req_t *c, int to_root)
 int floc_node_pipe_allreduce(floc_coll_req_t *c)
 {
     return pipe_reduction(c, 0);
+}
+
+/* Allgather step 1 for chunk i of my block (if its buffer is free). */
+static int block_in(floc_coll_req_t *c, const unsigned char *mine, size_t per, size_t i)
+{
+    floc_node_t *n = &c->ctx->node;
+    const uint64_t id = c->node_seq + i;
+    if (!reusable(n, c->rank, c->size, id))
+        return FLOC_ERR_AGAIN;
+    const int b = (int)(id % FLOC_NODE_PIPE_DEPTH);
+    const size_t first = i * per, len = c->count - first < per ? c->count - first : per;
+    floc_node_stream_copy(floc_node_chunk(n, c->rank, b), mine + first * c->esize,
+                          len * c->esize);
+    publish(&floc_node_pipe(n, c->rank)->in[b], id);
+    return 0;
+}
+
+/*
+ * Allgather: every block travels in chunks; per chunk each locality
+ * streams its own into its chunk buffer (running ahead as the reduction
+ * does, c->st[0] chunks so far) and copies the others' out once all are
+ * there.  Its own block goes from sbuf to its place in rbuf directly.
+ */
+int floc_node_pipe_allgather(floc_coll_req_t *c)
+{
+    floc_node_t *n = &c->ctx->node;
+    const int me = c->rank, p = c->size;
+    const size_t es = c->esize, per = chunk_elems(c), nch = (c->count + per - 1) / per;
+    const size_t block = c->count * es;
+    unsigned char *all = c->rbuf;
+    const unsigned char *mine = c->sbuf == FLOC_IN_PLACE ? all + (size_t)me * block : c->sbuf;
+    if (c->step == PIPE_START) {
+        start(c, per);
+        c->st[0] = 0;
+        c->step = PIPE_IN;
+        if (mine != all + (size_t)me * block)
+            memcpy(all + (size_t)me * block, mine, block);
+    }
+    for (size_t i = c->node_chunk; i < nch; c->node_chunk = ++i) {
+        const uint64_t id = c->node_seq + i;
+        const int b = (int)(id % FLOC_NODE_PIPE_DEPTH);
+        const size_t first = i * per, len = c->count - first < per ? c->count - first : per;
+        while ((size_t)c->st[0] < nch && (size_t)c->st[0] < i + FLOC_NODE_PIPE_DEPTH &&
+               block_in(c, mine, per, (size_t)c->st[0]) == 0)
+            c->st[0]++;
+        if ((size_t)c->st[0] <= i || !all_reached(n, me, p, 0, b, id))
+            return FLOC_ERR_AGAIN;
+        for (int k = 0; k < p; k++)
+            if (k != me)
+                memcpy(all + (size_t)k * block + first * es, floc_node_chunk(n, k, b), len * es);
+        publish(&floc_node_pipe(n, me)->consumed, id);
+    }
+    return 0;
 }
 
 int floc_node_pipe_reduce(floc_coll_req_t *c)
