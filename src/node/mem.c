@@ -228,6 +228,18 @@ size_t floc_node_stream_above(void)
     return l2 > 0 ? (size_t)l2 : (size_t)1 << 20;
 }
 
+void *floc_node_mem_own(floc_ctx_t *ctx, uint64_t addr, size_t len, unsigned access)
+{
+    floc_node_t *n = &ctx->node;
+    if (!n->enabled)
+        return NULL;
+    floc_node_map_t e;
+    for (int k = 0; k < FLOC_NODE_MEMS; k++)
+        if (read_entry(n, ctx->rank, k, &e) && covers(&e, addr, len))
+            return (access & e.access) == access ? (void *)(uintptr_t)addr : NULL;
+    return NULL;
+}
+
 void floc_node_mem_fini(floc_ctx_t *ctx)
 {
     floc_node_t *n = &ctx->node;

@@ -147,6 +147,9 @@ int floc_node_mem_publish(struct floc_ctx *ctx, void *buf, size_t len, int fd, u
 void floc_node_mem_unpublish(struct floc_ctx *ctx, int entry);
 void *floc_node_mem_reach(struct floc_ctx *ctx, int owner, uint64_t raddr, size_t len,
                           unsigned access);
+/* [addr, addr + len) if it lies in one of this locality's published
+ * allocations with these access flags, else NULL */
+void *floc_node_mem_own(struct floc_ctx *ctx, uint64_t addr, size_t len, unsigned access);
 void floc_node_mem_fini(struct floc_ctx *ctx);
 /* direct puts larger than this stream: this core's L2 cache */
 size_t floc_node_stream_above(void);

@@ -181,7 +181,7 @@ static void check_alloc(floc_ctx_t *ctx)
 {
     int n = floc_num_localities(ctx), me = floc_locality_id(ctx);
     int right = (me + 1) % n, left = (me + n - 1) % n;
-    const size_t len = 3 + ALLOC_BIG + 4096;
+    const size_t len = 3 + ALLOC_BIG + 4096 + 16;   /* the last 16 bytes: the contended word */
     unsigned char *win = NULL, *src = malloc(ALLOC_BIG), *dst = malloc(ALLOC_BIG);
     floc_rkey_t *keys = calloc((size_t)n, sizeof *keys), mine;
     floc_mem_t *mem;
@@ -228,6 +228,27 @@ static void check_alloc(floc_ctx_t *ctx)
     if (memcmp(dst, src + 7, 4096) != 0)
         MP_FAIL("iget of 4096 bytes from %d differs from what was put", right);
     MP_EXPECT(FLOC_ERR_ACCESS, floc_put(ctx, src, 16, &keys[right], len - 8));
+    /* contention: everyone (locality 0 too) adds 1 to one word of locality
+     * 0's allocation, FADDS times; each sees its old values rise, and the
+     * word ends at n * FADDS */
+    enum { FADDS = 3000 };
+    const size_t word = (len - 16) & ~(size_t)7;   /* after the iput's bytes */
+    uint64_t prev = 0;
+    mp_sync(ctx, TAG_SYNC);
+    for (int i = 0; i < FADDS; i++) {
+        uint64_t old = ~0ull;
+        MP_OK(floc_atomic_fetch_add(ctx, &keys[0], word, 1, &old));
+        if (old >= (uint64_t)n * FADDS || (i && old <= prev)) {
+            MP_FAIL("contended fetch-add %d: old %llu after %llu", i, (unsigned long long)old,
+                    (unsigned long long)prev);
+            break;
+        }
+        prev = old;
+    }
+    mp_sync(ctx, TAG_SYNC);
+    if (me == 0 && *(uint64_t *)(win + word) != (uint64_t)n * FADDS)
+        MP_FAIL("contended word = %llu, expected %llu", (unsigned long long)*(uint64_t *)(win + word),
+                (unsigned long long)n * FADDS);
     mp_sync(ctx, TAG_SYNC);   /* nobody frees while others still read */
     MP_OK(floc_mem_free(mem));
 
