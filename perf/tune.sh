@@ -11,7 +11,8 @@
 # reduce_scatter (the ones with a choice).  "shm" is the node segment
 # (single-node jobs): beyond its buffers (FLOC_NODE_COLL_MAX, 64 KiB; the
 # whole vector for scatter/alltoall/reduce_scatter) that column shows the
-# default choice instead.
+# default choice instead.  "shm_pipeline" is its pipelined area (any size,
+# single-node jobs; elsewhere the column shows the default choice).
 set -eu
 counts="2 3 4"
 range=8:4194304
@@ -32,11 +33,11 @@ trap 'rm -rf "$tmp"' EXIT INT TERM
 
 algos() {
     case $1 in
-    allreduce) echo recursive_doubling ring rabenseifner shm ;;
-    bcast) echo binomial scatter_allgather shm ;;
-    reduce) echo binomial ring shm ;;
+    allreduce) echo recursive_doubling ring rabenseifner shm shm_pipeline ;;
+    bcast) echo binomial scatter_allgather shm shm_pipeline ;;
+    reduce) echo binomial ring shm shm_pipeline ;;
     gather | scatter) echo direct binomial rma shm ;;
-    allgather) echo ring recursive_doubling bruck shm ;;
+    allgather) echo ring recursive_doubling bruck shm shm_pipeline ;;
     alltoall) echo pairwise shm ;;
     reduce_scatter) echo ring shm ;;
     *) echo "unknown collective $1" >&2; exit 2 ;;

@@ -30,9 +30,11 @@
  *
  * In single-node jobs the node segment comes first: node_limit below for
  * small messages, then the pipelined area for broadcast, allreduce,
- * reduce and allgather (it beat every fabric algorithm at every size
- * from 16 KiB to 16 MiB on 2, 3 and 4 localities, but for allgather of
- * large blocks on 2: pipe_limit; docs/coll.md).
+ * reduce and allgather at every larger size (docs/coll.md): it beat every
+ * fabric algorithm from 16 KiB to 16 MiB on 2, 3 and 4 localities, but
+ * for allgather of 2-4 MiB blocks on 2, where the ring is bimodal (1 MiB
+ * 137-158 or 460-612 us, 4 MiB 596 or 2251-2416 from run to run; the
+ * pipeline 105 and 485-544, every run).
  */
 #include <string.h>
 
@@ -215,18 +217,6 @@ static const floc_coll_alg_t *node_alg(floc_coll_kind_t kind)
     }
 }
 
-/*
- * Up to which size (bytes per locality) the pipelined area beats the
- * fabric, above node_limit.  Allgather on 2 localities, µs, pipeline vs
- * ring: 64 KiB 10.4 vs 15.9, 1 MiB 134 vs 137, 2 MiB 263 vs 255, 4 MiB
- * 771 vs 596 (a block read once by CMA beats streaming it in and out);
- * on 3 and 4 it won at every size (4 MiB: 2911 vs 3437, 4341 vs 5090).
- */
-static size_t pipe_limit(floc_coll_kind_t kind, int p)
-{
-    return kind == FLOC_COLL_ALLGATHER && p == 2 ? (1u << 20) : SIZE_MAX;
-}
-
 /* the pipelined algorithm of a kind, for what node_limit leaves */
 static const floc_coll_alg_t *pipe_alg(floc_coll_kind_t kind)
 {
@@ -258,8 +248,7 @@ const floc_coll_alg_t *floc_coll_select(const floc_ctx_t *ctx, floc_coll_kind_t 
     }
     if (forced < 0 && node_ok && bytes <= node_limit(kind, p))
         return node_alg(kind);
-    if (forced < 0 && pipe && ctx->node.enabled && bytes > node_limit(kind, p) &&
-        bytes <= pipe_limit(kind, p))
+    if (forced < 0 && pipe && ctx->node.enabled && bytes > node_limit(kind, p))
         return pipe;
     switch (kind) {
     case FLOC_COLL_ALLREDUCE:
