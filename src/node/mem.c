@@ -79,11 +79,28 @@ static floc_node_memdir_t *dir(const floc_node_t *n, int k, int entry)
     return &floc_node_slot(n, k)->mems[entry];
 }
 
+static int still_valid(const floc_node_t *n, const floc_node_map_t *m);
+
+/* Unmap the peers' allocations freed since they were mapped here: a freed
+ * memfd lives on while any mapping holds it, so a loop that allocates and
+ * frees would otherwise keep up to FLOC_NODE_MAPS dead regions alive.
+ * Run whenever this locality allocates or frees (a loop of partitioned
+ * vectors does both on every locality). */
+static void sweep(floc_node_t *n)
+{
+    for (int i = 0; i < n->nmaps; i++)
+        if (!still_valid(n, &n->maps[i])) {
+            munmap(n->maps[i].base, n->maps[i].len);
+            n->maps[i--] = n->maps[--n->nmaps];
+        }
+}
+
 int floc_node_mem_publish(floc_ctx_t *ctx, void *buf, size_t len, int fd, unsigned access)
 {
     floc_node_t *n = &ctx->node;
     if (!n->enabled)
         return -1;
+    sweep(n);
     atomic_store_explicit(&floc_node_slot(n, ctx->rank)->pid, (uint32_t)getpid(),
                           memory_order_relaxed);
     for (int e = 0; e < FLOC_NODE_MEMS; e++) {
@@ -108,7 +125,10 @@ int floc_node_mem_publish(floc_ctx_t *ctx, void *buf, size_t len, int fd, unsign
 void floc_node_mem_unpublish(floc_ctx_t *ctx, int entry)
 {
     floc_node_t *n = &ctx->node;
-    if (!n->enabled || entry < 0 || entry >= FLOC_NODE_MEMS)
+    if (!n->enabled)
+        return;
+    sweep(n);
+    if (entry < 0 || entry >= FLOC_NODE_MEMS)
         return;
     floc_node_memdir_t *d = dir(n, ctx->rank, entry);
     uint64_t g = atomic_load_explicit(&d->gen, memory_order_relaxed);

@@ -174,6 +174,19 @@ static void check_rma_pairs(floc_ctx_t *ctx, int allocated)
  * rest go through the fabric); the release functions refuse each other's
  * memory.
  */
+/* mappings of floc_mem_alloc memory (memfds named floc-mem) in this process */
+static int mem_mappings(void)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    char line[512];
+    int k = 0;
+    while (f && fgets(line, sizeof line, f))
+        k += strstr(line, "floc-mem") != NULL;
+    if (f)
+        fclose(f);
+    return k;
+}
+
 #define ALLOC_BIG ((1u << 20) + 5)
 #define ALLOC_MANY 70          /* > FLOC_NODE_MEMS (64) */
 
@@ -278,6 +291,27 @@ static void check_alloc(floc_ctx_t *ctx)
     mp_sync(ctx, TAG_SYNC);
     for (int a = 0; a < ALLOC_MANY; a++)
         MP_OK(floc_mem_free(ms[a]));
+
+    /* a loop that allocates, writes to the neighbour's and frees: mapped
+     * regions of freed peers' memory do not pile up (each would keep its
+     * memory alive) */
+    for (int round = 0; round < 40; round++) {
+        uint64_t *w;
+        floc_mem_t *rm;
+        MP_MUST(floc_mem_alloc(ctx, 1u << 20, FLOC_MEM_REMOTE_ALL, (void **)&w, &rm));
+        MP_MUST(floc_mem_rkey(rm, &mine));
+        mp_exchange_rkeys(ctx, &mine, keys, TAG_KEYS);
+        uint64_t v = (uint64_t)round;
+        MP_OK(floc_put(ctx, &v, sizeof v, &keys[right], 4096));
+        MP_OK(floc_flush(ctx));
+        mp_sync(ctx, TAG_SYNC);
+        if (w[512] != v)
+            MP_FAIL("round %d: word = %llu", round, (unsigned long long)w[512]);
+        mp_sync(ctx, TAG_SYNC);
+        MP_OK(floc_mem_free(rm));
+    }
+    if (mem_mappings() > 2)
+        MP_FAIL("%d floc-mem mappings left after 40 rounds of alloc/free", mem_mappings());
 
     /* misuse */
     void *p = NULL;
