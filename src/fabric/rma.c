@@ -433,9 +433,9 @@ static int direct_fetch_add(floc_ctx_t *ctx, const floc_rkey_t *rkey, size_t off
                       ? floc_node_mem_own(ctx, addr, sizeof *p, FLOC_MEM_REMOTE_ATOMIC)
                       : floc_node_mem_reach(ctx, rkey->owner, addr, sizeof *p,
                                             FLOC_MEM_REMOTE_ATOMIC);
-    floc_ctx_unlock(ctx);
-    if (p)
+    if (p)   /* under the lock: another thread may unmap the region after it */
         *old = __atomic_fetch_add(p, value, __ATOMIC_SEQ_CST);
+    floc_ctx_unlock(ctx);
     return p != NULL;
 }
 
