@@ -155,9 +155,11 @@ static void fold_piece(floc_coll_req_t *c, const unsigned char *in, unsigned cha
     }
 }
 
-/* Step 1 for chunk i (if its buffer is free): the pieces of my input
- * the others fold.  0 when done, FLOC_ERR_AGAIN when not yet possible. */
-static int copy_in(floc_coll_req_t *c, const unsigned char *in, size_t per, size_t i)
+/* Step 1 for chunk i (if its buffer is free): what the others read of
+ * my input, into my chunk buffer: all of it (allgather: in is my block)
+ * or all but my piece (reductions: piece k is folded by locality k).
+ * 0 when done, FLOC_ERR_AGAIN when not yet possible. */
+static int copy_in(floc_coll_req_t *c, const unsigned char *in, size_t per, size_t i, int all)
 {
     floc_node_t *n = &c->ctx->node;
     const uint64_t id = c->node_seq + i;
@@ -166,13 +168,25 @@ static int copy_in(floc_coll_req_t *c, const unsigned char *in, size_t per, size
     const int b = (int)(id % FLOC_NODE_PIPE_DEPTH);
     const size_t es = c->esize, first = i * per;
     const size_t len = c->count - first < per ? c->count - first : per;
-    size_t m0, m1 = floc_coll_block(len, c->size, c->rank, &m0);
-    m1 += m0;
+    size_t m0 = len, m1 = len;   /* the part kept back, [m0, m1): none */
+    if (!all)
+        m1 = floc_coll_block(len, c->size, c->rank, &m0) + m0;
     unsigned char *to = floc_node_chunk(n, c->rank, b);
     floc_node_stream_copy(to, in + first * es, m0 * es);
     floc_node_stream_copy(to + m1 * es, in + (first + m1) * es, (len - m1) * es);
     publish(&floc_node_pipe(n, c->rank)->in[b], id);
     return 0;
+}
+
+/* Step 1 of chunk i and, as far as the buffers allow, of the next ones
+ * (c->st[0]: chunks whose step 1 is done).  Is chunk i's done? */
+static int run_ahead(floc_coll_req_t *c, const unsigned char *in, size_t per, size_t nch,
+                     size_t i, int all)
+{
+    while ((size_t)c->st[0] < nch && (size_t)c->st[0] < i + FLOC_NODE_PIPE_DEPTH &&
+           copy_in(c, in, per, (size_t)c->st[0], all) == 0)
+        c->st[0]++;
+    return (size_t)c->st[0] > i;
 }
 
 /*
@@ -203,10 +217,7 @@ static int pipe_reduction(floc_coll_req_t *c, int to_root)
         const int b = (int)(id % FLOC_NODE_PIPE_DEPTH);
         const size_t first = i * per, len = c->count - first < per ? c->count - first : per;
         /* step 1 of this chunk and, while waiting, of the next ones */
-        while ((size_t)c->st[0] < nch && (size_t)c->st[0] < i + FLOC_NODE_PIPE_DEPTH &&
-               copy_in(c, in, per, (size_t)c->st[0]) == 0)
-            c->st[0]++;
-        if ((size_t)c->st[0] <= i)
+        if (!run_ahead(c, in, per, nch, i, 0))
             return FLOC_ERR_AGAIN;
         switch (c->step) {
         case PIPE_IN: {
@@ -241,21 +252,6 @@ int floc_node_pipe_allreduce(floc_coll_req_t *c)
     return pipe_reduction(c, 0);
 }
 
-/* Allgather step 1 for chunk i of my block (if its buffer is free). */
-static int block_in(floc_coll_req_t *c, const unsigned char *mine, size_t per, size_t i)
-{
-    floc_node_t *n = &c->ctx->node;
-    const uint64_t id = c->node_seq + i;
-    if (!reusable(n, c->rank, c->size, id))
-        return FLOC_ERR_AGAIN;
-    const int b = (int)(id % FLOC_NODE_PIPE_DEPTH);
-    const size_t first = i * per, len = c->count - first < per ? c->count - first : per;
-    floc_node_stream_copy(floc_node_chunk(n, c->rank, b), mine + first * c->esize,
-                          len * c->esize);
-    publish(&floc_node_pipe(n, c->rank)->in[b], id);
-    return 0;
-}
-
 /*
  * Allgather: every block travels in chunks; per chunk each locality
  * streams its own into its chunk buffer (running ahead as the reduction
@@ -281,10 +277,7 @@ int floc_node_pipe_allgather(floc_coll_req_t *c)
         const uint64_t id = c->node_seq + i;
         const int b = (int)(id % FLOC_NODE_PIPE_DEPTH);
         const size_t first = i * per, len = c->count - first < per ? c->count - first : per;
-        while ((size_t)c->st[0] < nch && (size_t)c->st[0] < i + FLOC_NODE_PIPE_DEPTH &&
-               block_in(c, mine, per, (size_t)c->st[0]) == 0)
-            c->st[0]++;
-        if ((size_t)c->st[0] <= i || !all_reached(n, me, p, 0, b, id))
+        if (!run_ahead(c, mine, per, nch, i, 1) || !all_reached(n, me, p, 0, b, id))
             return FLOC_ERR_AGAIN;
         for (int k = 0; k < p; k++)
             if (k != me)
