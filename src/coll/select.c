@@ -201,33 +201,21 @@ static size_t node_limit(floc_coll_kind_t kind, int p)
     }
 }
 
-static const floc_coll_alg_t *node_alg(floc_coll_kind_t kind)
-{
-    switch (kind) {
-    case FLOC_COLL_BARRIER: return &barrier_algs[BARRIER_NODE];
-    case FLOC_COLL_BCAST: return &bcast_algs[BCAST_NODE];
-    case FLOC_COLL_ALLREDUCE: return &allreduce_algs[ALLREDUCE_NODE];
-    case FLOC_COLL_REDUCE: return &reduce_algs[REDUCE_NODE];
-    case FLOC_COLL_GATHER: return &gather_algs[MOVER_NODE];
-    case FLOC_COLL_SCATTER: return &scatter_algs[MOVER_NODE];
-    case FLOC_COLL_ALLGATHER: return &allgather_algs[ALLGATHER_NODE];
-    case FLOC_COLL_ALLTOALL: return &alltoall_algs[1];
-    case FLOC_COLL_REDUCE_SCATTER: return &reduce_scatter_algs[1];
-    default: return NULL;
-    }
-}
-
-/* the pipelined algorithm of a kind, for what node_limit leaves */
-static const floc_coll_alg_t *pipe_alg(floc_coll_kind_t kind)
-{
-    switch (kind) {
-    case FLOC_COLL_BCAST: return &bcast_algs[BCAST_PIPE];
-    case FLOC_COLL_ALLREDUCE: return &allreduce_algs[ALLREDUCE_PIPE];
-    case FLOC_COLL_REDUCE: return &reduce_algs[REDUCE_PIPE];
-    case FLOC_COLL_ALLGATHER: return &allgather_algs[ALLGATHER_PIPE];
-    default: return NULL;
-    }
-}
+/* Each kind's algorithms through the node segment: small messages in its
+ * buffers, large ones through its pipelined area (NULL: none). */
+static const struct {
+    const floc_coll_alg_t *small, *pipelined;
+} node_algs[FLOC_COLL_KINDS] = {
+    [FLOC_COLL_BARRIER] = {&barrier_algs[BARRIER_NODE], NULL},
+    [FLOC_COLL_BCAST] = {&bcast_algs[BCAST_NODE], &bcast_algs[BCAST_PIPE]},
+    [FLOC_COLL_ALLREDUCE] = {&allreduce_algs[ALLREDUCE_NODE], &allreduce_algs[ALLREDUCE_PIPE]},
+    [FLOC_COLL_REDUCE] = {&reduce_algs[REDUCE_NODE], &reduce_algs[REDUCE_PIPE]},
+    [FLOC_COLL_GATHER] = {&gather_algs[MOVER_NODE], NULL},
+    [FLOC_COLL_SCATTER] = {&scatter_algs[MOVER_NODE], NULL},
+    [FLOC_COLL_ALLGATHER] = {&allgather_algs[ALLGATHER_NODE], &allgather_algs[ALLGATHER_PIPE]},
+    [FLOC_COLL_ALLTOALL] = {&alltoall_algs[1], NULL},
+    [FLOC_COLL_REDUCE_SCATTER] = {&reduce_scatter_algs[1], NULL},
+};
 
 const floc_coll_alg_t *floc_coll_select(const floc_ctx_t *ctx, floc_coll_kind_t kind, size_t bytes)
 {
@@ -237,8 +225,8 @@ const floc_coll_alg_t *floc_coll_select(const floc_ctx_t *ctx, floc_coll_kind_t 
     const int whole = kind == FLOC_COLL_SCATTER || kind == FLOC_COLL_ALLTOALL ||
                       kind == FLOC_COLL_REDUCE_SCATTER;
     const size_t held = whole ? bytes * (size_t)p : bytes;
-    const int node_ok = node_alg(kind) && floc_node_usable(ctx, held);
-    const floc_coll_alg_t *pipe = pipe_alg(kind);
+    const int node_ok = node_algs[kind].small && floc_node_usable(ctx, held);
+    const floc_coll_alg_t *pipe = node_algs[kind].pipelined;
     /* a forced "shm" that cannot be used falls back to the rules (the same
      * answer on every locality) */
     if (forced >= 0) {
@@ -247,7 +235,7 @@ const floc_coll_alg_t *floc_coll_select(const floc_ctx_t *ctx, floc_coll_kind_t 
             return a;
     }
     if (forced < 0 && node_ok && bytes <= node_limit(kind, p))
-        return node_alg(kind);
+        return node_algs[kind].small;
     if (forced < 0 && pipe && ctx->node.enabled && bytes > node_limit(kind, p))
         return pipe;
     switch (kind) {
