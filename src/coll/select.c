@@ -185,8 +185,13 @@ int floc_coll_is_node_alg(const floc_coll_alg_t *a)
  * µs, 2 / 4 localities on 2 cores: allreduce 64 KiB 16 vs 21 / 105 vs
  * 93, 32 KiB on 4 30 vs 54; broadcast 16 KiB 2.4 vs 3.5, 32 KiB 4.8 vs
  * 4.6 on 2; reduce 64 KiB 8.1 vs 17.5 / 18.3 vs 40.5.  Gather, scatter,
- * allgather, alltoall and reduce_scatter copy every block in and out:
- * kept to blocks of 4 KiB.
+ * allgather, alltoall and reduce_scatter copy every block in and out, so
+ * the fabric (or the pipeline) takes over sooner; blocks, same runs,
+ * 2026-11-25: gather 32 KiB 3.9 vs 6.7 / 9.2 vs 20.7, 64 KiB 7.8 vs 8.6 /
+ * 15.8 vs 31.9; scatter 16 KiB 2.4 vs 3.8 / 9.4 vs 15.1, 32 KiB 6.5 vs
+ * 5.2 / 21.3 vs 20.4; alltoall 16 KiB 3.3 vs 4.4 / 18.3 vs 54.8, 32 KiB
+ * 6.3 vs 5.7 / 91 vs 69; allgather on 2 vs the pipeline 8 KiB 1.6 vs
+ * 1.9, 16 KiB 3.0 vs 2.8; reduce_scatter on 2, 4 KiB 3.0 vs 3.4 (ring).
  */
 static size_t node_limit(floc_coll_kind_t kind, int p)
 {
@@ -195,8 +200,10 @@ static size_t node_limit(floc_coll_kind_t kind, int p)
     case FLOC_COLL_ALLREDUCE: return p == 2 ? 65536 : 32768;
     case FLOC_COLL_BCAST: return 16384;
     case FLOC_COLL_REDUCE: return 65536;
-    case FLOC_COLL_GATHER: case FLOC_COLL_SCATTER: case FLOC_COLL_ALLGATHER:
-    case FLOC_COLL_ALLTOALL: case FLOC_COLL_REDUCE_SCATTER: return 4096;
+    case FLOC_COLL_GATHER: return 65536;
+    case FLOC_COLL_SCATTER: case FLOC_COLL_ALLTOALL: return 16384;
+    case FLOC_COLL_ALLGATHER: return 8192;
+    case FLOC_COLL_REDUCE_SCATTER: return 4096;
     default: return 0;
     }
 }
