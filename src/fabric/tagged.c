@@ -116,6 +116,24 @@ int floc_tagged_irecv(floc_ctx_t *ctx, void *buf, size_t len, int source, int ta
     return ret;
 }
 
+/*
+ * A small user message by injection: the provider copies buf at once and
+ * reports no completion (a send window of 16-byte messages: 61 -> MB/s
+ * with a completion per message).  Only when nothing older to dest waits
+ * in the backlog: message order.  1: sent, 0: not now, < 0: error.
+ * Caller holds the lock.
+ */
+static int try_inject(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag)
+{
+    if (len > ctx->fab.inject_size || floc_fabric_backlog_holds(ctx, 0, ctx->fab.addrs[dest]))
+        return 0;
+    ssize_t r = fi_tinjectdata(ctx->fab.fi.ep, buf, len, (uint64_t)ctx->rank,
+                               ctx->fab.addrs[dest], send_tag(tag, 0));
+    if (r == -FI_EAGAIN)
+        return 0;
+    return r ? floc_fabric_err((int)r, "fi_tinjectdata") : 1;
+}
+
 int floc_isend(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag, floc_request_t **req)
 {
     int ret = check_peer(ctx, __func__, buf, len, dest, 0, tag);
@@ -123,7 +141,19 @@ int floc_isend(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag, 
         return ret;
     if (!req)
         return FLOC_INVALID("req (output) is NULL");
-    return floc_tagged_isend(ctx, buf, len, dest, tag, 0, req);
+    floc_ctx_lock(ctx);
+    ret = try_inject(ctx, buf, len, dest, tag);
+    if (ret == 1) {
+        /* sent: a request that is complete already */
+        *req = floc_req_alloc(ctx, NULL);
+        if (*req)
+            (*req)->done = 1;
+        ret = *req ? 0 : FLOC_ERR_NOMEM;
+    } else if (ret == 0) {
+        ret = floc_tagged_post(ctx, 1, (void *)buf, len, dest, tag, 0, NULL, req);
+    }
+    floc_ctx_unlock(ctx);
+    return ret;
 }
 
 int floc_irecv(floc_ctx_t *ctx, void *buf, size_t len, int source, int tag,
@@ -143,15 +173,14 @@ int floc_send(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag)
     if (ret)
         return ret;
     if (len <= ctx->fab.inject_size) {
-        /* Small: the provider copies buf now, no completion to wait for.
-         * Only when nothing older waits in the backlog (message order). */
+        /* Small: injected (no completion to wait for) once the provider
+         * has room, unless older messages to dest wait in the backlog. */
         floc_ctx_lock(ctx);
         int done = 0;
         while (!floc_fabric_backlog_holds(ctx, 0, ctx->fab.addrs[dest])) {
-            ssize_t r = fi_tinjectdata(ctx->fab.fi.ep, buf, len, (uint64_t)ctx->rank,
-                                       ctx->fab.addrs[dest], send_tag(tag, 0));
-            if (r != -FI_EAGAIN) {
-                ret = r ? floc_fabric_err((int)r, "fi_tinjectdata") : 0;
+            int r = try_inject(ctx, buf, len, dest, tag);
+            if (r != 0) {
+                ret = r < 0 ? r : 0;
                 done = 1;
                 break;
             }
