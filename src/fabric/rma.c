@@ -304,9 +304,11 @@ int floc_rma_expose(floc_ctx_t *ctx, const void *buf, size_t len, int writable,
 }
 
 /* A checked access to a same-node peer's floc_mem_alloc memory: done here
- * by a copy through its mapping.  1 if done, 0: use the fabric. */
+ * by a copy through its mapping, and for a nonblocking one (out) a
+ * request that is complete already, under the same lock.  1 if done, 0:
+ * use the fabric, < 0: no memory for the request (the copy is done). */
 static int direct(floc_ctx_t *ctx, int write, void *local, size_t len, const floc_rkey_t *rkey,
-                  size_t offset)
+                  size_t offset, floc_request_t **out)
 {
     if (!ctx->node.enabled || len == 0)
         return 0;
@@ -321,20 +323,16 @@ static int direct(floc_ctx_t *ctx, int write, void *local, size_t len, const flo
     } else if (p) {
         memcpy(p, local, len);
     }
+    int ret = p != NULL;
+    if (p && out) {
+        *out = floc_req_alloc(ctx, NULL);
+        if (*out)
+            (*out)->done = 1;
+        else
+            ret = FLOC_ERR_NOMEM;
+    }
     floc_ctx_unlock(ctx);
-    return p != NULL;
-}
-
-/* a request that is complete already (the access was direct) */
-static int done_request(floc_ctx_t *ctx, floc_request_t **out)
-{
-    floc_ctx_lock(ctx);
-    floc_request_t *req = floc_req_alloc(ctx, NULL);
-    if (req)
-        req->done = 1;
-    floc_ctx_unlock(ctx);
-    *out = req;
-    return req ? 0 : FLOC_ERR_NOMEM;
+    return ret;
 }
 
 static int rma_nb(floc_ctx_t *ctx, int write, void *local, size_t len, const floc_rkey_t *rkey,
@@ -345,8 +343,8 @@ static int rma_nb(floc_ctx_t *ctx, int write, void *local, size_t len, const flo
         return ret;
     if (!out)
         return FLOC_INVALID("%s: req (output) is NULL", func);
-    if (direct(ctx, write, local, len, rkey, offset))
-        return done_request(ctx, out);
+    if ((ret = direct(ctx, write, local, len, rkey, offset, out)))
+        return ret < 0 ? ret : 0;
     return rma_post_request(ctx, write, local, len, rkey, offset, out);
 }
 
@@ -365,7 +363,7 @@ int floc_iget(floc_ctx_t *ctx, void *dst, size_t len, const floc_rkey_t *rkey, s
 int floc_put(floc_ctx_t *ctx, const void *src, size_t len, const floc_rkey_t *rkey, size_t offset)
 {
     int ret = check_remote(ctx, __func__, src, rkey, offset, len);
-    if (ret || len == 0 || direct(ctx, 1, (void *)src, len, rkey, offset))
+    if (ret || len == 0 || direct(ctx, 1, (void *)src, len, rkey, offset, NULL))
         return ret;
     if (len > ctx->fab.inject_size) {
         /* Zero-copy: the provider reads src until the write completes,
