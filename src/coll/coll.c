@@ -84,8 +84,8 @@ static int post(floc_coll_req_t *c, int send, const void *buf, size_t len, int p
     int ret = grow_batch(c);
     if (ret)
         return ret;
-    ret = floc_tagged_post(c->ctx, send, (void *)buf, len, peer, coll_tag(c, step), 1, NULL,
-                           &c->batch[c->nbatch]);
+    ret = floc_tagged_post(c->ctx, send, (void *)buf, len, c->map ? c->map[peer] : peer,
+                           coll_tag(c, step), 1, NULL, &c->batch[c->nbatch]);
     if (!ret)
         c->nbatch++;
     return ret;
@@ -96,7 +96,8 @@ int floc_coll_post_rma(floc_coll_req_t *c, int write, void *local, size_t len, i
 {
     int ret = grow_batch(c);
     if (!ret)
-        ret = floc_rma_post(c->ctx, write, local, len, peer, win, offset, &c->batch[c->nbatch]);
+        ret = floc_rma_post(c->ctx, write, local, len, c->map ? c->map[peer] : peer, win, offset,
+                            &c->batch[c->nbatch]);
     if (!ret)
         c->nbatch++;
     return ret;
@@ -164,7 +165,8 @@ static const floc_coll_alg_t sync_alg = {.name = "sync", .step = floc_coll_sync_
  * it depends on the sequence number and the algorithm only. */
 static int needs_sync(const floc_coll_req_t *c)
 {
-    if (c->size < 2 || c->alg == &sync_alg || c->alg->step == floc_barrier_dissemination)
+    if (c->size < 2 || c->alg == &sync_alg || c->alg->step == floc_barrier_dissemination ||
+        c->alg->step == floc_barrier_hier)
         return 0;
     /* the node segment's collectives cannot run ahead (node.h) */
     if (floc_coll_is_node_alg(c->alg))

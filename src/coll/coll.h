@@ -82,6 +82,11 @@ struct floc_coll_req {
     floc_request_t *inline_batch[FLOC_COLL_INLINE_BATCH];
     uint64_t node_seq;       /* node-segment algorithms: this collective's (first chunk's) number */
     size_t node_chunk;       /* pipelined node algorithms: the chunk in progress */
+    /* hierarchical algorithms (hier.c): the phase, and while a phase runs
+     * an algorithm on a group of localities, rank, size and root are the
+     * group's and map turns its ranks into locality ids (NULL: the job) */
+    int phase;
+    const int *map;
     floc_coll_req_t *next_active;
 };
 
@@ -195,6 +200,19 @@ int floc_node_pipe_bcast(floc_coll_req_t *c);
 int floc_node_pipe_allreduce(floc_coll_req_t *c);
 int floc_node_pipe_reduce(floc_coll_req_t *c);
 int floc_node_pipe_allgather(floc_coll_req_t *c);
+
+/* jobs of several nodes: node step, leaders' step, node step (hier.c) */
+int floc_barrier_hier(floc_coll_req_t *c);
+int floc_bcast_hier(floc_coll_req_t *c);
+int floc_allreduce_hier(floc_coll_req_t *c);
+
+/* select.c: for the phases of the hierarchical algorithms, the node
+ * segment's algorithm among the localities of this node, and the fabric
+ * algorithm among p localities (the leaders) */
+const floc_coll_alg_t *floc_coll_select_node(const struct floc_ctx *ctx, floc_coll_kind_t kind,
+                                             size_t bytes);
+const floc_coll_alg_t *floc_coll_select_fabric(const struct floc_ctx *ctx, floc_coll_kind_t kind,
+                                               size_t bytes, int p);
 
 /* select.c: the algorithm for a call, honouring FLOC_<COLL>_ALGO */
 const floc_coll_alg_t *floc_coll_select(const struct floc_ctx *ctx, floc_coll_kind_t kind,

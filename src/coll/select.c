@@ -44,24 +44,29 @@
 #include "../node/node.h"
 
 /* the entries the rules below choose among, by position */
-enum { BARRIER_DISSEMINATION, BARRIER_NODE };
-enum { BCAST_BINOMIAL, BCAST_SCATTER_ALLGATHER, BCAST_NODE, BCAST_PIPE };
-enum { ALLREDUCE_RECDBL, ALLREDUCE_RING, ALLREDUCE_RABENSEIFNER, ALLREDUCE_NODE, ALLREDUCE_PIPE };
+enum { BARRIER_DISSEMINATION, BARRIER_NODE, BARRIER_HIER };
+enum { BCAST_BINOMIAL, BCAST_SCATTER_ALLGATHER, BCAST_NODE, BCAST_PIPE, BCAST_HIER };
+enum { ALLREDUCE_RECDBL, ALLREDUCE_RING, ALLREDUCE_RABENSEIFNER, ALLREDUCE_NODE, ALLREDUCE_PIPE,
+       ALLREDUCE_HIER };
 enum { REDUCE_BINOMIAL, REDUCE_NODE, REDUCE_RING, REDUCE_PIPE };
 enum { MOVER_DIRECT, MOVER_BINOMIAL, MOVER_RMA, MOVER_NODE };
 enum { ALLGATHER_RING, ALLGATHER_RECDBL, ALLGATHER_BRUCK, ALLGATHER_NODE, ALLGATHER_PIPE };
 
 /* "shm": through the node segment (src/node), single-node jobs only;
- * "shm_pipeline": large messages in chunks through its pipelined area */
+ * "shm_pipeline": large messages in chunks through its pipelined area;
+ * "hierarchical": node segments and one leader per node (hier.c),
+ * multi-node jobs with 2 or more localities on some node only */
 static const floc_coll_alg_t barrier_algs[] = {
     [BARRIER_DISSEMINATION] = {.name = "dissemination", .step = floc_barrier_dissemination},
     [BARRIER_NODE] = {.name = "shm", .step = floc_node_barrier},
+    [BARRIER_HIER] = {.name = "hierarchical", .step = floc_barrier_hier},
 };
 static const floc_coll_alg_t bcast_algs[] = {
     [BCAST_BINOMIAL] = {.name = "binomial", .step = floc_bcast_binomial},
     [BCAST_SCATTER_ALLGATHER] = {.name = "scatter_allgather", .step = floc_bcast_scatter_allgather},
     [BCAST_NODE] = {.name = "shm", .step = floc_node_bcast},
     [BCAST_PIPE] = {.name = "shm_pipeline", .step = floc_node_pipe_bcast},
+    [BCAST_HIER] = {.name = "hierarchical", .step = floc_bcast_hier},
 };
 static const floc_coll_alg_t allreduce_algs[] = {
     [ALLREDUCE_RECDBL] = {.name = "recursive_doubling", .step = floc_allreduce_recursive_doubling},
@@ -69,6 +74,7 @@ static const floc_coll_alg_t allreduce_algs[] = {
     [ALLREDUCE_RABENSEIFNER] = {.name = "rabenseifner", .step = floc_allreduce_rabenseifner},
     [ALLREDUCE_NODE] = {.name = "shm", .step = floc_node_allreduce},
     [ALLREDUCE_PIPE] = {.name = "shm_pipeline", .step = floc_node_pipe_allreduce},
+    [ALLREDUCE_HIER] = {.name = "hierarchical", .step = floc_allreduce_hier},
 };
 
 static const floc_coll_alg_t reduce_algs[] = {
@@ -224,6 +230,34 @@ static const struct {
     [FLOC_COLL_REDUCE_SCATTER] = {&reduce_scatter_algs[1], NULL},
 };
 
+/* the hierarchical algorithm of each kind that has one */
+static const floc_coll_alg_t *const hier_algs[FLOC_COLL_KINDS] = {
+    [FLOC_COLL_BARRIER] = &barrier_algs[BARRIER_HIER],
+    [FLOC_COLL_BCAST] = &bcast_algs[BCAST_HIER],
+    [FLOC_COLL_ALLREDUCE] = &allreduce_algs[ALLREDUCE_HIER],
+};
+
+static int is_hier_alg(const floc_coll_alg_t *a)
+{
+    return a->step == floc_barrier_hier || a->step == floc_bcast_hier ||
+           a->step == floc_allreduce_hier;
+}
+
+/*
+ * A node phase of a hierarchical collective: the small algorithm up to
+ * its size (and the segment's buffers), else the pipelined one.  The
+ * localities of one node agree: the same size, the same segment.
+ */
+const floc_coll_alg_t *floc_coll_select_node(const floc_ctx_t *ctx, floc_coll_kind_t kind,
+                                             size_t bytes)
+{
+    const floc_node_t *n = &ctx->node;
+    if (!node_algs[kind].pipelined ||
+        (bytes <= node_limit(kind, n->p) && bytes <= n->max))
+        return node_algs[kind].small;
+    return node_algs[kind].pipelined;
+}
+
 const floc_coll_alg_t *floc_coll_select(const floc_ctx_t *ctx, floc_coll_kind_t kind, size_t bytes)
 {
     const int forced = ctx->coll_algo[kind], p = ctx->size;
@@ -232,19 +266,31 @@ const floc_coll_alg_t *floc_coll_select(const floc_ctx_t *ctx, floc_coll_kind_t 
     const int whole = kind == FLOC_COLL_SCATTER || kind == FLOC_COLL_ALLTOALL ||
                       kind == FLOC_COLL_REDUCE_SCATTER;
     const size_t held = whole ? bytes * (size_t)p : bytes;
+    const int single = ctx->node.enabled && ctx->num_nodes == 1;
     const int node_ok = node_algs[kind].small && floc_node_usable(ctx, held);
     const floc_coll_alg_t *pipe = node_algs[kind].pipelined;
-    /* a forced "shm" that cannot be used falls back to the rules (the same
-     * answer on every locality) */
+    /* a forced node or hierarchical algorithm that cannot be used falls
+     * back to the rules (the same answer on every locality) */
     if (forced >= 0) {
         const floc_coll_alg_t *a = &tables[kind].algs[forced];
-        if (!floc_coll_is_node_alg(a) || (is_pipe_alg(a) ? ctx->node.enabled : node_ok))
+        if (is_hier_alg(a) ? ctx->node.hier
+                           : !floc_coll_is_node_alg(a) || (is_pipe_alg(a) ? single : node_ok))
             return a;
     }
+    if (forced < 0 && ctx->node.hier && hier_algs[kind])
+        return hier_algs[kind];
     if (forced < 0 && node_ok && bytes <= node_limit(kind, p))
         return node_algs[kind].small;
-    if (forced < 0 && pipe && ctx->node.enabled && bytes > node_limit(kind, p))
+    if (forced < 0 && pipe && single && bytes > node_limit(kind, p))
         return pipe;
+    return floc_coll_select_fabric(ctx, kind, bytes, p);
+}
+
+/* The fabric algorithms' rules (the header of this file), for p
+ * localities: the job's, or the leaders of a hierarchical collective. */
+const floc_coll_alg_t *floc_coll_select_fabric(const floc_ctx_t *ctx, floc_coll_kind_t kind,
+                                               size_t bytes, int p)
+{
     switch (kind) {
     case FLOC_COLL_ALLREDUCE:
         if (bytes < (p == 2 ? FLOC_ALLREDUCE_SMALL_MAX_2 : FLOC_ALLREDUCE_SMALL_MAX) ||

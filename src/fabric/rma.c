@@ -418,12 +418,15 @@ int floc_flush(floc_ctx_t *ctx)
  * our own): a CPU atomic.  Atomic together with the provider's: the shm
  * provider applies its atomics with CPU atomics too (200,000 adds each by
  * the provider, served by the owner's progress thread, and by lock xadd
- * on the same word at once: no update lost).  1 if done.
+ * on the same word at once: no update lost).  Single-node jobs only:
+ * tcp;ofi_rxm applies the atomics of other nodes with a plain
+ * read-modify-write in the owner's progress, which a peer's lock xadd
+ * at the same moment would be lost in.  1 if done.
  */
 static int direct_fetch_add(floc_ctx_t *ctx, const floc_rkey_t *rkey, size_t offset,
                             uint64_t value, uint64_t *old)
 {
-    if (!ctx->node.enabled)
+    if (!ctx->node.enabled || ctx->num_nodes != 1)
         return 0;
     const uint64_t addr = rkey->addr + offset;
     floc_ctx_lock(ctx);

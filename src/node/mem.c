@@ -74,9 +74,15 @@ int floc_node_mem_create(size_t len, void **buf, int *fd)
     return 0;
 }
 
+/* the slot of locality k (of this node) */
+static floc_node_slot_t *slot_of(const floc_node_t *n, int k)
+{
+    return floc_node_slot(n, n->local_of[k]);
+}
+
 static floc_node_memdir_t *dir(const floc_node_t *n, int k, int entry)
 {
-    return &floc_node_slot(n, k)->mems[entry];
+    return &slot_of(n, k)->mems[entry];
 }
 
 static int still_valid(const floc_node_t *n, const floc_node_map_t *m);
@@ -101,7 +107,7 @@ int floc_node_mem_publish(floc_ctx_t *ctx, void *buf, size_t len, int fd, unsign
     if (!n->enabled)
         return -1;
     sweep(n);
-    atomic_store_explicit(&floc_node_slot(n, ctx->rank)->pid, (uint32_t)getpid(),
+    atomic_store_explicit(&slot_of(n, ctx->rank)->pid, (uint32_t)getpid(),
                           memory_order_relaxed);
     for (int e = 0; e < FLOC_NODE_MEMS; e++) {
         floc_node_memdir_t *d = dir(n, ctx->rank, e);
@@ -167,7 +173,7 @@ static int map_entry(const floc_node_t *n, floc_node_map_t *e)
 {
     char path[64];
     const unsigned fd = (unsigned)e->fd;
-    const unsigned pid = atomic_load_explicit(&floc_node_slot(n, e->owner)->pid,
+    const unsigned pid = atomic_load_explicit(&slot_of(n, e->owner)->pid,
                                               memory_order_relaxed);
     snprintf(path, sizeof path, "/proc/%u/fd/%u", pid, fd);
     int f = open(path, O_RDWR | O_CLOEXEC);
@@ -196,8 +202,8 @@ void *floc_node_mem_reach(floc_ctx_t *ctx, int owner, uint64_t raddr, size_t len
                           unsigned access)
 {
     floc_node_t *n = &ctx->node;
-    if (!n->enabled || owner == ctx->rank)
-        return NULL;
+    if (!n->enabled || owner == ctx->rank || n->local_of[owner] < 0)
+        return NULL;   /* not a peer of this node */
     floc_node_map_t *m = NULL;
     for (int i = 0; i < n->nmaps && !m; i++) {
         floc_node_map_t *c = &n->maps[i];

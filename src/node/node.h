@@ -104,7 +104,16 @@ typedef struct floc_node_pipe {
 _Static_assert(sizeof(floc_node_pipe_t) % 64 == 0, "pipe areas keep cache-line alignment");
 
 typedef struct floc_node {
-    int enabled;              /* every locality mapped the segment */
+    int enabled;              /* this node's localities mapped the segment (2 or more) */
+    int hier;                 /* a multi-node job whose every node with 2 or more localities
+                                 has its segment: hierarchical collectives (same everywhere) */
+    /* who is where (segment.c): this locality's index among its node's
+     * and their number (the slots of the segment are indexed so); the
+     * index of every locality on its own node, -1 on another node; the
+     * lowest locality of every node (dense node id), its leader */
+    int me, p;
+    int *local_of;
+    int *leaders;
     void *base;
     size_t len;
     size_t max;               /* largest message through the segment */

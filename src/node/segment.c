@@ -1,8 +1,9 @@
 /*
- * segment.c - the node segment's life: created by locality 0 of a
- * single-node job, mapped by all, unlinked once everyone has it (see
- * node.h).  Every step reports success through a PMIx allgather, so
- * either every locality uses the segment or none does.
+ * segment.c - the node segments' life: one per node with 2 or more
+ * localities, created by the node's lowest locality, mapped by the
+ * node's others, unlinked once they all have it (see node.h).  Every
+ * step reports success through a PMIx allgather over the whole job, so
+ * either every node uses its segment or none does.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,13 +17,44 @@
 #include "../core/ctx.h"
 #include "node.h"
 
-/* /floc-<uid>-<nspace>: unique per job (the launcher's namespace) */
+/* /floc-<uid>-<nspace>-<node>: unique per job (the launcher's namespace)
+ * and node (the "nodes" of a job may share /dev/shm: network namespaces
+ * of one machine) */
 static void segment_name(const floc_ctx_t *ctx, char *name, size_t len)
 {
     int n = snprintf(name, len, "/floc-%u-", (unsigned)getuid());
     for (const char *s = ctx->pmix.nspace; *s && (size_t)n + 1 < len; s++)
         name[n++] = (*s == '/' || *s == ' ') ? '_' : *s;
     name[n] = '\0';
+    if ((size_t)n + 1 < len)
+        snprintf(name + n, len - (size_t)n, "-%d", ctx->node_id);
+}
+
+/* n->me, n->p, n->local_of, n->leaders from the localities' node ids;
+ * localities of a node are numbered in the order of their ids */
+static int place(floc_ctx_t *ctx)
+{
+    floc_node_t *n = &ctx->node;
+    n->local_of = malloc((size_t)ctx->size * sizeof *n->local_of);
+    n->leaders = malloc((size_t)ctx->num_nodes * sizeof *n->leaders);
+    int *count = calloc((size_t)ctx->num_nodes, sizeof *count);
+    if (!n->local_of || !n->leaders || !count) {
+        free(count);
+        return FLOC_ERR_NOMEM;
+    }
+    for (int k = 0; k < ctx->size; k++) {
+        const int d = ctx->node_of[k];
+        if (count[d] == 0)
+            n->leaders[d] = k;
+        n->local_of[k] = count[d]++;
+    }
+    n->p = count[ctx->node_id];
+    n->me = n->local_of[ctx->rank];
+    for (int k = 0; k < ctx->size; k++)
+        if (ctx->node_of[k] != ctx->node_id)
+            n->local_of[k] = -1;
+    free(count);
+    return 0;
 }
 
 /* Every locality's flag; 1 if all are set.  < 0 on a PMIx failure. */
@@ -96,33 +128,42 @@ int floc_node_init(floc_ctx_t *ctx)
     floc_node_t *n = &ctx->node;
     memset(n, 0, sizeof *n);
     n->stream_above = floc_node_stream_above();
-    /* single-node jobs of 2 or more; all localities see the same values */
-    if (ctx->size < 2 || ctx->num_nodes != 1 || ctx->cfg.node_coll_max == 0 || ctx->pmix.singleton)
+    /* jobs with 2 or more localities on some node (the same answer
+     * everywhere: every locality knows every node id) */
+    if (ctx->size < 2 || ctx->size == ctx->num_nodes || ctx->cfg.node_coll_max == 0 ||
+        ctx->pmix.singleton)
         return 0;
+    int ret = place(ctx);
+    if (ret) {
+        floc_node_fini(ctx);
+        return ret;
+    }
+    const int p = n->p, shared = p > 1;
     /* 64 KiB buffers: what the collectives that gain from the segment use
      * (select.c); 8 KiB beyond 64 localities on a node, where the
      * segment would otherwise pass 8 MiB */
     size_t max = ctx->cfg.node_coll_max;
     if (max == FLOC_NODE_COLL_MAX_AUTO)
-        max = ctx->size <= 64 ? 65536 : 8192;
+        max = p <= 64 ? 65536 : 8192;
     n->max = (max + 63) & ~(size_t)63;
     n->stride = sizeof(floc_node_slot_t) + 2 * n->max;
-    n->pipe_off = 64 + (size_t)ctx->size * n->stride;
-    pipe_size(n, ctx->size);
-    n->len = n->pipe_off + (size_t)ctx->size * n->pipe_stride;
+    n->pipe_off = 64 + (size_t)p * n->stride;
+    pipe_size(n, p);
+    n->len = n->pipe_off + (size_t)p * n->pipe_stride;
     /* without its scratch a locality votes against the segment (the
-     * others must not wait for it) */
-    n->scratch = malloc(FLOC_NODE_FOLD);
+     * others must not wait for it); a locality alone on its node has no
+     * segment and votes for the others' */
+    n->scratch = shared ? malloc(FLOC_NODE_FOLD) : NULL;
     char name[128];
     segment_name(ctx, name, sizeof name);
 
-    int mine = ctx->rank == 0 ? n->scratch && map(ctx, name, 1) : 1;
+    int mine = shared && n->me == 0 ? n->scratch && map(ctx, name, 1) : 1;
     int ok = all_agree(ctx, "floc.node.created", (unsigned char)mine);
-    if (ok == 1 && ctx->rank != 0)
+    if (ok == 1 && shared && n->me != 0)
         mine = n->scratch && map(ctx, name, 0);
     if (ok == 1)
         ok = all_agree(ctx, "floc.node.mapped", (unsigned char)mine);
-    if (ctx->rank == 0 && n->base)
+    if (shared && n->me == 0 && n->base)
         shm_unlink(name);   /* everyone who will map it has: no file left behind */
     if (ok < 0) {
         floc_node_fini(ctx);
@@ -134,9 +175,11 @@ int floc_node_init(floc_ctx_t *ctx)
         floc_node_fini(ctx);
         return 0;
     }
-    n->enabled = 1;
-    FLOC_INFO(FLOC_LOG_CORE, "node segment %s: %zu bytes, messages up to %zu bytes", name, n->len,
-              n->max);
+    n->enabled = shared;
+    n->hier = ctx->num_nodes > 1;
+    if (shared)
+        FLOC_INFO(FLOC_LOG_CORE, "node segment %s: %zu bytes, messages up to %zu bytes", name,
+                  n->len, n->max);
     return 0;
 }
 
@@ -147,12 +190,15 @@ void floc_node_fini(floc_ctx_t *ctx)
     if (n->base)
         munmap(n->base, n->len);
     free(n->scratch);
+    free(n->local_of);
+    free(n->leaders);
     n->scratch = NULL;
+    n->local_of = n->leaders = NULL;
     n->base = NULL;
-    n->enabled = 0;
+    n->enabled = n->hier = 0;
 }
 
 int floc_node_usable(const floc_ctx_t *ctx, size_t bytes)
 {
-    return ctx->node.enabled && bytes <= ctx->node.max;
+    return ctx->node.enabled && ctx->num_nodes == 1 && bytes <= ctx->node.max;
 }

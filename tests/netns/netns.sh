@@ -18,11 +18,14 @@
 #          the last host dropped (nftables in its namespace), then again
 #          with its link limited to RATE (200mbit, tc tbf): all succeed;
 #          prints the times and the slowdown factors
-#   rails  PROG is a benchmark run twice: with the node rail (shm between
-#          the localities of a host) and with FLOC_NODE_PROVIDER=none; both
-#          must succeed, and the first must move less than a tenth of the
-#          second's bytes over the hosts' loopback (where tcp between two
-#          localities of one host goes)
+#   rails  PROG is run three times: with the node rail (shm between the
+#          localities of a host) and no node segments (FLOC_NODE_COLL_MAX=0),
+#          with neither (FLOC_NODE_PROVIDER=none too), and with the node
+#          segments but no rail; all must succeed, and the first and the
+#          third must each move less than a tenth of the second's bytes over
+#          the hosts' loopback (where tcp between two localities of one host
+#          goes): the rail carries floc's messages inside a host, the
+#          segments the node steps of the hierarchical collectives
 #   cut    PROG is mp_fault (loop): once every locality is in its loop, the
 #          last host's link goes down; every locality must get
 #          FLOC_ERR_PEER_LOST within FLOC_PEER_TIMEOUT (2 s) + 2 s, floc-run
@@ -127,18 +130,23 @@ EOF
   echo "netns.sh: slowdown with $loss% loss: $(awk "BEGIN{printf \"%.2f\", $t_loss / $t_clean}")x," \
        "with $rate: $(awk "BEGIN{printf \"%.2f\", $t_rate / $t_clean}")x (clean $t_clean ms)" ;;
 rails)
-  for variant in node none; do
+  for variant in rail none segments; do
     lo0=$(veth_bytes 0 lo)
-    if [ $variant = node ]; then job "$work/out.$variant" "$@"; else
-      FLOC_NODE_PROVIDER=none job "$work/out.$variant" "$@"; fi
+    case $variant in
+    rail) FLOC_NODE_COLL_MAX=0 job "$work/out.$variant" "$@" ;;
+    none) FLOC_NODE_COLL_MAX=0 FLOC_NODE_PROVIDER=none job "$work/out.$variant" "$@" ;;
+    segments) FLOC_NODE_PROVIDER=none job "$work/out.$variant" "$@" ;;
+    esac
     rc=$?
     eval "lo_$variant=$(( $(veth_bytes 0 lo) - lo0 ))"
     grep -v "^#" "$work/out.$variant" | tail -3
-    echo "netns.sh: node rail $variant: exit $rc, host 0's loopback carried $(eval echo \$lo_$variant) bytes"
+    echo "netns.sh: $variant: exit $rc, host 0's loopback carried $(eval echo \$lo_$variant) bytes"
     [ $rc -eq 0 ] || { cat "$work/out.$variant"; echo "FAIL: the $variant run failed"; fail=1; }
   done
-  [ $((lo_node * 10)) -lt "$lo_none" ] ||
-    { echo "FAIL: with the node rail, host 0's loopback still carried $lo_node bytes (without: $lo_none)"; fail=1; } ;;
+  [ $((lo_rail * 10)) -lt "$lo_none" ] ||
+    { echo "FAIL: with the node rail, host 0's loopback still carried $lo_rail bytes (without: $lo_none)"; fail=1; }
+  [ $((lo_segments * 10)) -lt "$lo_none" ] ||
+    { echo "FAIL: with the node segments, host 0's loopback still carried $lo_segments bytes (without: $lo_none)"; fail=1; } ;;
 cut)
   last=$((hosts - 1))
   job "$work/out" "$@" &

@@ -1,0 +1,180 @@
+/*
+ * hier.c - hierarchical barrier, broadcast and allreduce for jobs of
+ * several nodes: a step through each node's segment among the localities
+ * of that node, a step over the fabric among one leader per node (its
+ * lowest locality), and a step through the node segments again.  Between
+ * nodes only the leaders talk, once each; inside a node the handoffs cost
+ * a cache line instead of a fabric message (DESIGN: "node-local step,
+ * inter-node step over one leader per node, node-local step").
+ *
+ * A phase runs an algorithm of the flat tables on c itself under the view
+ * of a group: the localities of this node (rank = index on the node,
+ * node-segment algorithms), or the leaders (rank = node id, fabric
+ * algorithms, c->map turning ranks into locality ids).  The job's view is
+ * put back after every call, so the engine and the flow control see the
+ * job's collective.  Every locality of a node takes the same node phases
+ * in the same order: the segment's sequence numbers stay in step.  A node
+ * with one locality skips its node phases; a node's phases are chosen by
+ * size on the node, the leaders' by size and node count: the same choice
+ * wherever it must agree.
+ *
+ * Reductions: each node folds its localities in order, the leaders fold
+ * the nodes' results, and every locality receives the leaders' result:
+ * the same bits everywhere, and on every run of the same layout.
+ */
+#include <string.h>
+
+#include "coll.h"
+#include "../core/ctx.h"
+
+enum { PHASE_START, PHASE_NODE_FIRST, PHASE_LEADERS, PHASE_NODE_LAST, PHASE_END };
+
+typedef struct view {
+    int rank, size, root;
+    const void *sbuf;
+    void *rbuf;
+    const int *map;
+} view_t;
+
+static view_t node_view(const floc_coll_req_t *c, int root, const void *sbuf)
+{
+    const floc_node_t *n = &c->ctx->node;
+    return (view_t){n->me, n->p, root, sbuf, c->rbuf, NULL};
+}
+
+static view_t leaders_view(const floc_coll_req_t *c, int root)
+{
+    const floc_ctx_t *ctx = c->ctx;
+    return (view_t){ctx->node_id, ctx->num_nodes, root, FLOC_IN_PLACE, c->rbuf, ctx->node.leaders};
+}
+
+/* One call of alg's step under view v; the job's view back after it. */
+static int run(floc_coll_req_t *c, const floc_coll_alg_t *alg, view_t v)
+{
+    const view_t job = {c->rank, c->size, c->root, c->sbuf, c->rbuf, c->map};
+    c->rank = v.rank, c->size = v.size, c->root = v.root;
+    c->sbuf = v.sbuf, c->rbuf = v.rbuf, c->map = v.map;
+    int ret = alg->step(c);
+    c->rank = job.rank, c->size = job.size, c->root = job.root;
+    c->sbuf = job.sbuf, c->rbuf = job.rbuf, c->map = job.map;
+    return ret;
+}
+
+static void next_phase(floc_coll_req_t *c)
+{
+    c->phase++;
+    c->step = 0;
+    memset(c->st, 0, sizeof c->st);
+    c->node_chunk = 0;
+}
+
+/* Is this locality its node's leader?  (Index 0 on its node.) */
+static int leader(const floc_coll_req_t *c)
+{
+    return c->ctx->node.me == 0;
+}
+
+/*
+ * The phase machine shared by the three: phase(c, ph, &alg, &v) says
+ * what this locality runs in phase ph (0: nothing).  Phases run until one
+ * waits (FLOC_ERR_AGAIN) or fails.
+ */
+typedef int (*phase_fn)(floc_coll_req_t *c, int phase, const floc_coll_alg_t **alg, view_t *v);
+
+static int phases(floc_coll_req_t *c, phase_fn what)
+{
+    if (c->phase == PHASE_START)
+        next_phase(c);
+    while (c->phase < PHASE_END) {
+        const floc_coll_alg_t *alg = NULL;
+        view_t v;
+        if (what(c, c->phase, &alg, &v)) {
+            int ret = run(c, alg, v);
+            if (ret)
+                return ret;
+        }
+        next_phase(c);
+    }
+    return 0;
+}
+
+static int barrier_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **alg, view_t *v)
+{
+    const floc_ctx_t *ctx = c->ctx;
+    if (phase == PHASE_LEADERS) {
+        if (!leader(c))
+            return 0;
+        *alg = floc_coll_select_fabric(ctx, FLOC_COLL_BARRIER, 0, ctx->num_nodes);
+        *v = leaders_view(c, 0);
+        return 1;
+    }
+    /* arrival, then (once the leaders met) departure */
+    if (ctx->node.p < 2)
+        return 0;
+    *alg = floc_coll_select_node(ctx, FLOC_COLL_BARRIER, 0);
+    *v = node_view(c, 0, NULL);
+    return 1;
+}
+
+int floc_barrier_hier(floc_coll_req_t *c)
+{
+    return phases(c, barrier_phase);
+}
+
+/* the root's node first, then the leaders from the root's node's leader,
+ * then every other node from its leader */
+static int bcast_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **alg, view_t *v)
+{
+    const floc_ctx_t *ctx = c->ctx;
+    const size_t bytes = c->count * c->esize;
+    const int root_node = ctx->node_of[c->root];
+    if (phase == PHASE_LEADERS) {
+        if (!leader(c))
+            return 0;
+        *alg = floc_coll_select_fabric(ctx, FLOC_COLL_BCAST, bytes, ctx->num_nodes);
+        *v = leaders_view(c, root_node);
+        return 1;
+    }
+    const int mine = (ctx->node_id == root_node) == (phase == PHASE_NODE_FIRST);
+    if (!mine || ctx->node.p < 2)
+        return 0;
+    *alg = floc_coll_select_node(ctx, FLOC_COLL_BCAST, bytes);
+    *v = node_view(c, phase == PHASE_NODE_FIRST ? ctx->node.local_of[c->root] : 0, NULL);
+    return 1;
+}
+
+int floc_bcast_hier(floc_coll_req_t *c)
+{
+    return phases(c, bcast_phase);
+}
+
+/* rbuf holds this locality's contribution (floc_iallreduce put it
+ * there): reduce to the leader in each node, allreduce among the
+ * leaders in place, broadcast from the leader in each node */
+static int allreduce_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **alg, view_t *v)
+{
+    const floc_ctx_t *ctx = c->ctx;
+    const size_t bytes = c->count * c->esize;
+    if (phase == PHASE_LEADERS) {
+        if (!leader(c))
+            return 0;
+        *alg = floc_coll_select_fabric(ctx, FLOC_COLL_ALLREDUCE, bytes, ctx->num_nodes);
+        *v = leaders_view(c, 0);
+        return 1;
+    }
+    if (ctx->node.p < 2)
+        return 0;
+    if (phase == PHASE_NODE_FIRST) {
+        *alg = floc_coll_select_node(ctx, FLOC_COLL_REDUCE, bytes);
+        *v = node_view(c, 0, leader(c) ? FLOC_IN_PLACE : c->rbuf);
+    } else {
+        *alg = floc_coll_select_node(ctx, FLOC_COLL_BCAST, bytes);
+        *v = node_view(c, 0, NULL);
+    }
+    return 1;
+}
+
+int floc_allreduce_hier(floc_coll_req_t *c)
+{
+    return phases(c, allreduce_phase);
+}
