@@ -33,9 +33,8 @@
 set -u
 mode=$1 run=$2
 shift 2
-hosts=${HOSTS:-2} per_host=${PER_HOST:-2}
+hosts=${HOSTS:-2} per_host=${PER_HOST:-2}   # PER_HOST: a count, or one per host (1,3)
 loss=${LOSS:-1} rate=${RATE:-200mbit}
-n=$((hosts * per_host))
 if [ "$(id -u)" -ne 0 ]; then
   echo "netns.sh: needs root for network namespaces (CI runs as root): skipped"
   exit 77
@@ -47,6 +46,11 @@ trap 'netns_down; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
 host() { netns_host "$1"; }
 netns_up "$hosts" || { echo "FAIL: could not make the namespaces"; exit 1; }
+n=0 want=""   # localities, and "rank host" for each: the layout floc-run must make
+for i in $(seq 0 $((hosts - 1))); do
+  for j in $(seq "$(netns_per_host "$i" "$per_host")"); do want="$want$n $(host "$i")
+"; n=$((n + 1)); done
+done
 hub=$netns_hub
 hostlist=$(netns_hostlist "$hosts" "$per_host")
 
@@ -78,9 +82,6 @@ passed_all() { # LOG: every locality 0..n-1 passed
 # The layout, as floc-run's localities see it: host (namespace), node id, local rank.
 NETNS_TIMEOUT=30 netns_floc_run "$run" "$hosts" "$per_host" \
   sh -c 'echo "$PMIX_RANK $(ip netns identify $$)"' >"$work/layout" 2>&1
-want=""
-for r in $(seq 0 $((n - 1))); do want="$want$r $(host $((r / per_host)))
-"; done
 if [ "$(sort -n "$work/layout")" != "$(printf '%s' "$want")" ]; then
   echo "FAIL: localities ran on the wrong hosts:"; cat "$work/layout"; fail=1
 fi

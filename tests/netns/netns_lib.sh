@@ -34,10 +34,19 @@ netns_up() {
   done
 }
 
+# netns_per_host I PER_HOST: localities on host I (PER_HOST: one count for
+# every host, or a comma-separated count per host)
+netns_per_host() {
+  case $2 in
+  *,*) echo "$2" | cut -d, -f$(($1 + 1)) ;;
+  *) echo "$2" ;;
+  esac
+}
+
 # netns_hostlist HOSTS PER_HOST: floc-run's --host argument
 netns_hostlist() {
   l=""
-  for i in $(seq 0 $(($1 - 1))); do l="$l${l:+,}$(netns_host "$i"):$2"; done
+  for i in $(seq 0 $(($1 - 1))); do l="$l${l:+,}$(netns_host "$i"):$(netns_per_host "$i" "$2")"; done
   echo "$l"
 }
 
