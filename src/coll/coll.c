@@ -39,19 +39,33 @@ int floc_coll_tmp(floc_coll_req_t *c, size_t len)
     return 0;
 }
 
+/* a buffer ops of an abandoned collective may still use: freed at
+ * finalize (see coll_graveyard) */
+static void bury(floc_ctx_t *ctx, void *p)
+{
+    void **g = realloc(ctx->coll_graveyard, (ctx->coll_graveyard_n + 1) * sizeof *g);
+    if (g) {   /* without memory for the note, leaking beats a late write */
+        ctx->coll_graveyard = g;
+        g[ctx->coll_graveyard_n++] = p;
+    }
+}
+
 /* keep the larger of c's scratch and the idle one (within the limit);
  * in_flight: ops of c may still land in it (see coll_graveyard) */
 static void tmp_release(floc_coll_req_t *c, int in_flight)
 {
     floc_ctx_t *ctx = c->ctx;
+    if (c->hold) {
+        if (in_flight)
+            bury(ctx, c->hold);
+        else
+            free(c->hold);
+        c->hold = NULL;
+    }
     if (!c->tmp)
         return;
     if (in_flight) {
-        void **g = realloc(ctx->coll_graveyard, (ctx->coll_graveyard_n + 1) * sizeof *g);
-        if (g) {   /* without memory for the note, leaking beats a late write */
-            ctx->coll_graveyard = g;
-            g[ctx->coll_graveyard_n++] = c->tmp;
-        }
+        bury(ctx, c->tmp);
     } else if (c->tmp_len <= FLOC_COLL_SCRATCH_KEEP_MAX && c->tmp_len > ctx->coll_scratch_len) {
         free(ctx->coll_scratch);
         ctx->coll_scratch = c->tmp;

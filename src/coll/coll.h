@@ -87,6 +87,7 @@ struct floc_coll_req {
      * group's and map turns its ranks into locality ids (NULL: the job) */
     int phase;
     const int *map;
+    void *hold;              /* a partial result kept between phases (hier.c), freed at the end */
     floc_coll_req_t *next_active;
 };
 
@@ -205,6 +206,7 @@ int floc_node_pipe_allgather(floc_coll_req_t *c);
 int floc_barrier_hier(floc_coll_req_t *c);
 int floc_bcast_hier(floc_coll_req_t *c);
 int floc_allreduce_hier(floc_coll_req_t *c);
+int floc_reduce_hier(floc_coll_req_t *c);
 
 /* select.c: for the phases of the hierarchical algorithms, the node
  * segment's algorithm among the localities of this node, and the fabric

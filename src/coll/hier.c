@@ -1,6 +1,6 @@
 /*
- * hier.c - hierarchical barrier, broadcast and allreduce for jobs of
- * several nodes: a step through each node's segment among the localities
+ * hier.c - hierarchical barrier, broadcast, allreduce and reduce for jobs
+ * of several nodes: a step through each node's segment among the localities
  * of that node, a step over the fabric among one leader per node (its
  * lowest locality), and a step through the node segments again.  Between
  * nodes only the leaders talk, once each; inside a node the handoffs cost
@@ -22,6 +22,7 @@
  * the nodes' results, and every locality receives the leaders' result:
  * the same bits everywhere, and on every run of the same layout.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "coll.h"
@@ -177,4 +178,59 @@ static int allreduce_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t 
 int floc_allreduce_hier(floc_coll_req_t *c)
 {
     return phases(c, allreduce_phase);
+}
+
+/*
+ * Reduce: each node reduces to its representative (the root on the
+ * root's node, the leader elsewhere), the representatives reduce to the
+ * root.  The root's contribution is in rbuf (floc_ireduce put it there);
+ * another representative folds into c->hold, which starts as a copy of
+ * its input (rbuf is not a non-root's to write).  Nothing in the last
+ * phase.
+ */
+static int is_rep(const floc_coll_req_t *c)
+{
+    const floc_ctx_t *ctx = c->ctx;
+    return ctx->node_id == ctx->node_of[c->root] ? ctx->rank == c->root : leader(c);
+}
+
+static int reduce_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **alg, view_t *v)
+{
+    floc_ctx_t *ctx = c->ctx;
+    floc_node_t *n = &ctx->node;
+    const size_t bytes = c->count * c->esize;
+    const int root = ctx->rank == c->root, rep = is_rep(c);
+    const int root_node = ctx->node_of[c->root];
+    /* where a representative other than the root keeps its node's result */
+    const void *partial = n->p > 1 ? c->hold : c->sbuf;
+    if (phase == PHASE_NODE_FIRST) {
+        if (n->p < 2)
+            return 0;
+        *alg = floc_coll_select_node(ctx, FLOC_COLL_REDUCE, bytes);
+        *v = node_view(c, ctx->node_id == root_node ? n->local_of[c->root] : 0,
+                       rep ? FLOC_IN_PLACE : c->sbuf);
+        if (rep && !root)
+            v->rbuf = c->hold;
+        return 1;
+    }
+    if (phase != PHASE_LEADERS || !rep)
+        return 0;
+    memcpy(n->reps, n->leaders, (size_t)ctx->num_nodes * sizeof *n->reps);
+    n->reps[root_node] = c->root;
+    *alg = floc_coll_select_fabric(ctx, FLOC_COLL_REDUCE, bytes, ctx->num_nodes);
+    *v = (view_t){ctx->node_id, ctx->num_nodes, root_node, root ? FLOC_IN_PLACE : partial,
+                  root ? c->rbuf : NULL, n->reps};
+    return 1;
+}
+
+int floc_reduce_hier(floc_coll_req_t *c)
+{
+    if (c->phase == PHASE_START && is_rep(c) && c->ctx->rank != c->root &&
+        c->ctx->node.p > 1) {
+        const size_t bytes = c->count * c->esize;
+        if (!(c->hold = malloc(bytes ? bytes : 1)))
+            return FLOC_ERR_NOMEM;
+        memcpy(c->hold, c->sbuf, bytes);
+    }
+    return phases(c, reduce_phase);
 }

@@ -48,7 +48,7 @@ enum { BARRIER_DISSEMINATION, BARRIER_NODE, BARRIER_HIER };
 enum { BCAST_BINOMIAL, BCAST_SCATTER_ALLGATHER, BCAST_NODE, BCAST_PIPE, BCAST_HIER };
 enum { ALLREDUCE_RECDBL, ALLREDUCE_RING, ALLREDUCE_RABENSEIFNER, ALLREDUCE_NODE, ALLREDUCE_PIPE,
        ALLREDUCE_HIER };
-enum { REDUCE_BINOMIAL, REDUCE_NODE, REDUCE_RING, REDUCE_PIPE };
+enum { REDUCE_BINOMIAL, REDUCE_NODE, REDUCE_RING, REDUCE_PIPE, REDUCE_HIER };
 enum { MOVER_DIRECT, MOVER_BINOMIAL, MOVER_RMA, MOVER_NODE };
 enum { ALLGATHER_RING, ALLGATHER_RECDBL, ALLGATHER_BRUCK, ALLGATHER_NODE, ALLGATHER_PIPE };
 
@@ -82,6 +82,7 @@ static const floc_coll_alg_t reduce_algs[] = {
     [REDUCE_NODE] = {.name = "shm", .step = floc_node_reduce},
     [REDUCE_RING] = {.name = "ring", .step = floc_reduce_ring},
     [REDUCE_PIPE] = {.name = "shm_pipeline", .step = floc_node_pipe_reduce},
+    [REDUCE_HIER] = {.name = "hierarchical", .step = floc_reduce_hier},
 };
 static const floc_coll_alg_t gather_algs[] = {
     [MOVER_DIRECT] = {.name = "direct", .step = floc_gather_direct},
@@ -235,12 +236,13 @@ static const floc_coll_alg_t *const hier_algs[FLOC_COLL_KINDS] = {
     [FLOC_COLL_BARRIER] = &barrier_algs[BARRIER_HIER],
     [FLOC_COLL_BCAST] = &bcast_algs[BCAST_HIER],
     [FLOC_COLL_ALLREDUCE] = &allreduce_algs[ALLREDUCE_HIER],
+    [FLOC_COLL_REDUCE] = &reduce_algs[REDUCE_HIER],
 };
 
 static int is_hier_alg(const floc_coll_alg_t *a)
 {
     return a->step == floc_barrier_hier || a->step == floc_bcast_hier ||
-           a->step == floc_allreduce_hier;
+           a->step == floc_allreduce_hier || a->step == floc_reduce_hier;
 }
 
 /*

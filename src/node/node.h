@@ -114,6 +114,7 @@ typedef struct floc_node {
     int me, p;
     int *local_of;
     int *leaders;
+    int *reps;                /* scratch: a collective's representative of every node (hier.c) */
     void *base;
     size_t len;
     size_t max;               /* largest message through the segment */

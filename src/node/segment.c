@@ -37,8 +37,9 @@ static int place(floc_ctx_t *ctx)
     floc_node_t *n = &ctx->node;
     n->local_of = malloc((size_t)ctx->size * sizeof *n->local_of);
     n->leaders = malloc((size_t)ctx->num_nodes * sizeof *n->leaders);
+    n->reps = malloc((size_t)ctx->num_nodes * sizeof *n->reps);
     int *count = calloc((size_t)ctx->num_nodes, sizeof *count);
-    if (!n->local_of || !n->leaders || !count) {
+    if (!n->local_of || !n->leaders || !n->reps || !count) {
         free(count);
         return FLOC_ERR_NOMEM;
     }
@@ -192,8 +193,9 @@ void floc_node_fini(floc_ctx_t *ctx)
     free(n->scratch);
     free(n->local_of);
     free(n->leaders);
+    free(n->reps);
     n->scratch = NULL;
-    n->local_of = n->leaders = NULL;
+    n->local_of = n->leaders = n->reps = NULL;
     n->base = NULL;
     n->enabled = n->hier = 0;
 }
