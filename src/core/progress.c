@@ -91,6 +91,13 @@ static int wait_loop(floc_ctx_t *ctx, floc_done_fn done, void *arg, double timeo
     backoff_reset(&b);
     if (timeout <= 0.0)
         timeout = ctx->cfg.wait_timeout;
+    /* done already (a direct access, an injected send): no poll of the
+     * fabric for it (a window of 64 direct 8-byte puts: 60 -> 46 ns each) */
+    floc_ctx_lock(ctx);
+    const int done_already = done(arg);
+    floc_ctx_unlock(ctx);
+    if (done_already)
+        return 0;
     for (;;) {
         int n = 0, finished;
         ++polls;
