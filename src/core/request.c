@@ -161,6 +161,17 @@ int floc_wait(floc_request_t *req)
     int ret = check_req(req, __func__);
     if (ret)
         return ret;
+    /* a plain request complete already (a direct access, an injected
+     * send): its status and back to the pool under one lock */
+    floc_ctx_t *ctx = req->ctx;
+    floc_ctx_lock(ctx);
+    if (!req->progress && req->pending == 0) {
+        ret = req->status;
+        floc_req_abandon(ctx, req);
+        floc_ctx_unlock(ctx);
+        return ret;
+    }
+    floc_ctx_unlock(ctx);
     ret = floc_req_wait(req, 0.0);
     if (ret == FLOC_ERR_TIMEOUT) {
         floc_ctx_lock(req->ctx);
