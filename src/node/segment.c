@@ -134,12 +134,10 @@ int floc_node_init(floc_ctx_t *ctx)
     if (ctx->size < 2 || ctx->size == ctx->num_nodes || ctx->cfg.node_coll_max == 0 ||
         ctx->pmix.singleton)
         return 0;
-    int ret = place(ctx);
-    if (ret) {
-        floc_node_fini(ctx);
-        return ret;
-    }
-    const int p = n->p, shared = p > 1;
+    /* without memory for its tables a locality votes against the
+     * segments, as without its scratch below (the others must not wait) */
+    const int placed = place(ctx) == 0;
+    const int p = placed ? n->p : 1, shared = placed && p > 1;
     /* 64 KiB buffers: what the collectives that gain from the segment use
      * (select.c); 8 KiB beyond 64 localities on a node, where the
      * segment would otherwise pass 8 MiB */
@@ -158,7 +156,7 @@ int floc_node_init(floc_ctx_t *ctx)
     char name[128];
     segment_name(ctx, name, sizeof name);
 
-    int mine = shared && n->me == 0 ? n->scratch && map(ctx, name, 1) : 1;
+    int mine = !placed ? 0 : shared && n->me == 0 ? n->scratch && map(ctx, name, 1) : 1;
     int ok = all_agree(ctx, "floc.node.created", (unsigned char)mine);
     if (ok == 1 && shared && n->me != 0)
         mine = n->scratch && map(ctx, name, 0);
