@@ -76,7 +76,7 @@ static int leader(const floc_coll_req_t *c)
 }
 
 /*
- * The phase machine shared by the three: phase(c, ph, &alg, &v) says
+ * The phase machine the four share: what(c, ph, &alg, &v) says
  * what this locality runs in phase ph (0: nothing).  Phases run until one
  * waits (FLOC_ERR_AGAIN) or fails.
  */
