@@ -196,6 +196,7 @@ int floc_node_scatter(floc_coll_req_t *c);
 int floc_node_allgather(floc_coll_req_t *c);
 int floc_node_alltoall(floc_coll_req_t *c);
 int floc_node_reduce_scatter(floc_coll_req_t *c);
+int floc_node_allgather_cma(floc_coll_req_t *c);   /* large blocks, by process_vm_readv */
 /* large messages, pipelined through the node segment (src/node/pipe.c) */
 int floc_node_pipe_bcast(floc_coll_req_t *c);
 int floc_node_pipe_allreduce(floc_coll_req_t *c);

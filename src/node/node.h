@@ -74,8 +74,9 @@ typedef struct floc_node_memdir {
 
 typedef struct floc_node_slot {
     _Atomic uint64_t done;         /* last collective this locality finished */
-    _Atomic uint32_t pid;          /* this locality's process (for its memfds) */
-    unsigned char pad[64 - sizeof(uint64_t) - sizeof(uint32_t)];
+    _Atomic uint64_t base;         /* where this locality mapped the segment (the CMA probe) */
+    _Atomic uint32_t pid;          /* this locality's process (memfds, CMA) */
+    unsigned char pad[64 - 2 * sizeof(uint64_t) - sizeof(uint32_t)];
     floc_node_head_t head[FLOC_NODE_DEPTH];
     unsigned char mid[FLOC_NODE_DEPTH][FLOC_NODE_MID];
     floc_node_memdir_t mems[FLOC_NODE_MEMS];
@@ -112,6 +113,8 @@ typedef struct floc_node {
      * index of every locality on its own node, -1 on another node; the
      * lowest locality of every node (dense node id), its leader */
     int me, p;
+    int cma;                  /* every locality of the node reads the others' memory with
+                                 process_vm_readv (allgather_cma) */
     int *local_of;
     int *leaders;
     int *reps;                /* scratch: a collective's representative of every node (hier.c) */

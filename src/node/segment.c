@@ -5,6 +5,7 @@
  * step reports success through a PMIx allgather over the whole job, so
  * either every node uses its segment or none does.
  */
+#define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "../core/ctx.h"
@@ -56,6 +58,31 @@ static int place(floc_ctx_t *ctx)
             n->local_of[k] = -1;
     free(count);
     return 0;
+}
+
+/*
+ * Can this locality read its successor's memory with process_vm_readv
+ * (the same user, and ptrace allowed: Yama's ptrace_scope 1 forbids it
+ * between siblings)?  Read where the successor says its segment is
+ * mapped, in its own address space, the pid it wrote there.
+ */
+static int cma_works(const floc_ctx_t *ctx)
+{
+    const floc_node_t *n = &ctx->node;
+    const floc_node_slot_t *peer = floc_node_slot(n, (n->me + 1) % n->p);
+    const uint32_t pid = atomic_load_explicit(&peer->pid, memory_order_relaxed);
+    const uint64_t base = atomic_load_explicit(&peer->base, memory_order_relaxed);
+    uint32_t seen = 0;
+    struct iovec here = {&seen, sizeof seen};
+    struct iovec there = {(void *)(uintptr_t)(base + (uint64_t)((const char *)&peer->pid -
+                                                                (const char *)n->base)),
+                          sizeof seen};
+    if (process_vm_readv((pid_t)pid, &here, 1, &there, 1, 0) != (ssize_t)sizeof seen) {
+        FLOC_INFO(FLOC_LOG_CORE, "process_vm_readv of locality pid %u: %s: allgather without CMA",
+                  pid, strerror(errno));
+        return 0;
+    }
+    return seen == pid;
 }
 
 /* Every locality's flag; 1 if all are set.  < 0 on a PMIx failure. */
@@ -160,8 +187,15 @@ int floc_node_init(floc_ctx_t *ctx)
     int ok = all_agree(ctx, "floc.node.created", (unsigned char)mine);
     if (ok == 1 && shared && n->me != 0)
         mine = n->scratch && map(ctx, name, 0);
+    if (ok == 1 && shared && mine) {
+        floc_node_slot_t *s = floc_node_slot(n, n->me);
+        atomic_store_explicit(&s->pid, (uint32_t)getpid(), memory_order_relaxed);
+        atomic_store_explicit(&s->base, (uint64_t)(uintptr_t)n->base, memory_order_relaxed);
+    }
     if (ok == 1)
         ok = all_agree(ctx, "floc.node.mapped", (unsigned char)mine);
+    if (ok == 1 && ctx->num_nodes == 1)
+        n->cma = all_agree(ctx, "floc.node.cma", (unsigned char)cma_works(ctx)) == 1;
     if (shared && n->me == 0 && n->base)
         shm_unlink(name);   /* everyone who will map it has: no file left behind */
     if (ok < 0) {
