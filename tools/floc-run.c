@@ -106,6 +106,8 @@ static void usage(FILE *to)
             "  -t, --tag-output    prefix each output line with [locality id]\n"
             "  -H, --host LIST     hosts and their slots, e.g. a:2,b:2: localities fill them\n"
             "                      in order (-n defaults to all slots); without it, all run here\n"
+            "  --map-by slot|node  slot: fill each host's slots in turn (default); node: one\n"
+            "                      locality per host in turn (a:2,b:2 -> 0 and 2 on a)\n"
             "  --launch-agent CMD  run each locality through CMD, %%h = its host, e.g.\n"
             "                      \"ip netns exec %%h\" for network-namespace hosts\n"
             "  --pmix-iface IF     let localities on other hosts reach floc-run's PMIx\n"
@@ -281,9 +283,14 @@ static void notify_lost(int rank)
 /* ------------------------------------------------------------------ */
 /* Hosts that run localities: --host's, in order, as far as -n fills them;
  * without --host, this node.  Locality r runs on host run_host_of(r). */
+static int host_of(int rank);
+
 static int job_hosts(void)
 {
-    return job.opt.nhosts ? run_host_of(&job.opt, job.n - 1) + 1 : 1;
+    int last = 0;
+    for (int r = 0; job.opt.nhosts && r < job.n; r++)
+        last = host_of(r) > last ? host_of(r) : last;
+    return last + 1;
 }
 
 static const char *host_name(int h)
@@ -296,12 +303,20 @@ static const char *host_name(int h)
     return here;
 }
 
+/* run_host_of, remembered: the loops over localities below ask often */
 static int host_of(int rank)
 {
-    return job.opt.nhosts ? run_host_of(&job.opt, rank) : 0;
+    static int *map;
+    if (!job.opt.nhosts)
+        return 0;
+    if (!map && (map = malloc((size_t)job.n * sizeof *map)))
+        for (int r = 0; r < job.n; r++)
+            map[r] = run_host_of(&job.opt, r);
+    return map ? map[rank] : run_host_of(&job.opt, rank);
 }
 
-/* "first,first+1,...": the localities of host h (ranks fill hosts in order) */
+/* "r1,r2,...": the localities of host h, in order (neighbouring ids by
+ * slot, every nhosts-th with --map-by node); *first: the lowest */
 static char *host_peers(int h, int *count, int *first)
 {
     *count = 0;
@@ -315,9 +330,19 @@ static char *host_peers(int h, int *count, int *first)
     size_t len = (size_t)*count * 8 + 1;
     char *s = calloc(1, len);
     size_t off = 0;
-    for (int i = 0; s && i < *count; i++)
-        off += (size_t)snprintf(s + off, len - off, "%s%d", i ? "," : "", *first + i);
+    for (int r = 0, i = 0; s && r < job.n; r++)
+        if (host_of(r) == h)
+            off += (size_t)snprintf(s + off, len - off, "%s%d", i++ ? "," : "", r);
     return s;
+}
+
+/* locality r's rank among its host's localities */
+static int local_rank_of(int r)
+{
+    int lr = 0;
+    for (int q = 0; q < r; q++)
+        lr += host_of(q) == host_of(r);
+    return lr;
 }
 
 /*
@@ -385,7 +410,7 @@ static int register_namespace(void)
         pmix_info_t *pi = arr->array;
         const int h = host_of(r);
         pmix_rank_t rank = (pmix_rank_t)r;
-        uint16_t lr = (uint16_t)(r - hfirst[h]);
+        uint16_t lr = (uint16_t)local_rank_of(r);
         uint32_t nodeid = (uint32_t)h;
         PMIX_INFO_LOAD(&pi[0], PMIX_RANK, &rank, PMIX_PROC_RANK);
         PMIX_INFO_LOAD(&pi[1], PMIX_LOCAL_RANK, &lr, PMIX_UINT16);

@@ -147,6 +147,10 @@ int run_args_parse(int argc, char **argv, run_opts_t *o, char *err, size_t errle
         } else if (!strcmp(a, "--host") || !strcmp(a, "-H")) {
             if (parse_hosts(v, o, err, errlen))
                 return -1;
+        } else if (!strcmp(a, "--map-by")) {
+            if (strcmp(v, "slot") && strcmp(v, "node"))
+                return fail(err, errlen, "--map-by wants slot or node, not \"%s\"", v);
+            o->map_by_node = !strcmp(v, "node");
         } else if (!strcmp(a, "--launch-agent")) {
             if (!*v)
                 return fail(err, errlen, "--launch-agent is empty");
@@ -180,6 +184,21 @@ int run_args_parse(int argc, char **argv, run_opts_t *o, char *err, size_t errle
 
 int run_host_of(const run_opts_t *o, int rank)
 {
+    if (o->map_by_node && o->nhosts > 1) {
+        /* round k: one locality on every host with more than k slots */
+        for (int k = 0;; k++) {
+            int in_round = 0;
+            for (int h = 0; h < o->nhosts; h++)
+                in_round += o->hosts[h].slots > k;
+            if (in_round == 0)
+                return o->nhosts - 1;   /* beyond the slots: the parser refuses that */
+            if (rank < in_round)
+                for (int h = 0; h < o->nhosts; h++)
+                    if (o->hosts[h].slots > k && rank-- == 0)
+                        return h;
+            rank -= in_round;
+        }
+    }
     int h = 0;
     while (h < o->nhosts - 1 && rank >= o->hosts[h].slots) {
         rank -= o->hosts[h].slots;

@@ -28,6 +28,7 @@ typedef struct run_opts {
      * hosts = every locality on this node */
     run_host_t hosts[RUN_MAX_HOSTS];
     int nhosts;
+    int map_by_node;          /* --map-by node: round robin over the hosts (else by slot) */
     /* --launch-agent "ip netns exec %h": words put before the program of a
      * locality on a host, %h replaced by the host's name */
     const char *agent;
@@ -41,7 +42,9 @@ typedef struct run_opts {
  * reason in err. */
 int run_args_parse(int argc, char **argv, run_opts_t *o, char *err, size_t errlen);
 
-/* The host index of locality `rank` (by slot: host 0's slots first). */
+/* The host index of locality `rank`: by slot, host 0's slots first; with
+ * --map-by node, one locality per host in turn (hosts whose slots are
+ * full are skipped). */
 int run_host_of(const run_opts_t *o, int rank);
 
 /* The launch agent's words for host h, then the program's arguments, in a

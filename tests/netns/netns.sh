@@ -34,6 +34,7 @@ set -u
 mode=$1 run=$2
 shift 2
 hosts=${HOSTS:-2} per_host=${PER_HOST:-2}   # PER_HOST: a count, or one per host (1,3)
+# MAP_BY: floc-run's --map-by (slot: a host's localities have neighbouring ids)
 loss=${LOSS:-1} rate=${RATE:-200mbit}
 if [ "$(id -u)" -ne 0 ]; then
   echo "netns.sh: needs root for network namespaces (CI runs as root): skipped"
@@ -46,11 +47,30 @@ trap 'netns_down; rm -rf "$work"' EXIT
 trap 'exit 130' INT TERM
 host() { netns_host "$1"; }
 netns_up "$hosts" || { echo "FAIL: could not make the namespaces"; exit 1; }
-n=0 want=""   # localities, and "rank host" for each: the layout floc-run must make
-for i in $(seq 0 $((hosts - 1))); do
-  for j in $(seq "$(netns_per_host "$i" "$per_host")"); do want="$want$n $(host "$i")
-"; n=$((n + 1)); done
-done
+# localities, and "rank host" for each: the layout floc-run must make (by
+# slot: each host's in turn; MAP_BY=node: one per host in turn)
+n=0 want="" round=0
+for i in $(seq 0 $((hosts - 1))); do n=$((n + $(netns_per_host "$i" "$per_host"))); done
+if [ "${MAP_BY:-slot}" = node ]; then
+  r=0
+  while [ $r -lt $n ]; do
+    for i in $(seq 0 $((hosts - 1))); do
+      [ "$(netns_per_host "$i" "$per_host")" -gt $round ] || continue
+      want="$want$r $(host "$i")
+"; r=$((r + 1))
+    done
+    round=$((round + 1))
+  done
+  want=$(printf '%s' "$want" | sort -n)
+  want="$want
+"
+else
+  r=0
+  for i in $(seq 0 $((hosts - 1))); do
+    for j in $(seq "$(netns_per_host "$i" "$per_host")"); do want="$want$r $(host "$i")
+"; r=$((r + 1)); done
+  done
+fi
 hub=$netns_hub
 hostlist=$(netns_hostlist "$hosts" "$per_host")
 

@@ -57,6 +57,6 @@ netns_floc_run() {
   r=$1 hs=$2 ph=$3
   shift 3
   ip netns exec "$netns_hub" timeout -k 5 "${NETNS_TIMEOUT:-200}" env FI_TCP_IFACE=fl0 \
-    "$r" --host "$(netns_hostlist "$hs" "$ph")" --launch-agent "ip netns exec %h" \
-    --pmix-iface br0 "$@"
+    "$r" --host "$(netns_hostlist "$hs" "$ph")" --map-by "${MAP_BY:-slot}" \
+    --launch-agent "ip netns exec %h" --pmix-iface br0 "$@"
 }

@@ -23,11 +23,16 @@ check() { # check NAME EXPECTED ACTUAL
 "$run" --host a,a true >/dev/null 2>&1; check "host named twice -> 2" 2 $?
 "$run" -n 2 --launch-agent "env" true >/dev/null 2>&1; check "--launch-agent without --host -> 2" 2 $?
 "$run" -n 2 --pmix-iface 'a b' true >/dev/null 2>&1; check "bad --pmix-iface -> 2" 2 $?
+"$run" -n 2 --map-by core true >/dev/null 2>&1; check "bad --map-by -> 2" 2 $?
 
 # --host fills hosts in order; the agent runs each locality, %h = its host
 out=$("$run" --host a:1,b:2 --launch-agent "env FLOC_TEST_HOST=%h" \
       sh -c 'echo $PMIX_RANK $FLOC_TEST_HOST' | sort | tr '\n' ' ')
 check "--host layout through the agent" "0 a 1 b 2 b " "$out"
+# --map-by node: one per host in turn, full hosts skipped
+out=$("$run" --host a:2,b:3 --map-by node --launch-agent "env FLOC_TEST_HOST=%h" \
+      sh -c 'echo $PMIX_RANK $FLOC_TEST_HOST' | sort | tr '\n' ' ')
+check "--map-by node layout" "0 a 1 b 2 a 3 b 4 b " "$out"
 out=$("$run" -n 2 --host a:1,b:2 sh -c 'echo $PMIX_RANK' | sort | tr '\n' ' ')
 check "-n below the slots" "0 1 " "$out"
 
