@@ -208,6 +208,8 @@ int floc_barrier_hier(floc_coll_req_t *c);
 int floc_bcast_hier(floc_coll_req_t *c);
 int floc_allreduce_hier(floc_coll_req_t *c);
 int floc_reduce_hier(floc_coll_req_t *c);
+int floc_allgather_hier(floc_coll_req_t *c);   /* blocks up to FLOC_HIER_ALLGATHER_MAX */
+#define FLOC_HIER_ALLGATHER_MAX 8192u
 
 /* select.c: for the phases of the hierarchical algorithms, the node
  * segment's algorithm among the localities of this node, and the fabric

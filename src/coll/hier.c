@@ -1,6 +1,6 @@
 /*
- * hier.c - hierarchical barrier, broadcast, allreduce and reduce for jobs
- * of several nodes: a step through each node's segment among the localities
+ * hier.c - hierarchical barrier, broadcast, allreduce, reduce and allgather
+ * for jobs of several nodes: a step through each node's segment among the localities
  * of that node, a step over the fabric among one leader per node (its
  * lowest locality), and a step through the node segments again.  Between
  * nodes only the leaders talk, once each; inside a node the handoffs cost
@@ -28,36 +28,44 @@
 #include "coll.h"
 #include "../core/ctx.h"
 
-enum { PHASE_START, PHASE_NODE_FIRST, PHASE_LEADERS, PHASE_NODE_LAST, PHASE_END };
+/* PHASE_LOCAL: work of this locality alone between the leaders' step
+ * and the last node step (nothing to run) */
+enum { PHASE_START, PHASE_NODE_FIRST, PHASE_LEADERS, PHASE_LOCAL, PHASE_NODE_LAST, PHASE_END };
 
 typedef struct view {
     int rank, size, root;
     const void *sbuf;
     void *rbuf;
     const int *map;
+    const size_t *counts, *displs;
+    size_t count;
 } view_t;
 
 static view_t node_view(const floc_coll_req_t *c, int root, const void *sbuf)
 {
     const floc_node_t *n = &c->ctx->node;
-    return (view_t){n->me, n->p, root, sbuf, c->rbuf, NULL};
+    return (view_t){n->me, n->p, root, sbuf, c->rbuf, NULL, NULL, NULL, c->count};
 }
 
 static view_t leaders_view(const floc_coll_req_t *c, int root)
 {
     const floc_ctx_t *ctx = c->ctx;
-    return (view_t){ctx->node_id, ctx->num_nodes, root, FLOC_IN_PLACE, c->rbuf, ctx->node.leaders};
+    return (view_t){ctx->node_id, ctx->num_nodes, root, FLOC_IN_PLACE, c->rbuf, ctx->node.leaders,
+                    NULL, NULL, c->count};
 }
 
 /* One call of alg's step under view v; the job's view back after it. */
 static int run(floc_coll_req_t *c, const floc_coll_alg_t *alg, view_t v)
 {
-    const view_t job = {c->rank, c->size, c->root, c->sbuf, c->rbuf, c->map};
+    const view_t job = {c->rank,  c->size,   c->root,   c->sbuf, c->rbuf,
+                        c->map,   c->counts, c->displs, c->count};
     c->rank = v.rank, c->size = v.size, c->root = v.root;
     c->sbuf = v.sbuf, c->rbuf = v.rbuf, c->map = v.map;
+    c->counts = v.counts, c->displs = v.displs, c->count = v.count;
     int ret = alg->step(c);
     c->rank = job.rank, c->size = job.size, c->root = job.root;
     c->sbuf = job.sbuf, c->rbuf = job.rbuf, c->map = job.map;
+    c->counts = job.counts, c->displs = job.displs, c->count = job.count;
     return ret;
 }
 
@@ -76,7 +84,7 @@ static int leader(const floc_coll_req_t *c)
 }
 
 /*
- * The phase machine the four share: what(c, ph, &alg, &v) says
+ * The phase machine they share: what(c, ph, &alg, &v) says
  * what this locality runs in phase ph (0: nothing).  Phases run until one
  * waits (FLOC_ERR_AGAIN) or fails.
  */
@@ -219,7 +227,7 @@ static int reduce_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **a
     n->reps[root_node] = c->root;
     *alg = floc_coll_select_fabric(ctx, FLOC_COLL_REDUCE, bytes, ctx->num_nodes);
     *v = (view_t){ctx->node_id, ctx->num_nodes, root_node, root ? FLOC_IN_PLACE : partial,
-                  root ? c->rbuf : NULL, n->reps};
+                  root ? c->rbuf : NULL, n->reps, NULL, NULL, c->count};
     return 1;
 }
 
@@ -233,4 +241,92 @@ int floc_reduce_hier(floc_coll_req_t *c)
         memcpy(c->hold, c->sbuf, bytes);
     }
     return phases(c, reduce_phase);
+}
+
+/*
+ * Allgather of small blocks: each node gathers its blocks at its leader
+ * into c->hold (nodes one after another, a node's blocks in the order of
+ * its localities), the leaders exchange their nodes' parts (allgatherv
+ * among num_nodes), each leader puts the blocks in locality order into
+ * rbuf, and each node broadcasts rbuf from its leader.  A node's
+ * localities need not have neighbouring ids: the leader's reordering
+ * takes care of that.  c->hold at a leader: the blocks of every node,
+ * then the leaders' counts and displacements.
+ */
+static size_t counts_at(const floc_coll_req_t *c)
+{
+    const size_t all = (size_t)c->ctx->size * c->count * c->esize;
+    return (all + sizeof(size_t) - 1) / sizeof(size_t) * sizeof(size_t);
+}
+
+static size_t *hold_counts(const floc_coll_req_t *c)
+{
+    return (size_t *)((char *)c->hold + counts_at(c));
+}
+
+static const void *own_block(const floc_coll_req_t *c)
+{
+    return c->sbuf == FLOC_IN_PLACE
+               ? (const char *)c->rbuf + (size_t)c->ctx->rank * c->count * c->esize
+               : c->sbuf;
+}
+
+static int allgather_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **alg, view_t *v)
+{
+    floc_ctx_t *ctx = c->ctx;
+    const floc_node_t *n = &ctx->node;
+    const size_t bytes = c->count * c->esize, nn = (size_t)ctx->num_nodes;
+    const size_t *counts = leader(c) ? hold_counts(c) : NULL, *displs = counts ? counts + nn : NULL;
+    switch (phase) {
+    case PHASE_NODE_FIRST:
+        if (n->p < 2)
+            return 0;
+        *alg = floc_coll_select_node(ctx, FLOC_COLL_GATHER, bytes);
+        *v = node_view(c, 0, own_block(c));
+        v->rbuf = leader(c) ? (char *)c->hold + displs[ctx->node_id] * c->esize : NULL;
+        return 1;
+    case PHASE_LEADERS:
+        if (!leader(c))
+            return 0;
+        *alg = floc_coll_select_fabric(ctx, FLOC_COLL_ALLGATHERV, bytes, ctx->num_nodes);
+        *v = leaders_view(c, 0);
+        v->rbuf = c->hold;
+        v->counts = counts, v->displs = displs;
+        return 1;
+    case PHASE_LOCAL:
+        if (leader(c))   /* node order -> locality order */
+            for (int k = 0; k < ctx->size; k++)
+                memcpy((char *)c->rbuf + (size_t)k * bytes,
+                       (const char *)c->hold + (displs[ctx->node_of[k]] * c->esize +
+                                                (size_t)n->index_on_node[k] * bytes),
+                       bytes);
+        return 0;
+    default:
+        if (n->p < 2)
+            return 0;
+        *alg = floc_coll_select_node(ctx, FLOC_COLL_BCAST, bytes * (size_t)ctx->size);
+        *v = node_view(c, 0, NULL);
+        v->count = c->count * (size_t)ctx->size;   /* the whole vector */
+        return 1;
+    }
+}
+
+int floc_allgather_hier(floc_coll_req_t *c)
+{
+    floc_ctx_t *ctx = c->ctx;
+    const floc_node_t *n = &ctx->node;
+    if (c->phase == PHASE_START && leader(c)) {
+        const size_t bytes = c->count * c->esize, nn = (size_t)ctx->num_nodes;
+        if (!(c->hold = malloc(counts_at(c) + 2 * nn * sizeof(size_t))))
+            return FLOC_ERR_NOMEM;
+        size_t *counts = hold_counts(c), *displs = counts + nn, at = 0;
+        for (size_t d = 0; d < nn; d++) {
+            counts[d] = (size_t)n->node_size[d] * c->count;
+            displs[d] = at;
+            at += counts[d];
+        }
+        /* the leader's own block (the node gather puts it there too) */
+        memcpy((char *)c->hold + displs[ctx->node_id] * c->esize, own_block(c), bytes);
+    }
+    return phases(c, allgather_phase);
 }

@@ -52,7 +52,7 @@ enum { ALLREDUCE_RECDBL, ALLREDUCE_RING, ALLREDUCE_RABENSEIFNER, ALLREDUCE_NODE,
 enum { REDUCE_BINOMIAL, REDUCE_NODE, REDUCE_RING, REDUCE_PIPE, REDUCE_HIER };
 enum { MOVER_DIRECT, MOVER_BINOMIAL, MOVER_RMA, MOVER_NODE };
 enum { ALLGATHER_RING, ALLGATHER_RECDBL, ALLGATHER_BRUCK, ALLGATHER_NODE, ALLGATHER_PIPE,
-       ALLGATHER_CMA };
+       ALLGATHER_CMA, ALLGATHER_HIER };
 
 /* "shm": through the node segment (src/node), single-node jobs only;
  * "shm_pipeline": large messages in chunks through its pipelined area;
@@ -107,6 +107,7 @@ static const floc_coll_alg_t allgather_algs[] = {
     [ALLGATHER_NODE] = {.name = "shm", .step = floc_node_allgather},
     [ALLGATHER_PIPE] = {.name = "shm_pipeline", .step = floc_node_pipe_allgather},
     [ALLGATHER_CMA] = {.name = "cma", .step = floc_node_allgather_cma},
+    [ALLGATHER_HIER] = {.name = "hierarchical", .step = floc_allgather_hier},
 };
 static const floc_coll_alg_t alltoall_algs[] = {
     {.name = "pairwise", .step = floc_alltoall_pairwise},
@@ -249,12 +250,25 @@ static const floc_coll_alg_t *const hier_algs[FLOC_COLL_KINDS] = {
     [FLOC_COLL_BCAST] = &bcast_algs[BCAST_HIER],
     [FLOC_COLL_ALLREDUCE] = &allreduce_algs[ALLREDUCE_HIER],
     [FLOC_COLL_REDUCE] = &reduce_algs[REDUCE_HIER],
+    [FLOC_COLL_ALLGATHER] = &allgather_algs[ALLGATHER_HIER],
 };
 
 static int is_hier_alg(const floc_coll_alg_t *a)
 {
     return a->step == floc_barrier_hier || a->step == floc_bcast_hier ||
-           a->step == floc_allreduce_hier || a->step == floc_reduce_hier;
+           a->step == floc_allreduce_hier || a->step == floc_reduce_hier ||
+           a->step == floc_allgather_hier;
+}
+
+/* Can the hierarchical algorithm of kind carry `bytes`?  (Allgather:
+ * blocks through the node segments' buffers, FLOC_NODE_COLL_MAX at the
+ * least, the same on every node.) */
+static int hier_ok(const floc_ctx_t *ctx, floc_coll_kind_t kind, size_t bytes)
+{
+    if (!ctx->node.hier || !hier_algs[kind])
+        return 0;
+    return kind != FLOC_COLL_ALLGATHER ||
+           (bytes <= FLOC_HIER_ALLGATHER_MAX && bytes <= ctx->cfg.node_coll_max);
 }
 
 /*
@@ -288,12 +302,12 @@ const floc_coll_alg_t *floc_coll_select(const floc_ctx_t *ctx, floc_coll_kind_t 
     if (forced >= 0) {
         const floc_coll_alg_t *a = &tables[kind].algs[forced];
         if (a->step == floc_node_allgather_cma ? single && ctx->node.cma
-            : is_hier_alg(a)                   ? ctx->node.hier
+            : is_hier_alg(a)                   ? hier_ok(ctx, kind, bytes)
                                                : !floc_coll_is_node_alg(a) ||
                                                      (is_pipe_alg(a) ? single : node_ok))
             return a;
     }
-    if (forced < 0 && ctx->node.hier && hier_algs[kind])
+    if (forced < 0 && hier_ok(ctx, kind, bytes))
         return hier_algs[kind];
     if (forced < 0 && node_ok && bytes <= node_limit(kind, p))
         return node_algs[kind].small;

@@ -116,6 +116,8 @@ typedef struct floc_node {
     int cma;                  /* every locality of the node reads the others' memory with
                                  process_vm_readv (allgather_cma) */
     int *local_of;
+    int *index_on_node;       /* every locality's index on its own node */
+    int *node_size;           /* localities of every node (dense node id) */
     int *leaders;
     int *reps;                /* scratch: a collective's representative of every node (hier.c) */
     void *base;

@@ -38,25 +38,21 @@ static int place(floc_ctx_t *ctx)
 {
     floc_node_t *n = &ctx->node;
     n->local_of = malloc((size_t)ctx->size * sizeof *n->local_of);
+    n->index_on_node = malloc((size_t)ctx->size * sizeof *n->index_on_node);
     n->leaders = malloc((size_t)ctx->num_nodes * sizeof *n->leaders);
     n->reps = malloc((size_t)ctx->num_nodes * sizeof *n->reps);
-    int *count = calloc((size_t)ctx->num_nodes, sizeof *count);
-    if (!n->local_of || !n->leaders || !n->reps || !count) {
-        free(count);
-        return FLOC_ERR_NOMEM;
-    }
+    int *count = n->node_size = calloc((size_t)ctx->num_nodes, sizeof *count);
+    if (!n->local_of || !n->index_on_node || !n->leaders || !n->reps || !count)
+        return FLOC_ERR_NOMEM;   /* floc_node_fini frees what there is */
     for (int k = 0; k < ctx->size; k++) {
         const int d = ctx->node_of[k];
         if (count[d] == 0)
             n->leaders[d] = k;
-        n->local_of[k] = count[d]++;
+        n->index_on_node[k] = count[d]++;
+        n->local_of[k] = d == ctx->node_id ? n->index_on_node[k] : -1;
     }
     n->p = count[ctx->node_id];
     n->me = n->local_of[ctx->rank];
-    for (int k = 0; k < ctx->size; k++)
-        if (ctx->node_of[k] != ctx->node_id)
-            n->local_of[k] = -1;
-    free(count);
     return 0;
 }
 
@@ -226,8 +222,10 @@ void floc_node_fini(floc_ctx_t *ctx)
     free(n->local_of);
     free(n->leaders);
     free(n->reps);
+    free(n->index_on_node);
+    free(n->node_size);
     n->scratch = NULL;
-    n->local_of = n->leaders = n->reps = NULL;
+    n->local_of = n->leaders = n->reps = n->index_on_node = n->node_size = NULL;
     n->base = NULL;
     n->enabled = n->hier = 0;
 }
