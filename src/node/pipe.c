@@ -23,9 +23,10 @@
  * writes that part of its output.
  *
  * Reduce: the same without step 3 at the localities other than the
- * root; on 2 localities the root folds whole chunks (piece()).  Broadcast: the root copies each chunk into its chunk buffer;
- * the others copy it out and mark it consumed.  Allgather: every
- * locality is a broadcast root of its block at once.
+ * root; on 2 localities the root folds whole chunks (piece()).
+ * Broadcast: the root copies each chunk into its chunk buffer; the
+ * others copy it out and mark it consumed.  Allgather: every locality is
+ * a broadcast root of its block at once.
  *
  * Waiting returns FLOC_ERR_AGAIN with nothing posted (coll.h): the
  * progress engine calls again, backs off, and notices a lost peer.
