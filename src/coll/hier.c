@@ -107,22 +107,41 @@ static int phases(floc_coll_req_t *c, phase_fn what)
     return 0;
 }
 
+/* The leaders' step: alg of kind among the leaders, root a node id (the
+ * others: nothing). */
+static int leaders_step(floc_coll_req_t *c, floc_coll_kind_t kind, size_t bytes, int root,
+                        const floc_coll_alg_t **alg, view_t *v)
+{
+    if (!leader(c))
+        return 0;
+    *alg = floc_coll_select_fabric(c->ctx, kind, bytes, c->ctx->num_nodes);
+    *v = leaders_view(c, root);
+    return 1;
+}
+
+/* A node step: the node-segment algorithm of kind among this node's
+ * localities, root an index on the node (a node of one: nothing). */
+static int node_step(floc_coll_req_t *c, floc_coll_kind_t kind, size_t bytes, int root,
+                     const void *sbuf, const floc_coll_alg_t **alg, view_t *v)
+{
+    if (c->ctx->node.p < 2)
+        return 0;
+    *alg = floc_coll_select_node(c->ctx, kind, bytes);
+    *v = node_view(c, root, sbuf);
+    return 1;
+}
+
+/* arrival in each node, the leaders' barrier, departure */
 static int barrier_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **alg, view_t *v)
 {
-    const floc_ctx_t *ctx = c->ctx;
-    if (phase == PHASE_LEADERS) {
-        if (!leader(c))
-            return 0;
-        *alg = floc_coll_select_fabric(ctx, FLOC_COLL_BARRIER, 0, ctx->num_nodes);
-        *v = leaders_view(c, 0);
-        return 1;
-    }
-    /* arrival, then (once the leaders met) departure */
-    if (ctx->node.p < 2)
+    switch (phase) {
+    case PHASE_NODE_FIRST: case PHASE_NODE_LAST:
+        return node_step(c, FLOC_COLL_BARRIER, 0, 0, NULL, alg, v);
+    case PHASE_LEADERS:
+        return leaders_step(c, FLOC_COLL_BARRIER, 0, 0, alg, v);
+    default:
         return 0;
-    *alg = floc_coll_select_node(ctx, FLOC_COLL_BARRIER, 0);
-    *v = node_view(c, 0, NULL);
-    return 1;
+    }
 }
 
 int floc_barrier_hier(floc_coll_req_t *c)
@@ -136,20 +155,18 @@ static int bcast_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **al
 {
     const floc_ctx_t *ctx = c->ctx;
     const size_t bytes = c->count * c->esize;
-    const int root_node = ctx->node_of[c->root];
-    if (phase == PHASE_LEADERS) {
-        if (!leader(c))
-            return 0;
-        *alg = floc_coll_select_fabric(ctx, FLOC_COLL_BCAST, bytes, ctx->num_nodes);
-        *v = leaders_view(c, root_node);
-        return 1;
-    }
-    const int mine = (ctx->node_id == root_node) == (phase == PHASE_NODE_FIRST);
-    if (!mine || ctx->node.p < 2)
+    const int root_node = ctx->node_of[c->root], at_root_node = ctx->node_id == root_node;
+    switch (phase) {
+    case PHASE_NODE_FIRST:
+        return at_root_node &&
+               node_step(c, FLOC_COLL_BCAST, bytes, ctx->node.local_of[c->root], NULL, alg, v);
+    case PHASE_LEADERS:
+        return leaders_step(c, FLOC_COLL_BCAST, bytes, root_node, alg, v);
+    case PHASE_NODE_LAST:
+        return !at_root_node && node_step(c, FLOC_COLL_BCAST, bytes, 0, NULL, alg, v);
+    default:
         return 0;
-    *alg = floc_coll_select_node(ctx, FLOC_COLL_BCAST, bytes);
-    *v = node_view(c, phase == PHASE_NODE_FIRST ? ctx->node.local_of[c->root] : 0, NULL);
-    return 1;
+    }
 }
 
 int floc_bcast_hier(floc_coll_req_t *c)
@@ -162,25 +179,18 @@ int floc_bcast_hier(floc_coll_req_t *c)
  * leaders in place, broadcast from the leader in each node */
 static int allreduce_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **alg, view_t *v)
 {
-    const floc_ctx_t *ctx = c->ctx;
     const size_t bytes = c->count * c->esize;
-    if (phase == PHASE_LEADERS) {
-        if (!leader(c))
-            return 0;
-        *alg = floc_coll_select_fabric(ctx, FLOC_COLL_ALLREDUCE, bytes, ctx->num_nodes);
-        *v = leaders_view(c, 0);
-        return 1;
-    }
-    if (ctx->node.p < 2)
+    switch (phase) {
+    case PHASE_NODE_FIRST:
+        return node_step(c, FLOC_COLL_REDUCE, bytes, 0, leader(c) ? FLOC_IN_PLACE : c->rbuf, alg,
+                         v);
+    case PHASE_LEADERS:
+        return leaders_step(c, FLOC_COLL_ALLREDUCE, bytes, 0, alg, v);
+    case PHASE_NODE_LAST:
+        return node_step(c, FLOC_COLL_BCAST, bytes, 0, NULL, alg, v);
+    default:
         return 0;
-    if (phase == PHASE_NODE_FIRST) {
-        *alg = floc_coll_select_node(ctx, FLOC_COLL_REDUCE, bytes);
-        *v = node_view(c, 0, leader(c) ? FLOC_IN_PLACE : c->rbuf);
-    } else {
-        *alg = floc_coll_select_node(ctx, FLOC_COLL_BCAST, bytes);
-        *v = node_view(c, 0, NULL);
     }
-    return 1;
 }
 
 int floc_allreduce_hier(floc_coll_req_t *c)
@@ -209,26 +219,31 @@ static int reduce_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **a
     const size_t bytes = c->count * c->esize;
     const int root = ctx->rank == c->root, rep = is_rep(c);
     const int root_node = ctx->node_of[c->root];
-    /* where a representative other than the root keeps its node's result */
-    const void *partial = n->p > 1 ? c->hold : c->sbuf;
-    if (phase == PHASE_NODE_FIRST) {
-        if (n->p < 2)
+    switch (phase) {
+    case PHASE_NODE_FIRST:
+        if (!node_step(c, FLOC_COLL_REDUCE, bytes,
+                       ctx->node_id == root_node ? n->local_of[c->root] : 0,
+                       rep ? FLOC_IN_PLACE : c->sbuf, alg, v))
             return 0;
-        *alg = floc_coll_select_node(ctx, FLOC_COLL_REDUCE, bytes);
-        *v = node_view(c, ctx->node_id == root_node ? n->local_of[c->root] : 0,
-                       rep ? FLOC_IN_PLACE : c->sbuf);
         if (rep && !root)
             v->rbuf = c->hold;
         return 1;
-    }
-    if (phase != PHASE_LEADERS || !rep)
+    case PHASE_LEADERS:
+        if (!rep)
+            return 0;
+        /* the leaders, but the root for its node; the partial result of a
+         * representative other than the root: c->hold (its input alone
+         * on a node of one) */
+        memcpy(n->reps, n->leaders, (size_t)ctx->num_nodes * sizeof *n->reps);
+        n->reps[root_node] = c->root;
+        *alg = floc_coll_select_fabric(ctx, FLOC_COLL_REDUCE, bytes, ctx->num_nodes);
+        *v = (view_t){ctx->node_id,   ctx->num_nodes,   root_node,
+                      root ? FLOC_IN_PLACE : n->p > 1 ? c->hold : c->sbuf,
+                      root ? c->rbuf : NULL, n->reps, NULL, NULL, c->count};
+        return 1;
+    default:
         return 0;
-    memcpy(n->reps, n->leaders, (size_t)ctx->num_nodes * sizeof *n->reps);
-    n->reps[root_node] = c->root;
-    *alg = floc_coll_select_fabric(ctx, FLOC_COLL_REDUCE, bytes, ctx->num_nodes);
-    *v = (view_t){ctx->node_id, ctx->num_nodes, root_node, root ? FLOC_IN_PLACE : partial,
-                  root ? c->rbuf : NULL, n->reps, NULL, NULL, c->count};
-    return 1;
+    }
 }
 
 int floc_reduce_hier(floc_coll_req_t *c)
@@ -279,17 +294,13 @@ static int allgather_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t 
     const size_t *counts = leader(c) ? hold_counts(c) : NULL, *displs = counts ? counts + nn : NULL;
     switch (phase) {
     case PHASE_NODE_FIRST:
-        if (n->p < 2)
+        if (!node_step(c, FLOC_COLL_GATHER, bytes, 0, own_block(c), alg, v))
             return 0;
-        *alg = floc_coll_select_node(ctx, FLOC_COLL_GATHER, bytes);
-        *v = node_view(c, 0, own_block(c));
         v->rbuf = leader(c) ? (char *)c->hold + displs[ctx->node_id] * c->esize : NULL;
         return 1;
     case PHASE_LEADERS:
-        if (!leader(c))
+        if (!leaders_step(c, FLOC_COLL_ALLGATHERV, bytes, 0, alg, v))
             return 0;
-        *alg = floc_coll_select_fabric(ctx, FLOC_COLL_ALLGATHERV, bytes, ctx->num_nodes);
-        *v = leaders_view(c, 0);
         v->rbuf = c->hold;
         v->counts = counts, v->displs = displs;
         return 1;
@@ -301,13 +312,13 @@ static int allgather_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t 
                                                 (size_t)n->index_on_node[k] * bytes),
                        bytes);
         return 0;
-    default:
-        if (n->p < 2)
+    case PHASE_NODE_LAST:
+        if (!node_step(c, FLOC_COLL_BCAST, bytes * (size_t)ctx->size, 0, NULL, alg, v))
             return 0;
-        *alg = floc_coll_select_node(ctx, FLOC_COLL_BCAST, bytes * (size_t)ctx->size);
-        *v = node_view(c, 0, NULL);
         v->count = c->count * (size_t)ctx->size;   /* the whole vector */
         return 1;
+    default:
+        return 0;
     }
 }
 
