@@ -190,8 +190,14 @@ int floc_node_init(floc_ctx_t *ctx)
     }
     if (ok == 1)
         ok = all_agree(ctx, "floc.node.mapped", (unsigned char)mine);
-    if (ok == 1 && ctx->num_nodes == 1)
-        n->cma = all_agree(ctx, "floc.node.cma", (unsigned char)cma_works(ctx)) == 1;
+    if (ok == 1 && ctx->num_nodes == 1) {
+        /* a PMIx failure here fails init, as in the agreements above:
+         * a locality must not choose the CMA allgather alone */
+        const int cma = all_agree(ctx, "floc.node.cma", (unsigned char)cma_works(ctx));
+        if (cma < 0)
+            ok = cma;
+        n->cma = cma == 1;
+    }
     if (shared && n->me == 0 && n->base)
         shm_unlink(name);   /* everyone who will map it has: no file left behind */
     if (ok < 0) {
