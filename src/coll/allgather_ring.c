@@ -6,15 +6,15 @@
  */
 #include <string.h>
 
-#include "coll.h"
+#include "algs.h"
 
 int floc_allgather_ring(floc_coll_req_t *c)
 {
-    const int p = c->size, r = c->rank;
-    const size_t bytes = c->count * c->esize;
-    char *all = c->rbuf;
-    if (c->step == 0 && c->sbuf != FLOC_IN_PLACE)
-        memcpy(all + (size_t)r * bytes, c->sbuf, bytes);
+    const int p = c->v.size, r = c->v.rank;
+    const size_t bytes = c->v.count * c->esize;
+    char *all = c->v.rbuf;
+    if (c->step == 0 && c->v.sbuf != FLOC_IN_PLACE)
+        memcpy(all + (size_t)r * bytes, c->v.sbuf, bytes);
     int s = c->step;
     if (s >= p - 1)
         return 0;

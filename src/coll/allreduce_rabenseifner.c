@@ -22,13 +22,12 @@
  * 3 hand back posted.
  */
 
-#include "coll.h"
+#include "algs.h"
 
-enum { POF2, REM, NEWRANK, MASK, LO, HI };
 
 static int real_rank(const floc_coll_req_t *c, int newrank)
 {
-    return newrank < c->st[REM] ? newrank * 2 + 1 : newrank + c->st[REM];
+    return newrank < c->s.rabenseifner.rem ? newrank * 2 + 1 : newrank + c->s.rabenseifner.rem;
 }
 
 static int lg(int x)
@@ -39,8 +38,8 @@ static int lg(int x)
 /* elements of blocks [lo, hi): length, first element in *first */
 static size_t window(const floc_coll_req_t *c, int lo, int hi, size_t *first)
 {
-    *first = floc_coll_block_start(c->count, c->st[POF2], lo);
-    return floc_coll_block_start(c->count, c->st[POF2], hi) - *first;
+    *first = floc_block_start(c->v.count, c->s.rabenseifner.pof2, lo);
+    return floc_block_start(c->v.count, c->s.rabenseifner.pof2, hi) - *first;
 }
 
 static int post_pair(floc_coll_req_t *c, void *into, size_t rlen, const void *from, size_t slen,
@@ -53,36 +52,36 @@ static int post_pair(floc_coll_req_t *c, void *into, size_t rlen, const void *fr
 /* post the next halving or doubling exchange, or the hand back */
 static int next(floc_coll_req_t *c)
 {
-    char *buf = c->rbuf;
-    const int me = c->st[NEWRANK], lgp = lg(c->st[POF2]);
-    int m = c->st[MASK];
+    char *buf = c->v.rbuf;
+    const int me = c->s.rabenseifner.newrank, lgp = lg(c->s.rabenseifner.pof2);
+    int m = c->s.rabenseifner.mask;
     if (me >= 0 && c->step == 1 && m >= 1) {   /* halving: keep one half */
-        int lo = c->st[LO], hi = c->st[HI], mid = (lo + hi) / 2;
+        int lo = c->s.rabenseifner.lo, hi = c->s.rabenseifner.hi, mid = (lo + hi) / 2;
         int klo = me & m ? mid : lo, khi = me & m ? hi : mid;
         size_t kf, kn = window(c, klo, khi, &kf), sf, sn = window(c, klo == lo ? mid : lo,
                                                                    klo == lo ? hi : mid, &sf);
-        c->st[LO] = klo;
-        c->st[HI] = khi;
+        c->s.rabenseifner.lo = klo;
+        c->s.rabenseifner.hi = khi;
         return post_pair(c, c->tmp, kn, buf + sf * c->esize, sn, real_rank(c, me ^ m), 1 + lg(m));
     }
     if (me >= 0 && c->step == 1) {   /* halving done: now double */
         c->step = 2;
-        c->st[MASK] = m = 1;
+        c->s.rabenseifner.mask = m = 1;
     }
-    if (me >= 0 && c->step == 2 && m < c->st[POF2]) {
-        int lo = c->st[LO], hi = c->st[HI];
+    if (me >= 0 && c->step == 2 && m < c->s.rabenseifner.pof2) {
+        int lo = c->s.rabenseifner.lo, hi = c->s.rabenseifner.hi;
         int plo = me & m ? lo - m : hi, phi = me & m ? lo : hi + m;
         size_t mf, mn = window(c, lo, hi, &mf), pf, pn = window(c, plo, phi, &pf);
-        c->st[LO] = lo < plo ? lo : plo;
-        c->st[HI] = hi > phi ? hi : phi;
+        c->s.rabenseifner.lo = lo < plo ? lo : plo;
+        c->s.rabenseifner.hi = hi > phi ? hi : phi;
         return post_pair(c, buf + pf * c->esize, pn, buf + mf * c->esize, mn, real_rank(c, me ^ m),
                          2 + lgp + lg(m));
     }
     /* hand the result back to the ranks that sat out */
     c->step = 3;
-    const int r = c->rank, tag = 2 + 2 * lgp;
-    const size_t bytes = c->count * c->esize;
-    if (r >= 2 * c->st[REM])
+    const int r = c->v.rank, tag = 2 + 2 * lgp;
+    const size_t bytes = c->v.count * c->esize;
+    if (r >= 2 * c->s.rabenseifner.rem)
         return 0;
     return r % 2 ? floc_coll_post_send(c, buf, bytes, r - 1, tag)
                  : floc_coll_post_recv(c, buf, bytes, r + 1, tag);
@@ -90,27 +89,27 @@ static int next(floc_coll_req_t *c)
 
 int floc_allreduce_rabenseifner(floc_coll_req_t *c)
 {
-    const int r = c->rank;
+    const int r = c->v.rank;
     int ret = 0;
     switch (c->step) {
     case 0: {
         int pof2 = 1;
-        while (pof2 * 2 <= c->size)
+        while (pof2 * 2 <= c->v.size)
             pof2 *= 2;
-        c->st[POF2] = pof2;
-        c->st[REM] = c->size - pof2;
-        const size_t bytes = c->count * c->esize;
+        c->s.rabenseifner.pof2 = pof2;
+        c->s.rabenseifner.rem = c->v.size - pof2;
+        const size_t bytes = c->v.count * c->esize;
         /* the fold receives a whole vector; halving at most half of it */
         if ((ret = floc_coll_tmp(c, bytes)))
             return ret;
-        c->st[NEWRANK] = r < 2 * c->st[REM] ? (r % 2 ? r / 2 : -1) : r - c->st[REM];
-        c->st[LO] = 0;
-        c->st[HI] = pof2;
-        c->st[MASK] = pof2 / 2;
-        if (r < 2 * c->st[REM]) {
+        c->s.rabenseifner.newrank = r < 2 * c->s.rabenseifner.rem ? (r % 2 ? r / 2 : -1) : r - c->s.rabenseifner.rem;
+        c->s.rabenseifner.lo = 0;
+        c->s.rabenseifner.hi = pof2;
+        c->s.rabenseifner.mask = pof2 / 2;
+        if (r < 2 * c->s.rabenseifner.rem) {
             c->step = 5;   /* fold posted */
             ret = r % 2 ? floc_coll_post_recv(c, c->tmp, bytes, r - 1, 0)
-                        : floc_coll_post_send(c, c->rbuf, bytes, r + 1, 0);
+                        : floc_coll_post_send(c, c->v.rbuf, bytes, r + 1, 0);
             return ret ? ret : FLOC_ERR_AGAIN;
         }
         c->step = 1;
@@ -118,17 +117,17 @@ int floc_allreduce_rabenseifner(floc_coll_req_t *c)
     }
     case 5:   /* fold done: the odd rank combines op(received, own) */
         if (r % 2)
-            c->reduce(c->tmp, c->rbuf, c->count);
+            c->reduce(c->tmp, c->v.rbuf, c->v.count);
         c->step = 1;
         break;
     case 1: {   /* a halving exchange done: reduce the kept half */
-        size_t kf, kn = window(c, c->st[LO], c->st[HI], &kf);
-        c->reduce(c->tmp, (char *)c->rbuf + kf * c->esize, kn);
-        c->st[MASK] >>= 1;
+        size_t kf, kn = window(c, c->s.rabenseifner.lo, c->s.rabenseifner.hi, &kf);
+        c->reduce(c->tmp, (char *)c->v.rbuf + kf * c->esize, kn);
+        c->s.rabenseifner.mask >>= 1;
         break;
     }
     case 2:
-        c->st[MASK] <<= 1;
+        c->s.rabenseifner.mask <<= 1;
         break;
     default:
         return 0;

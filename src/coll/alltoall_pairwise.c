@@ -6,14 +6,14 @@
  */
 #include <string.h>
 
-#include "coll.h"
+#include "algs.h"
 
 int floc_alltoall_pairwise(floc_coll_req_t *c)
 {
-    const int p = c->size, r = c->rank;
-    const size_t bytes = c->count * c->esize;
-    const char *in = c->sbuf;
-    char *out = c->rbuf;
+    const int p = c->v.size, r = c->v.rank;
+    const size_t bytes = c->v.count * c->esize;
+    const char *in = c->v.sbuf;
+    char *out = c->v.rbuf;
     if (c->step == 0) {
         memcpy(out + (size_t)r * bytes, in + (size_t)r * bytes, bytes);
         c->step = 1;

@@ -8,17 +8,17 @@
  *
  * State: step 0 scatter posted, 1 + s = allgather step s posted.
  */
-#include "coll.h"
+#include "algs.h"
 
 int floc_bcast_scatter_allgather(floc_coll_req_t *c)
 {
-    const int p = c->size, r = c->rank;
-    const size_t bytes = c->count * c->esize;   /* blocks cut at byte granularity */
-    char *buf = c->rbuf;
+    const int p = c->v.size, r = c->v.rank;
+    const size_t bytes = c->v.count * c->esize;   /* blocks cut at byte granularity */
+    char *buf = c->v.rbuf;
     int ret = 0;
     if (c->step == 0) {
         c->step = 1;
-        if (r == c->root) {
+        if (r == c->v.root) {
             for (int q = 0; q < p && !ret; q++) {
                 size_t o, len = floc_coll_block(bytes, p, q, &o);
                 if (q != r)
@@ -26,7 +26,7 @@ int floc_bcast_scatter_allgather(floc_coll_req_t *c)
             }
         } else {
             size_t o, len = floc_coll_block(bytes, p, r, &o);
-            ret = floc_coll_post_recv(c, buf + o, len, c->root, 0);
+            ret = floc_coll_post_recv(c, buf + o, len, c->v.root, 0);
         }
         return ret ? ret : FLOC_ERR_AGAIN;
     }

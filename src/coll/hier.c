@@ -10,7 +10,7 @@
  * A phase runs an algorithm of the flat tables on c itself under the view
  * of a group: the localities of this node (rank = index on the node,
  * node-segment algorithms), or the leaders (rank = node id, fabric
- * algorithms, c->map turning ranks into locality ids).  The job's view is
+ * algorithms, c->v.map turning ranks into locality ids).  The job's view is
  * put back after every call, so the engine and the flow control see the
  * job's collective.  Every locality of a node takes the same node phases
  * in the same order: the segment's sequence numbers stay in step.  A node
@@ -21,66 +21,67 @@
  * Reductions: each node folds its localities in order, the leaders fold
  * the nodes' results, and every locality receives the leaders' result:
  * the same bits everywhere, and on every run of the same layout.
+ *
+ * Cost, N nodes of q localities, n bytes: two node steps through the
+ * segment (alpha_shm + n beta_shm each, plus n gamma for a reduction's
+ * fold of q inputs) and the leaders' algorithm with p = N over the
+ * fabric (its own model, e.g. lg N (alpha + n beta) for a small
+ * allreduce), instead of the flat algorithm with p = N q where every
+ * step pays the fabric's alpha.  Allgather moves N q blocks through each
+ * leader and broadcasts the whole vector on each node.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "coll.h"
+#include "algs.h"
+#include "select.h"
+#include "engine.h"
 #include "../core/ctx.h"
+#include "../node/node.h"
 
 /* PHASE_LOCAL: work of this locality alone between the leaders' step
  * and the last node step (nothing to run) */
 enum { PHASE_START, PHASE_NODE_FIRST, PHASE_LEADERS, PHASE_LOCAL, PHASE_NODE_LAST, PHASE_END };
 
-typedef struct view {
-    int rank, size, root;
-    const void *sbuf;
-    void *rbuf;
-    const int *map;
-    const size_t *counts, *displs;
-    size_t count;
-} view_t;
+typedef floc_coll_view_t view_t;
 
 static view_t node_view(const floc_coll_req_t *c, int root, const void *sbuf)
 {
-    const floc_node_t *n = &c->ctx->node;
-    return (view_t){n->me, n->p, root, sbuf, c->rbuf, NULL, NULL, NULL, c->count};
+    const floc_node_t *n = c->ctx->node;
+    return (view_t){.rank = n->me, .size = n->p, .root = root, .sbuf = sbuf, .rbuf = c->v.rbuf,
+                    .count = c->v.count};
 }
 
 static view_t leaders_view(const floc_coll_req_t *c, int root)
 {
     const floc_ctx_t *ctx = c->ctx;
-    return (view_t){ctx->node_id, ctx->num_nodes, root, FLOC_IN_PLACE, c->rbuf, ctx->node.leaders,
-                    NULL, NULL, c->count};
+    return (view_t){.rank = ctx->node_id, .size = ctx->num_nodes, .root = root,
+                    .map = ctx->node->leaders, .sbuf = FLOC_IN_PLACE, .rbuf = c->v.rbuf,
+                    .count = c->v.count};
 }
 
 /* One call of alg's step under view v; the job's view back after it. */
 static int run(floc_coll_req_t *c, const floc_coll_alg_t *alg, view_t v)
 {
-    const view_t job = {c->rank,  c->size,   c->root,   c->sbuf, c->rbuf,
-                        c->map,   c->counts, c->displs, c->count};
-    c->rank = v.rank, c->size = v.size, c->root = v.root;
-    c->sbuf = v.sbuf, c->rbuf = v.rbuf, c->map = v.map;
-    c->counts = v.counts, c->displs = v.displs, c->count = v.count;
+    const view_t job = c->v;
+    c->v = v;
     int ret = alg->step(c);
-    c->rank = job.rank, c->size = job.size, c->root = job.root;
-    c->sbuf = job.sbuf, c->rbuf = job.rbuf, c->map = job.map;
-    c->counts = job.counts, c->displs = job.displs, c->count = job.count;
+    c->v = job;
     return ret;
 }
 
+/* the next phase starts its algorithm afresh */
 static void next_phase(floc_coll_req_t *c)
 {
     c->phase++;
     c->step = 0;
-    memset(c->st, 0, sizeof c->st);
-    c->node_chunk = 0;
+    memset(&c->s, 0, sizeof c->s);
 }
 
 /* Is this locality its node's leader?  (Index 0 on its node.) */
 static int leader(const floc_coll_req_t *c)
 {
-    return c->ctx->node.me == 0;
+    return c->ctx->node->me == 0;
 }
 
 /*
@@ -124,7 +125,7 @@ static int leaders_step(floc_coll_req_t *c, floc_coll_kind_t kind, size_t bytes,
 static int node_step(floc_coll_req_t *c, floc_coll_kind_t kind, size_t bytes, int root,
                      const void *sbuf, const floc_coll_alg_t **alg, view_t *v)
 {
-    if (c->ctx->node.p < 2)
+    if (c->ctx->node->p < 2)
         return 0;
     *alg = floc_coll_select_node(c->ctx, kind, bytes);
     *v = node_view(c, root, sbuf);
@@ -154,12 +155,12 @@ int floc_barrier_hier(floc_coll_req_t *c)
 static int bcast_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **alg, view_t *v)
 {
     const floc_ctx_t *ctx = c->ctx;
-    const size_t bytes = c->count * c->esize;
-    const int root_node = ctx->node_of[c->root], at_root_node = ctx->node_id == root_node;
+    const size_t bytes = c->v.count * c->esize;
+    const int root_node = ctx->node_of[c->v.root], at_root_node = ctx->node_id == root_node;
     switch (phase) {
     case PHASE_NODE_FIRST:
         return at_root_node &&
-               node_step(c, FLOC_COLL_BCAST, bytes, ctx->node.local_of[c->root], NULL, alg, v);
+               node_step(c, FLOC_COLL_BCAST, bytes, ctx->node->local_of[c->v.root], NULL, alg, v);
     case PHASE_LEADERS:
         return leaders_step(c, FLOC_COLL_BCAST, bytes, root_node, alg, v);
     case PHASE_NODE_LAST:
@@ -179,10 +180,10 @@ int floc_bcast_hier(floc_coll_req_t *c)
  * leaders in place, broadcast from the leader in each node */
 static int allreduce_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **alg, view_t *v)
 {
-    const size_t bytes = c->count * c->esize;
+    const size_t bytes = c->v.count * c->esize;
     switch (phase) {
     case PHASE_NODE_FIRST:
-        return node_step(c, FLOC_COLL_REDUCE, bytes, 0, leader(c) ? FLOC_IN_PLACE : c->rbuf, alg,
+        return node_step(c, FLOC_COLL_REDUCE, bytes, 0, leader(c) ? FLOC_IN_PLACE : c->v.rbuf, alg,
                          v);
     case PHASE_LEADERS:
         return leaders_step(c, FLOC_COLL_ALLREDUCE, bytes, 0, alg, v);
@@ -209,21 +210,21 @@ int floc_allreduce_hier(floc_coll_req_t *c)
 static int is_rep(const floc_coll_req_t *c)
 {
     const floc_ctx_t *ctx = c->ctx;
-    return ctx->node_id == ctx->node_of[c->root] ? ctx->rank == c->root : leader(c);
+    return ctx->node_id == ctx->node_of[c->v.root] ? ctx->rank == c->v.root : leader(c);
 }
 
 static int reduce_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **alg, view_t *v)
 {
     floc_ctx_t *ctx = c->ctx;
-    floc_node_t *n = &ctx->node;
-    const size_t bytes = c->count * c->esize;
-    const int root = ctx->rank == c->root, rep = is_rep(c);
-    const int root_node = ctx->node_of[c->root];
+    floc_node_t *n = ctx->node;
+    const size_t bytes = c->v.count * c->esize;
+    const int root = ctx->rank == c->v.root, rep = is_rep(c);
+    const int root_node = ctx->node_of[c->v.root];
     switch (phase) {
     case PHASE_NODE_FIRST:
         if (!node_step(c, FLOC_COLL_REDUCE, bytes,
-                       ctx->node_id == root_node ? n->local_of[c->root] : 0,
-                       rep ? FLOC_IN_PLACE : c->sbuf, alg, v))
+                       ctx->node_id == root_node ? n->local_of[c->v.root] : 0,
+                       rep ? FLOC_IN_PLACE : c->v.sbuf, alg, v))
             return 0;
         if (rep && !root)
             v->rbuf = c->hold;
@@ -234,12 +235,13 @@ static int reduce_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **a
         /* the leaders, but the root for its node; the partial result of a
          * representative other than the root: c->hold (its input alone
          * on a node of one) */
-        memcpy(n->reps, n->leaders, (size_t)ctx->num_nodes * sizeof *n->reps);
-        n->reps[root_node] = c->root;
+        int *reps = ctx->coll->reps;
+        memcpy(reps, n->leaders, (size_t)ctx->num_nodes * sizeof *reps);
+        reps[root_node] = c->v.root;
         *alg = floc_coll_select_fabric(ctx, FLOC_COLL_REDUCE, bytes, ctx->num_nodes);
-        *v = (view_t){ctx->node_id,   ctx->num_nodes,   root_node,
-                      root ? FLOC_IN_PLACE : n->p > 1 ? c->hold : c->sbuf,
-                      root ? c->rbuf : NULL, n->reps, NULL, NULL, c->count};
+        *v = (view_t){.rank = ctx->node_id, .size = ctx->num_nodes, .root = root_node,
+                      .map = reps, .sbuf = root ? FLOC_IN_PLACE : n->p > 1 ? c->hold : c->v.sbuf,
+                      .rbuf = root ? c->v.rbuf : NULL, .count = c->v.count};
         return 1;
     default:
         return 0;
@@ -248,12 +250,12 @@ static int reduce_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **a
 
 int floc_reduce_hier(floc_coll_req_t *c)
 {
-    if (c->phase == PHASE_START && is_rep(c) && c->ctx->rank != c->root &&
-        c->ctx->node.p > 1) {
-        const size_t bytes = c->count * c->esize;
+    if (c->phase == PHASE_START && is_rep(c) && c->ctx->rank != c->v.root &&
+        c->ctx->node->p > 1) {
+        const size_t bytes = c->v.count * c->esize;
         if (!(c->hold = malloc(bytes ? bytes : 1)))
             return FLOC_ERR_NOMEM;
-        memcpy(c->hold, c->sbuf, bytes);
+        memcpy(c->hold, c->v.sbuf, bytes);
     }
     return phases(c, reduce_phase);
 }
@@ -270,7 +272,7 @@ int floc_reduce_hier(floc_coll_req_t *c)
  */
 static size_t counts_at(const floc_coll_req_t *c)
 {
-    const size_t all = (size_t)c->ctx->size * c->count * c->esize;
+    const size_t all = (size_t)c->ctx->size * c->v.count * c->esize;
     return (all + sizeof(size_t) - 1) / sizeof(size_t) * sizeof(size_t);
 }
 
@@ -281,16 +283,16 @@ static size_t *hold_counts(const floc_coll_req_t *c)
 
 static const void *own_block(const floc_coll_req_t *c)
 {
-    return c->sbuf == FLOC_IN_PLACE
-               ? (const char *)c->rbuf + (size_t)c->ctx->rank * c->count * c->esize
-               : c->sbuf;
+    return c->v.sbuf == FLOC_IN_PLACE
+               ? (const char *)c->v.rbuf + (size_t)c->ctx->rank * c->v.count * c->esize
+               : c->v.sbuf;
 }
 
 static int allgather_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **alg, view_t *v)
 {
     floc_ctx_t *ctx = c->ctx;
-    const floc_node_t *n = &ctx->node;
-    const size_t bytes = c->count * c->esize, nn = (size_t)ctx->num_nodes;
+    const floc_node_t *n = ctx->node;
+    const size_t bytes = c->v.count * c->esize, nn = (size_t)ctx->num_nodes;
     const size_t *counts = leader(c) ? hold_counts(c) : NULL, *displs = counts ? counts + nn : NULL;
     switch (phase) {
     case PHASE_NODE_FIRST:
@@ -307,7 +309,7 @@ static int allgather_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t 
     case PHASE_LOCAL:
         if (leader(c))   /* node order -> locality order */
             for (int k = 0; k < ctx->size; k++)
-                memcpy((char *)c->rbuf + (size_t)k * bytes,
+                memcpy((char *)c->v.rbuf + (size_t)k * bytes,
                        (const char *)c->hold + (displs[ctx->node_of[k]] * c->esize +
                                                 (size_t)n->index_on_node[k] * bytes),
                        bytes);
@@ -315,7 +317,7 @@ static int allgather_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t 
     case PHASE_NODE_LAST:
         if (!node_step(c, FLOC_COLL_BCAST, bytes * (size_t)ctx->size, 0, NULL, alg, v))
             return 0;
-        v->count = c->count * (size_t)ctx->size;   /* the whole vector */
+        v->count = c->v.count * (size_t)ctx->size;   /* the whole vector */
         return 1;
     default:
         return 0;
@@ -325,14 +327,14 @@ static int allgather_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t 
 int floc_allgather_hier(floc_coll_req_t *c)
 {
     floc_ctx_t *ctx = c->ctx;
-    const floc_node_t *n = &ctx->node;
+    const floc_node_t *n = ctx->node;
     if (c->phase == PHASE_START && leader(c)) {
-        const size_t bytes = c->count * c->esize, nn = (size_t)ctx->num_nodes;
+        const size_t bytes = c->v.count * c->esize, nn = (size_t)ctx->num_nodes;
         if (!(c->hold = malloc(counts_at(c) + 2 * nn * sizeof(size_t))))
             return FLOC_ERR_NOMEM;
         size_t *counts = hold_counts(c), *displs = counts + nn, at = 0;
         for (size_t d = 0; d < nn; d++) {
-            counts[d] = (size_t)n->node_size[d] * c->count;
+            counts[d] = (size_t)n->node_size[d] * c->v.count;
             displs[d] = at;
             at += counts[d];
         }

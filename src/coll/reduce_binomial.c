@@ -7,49 +7,49 @@
  * so the order of combination, is fixed: the same bits on every run.
  * Cost: ceil(lg p) (alpha + n beta + n gamma).
  *
- * State: st[MASK] = 2^k of the round in flight, st[SENT] once sent.
+ * State: s.binomial.mask = 2^k of the round in flight, .sent once sent,
+ * .recvd once a child's block was received.
  */
 #include <string.h>
 
-#include "coll.h"
+#include "algs.h"
 
-enum { MASK, SENT, RECVD };
 
 int floc_reduce_binomial(floc_coll_req_t *c)
 {
-    const int p = c->size, v = (c->rank - c->root + p) % p;
-    const size_t bytes = c->count * c->esize;
-    char *acc = c->rank == c->root ? c->rbuf : c->tmp;
-    char *child = (char *)c->tmp + (c->rank == c->root ? 0 : bytes);
+    const int p = c->v.size, v = (c->v.rank - c->v.root + p) % p;
+    const size_t bytes = c->v.count * c->esize;
+    char *acc = c->v.rank == c->v.root ? c->v.rbuf : c->tmp;
+    char *child = (char *)c->tmp + (c->v.rank == c->v.root ? 0 : bytes);
 
     if (c->step == 0) {
         /* scratch: the partial result (non-roots) and a child's block */
         int ret = floc_coll_tmp(c, 2 * bytes + 1);
         if (ret)
             return ret;
-        acc = c->rank == c->root ? c->rbuf : c->tmp;
-        child = (char *)c->tmp + (c->rank == c->root ? 0 : bytes);
-        if (c->rank != c->root)
-            memcpy(acc, c->sbuf, bytes);
-        c->st[MASK] = 1;
+        acc = c->v.rank == c->v.root ? c->v.rbuf : c->tmp;
+        child = (char *)c->tmp + (c->v.rank == c->v.root ? 0 : bytes);
+        if (c->v.rank != c->v.root)
+            memcpy(acc, c->v.sbuf, bytes);
+        c->s.binomial.mask = 1;
         c->step = 1;
-    } else if (c->st[SENT]) {
+    } else if (c->s.binomial.sent) {
         return 0;
-    } else if (c->st[RECVD]) {
-        c->reduce(child, acc, c->count);   /* acc = child op acc */
-        c->st[RECVD] = 0;
-        c->st[MASK] <<= 1;
+    } else if (c->s.binomial.recvd) {
+        c->reduce(child, acc, c->v.count);   /* acc = child op acc */
+        c->s.binomial.recvd = 0;
+        c->s.binomial.mask <<= 1;
     }
-    for (; c->st[MASK] < p; c->st[MASK] <<= 1) {
-        int mask = c->st[MASK], ret;
+    for (; c->s.binomial.mask < p; c->s.binomial.mask <<= 1) {
+        int mask = c->s.binomial.mask, ret;
         if (v & mask) {
-            c->st[SENT] = 1;
-            ret = floc_coll_post_send(c, acc, bytes, (v - mask + c->root) % p, 0);
+            c->s.binomial.sent = 1;
+            ret = floc_coll_post_send(c, acc, bytes, (v - mask + c->v.root) % p, 0);
             return ret ? ret : FLOC_ERR_AGAIN;
         }
         if (v + mask < p) {
-            c->st[RECVD] = 1;
-            ret = floc_coll_post_recv(c, child, bytes, (v + mask + c->root) % p, 0);
+            c->s.binomial.recvd = 1;
+            ret = floc_coll_post_recv(c, child, bytes, (v + mask + c->v.root) % p, 0);
             return ret ? ret : FLOC_ERR_AGAIN;
         }
     }

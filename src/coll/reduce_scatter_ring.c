@@ -11,27 +11,27 @@
  */
 #include <string.h>
 
-#include "coll.h"
+#include "algs.h"
 
 int floc_reduce_scatter_ring(floc_coll_req_t *c)
 {
-    const int p = c->size, r = c->rank;
-    const size_t blk = c->count * c->esize;
+    const int p = c->v.size, r = c->v.rank;
+    const size_t blk = c->v.count * c->esize;
     if (c->step == 0) {
         int ret = floc_coll_tmp(c, blk * ((size_t)p + 1));
         if (ret)
             return ret;
-        memcpy(c->tmp, c->sbuf, blk * (size_t)p);
+        memcpy(c->tmp, c->v.sbuf, blk * (size_t)p);
     }
     char *work = c->tmp, *in = work + blk * (size_t)p;
     int s = c->step - 1;
     if (s >= 0) {   /* the exchange of step s completed */
         int rb = ((r - s - 2) % p + p) % p;
-        c->reduce(in, work + (size_t)rb * blk, c->count);
+        c->reduce(in, work + (size_t)rb * blk, c->v.count);
     }
     s = c->step;
     if (s >= p - 1) {
-        memcpy(c->rbuf, work + (size_t)r * blk, blk);
+        memcpy(c->v.rbuf, work + (size_t)r * blk, blk);
         return 0;
     }
     int sb = ((r - s - 1) % p + p) % p;

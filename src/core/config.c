@@ -91,6 +91,17 @@ int floc_config_parse_bool(const char *s, int *out)
     return FLOC_ERR_INVALID;
 }
 
+static const char *const algo_vars[FLOC_CONFIG_COLL_KINDS] = {
+    "FLOC_BARRIER_ALGO", "FLOC_BCAST_ALGO", "FLOC_ALLREDUCE_ALGO", "FLOC_REDUCE_ALGO",
+    "FLOC_GATHER_ALGO", "FLOC_SCATTER_ALGO", "FLOC_ALLGATHER_ALGO", "FLOC_ALLTOALL_ALGO",
+    "FLOC_REDUCE_SCATTER_ALGO", "FLOC_SCAN_ALGO", "FLOC_EXSCAN_ALGO", "FLOC_GATHERV_ALGO",
+    "FLOC_SCATTERV_ALGO", "FLOC_ALLGATHERV_ALGO"};
+
+const char *floc_config_algo_var(int kind)
+{
+    return kind >= 0 && kind < FLOC_CONFIG_COLL_KINDS ? algo_vars[kind] : "FLOC_?_ALGO";
+}
+
 static int bad_var(const char *name, const char *value, const char *expected)
 {
     FLOC_ERROR(FLOC_LOG_CORE, "%s=\"%s\" is not valid (expected %s)", name, value, expected);
@@ -163,11 +174,6 @@ int floc_config_load(floc_config_t *cfg, floc_getenv_fn get, void *arg, const fl
         cfg->threads = (unsigned)u;
     }
 
-    static const char *const algo_vars[FLOC_CONFIG_COLL_KINDS] = {
-        "FLOC_BARRIER_ALGO", "FLOC_BCAST_ALGO", "FLOC_ALLREDUCE_ALGO", "FLOC_REDUCE_ALGO",
-        "FLOC_GATHER_ALGO", "FLOC_SCATTER_ALGO", "FLOC_ALLGATHER_ALGO", "FLOC_ALLTOALL_ALGO",
-        "FLOC_REDUCE_SCATTER_ALGO", "FLOC_SCAN_ALGO", "FLOC_EXSCAN_ALGO", "FLOC_GATHERV_ALGO",
-        "FLOC_SCATTERV_ALGO", "FLOC_ALLGATHERV_ALGO"};
     for (int k = 0; k < FLOC_CONFIG_COLL_KINDS; k++) {
         if ((v = get(algo_vars[k], arg)) && *v) {
             if (strlen(v) >= sizeof cfg->coll_algo[k])

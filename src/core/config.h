@@ -53,6 +53,10 @@ typedef const char *(*floc_getenv_fn)(const char *name, void *arg);
  * fields win).  Returns FLOC_ERR_INVALID naming the bad variable. */
 int floc_config_load(floc_config_t *cfg, floc_getenv_fn get, void *arg, const floc_attr_t *attr);
 
+/* The name of kind's FLOC_<COLL>_ALGO variable (kinds in the order of
+ * the collectives' table, src/coll/coll.h). */
+const char *floc_config_algo_var(int kind);
+
 int floc_config_parse_bind(const char *s, floc_bind_t *out);
 int floc_config_parse_progress(const char *s, floc_progress_mode_t *out);
 /* Seconds as a decimal, with an optional unit suffix: ms, s, m. */

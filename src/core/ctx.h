@@ -18,8 +18,29 @@
 #include "config.h"
 #include "log.h"
 #include "request.h"
-#include "../fabric/fabric.h"
-#include "../node/node.h"
+
+/* The layers above core keep their state behind these pointers (their
+ * own headers say what is inside); core never looks. */
+struct floc_fabric;
+struct floc_node;
+struct floc_coll_state;
+struct floc_exec;
+
+/*
+ * Progress hooks: the layers that need the wait loop to drive them
+ * (the fabric's completions, the collectives' state machines) register
+ * one at init, in the order they must run.  progress returns the events
+ * it handled (>= 0) or an error; dump logs what is in flight (after a
+ * timeout).  Caller of both holds the context lock.
+ */
+typedef int (*floc_progress_fn)(floc_ctx_t *ctx, void *arg);
+typedef void (*floc_dump_fn)(floc_ctx_t *ctx, void *arg);
+typedef struct floc_progress_hook {
+    floc_progress_fn progress;
+    floc_dump_fn dump;
+    void *arg;
+} floc_progress_hook_t;
+#define FLOC_PROGRESS_HOOKS 4
 
 typedef struct floc_topo {
     void *topology;   /* hwloc_topology_t, kept opaque outside topo.c */
@@ -48,32 +69,19 @@ struct floc_ctx {
 
     floc_pmix_t pmix;
     floc_topo_t topo;
-    floc_fabric_t fab;
-    floc_node_t node;         /* the node segment (src/node), single-node jobs */
     floc_req_pool_t reqs;
+    floc_progress_hook_t hooks[FLOC_PROGRESS_HOOKS];
+    int nhooks;
+
+    /* the layers (src/init.c makes and destroys them) */
+    struct floc_node *node;        /* node segments, shared allocations (src/node) */
+    struct floc_fabric *fab;       /* libfabric (src/fabric) */
+    struct floc_coll_state *coll;  /* the collectives' engine (src/coll) */
+    struct floc_exec *exec;        /* worker threads (src/exec), made at first use */
 
     /* Set by the PMIx event handler (another thread) or by fabric errors. */
     _Atomic int lost;         /* 1 once any peer was lost */
     _Atomic int lost_rank;    /* first lost locality, -1 unknown */
-
-    size_t live_mems;         /* floc_mem_t registrations not yet deregistered */
-
-    unsigned coll_seq;        /* collectives called so far (same on every locality) */
-    /* collectives started and not finished, oldest first; only the oldest
-     * moves (see coll.c) */
-    struct floc_coll_req *coll_active, *coll_tail;
-    int coll_algo[FLOC_CONFIG_COLL_KINDS]; /* forced algorithm per kind, -1 = choose */
-    /* one idle scratch buffer of the collectives, kept for the next one
-     * (see floc_coll_tmp) */
-    void *coll_scratch;
-    size_t coll_scratch_len;
-    /* scratch of collectives abandoned with ops still in flight (lost
-     * peer): a late completion may still write there, so it is freed
-     * only after the endpoint is closed */
-    void **coll_graveyard;
-    size_t coll_graveyard_n;
-
-    struct floc_exec *exec;   /* worker threads of the algorithms (exec/), made at first use */
 
     int locking;
     pthread_mutex_t lock;
@@ -95,6 +103,10 @@ static inline void floc_ctx_unlock(floc_ctx_t *ctx)
         pthread_mutex_unlock(&ctx->lock);
 }
 
+/* The one live context of this process: claim it (0, or FLOC_ERR_BUSY
+ * when another is live) and give it up. */
+int floc_ctx_claim(floc_ctx_t *ctx);
+void floc_ctx_release(floc_ctx_t *ctx);
 /* 1 if ctx is the live context of this process (not NULL, not finalized). */
 int floc_ctx_is_live(const floc_ctx_t *ctx);
 /* Check ctx at a public entry point: logs and returns FLOC_ERR_INVALID if not live. */
@@ -133,16 +145,19 @@ int floc_topo_default_workers(floc_ctx_t *ctx);
 int floc_topo_pin_worker(floc_ctx_t *ctx, pthread_t thread, int index);
 void floc_topo_fini(floc_ctx_t *ctx);
 
-/* core/progress.c: wait until done(arg) is true, driving progress and
- * backing off from spinning to yielding to sleeping. */
+/* core/progress.c: register a progress hook (at init; FLOC_ERR_NOMEM
+ * when the table is full). */
+int floc_progress_hook_add(floc_ctx_t *ctx, floc_progress_fn progress, floc_dump_fn dump,
+                           void *arg);
+/* Wait until done(arg) is true, driving progress and backing off from
+ * spinning to yielding to sleeping. */
 typedef int (*floc_done_fn)(void *arg);
 int floc_progress_wait(floc_ctx_t *ctx, floc_done_fn done, void *arg, double timeout);
-/* The same for a condition fabric completions do not bring (the node
- * segment): done() is polled first; the fabric every 4th poll while
+/* The same for a condition progress does not bring (the node segment's
+ * flags): done() is polled first; the hooks every 4th poll while
  * spinning, every poll once yielding. */
 int floc_progress_poll(floc_ctx_t *ctx, floc_done_fn done, void *arg, double timeout);
-/* One round of progress: fabric completions, then the active collectives.
- * Caller holds the lock. */
+/* One round of progress: every hook in order.  Caller holds the lock. */
 int floc_progress_once(floc_ctx_t *ctx);
 int floc_progress_thread_start(floc_ctx_t *ctx);
 void floc_progress_thread_stop(floc_ctx_t *ctx);

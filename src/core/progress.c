@@ -12,21 +12,49 @@
  * A wait cannot sleep long: with manual-progress providers the target of
  * a put or get makes the transfer happen when it polls, and no completion
  * at the target tells it that someone is waiting.
+ *
+ * What a poll does is not this file's business: the layers above register
+ * progress hooks at init (the fabric drains its completion queues, the
+ * collectives advance their state machines), as UCC's progress queue and
+ * libuv's loop do, so the wait loop names none of them.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <sched.h>
+#include <string.h>
 #include <time.h>
 
 #include "ctx.h"
-#include "../coll/coll.h"
+
+int floc_progress_hook_add(floc_ctx_t *ctx, floc_progress_fn progress, floc_dump_fn dump,
+                           void *arg)
+{
+    if (ctx->nhooks == FLOC_PROGRESS_HOOKS) {
+        FLOC_ERROR(FLOC_LOG_CORE, "no room for another progress hook");
+        return FLOC_ERR_NOMEM;
+    }
+    ctx->hooks[ctx->nhooks++] = (floc_progress_hook_t){progress, dump, arg};
+    return 0;
+}
 
 int floc_progress_once(floc_ctx_t *ctx)
 {
-    int n = floc_fabric_progress(ctx);
-    if (ctx->coll_active)
-        floc_coll_progress_all(ctx);
-    return n;
+    int events = 0;
+    for (int i = 0; i < ctx->nhooks; i++) {
+        int n = ctx->hooks[i].progress(ctx, ctx->hooks[i].arg);
+        if (n < 0)
+            return n;
+        events += n;
+    }
+    return events;
+}
+
+/* after a timeout: what every layer still has in flight */
+static void dump_all(floc_ctx_t *ctx)
+{
+    for (int i = 0; i < ctx->nhooks; i++)
+        if (ctx->hooks[i].dump)
+            ctx->hooks[i].dump(ctx, ctx->hooks[i].arg);
 }
 
 double floc_now(void)
@@ -76,11 +104,11 @@ static void backoff_step(floc_backoff_t *b)
 }
 
 /*
- * The wait loop.  node = 0: done() is brought about by fabric completions,
- * so the fabric is polled before every check.  node = 1: done() watches
- * the node segment, checked first; the fabric is still served (the others
- * may need us for their RMA meanwhile) every 4th poll while spinning and
- * every poll once yielding.
+ * The wait loop.  node = 0: done() is brought about by progress, so the
+ * hooks run before every check.  node = 1: done() watches shared memory,
+ * checked first; the hooks still run (the others may need us for their
+ * RMA meanwhile) every 4th poll while spinning and every poll once
+ * yielding.
  */
 static int wait_loop(floc_ctx_t *ctx, floc_done_fn done, void *arg, double timeout, int node)
 {
@@ -123,7 +151,7 @@ static int wait_loop(floc_ctx_t *ctx, floc_done_fn done, void *arg, double timeo
                 deadline = now + timeout;
             else if (now > deadline) {
                 floc_ctx_lock(ctx);
-                floc_coll_dump(ctx);
+                dump_all(ctx);
                 floc_ctx_unlock(ctx);
                 return FLOC_ERR_TIMEOUT;
             }

@@ -1,5 +1,5 @@
 /*
- * request.c - the request pool and completion bookkeeping.
+ * request.c - the request pool and completion bookkeeping (request.h).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -8,9 +8,11 @@
 
 #define FLOC_REQ_SLAB 64
 
-void floc_req_pool_init(floc_req_pool_t *pool)
+void floc_req_pool_init(floc_req_pool_t *pool, size_t ext_bytes)
 {
+    const size_t align = _Alignof(max_align_t);
     memset(pool, 0, sizeof *pool);
+    pool->elem = (sizeof(floc_request_t) + ext_bytes + align - 1) / align * align;
 }
 
 void floc_req_pool_fini(floc_req_pool_t *pool)
@@ -31,14 +33,15 @@ static int pool_grow(floc_req_pool_t *pool)
         pool->slabs = s;
         pool->cap_slabs = cap;
     }
-    floc_request_t *slab = calloc(FLOC_REQ_SLAB, sizeof *slab);
+    char *slab = calloc(FLOC_REQ_SLAB, pool->elem);
     if (!slab)
         return FLOC_ERR_NOMEM;
     pool->slabs[pool->nslabs++] = slab;
     for (size_t i = 0; i < FLOC_REQ_SLAB; i++) {
-        slab[i].magic = FLOC_REQ_FREE;
-        slab[i].next = pool->free;
-        pool->free = &slab[i];
+        floc_request_t *r = (floc_request_t *)(void *)(slab + i * pool->elem);
+        r->magic = FLOC_REQ_FREE;
+        r->next = pool->free;
+        pool->free = r;
     }
     return 0;
 }
@@ -52,7 +55,7 @@ floc_request_t *floc_req_alloc(floc_ctx_t *ctx, uint64_t *counter)
     }
     floc_request_t *req = pool->free;
     pool->free = req->next;
-    memset(req, 0, sizeof *req);
+    memset(req, 0, pool->elem);
     req->magic = FLOC_REQ_LIVE;
     req->ctx = ctx;
     req->counter = counter;
@@ -69,9 +72,6 @@ void floc_req_release(floc_ctx_t *ctx, floc_request_t *req)
     if (req->fini)
         req->fini(req);
     req->fini = NULL;
-    for (int i = 0; i < 2; i++)
-        if (req->mr_entry[i])
-            floc_mr_cache_release(ctx, req->mr_entry[i]);
     free(req->heap);
     req->magic = FLOC_REQ_FREE;
     req->next = pool->free;
@@ -86,8 +86,8 @@ void floc_req_op_done(floc_ctx_t *ctx, floc_request_t *req, int status)
         return;
     if (req->counter) {
         /* floc_flush reports the first failure of an implicit put */
-        if (req->status && !ctx->fab.put_status)
-            ctx->fab.put_status = req->status;
+        if (req->status && req->counter_status && !*req->counter_status)
+            *req->counter_status = req->status;
         (*req->counter)++;
         floc_req_release(ctx, req);
     } else if (req->magic == FLOC_REQ_ORPHAN) {
@@ -145,6 +145,14 @@ void floc_req_finish(floc_request_t *req)
     floc_ctx_lock(ctx);
     floc_req_abandon(ctx, req);
     floc_ctx_unlock(ctx);
+}
+
+floc_request_t *floc_req_complete_new(floc_ctx_t *ctx)
+{
+    floc_request_t *req = floc_req_alloc(ctx, NULL);
+    if (req)
+        req->done = 1;
+    return req;
 }
 
 static int check_req(const floc_request_t *req, const char *func)

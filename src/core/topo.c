@@ -12,6 +12,7 @@
 #include <stdlib.h>
 
 #include "ctx.h"
+#include "partition.h"
 
 static int share_cpuset(hwloc_topology_t topo, int local_rank, int local_size, floc_bind_t how,
                         hwloc_bitmap_t out)
@@ -27,8 +28,8 @@ static int share_cpuset(hwloc_topology_t topo, int local_rank, int local_size, f
 
     int first, last;
     if (local_size <= ncores) {
-        first = (int)((long)local_rank * ncores / local_size);
-        last = (int)((long)(local_rank + 1) * ncores / local_size) - 1;
+        first = (int)floc_block_start((size_t)ncores, local_size, local_rank);
+        last = (int)floc_block_start((size_t)ncores, local_size, local_rank + 1) - 1;
     } else {
         first = last = local_rank % ncores;
     }

@@ -3,7 +3,7 @@
  * of an index range in parallel, the caller taking part.  Internal.
  *
  * A range [0, n) is cut into parts whose sizes differ by at most one
- * (floc_coll_block), and part i always covers the same indices whatever
+ * (core/partition.h), and part i always covers the same indices whatever
  * thread runs it: kernels that keep one partial result per part (the
  * reductions) give the same answer on every run.  The threads are made
  * at the first parallel run, each pinned by hwloc to its own core of the

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 
 #include "../core/ctx.h"
-#include "../coll/coll.h"
+#include "../core/partition.h"
 #include "exec.h"
 
 struct floc_exec {
@@ -40,7 +40,7 @@ static void run_parts(struct floc_exec *e)
         if (part >= e->nparts)
             return;
         size_t first;
-        size_t len = floc_coll_block(e->n, e->nparts, part, &first);
+        size_t len = floc_block_len(e->n, e->nparts, part, &first);
         e->fn(e->arg, first, first + len, part);
     }
 }
@@ -133,7 +133,7 @@ void floc_exec_run(floc_ctx_t *ctx, size_t n, int nparts, floc_exec_fn fn, void 
             atomic_store_explicit(&e->busy, 0, memory_order_release);
         for (int part = 0; part < nparts; part++) {
             size_t first;
-            size_t len = floc_coll_block(n, nparts, part, &first);
+            size_t len = floc_block_len(n, nparts, part, &first);
             fn(arg, first, first + len, part);
         }
         return;

@@ -18,6 +18,7 @@
 #include <rdma/fi_errno.h>
 
 #include "../core/ctx.h"
+#include "fabric.h"
 
 #define FLOC_FI_VERSION FI_VERSION(1, 9)
 /* Room for one endpoint name in the exchange. */
@@ -275,7 +276,7 @@ static int name_shm_endpoint(floc_ctx_t *ctx, struct fi_info *info)
  */
 static void open_node_rail(floc_ctx_t *ctx)
 {
-    floc_fabric_t *f = &ctx->fab;
+    floc_fabric_t *f = ctx->fab;
     const char *prov = ctx->cfg.node_provider;
     if (ctx->num_nodes < 2 || ctx->local_size < 2 || !prov[0] || strcmp(prov, "none") == 0 ||
         strcmp(prov, f->prov_name) == 0)
@@ -309,7 +310,7 @@ static void open_node_rail(floc_ctx_t *ctx)
 /* The node rail reaches the localities of this node (itself included). */
 static int wire_node_rail(floc_ctx_t *ctx, const char *names, size_t stride)
 {
-    floc_node_rail_t *nr = ctx->fab.nrail;
+    floc_node_rail_t *nr = ctx->fab->nrail;
     if (!(nr->addrs = malloc((size_t)ctx->size * sizeof *nr->addrs)))
         return FLOC_ERR_NOMEM;
     for (int r = 0; r < ctx->size; r++) {
@@ -332,7 +333,7 @@ static int wire_node_rail(floc_ctx_t *ctx, const char *names, size_t stride)
  */
 static int wire_peers(floc_ctx_t *ctx)
 {
-    floc_fabric_t *f = &ctx->fab;
+    floc_fabric_t *f = ctx->fab;
     /* main endpoint, liveness endpoint, node rail endpoint */
     char blob[3 * FLOC_EP_NAME_MAX];
     size_t namelen = FLOC_EP_NAME_MAX;
@@ -392,10 +393,28 @@ static int wire_peers(floc_ctx_t *ctx)
     return ret;
 }
 
+static int progress_hook(floc_ctx_t *ctx, void *arg)
+{
+    (void)arg;
+    return floc_fabric_progress(ctx);
+}
+
+static void dump_hook(floc_ctx_t *ctx, void *arg)
+{
+    (void)arg;
+    floc_fabric_dump(ctx);
+}
+
 int floc_fabric_open(floc_ctx_t *ctx)
 {
-    floc_fabric_t *f = &ctx->fab;
-    int ret = get_info(ctx, &f->fi.info);
+    floc_fabric_t *f = ctx->fab = calloc(1, sizeof *f);
+    if (!f)
+        return FLOC_ERR_NOMEM;
+    int ret = floc_progress_hook_add(ctx, progress_hook, dump_hook, NULL);
+    if (ret)
+        return ret;
+    if ((ret = get_info(ctx, &f->fi.info)))
+        return ret;
     if (ret)
         return ret;
 
@@ -431,7 +450,9 @@ int floc_fabric_open(floc_ctx_t *ctx)
 
 void floc_fabric_close(floc_ctx_t *ctx)
 {
-    floc_fabric_t *f = &ctx->fab;
+    floc_fabric_t *f = ctx->fab;
+    if (!f)
+        return;
     floc_liveness_close(ctx);
     /* endpoints first: no completion can arrive for a freed request after them */
     floc_fi_set_close_ep(&f->fi, "main");
@@ -442,5 +463,13 @@ void floc_fabric_close(floc_ctx_t *ctx)
     floc_fi_set_close(&f->fi, "main");
     free(f->addrs);
     free(f->cache.entries);
-    memset(f, 0, sizeof *f);
+    free(f);
+    ctx->fab = NULL;
+}
+
+const char *floc_provider_name(const floc_ctx_t *ctx)
+{
+    if (floc_ctx_check(ctx, __func__))
+        return NULL;
+    return ctx->fab->prov_name;
 }

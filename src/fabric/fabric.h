@@ -1,10 +1,14 @@
 /*
  * fabric.h - floc's libfabric layer: one RDM endpoint per context, an
  * address vector indexed by locality id, one completion queue, memory
- * registration with a cache, RMA, atomics and tagged messages.  Internal.
+ * registration with a cache, RMA, atomics and tagged messages, and the
+ * heartbeats that find lost peers.  Internal.
  *
- * Every operation is posted with a floc_request_t as its context;
- * completions found by floc_fabric_progress() are credited to it.
+ * Every operation is posted with a request (core/request.h) whose
+ * extension is a floc_fab_req_t: libfabric's context comes first in it,
+ * so a completion leads back to its request.  The fabric's progress hook
+ * (registered by floc_fabric_open) drains the completion queues and
+ * credits each completion to its request.
  */
 #ifndef FLOC_FABRIC_H
 #define FLOC_FABRIC_H
@@ -17,6 +21,48 @@
 #include <rdma/fi_eq.h>
 
 #include "floc.h"
+#include "../core/request.h"
+
+/* A fabric operation as posted: kept in the request so that an op the
+ * provider refuses for now (-FI_EAGAIN) can wait in the backlog. */
+typedef enum {
+    FLOC_OP_NONE = 0,
+    FLOC_OP_SEND,      /* fi_tsenddata */
+    FLOC_OP_RECV,      /* fi_trecv */
+    FLOC_OP_WRITE,     /* fi_writemsg */
+    FLOC_OP_READ,      /* fi_readmsg */
+    FLOC_OP_FETCH_ADD  /* fi_fetch_atomic, uint64 sum */
+} floc_op_kind_t;
+
+typedef struct floc_fab_op {
+    floc_op_kind_t kind;
+    void *buf;           /* local buffer (FETCH_ADD: operand, result at buf+8) */
+    size_t len;
+    void *desc[2];
+    fi_addr_t addr;
+    int rail;            /* 1: the node rail (below) */
+    uint64_t tag;        /* SEND/RECV */
+    uint64_t data;       /* SEND: remote CQ data */
+    uint64_t raddr, rkey;/* RMA */
+    uint64_t flags;      /* WRITE/READ */
+} floc_fab_op_t;
+
+struct floc_mr_entry;
+
+/* The fabric's part of a request (its extension, request.h). */
+typedef struct floc_fab_req {
+    struct fi_context2 fictx;         /* first: the op context libfabric hands back */
+    struct floc_mr_entry *mr_entry[2];/* cached registrations of the local buffers */
+    floc_fab_op_t op;                 /* the op, for (re)posting */
+} floc_fab_req_t;
+
+/* Room every request keeps for the fabric (floc_req_pool_init). */
+#define FLOC_FABRIC_REQ_EXT sizeof(floc_fab_req_t)
+
+static inline floc_fab_req_t *floc_fab_req(floc_request_t *req)
+{
+    return (floc_fab_req_t *)floc_req_ext(req);
+}
 
 typedef struct floc_mr_entry {
     uintptr_t base;
@@ -83,6 +129,7 @@ typedef struct floc_fabric {
     /* implicit (floc_put) writes: flush waits for done == issued */
     uint64_t puts_issued, puts_done;
     int put_status;          /* first failure among them, reported by flush */
+    size_t live_mems;        /* user registrations (floc_mem_t) not yet released */
 
     /* ops refused with -FI_EAGAIN, posted in order by progress */
     floc_request_t *backlog_head, *backlog_tail;
@@ -115,8 +162,9 @@ static inline void *floc_fabric_desc(const floc_mr_entry_t *e, int rail)
 
 struct floc_ctx;
 
-/* ep.c */
-int floc_fabric_open(struct floc_ctx *ctx);      /* getinfo, open, exchange addresses */
+/* ep.c: getinfo, open, exchange addresses (collective), register the
+ * progress hook; close is safe on a partial open */
+int floc_fabric_open(struct floc_ctx *ctx);
 void floc_fabric_close(struct floc_ctx *ctx);
 /* Map a libfabric return code (negative) to a FLOC_ERR_*, logging what. */
 int floc_fabric_err(int fi_ret, const char *what);
@@ -148,8 +196,12 @@ int floc_liveness_decode(const void *buf, size_t len, int size, uint32_t *kind, 
                          int *rank);
 
 /* progress.c: drain up to a batch of completions; >= 0 handled, < 0 error.
- * Caller holds the context lock. */
+ * Caller holds the context lock.  (The progress hook calls it.) */
 int floc_fabric_progress(struct floc_ctx *ctx);
+/* Log what the fabric still has in flight (the hook's dump). */
+void floc_fabric_dump(struct floc_ctx *ctx);
+/* One line about req's op into buf (for a collective's dump). */
+void floc_fabric_describe(floc_request_t *req, char *buf, size_t len);
 
 /*
  * post.c: hand req->op to the provider.  An op the provider cannot take
@@ -171,7 +223,7 @@ int floc_fabric_drain_backlog(struct floc_ctx *ctx);
 int floc_fabric_post_now(struct floc_ctx *ctx, floc_request_t *req);
 
 /* mr.c: register on the main provider and, with the same key, on the
- * node rail (*node_mr NULL without one) */
+ * node rail (*node_mr NULL without one); access is FI_* flags */
 int floc_mr_reg(struct floc_ctx *ctx, void *buf, size_t len, uint64_t access,
                 struct fid_mr **mr, struct fid_mr **node_mr);
 void floc_mr_close(struct fid_mr *mr, struct fid_mr *node_mr);
@@ -181,6 +233,10 @@ int floc_mr_cache_get(struct floc_ctx *ctx, const void *buf, size_t len, uint64_
                       floc_mr_entry_t **entry);
 void floc_mr_cache_release(struct floc_ctx *ctx, floc_mr_entry_t *entry);
 void floc_mr_cache_fini(struct floc_ctx *ctx);
+/* The descriptor of an op's local buffer (slot 0 or 1 of req's op) where
+ * its rail needs one, from the cache; released with the request. */
+int floc_fab_local_desc(struct floc_ctx *ctx, floc_request_t *req, int slot, const void *buf,
+                        size_t len, uint64_t access);
 /* Look up / insert only (exposed for unit tests of the cache policy). */
 floc_mr_entry_t *floc_mr_cache_find(floc_mr_cache_t *c, uintptr_t base, size_t len, uint64_t access);
 
@@ -207,16 +263,34 @@ int floc_rma_expose(struct floc_ctx *ctx, const void *buf, size_t len, int writa
                     floc_mr_entry_t **entry, floc_rwin_t *win);
 int floc_rma_post(struct floc_ctx *ctx, int write, void *local, size_t len, int owner,
                   const floc_rwin_t *win, uint64_t offset, floc_request_t **out);
+/* The same into a request of the caller's (a user's nonblocking access). */
+int floc_rma_post_req(struct floc_ctx *ctx, int write, void *local, size_t len, int owner,
+                      const floc_rwin_t *win, uint64_t offset, floc_request_t *req);
+/* A small write whose source is copied at once (FI_INJECT), counted in
+ * puts_issued / puts_done: floc_rma_flush_wait waits for it. */
+int floc_rma_put_inject(struct floc_ctx *ctx, const void *src, size_t len, int owner,
+                        const floc_rwin_t *win, uint64_t offset);
+/* Wait until every injected write is complete at its target; then the
+ * first failure among them (once), or the wait's error. */
+int floc_rma_flush_wait(struct floc_ctx *ctx, double timeout);
+/* Post a fetch-add of value on the uint64 at offset of owner's window
+ * (always the main provider: atomics of two providers on one word need
+ * not be atomic with each other); the result lands at buf[1], buf[0] is
+ * the operand (buf lives with req: req->heap). */
+int floc_rma_fetch_add_post(struct floc_ctx *ctx, uint64_t *buf, int owner, const floc_rwin_t *win,
+                            uint64_t offset, floc_request_t *req);
 
-/* tagged.c: post a send (send = 1) or receive; the caller holds the lock. */
+/* tagged.c: post a send (send = 1) or receive; the caller holds the
+ * lock.  internal = 1 for floc's own traffic (collectives, control),
+ * kept apart from user tags.  Caller has checked the arguments. */
 int floc_tagged_post(struct floc_ctx *ctx, int send, void *buf, size_t len, int peer, int tag,
                      int internal, floc_msg_status_t *status, floc_request_t **out);
-/* tagged.c: internal = 1 for floc's own traffic (collectives, control),
- * kept apart from user tags.  Caller has checked the arguments. */
-int floc_tagged_isend(struct floc_ctx *ctx, const void *buf, size_t len, int dest, int tag,
-                      int internal, floc_request_t **req);
-int floc_tagged_irecv(struct floc_ctx *ctx, void *buf, size_t len, int source, int tag,
-                      int internal, floc_msg_status_t *status, floc_request_t **req);
+/* A small user message copied by the provider at once (no completion):
+ * 1 sent, 0 not now (too large, older messages to dest wait, queues
+ * full), < 0 error.  Caller holds the lock. */
+int floc_tagged_try_inject(struct floc_ctx *ctx, const void *buf, size_t len, int dest, int tag);
+/* Largest message floc_tagged_try_inject may take. */
+size_t floc_tagged_inject_max(const struct floc_ctx *ctx);
 
 /* Tag of tagged messages: bit 63 internal (collectives, control), bits
  * 30..0 the tag.  The sender's locality id is the remote CQ data. */

@@ -32,6 +32,7 @@
 #include <rdma/fi_errno.h>
 
 #include "../core/ctx.h"
+#include "fabric.h"
 
 #define LIVE_MSG_HEARTBEAT 0x464c6862u /* "FLhb" */
 #define LIVE_MSG_LOST 0x464c6c6fu      /* "FLlo" */
@@ -99,7 +100,7 @@ int floc_liveness_open(floc_ctx_t *ctx, const char *shm_name, void *name, size_t
     floc_liveness_t *lv = calloc(1, sizeof *lv);
     if (!lv)
         return FLOC_ERR_NOMEM;
-    ctx->fab.live = lv;
+    ctx->fab->live = lv;
     lv->ctx = ctx;
     lv->timeout = ctx->cfg.peer_timeout;
     /* twenty ticks per timeout, between 5 ms and 100 ms: news of a loss
@@ -114,7 +115,7 @@ int floc_liveness_open(floc_ctx_t *ctx, const char *shm_name, void *name, size_t
     pthread_cond_init(&lv->cond, &ca);
     pthread_condattr_destroy(&ca);
 
-    int ret = open_objects(lv, ctx->fab.prov_name, shm_name);
+    int ret = open_objects(lv, ctx->fab->prov_name, shm_name);
     if (ret)
         return ret;
     if ((ret = fi_getname(&lv->fi.ep->fid, name, namelen)))
@@ -301,7 +302,7 @@ static void *watcher(void *arg)
 
 int floc_liveness_start(floc_ctx_t *ctx, const char *names, size_t stride)
 {
-    floc_liveness_t *lv = ctx->fab.live;
+    floc_liveness_t *lv = ctx->fab->live;
     const int p = ctx->size;
     lv->addrs = calloc((size_t)p, sizeof *lv->addrs);
     lv->last_seen = calloc((size_t)p, sizeof *lv->last_seen);
@@ -333,7 +334,7 @@ int floc_liveness_start(floc_ctx_t *ctx, const char *names, size_t stride)
 
 void floc_liveness_close(floc_ctx_t *ctx)
 {
-    floc_liveness_t *lv = ctx->fab.live;
+    floc_liveness_t *lv = ctx->fab->live;
     if (!lv)
         return;
     if (lv->started) {
@@ -351,5 +352,5 @@ void floc_liveness_close(floc_ctx_t *ctx)
     free(lv->lost);
     free(lv->tell);
     free(lv);
-    ctx->fab.live = NULL;
+    ctx->fab->live = NULL;
 }

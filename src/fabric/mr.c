@@ -21,6 +21,7 @@
 #include <rdma/fi_errno.h>
 
 #include "../core/ctx.h"
+#include "fabric.h"
 
 static int bind_to(struct fid_mr *mr, struct fid_ep *ep)
 {
@@ -31,7 +32,7 @@ static int bind_to(struct fid_mr *mr, struct fid_ep *ep)
 int floc_mr_reg(floc_ctx_t *ctx, void *buf, size_t len, uint64_t access, struct fid_mr **mr,
                 struct fid_mr **node_mr)
 {
-    floc_fabric_t *f = &ctx->fab;
+    floc_fabric_t *f = ctx->fab;
     uint64_t key = f->prov_key ? 0 : f->next_key++;
     *node_mr = NULL;
     int ret = fi_mr_reg(f->fi.domain, buf, len, access, 0, key, 0, mr, NULL);
@@ -103,7 +104,7 @@ static floc_mr_entry_t *cache_slot(floc_mr_cache_t *c)
 int floc_mr_cache_get(floc_ctx_t *ctx, const void *buf, size_t len, uint64_t access,
                       floc_mr_entry_t **entry)
 {
-    floc_fabric_t *f = &ctx->fab;
+    floc_fabric_t *f = ctx->fab;
     floc_mr_cache_t *c = &f->cache;
     floc_mr_entry_t *e = NULL;
 
@@ -156,9 +157,33 @@ void floc_mr_cache_release(floc_ctx_t *ctx, floc_mr_entry_t *e)
 
 void floc_mr_cache_fini(floc_ctx_t *ctx)
 {
-    floc_mr_cache_t *c = &ctx->fab.cache;
+    floc_mr_cache_t *c = &ctx->fab->cache;
     for (size_t i = 0; i < c->n; i++)
         if (c->entries[i].mr)
             floc_mr_close(c->entries[i].mr, c->entries[i].node_mr);
     c->n = 0;
+}
+
+/* the registrations a request holds go back to the cache with it */
+static void req_fini(floc_request_t *req)
+{
+    floc_fab_req_t *fr = floc_fab_req(req);
+    for (int i = 0; i < 2; i++)
+        if (fr->mr_entry[i])
+            floc_mr_cache_release(req->ctx, fr->mr_entry[i]);
+}
+
+int floc_fab_local_desc(floc_ctx_t *ctx, floc_request_t *req, int slot, const void *buf,
+                        size_t len, uint64_t access)
+{
+    floc_fab_req_t *fr = floc_fab_req(req);
+    fr->op.desc[slot] = NULL;
+    if (!len || !floc_fabric_mr_local(ctx->fab, fr->op.rail))
+        return 0;
+    int ret = floc_mr_cache_get(ctx, buf, len, access, &fr->mr_entry[slot]);
+    if (ret)
+        return ret;
+    req->fini = req_fini;
+    fr->op.desc[slot] = floc_fabric_desc(fr->mr_entry[slot], fr->op.rail);
+    return 0;
 }

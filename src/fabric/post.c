@@ -10,6 +10,7 @@
 #include <rdma/fi_tagged.h>
 
 #include "../core/ctx.h"
+#include "fabric.h"
 
 static const char *const op_names[] = {"none", "fi_tsenddata", "fi_trecv", "fi_writemsg",
                                        "fi_readmsg", "fi_fetch_atomic"};
@@ -17,15 +18,16 @@ static const char *const op_names[] = {"none", "fi_tsenddata", "fi_trecv", "fi_w
 /* One attempt: the libfabric return code (-FI_EAGAIN: try again later). */
 static ssize_t post_once(floc_ctx_t *ctx, floc_request_t *req)
 {
-    floc_fab_op_t *op = &req->op;
-    struct fid_ep *ep = op->rail ? ctx->fab.nrail->fi.ep : ctx->fab.fi.ep;
+    floc_fab_req_t *fr = floc_fab_req(req);
+    floc_fab_op_t *op = &fr->op;
+    struct fid_ep *ep = op->rail ? ctx->fab->nrail->fi.ep : ctx->fab->fi.ep;
     ssize_t ret;
 
     switch (op->kind) {
     case FLOC_OP_SEND:
-        return fi_tsenddata(ep, op->buf, op->len, op->desc[0], op->data, op->addr, op->tag, req);
+        return fi_tsenddata(ep, op->buf, op->len, op->desc[0], op->data, op->addr, op->tag, &fr->fictx);
     case FLOC_OP_RECV:
-        ret = fi_trecv(ep, op->buf, op->len, op->desc[0], op->addr, op->tag, 0, req);
+        ret = fi_trecv(ep, op->buf, op->len, op->desc[0], op->addr, op->tag, 0, &fr->fictx);
         /* shm takes posted receives and unexpected messages from one pool
          * (rx_size): when it is empty, the receive waits for a free entry */
         return ret == -FI_ENOMEM ? -FI_EAGAIN : ret;
@@ -35,14 +37,14 @@ static ssize_t post_once(floc_ctx_t *ctx, floc_request_t *req)
         struct fi_rma_iov riov = {.addr = op->raddr, .len = op->len, .key = op->rkey};
         struct fi_msg_rma msg = {.msg_iov = &iov, .desc = op->desc, .iov_count = 1,
                                  .addr = op->addr, .rma_iov = &riov, .rma_iov_count = 1,
-                                 .context = req, .data = 0};
+                                 .context = &fr->fictx, .data = 0};
         return op->kind == FLOC_OP_WRITE ? fi_writemsg(ep, &msg, op->flags)
                                          : fi_readmsg(ep, &msg, op->flags);
     }
     case FLOC_OP_FETCH_ADD: {
         uint64_t *b = op->buf;
         return fi_fetch_atomic(ep, &b[0], 1, op->desc[0], &b[1], op->desc[1], op->addr, op->raddr,
-                               op->rkey, FI_UINT64, FI_SUM, req);
+                               op->rkey, FI_UINT64, FI_SUM, &fr->fictx);
     }
     default:
         return -FI_EINVAL;
@@ -69,14 +71,15 @@ static uint64_t rail_key(int rail, fi_addr_t addr)
     return (uint64_t)addr | (uint64_t)rail << 62;
 }
 
-static uint64_t order_key(const floc_request_t *req)
+static uint64_t order_key(floc_request_t *req)
 {
-    return req->op.kind == FLOC_OP_RECV ? ~(uint64_t)0 : rail_key(req->op.rail, req->op.addr);
+    const floc_fab_op_t *op = &floc_fab_req(req)->op;
+    return op->kind == FLOC_OP_RECV ? ~(uint64_t)0 : rail_key(op->rail, op->addr);
 }
 
 int floc_fabric_drain_backlog(floc_ctx_t *ctx)
 {
-    floc_fabric_t *f = &ctx->fab;
+    floc_fabric_t *f = ctx->fab;
     uint64_t blocked[16];
     size_t nblocked = 0;
     int posted = 0;
@@ -106,7 +109,7 @@ int floc_fabric_drain_backlog(floc_ctx_t *ctx)
         req->next = NULL;
         if (ret) {
             /* It was accepted as pending: fail it like a completion would. */
-            floc_req_op_done(ctx, req, floc_fabric_err((int)ret, op_names[req->op.kind]));
+            floc_req_op_done(ctx, req, floc_fabric_err((int)ret, op_names[floc_fab_req(req)->op.kind]));
             continue;
         }
         posted++;
@@ -117,7 +120,7 @@ int floc_fabric_drain_backlog(floc_ctx_t *ctx)
 /* Is an older op to the same destination still waiting? */
 static int backlog_holds(const floc_fabric_t *f, uint64_t key)
 {
-    for (const floc_request_t *r = f->backlog_head; r; r = r->next)
+    for (floc_request_t *r = f->backlog_head; r; r = r->next)
         if (order_key(r) == key)
             return 1;
     return 0;
@@ -125,7 +128,7 @@ static int backlog_holds(const floc_fabric_t *f, uint64_t key)
 
 int floc_fabric_submit(floc_ctx_t *ctx, floc_request_t *req)
 {
-    floc_fabric_t *f = &ctx->fab;
+    floc_fabric_t *f = ctx->fab;
     req->pending++;
     if (f->backlog_head && backlog_holds(f, order_key(req))) {
         /* keep the order: behind what already waits for this destination */
@@ -141,7 +144,7 @@ int floc_fabric_submit(floc_ctx_t *ctx, floc_request_t *req)
         return 0;
     }
     req->pending--;
-    return floc_fabric_err((int)ret, op_names[req->op.kind]);
+    return floc_fabric_err((int)ret, op_names[floc_fab_req(req)->op.kind]);
 }
 
 int floc_fabric_post_now(floc_ctx_t *ctx, floc_request_t *req)
@@ -150,13 +153,13 @@ int floc_fabric_post_now(floc_ctx_t *ctx, floc_request_t *req)
     req->pending++;
     for (;;) {
         /* the backlog goes first: it holds older messages */
-        if (!ctx->fab.backlog_head || !backlog_holds(&ctx->fab, order_key(req))) {
+        if (!ctx->fab->backlog_head || !backlog_holds(ctx->fab, order_key(req))) {
             ssize_t ret = post_once(ctx, req);
             if (ret == 0)
                 return 0;
             if (ret != -FI_EAGAIN) {
                 req->pending--;
-                return floc_fabric_err((int)ret, op_names[req->op.kind]);
+                return floc_fabric_err((int)ret, op_names[floc_fab_req(req)->op.kind]);
             }
         }
         floc_fabric_progress(ctx);
@@ -171,5 +174,5 @@ int floc_fabric_post_now(floc_ctx_t *ctx, floc_request_t *req)
 
 int floc_fabric_backlog_holds(floc_ctx_t *ctx, int rail, fi_addr_t addr)
 {
-    return ctx->fab.backlog_head && backlog_holds(&ctx->fab, rail_key(rail, addr));
+    return ctx->fab->backlog_head && backlog_holds(ctx->fab, rail_key(rail, addr));
 }

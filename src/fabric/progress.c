@@ -1,11 +1,15 @@
 /*
- * progress.c - drain the completion queue in bounded batches and credit
- * each completion to its request.
+ * progress.c - drain the completion queues in bounded batches and credit
+ * each completion to its request; what the fabric still holds, for the
+ * log after a timeout.
  */
+#include <stdio.h>
+
 #include <rdma/fi_eq.h>
 #include <rdma/fi_errno.h>
 
 #include "../core/ctx.h"
+#include "fabric.h"
 
 #define FLOC_CQ_BATCH 16
 
@@ -26,7 +30,7 @@ static int handle_error(floc_ctx_t *ctx, struct fid_cq *cq)
     if (ret < 0)
         return floc_fabric_err(ret, "fi_cq_readerr");
 
-    floc_request_t *req = err.op_context;
+    floc_request_t *req = err.op_context ? floc_req_of_ext(err.op_context) : NULL;
     int status;
     /* providers disagree on the sign of err.err */
     int code = err.err < 0 ? -err.err : err.err;
@@ -57,9 +61,9 @@ static int drain_cq(floc_ctx_t *ctx, struct fid_cq *cq)
     if (n < 0)
         return floc_fabric_err((int)n, "fi_cq_read");
     for (ssize_t i = 0; i < n; i++) {
-        floc_request_t *req = e[i].op_context;
-        if (!req)
+        if (!e[i].op_context)
             continue;
+        floc_request_t *req = floc_req_of_ext(e[i].op_context);
         FLOC_TRACE(FLOC_LOG_FABRIC, "completion req %p flags %llx len %zu tag %016llx", (void *)req,
                    (unsigned long long)e[i].flags, e[i].len, (unsigned long long)e[i].tag);
         if (e[i].flags & FI_RECV)
@@ -71,15 +75,36 @@ static int drain_cq(floc_ctx_t *ctx, struct fid_cq *cq)
 
 int floc_fabric_progress(floc_ctx_t *ctx)
 {
-    if (!ctx->fab.fi.cq)
+    if (!ctx->fab->fi.cq)
         return 0;
-    int posted = ctx->fab.backlog_head ? floc_fabric_drain_backlog(ctx) : 0;
-    int n = drain_cq(ctx, ctx->fab.fi.cq);
-    if (n >= 0 && ctx->fab.nrail) {
-        int m = drain_cq(ctx, ctx->fab.nrail->fi.cq);
+    int posted = ctx->fab->backlog_head ? floc_fabric_drain_backlog(ctx) : 0;
+    int n = drain_cq(ctx, ctx->fab->fi.cq);
+    if (n >= 0 && ctx->fab->nrail) {
+        int m = drain_cq(ctx, ctx->fab->nrail->fi.cq);
         n = m < 0 ? m : n + m;
     }
     if (n < 0)
         return n;
     return n ? n : posted > 0;
+}
+
+static const char *const kind_names[] = {"none", "send", "recv", "write", "read", "fetch-add"};
+
+void floc_fabric_describe(floc_request_t *req, char *buf, size_t len)
+{
+    const floc_fab_op_t *op = &floc_fab_req(req)->op;
+    snprintf(buf, len, "%s of %zu bytes, peer fi_addr %llu%s, tag %llx",
+             kind_names[op->kind <= FLOC_OP_FETCH_ADD ? op->kind : 0], op->len,
+             (unsigned long long)op->addr, op->rail ? " (node rail)" : "",
+             (unsigned long long)op->tag);
+}
+
+void floc_fabric_dump(floc_ctx_t *ctx)
+{
+    int nb = 0, nrecv = 0;
+    for (floc_request_t *r = ctx->fab->backlog_head; r; r = r->next, nb++)
+        nrecv += floc_fab_req(r)->op.kind == FLOC_OP_RECV;
+    if (nb)
+        FLOC_WARN(FLOC_LOG_FABRIC, "backlog: %d ops waiting for the provider (%d receives)", nb,
+                  nrecv);
 }

@@ -103,7 +103,7 @@ static void sweep(floc_node_t *n)
 
 int floc_node_mem_publish(floc_ctx_t *ctx, void *buf, size_t len, int fd, unsigned access)
 {
-    floc_node_t *n = &ctx->node;
+    floc_node_t *n = ctx->node;
     if (!n->enabled)
         return -1;
     sweep(n);
@@ -130,7 +130,7 @@ int floc_node_mem_publish(floc_ctx_t *ctx, void *buf, size_t len, int fd, unsign
 
 void floc_node_mem_unpublish(floc_ctx_t *ctx, int entry)
 {
-    floc_node_t *n = &ctx->node;
+    floc_node_t *n = ctx->node;
     if (!n->enabled)
         return;
     sweep(n);
@@ -201,7 +201,7 @@ static int still_valid(const floc_node_t *n, const floc_node_map_t *m)
 void *floc_node_mem_reach(floc_ctx_t *ctx, int owner, uint64_t raddr, size_t len,
                           unsigned access)
 {
-    floc_node_t *n = &ctx->node;
+    floc_node_t *n = ctx->node;
     if (!n->enabled || owner == ctx->rank || n->local_of[owner] < 0)
         return NULL;   /* not a peer of this node */
     floc_node_map_t *m = NULL;
@@ -256,7 +256,7 @@ size_t floc_node_stream_above(void)
 
 void *floc_node_mem_own(floc_ctx_t *ctx, uint64_t addr, size_t len, unsigned access)
 {
-    floc_node_t *n = &ctx->node;
+    floc_node_t *n = ctx->node;
     if (!n->enabled)
         return NULL;
     floc_node_map_t e;
@@ -268,7 +268,7 @@ void *floc_node_mem_own(floc_ctx_t *ctx, uint64_t addr, size_t len, unsigned acc
 
 void floc_node_mem_fini(floc_ctx_t *ctx)
 {
-    floc_node_t *n = &ctx->node;
+    floc_node_t *n = ctx->node;
     for (int i = 0; i < n->nmaps; i++)
         munmap(n->maps[i].base, n->maps[i].len);
     free(n->maps);

@@ -1,7 +1,12 @@
 /*
- * node.h - the node-local fast path: a shared-memory segment mapped by
- * every locality of a single-node job, with one slot per locality, for
- * the small collectives (barrier, broadcast, allreduce, reduce).  Internal.
+ * node.h - shared memory among the localities of one node: the node
+ * segment (one per node with 2 or more localities, in every job), the
+ * placement of the localities on the nodes, shared allocations
+ * (floc_mem_alloc) and streaming copies.  Internal.
+ *
+ * This layer is machinery: memory, its layout and copies.  The protocols
+ * that run on the segment (the collectives through it: src/coll/shm/)
+ * live above it; the layout below is what they agree on.
  *
  * Why: a message through libfabric's shm provider costs ~1-4 us here
  * (queues, a copy in, a copy out, completions); a cache line handed from
@@ -106,6 +111,7 @@ _Static_assert(sizeof(floc_node_pipe_t) % 64 == 0, "pipe areas keep cache-line a
 
 typedef struct floc_node {
     int enabled;              /* this node's localities mapped the segment (2 or more) */
+    int single;               /* enabled, and the job is this one node */
     int hier;                 /* a multi-node job whose every node with 2 or more localities
                                  has its segment: hierarchical collectives (same everywhere) */
     /* who is where (segment.c): this locality's index among its node's
@@ -119,19 +125,15 @@ typedef struct floc_node {
     int *index_on_node;       /* every locality's index on its own node */
     int *node_size;           /* localities of every node (dense node id) */
     int *leaders;
-    int *reps;                /* scratch: a collective's representative of every node (hier.c) */
     void *base;
     size_t len;
     size_t max;               /* largest message through the segment */
     size_t stride;            /* bytes per slot */
-    uint64_t seq;             /* node collectives called so far */
-    uint64_t all_done;        /* every other locality is done with this one (cached) */
-    /* the pipelined area (pipe.c) */
+    /* the pipelined area */
     size_t pipe_off;          /* offset of locality 0's area */
     size_t pipe_stride;       /* bytes per locality */
     size_t chunk;             /* bytes per chunk buffer (a multiple of 64) */
     size_t piece;             /* bytes per result buffer: the largest piece of a chunk */
-    uint64_t pipe_seq;        /* chunks numbered so far */
     unsigned char *scratch;   /* private: where a piece is folded (FLOC_NODE_FOLD bytes) */
     struct floc_node_map *maps;   /* peers' shared allocations mapped here (mem.c) */
     size_t stream_above;      /* direct puts larger than this stream (mem.c) */
@@ -140,8 +142,9 @@ typedef struct floc_node {
 
 #define FLOC_NODE_FOLD 8192        /* bytes folded at a time: stays in L1 */
 
-/* Create/map the segment (collective, at floc_init).  A failure only
- * disables the fast path, on every locality alike. */
+/* Place the localities and create/map the segment (collective, at
+ * floc_init; ctx->node is always made).  A failure to map only disables
+ * the segment, on every locality alike. */
 int floc_node_init(struct floc_ctx *ctx);
 void floc_node_fini(struct floc_ctx *ctx);
 
@@ -175,9 +178,6 @@ size_t floc_node_stream_above(void);
 void floc_node_stream_copy(void *dst, const void *src, size_t n);
 void floc_node_stream_fence(void);
 
-/* Could a collective of `bytes` go through the segment? (Same answer on
- * every locality.) */
-int floc_node_usable(const struct floc_ctx *ctx, size_t bytes);
 
 static inline floc_node_slot_t *floc_node_slot(const floc_node_t *n, int k)
 {

@@ -36,13 +36,12 @@ static void segment_name(const floc_ctx_t *ctx, char *name, size_t len)
  * localities of a node are numbered in the order of their ids */
 static int place(floc_ctx_t *ctx)
 {
-    floc_node_t *n = &ctx->node;
+    floc_node_t *n = ctx->node;
     n->local_of = malloc((size_t)ctx->size * sizeof *n->local_of);
     n->index_on_node = malloc((size_t)ctx->size * sizeof *n->index_on_node);
     n->leaders = malloc((size_t)ctx->num_nodes * sizeof *n->leaders);
-    n->reps = malloc((size_t)ctx->num_nodes * sizeof *n->reps);
     int *count = n->node_size = calloc((size_t)ctx->num_nodes, sizeof *count);
-    if (!n->local_of || !n->index_on_node || !n->leaders || !n->reps || !count)
+    if (!n->local_of || !n->index_on_node || !n->leaders || !count)
         return FLOC_ERR_NOMEM;   /* floc_node_fini frees what there is */
     for (int k = 0; k < ctx->size; k++) {
         const int d = ctx->node_of[k];
@@ -64,7 +63,7 @@ static int place(floc_ctx_t *ctx)
  */
 static int cma_works(const floc_ctx_t *ctx)
 {
-    const floc_node_t *n = &ctx->node;
+    const floc_node_t *n = ctx->node;
     const floc_node_slot_t *peer = floc_node_slot(n, (n->me + 1) % n->p);
     const uint32_t pid = atomic_load_explicit(&peer->pid, memory_order_relaxed);
     const uint64_t base = atomic_load_explicit(&peer->base, memory_order_relaxed);
@@ -97,7 +96,7 @@ static int all_agree(floc_ctx_t *ctx, const char *key, unsigned char ok)
 
 static int map(floc_ctx_t *ctx, const char *name, int create)
 {
-    floc_node_t *n = &ctx->node;
+    floc_node_t *n = ctx->node;
     int fd = shm_open(name, O_RDWR | (create ? O_CREAT | O_EXCL : 0), 0600);
     if (fd < 0 && create && errno == EEXIST) {
         /* a dead job of the same namespace left it: ours now */
@@ -147,10 +146,28 @@ static void pipe_size(floc_node_t *n, int p)
     n->pipe_stride = sizeof(floc_node_pipe_t) + FLOC_NODE_PIPE_DEPTH * (n->chunk + n->piece);
 }
 
+/* unmap the segment and free the tables: no segment from here on */
+static void drop(floc_ctx_t *ctx)
+{
+    floc_node_t *n = ctx->node;
+    floc_node_mem_fini(ctx);
+    if (n->base)
+        munmap(n->base, n->len);
+    free(n->scratch);
+    free(n->local_of);
+    free(n->leaders);
+    free(n->index_on_node);
+    free(n->node_size);
+    const size_t stream_above = n->stream_above;
+    memset(n, 0, sizeof *n);
+    n->stream_above = stream_above;
+}
+
 int floc_node_init(floc_ctx_t *ctx)
 {
-    floc_node_t *n = &ctx->node;
-    memset(n, 0, sizeof *n);
+    floc_node_t *n = ctx->node = calloc(1, sizeof *n);
+    if (!n)
+        return FLOC_ERR_NOMEM;
     n->stream_above = floc_node_stream_above();
     /* jobs with 2 or more localities on some node (the same answer
      * everywhere: every locality knows every node id) */
@@ -201,16 +218,17 @@ int floc_node_init(floc_ctx_t *ctx)
     if (shared && n->me == 0 && n->base)
         shm_unlink(name);   /* everyone who will map it has: no file left behind */
     if (ok < 0) {
-        floc_node_fini(ctx);
+        drop(ctx);
         return ok;
     }
     if (ok != 1) {
         FLOC_WARN(FLOC_LOG_CORE, "node shared-memory segment not available: small collectives "
                   "go through the fabric");
-        floc_node_fini(ctx);
+        drop(ctx);
         return 0;
     }
     n->enabled = shared;
+    n->single = shared && ctx->num_nodes == 1;
     n->hier = ctx->num_nodes > 1;
     if (shared)
         FLOC_INFO(FLOC_LOG_CORE, "node segment %s: %zu bytes, messages up to %zu bytes", name,
@@ -220,23 +238,9 @@ int floc_node_init(floc_ctx_t *ctx)
 
 void floc_node_fini(floc_ctx_t *ctx)
 {
-    floc_node_t *n = &ctx->node;
-    floc_node_mem_fini(ctx);
-    if (n->base)
-        munmap(n->base, n->len);
-    free(n->scratch);
-    free(n->local_of);
-    free(n->leaders);
-    free(n->reps);
-    free(n->index_on_node);
-    free(n->node_size);
-    n->scratch = NULL;
-    n->local_of = n->leaders = n->reps = n->index_on_node = n->node_size = NULL;
-    n->base = NULL;
-    n->enabled = n->hier = 0;
-}
-
-int floc_node_usable(const floc_ctx_t *ctx, size_t bytes)
-{
-    return ctx->node.enabled && ctx->num_nodes == 1 && bytes <= ctx->node.max;
+    if (!ctx->node)
+        return;
+    drop(ctx);
+    free(ctx->node);
+    ctx->node = NULL;
 }

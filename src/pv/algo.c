@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../coll/reduce.h"
+#include "../coll/kernels.h"
 #include "../exec/exec.h"
 #include "pv.h"
 
@@ -292,7 +292,7 @@ static int reduce_setup(reduce_job_t *j, floc_pv_t *pv, floc_dtype_t rdt, floc_o
     int ret = floc_reduce_check(rdt, op, func);
     if (ret)
         return ret;
-    *j = (reduce_job_t){.pv = pv, .rdt = rdt, .res = floc_dtype_bytes(rdt),
+    *j = (reduce_job_t){.pv = pv, .rdt = rdt, .res = (size_t)floc_dtype_size(rdt),
                         .fn = floc_reduce_kernel(rdt, op)};
     floc_reduce_identity(rdt, op, j->identity);
     return 0;

@@ -4,6 +4,7 @@
 #include <stdint.h>
 
 #include "dist.h"
+#include "../core/partition.h"
 
 int floc_dist_map_init(floc_dist_map_t *m, size_t n, int p, floc_dist_t dist)
 {
@@ -35,8 +36,7 @@ int floc_dist_map_init(floc_dist_map_t *m, size_t n, int p, floc_dist_t dist)
 /* first global index of locality k's block (block distribution) */
 static size_t block_start(const floc_dist_map_t *m, int k)
 {
-    size_t kk = (size_t)k;
-    return kk * m->q + (kk < m->r ? kk : m->r);
+    return floc_block_first(m->q, m->r, (size_t)k);
 }
 
 size_t floc_dist_below(const floc_dist_map_t *m, int k, size_t g)

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../coll/reduce.h"
+#include "../coll/kernels.h"
 #include "../exec/exec.h"
 #include "pv.h"
 

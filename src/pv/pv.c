@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../coll/reduce.h"
+#include "../coll/kernels.h"
 #include "../exec/exec.h"
 #include "pv.h"
 
@@ -56,9 +56,10 @@ int floc_pv_create(floc_ctx_t *ctx, size_t n, floc_dtype_t dt, floc_dist_t dist,
     FLOC_CHECK_CTX(ctx);
     if (!out)
         return FLOC_INVALID("pv (output) is NULL");
-    size_t esize = floc_dtype_bytes(dt);
-    if (!esize)
-        return FLOC_INVALID("unknown dtype %d", (int)dt);
+    const int es = floc_dtype_size(dt);
+    if (es < 0)
+        return es;
+    const size_t esize = (size_t)es;
     floc_dist_map_t map;
     if (floc_dist_map_init(&map, n, ctx->size, dist))
         return FLOC_INVALID("bad distribution (kind %d, block %zu)", (int)dist.kind, dist.block);

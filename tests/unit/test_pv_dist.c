@@ -18,7 +18,7 @@
 
 #include "floc.h"
 #include "pv/dist.h"
-#include "coll/reduce.h"
+#include "coll/kernels.h"
 
 /* The definitions: owner and local index of g. */
 static void ref_owner(size_t n, int p, floc_dist_t d, size_t g, int *k, size_t *l)
@@ -174,7 +174,7 @@ static void test_identities(void **state)
                 continue;
             }
             assert_int_equal(floc_reduce_identity((floc_dtype_t)dt, (floc_op_t)op, id), 0);
-            size_t es = floc_dtype_bytes((floc_dtype_t)dt);
+            size_t es = (size_t)floc_dtype_size((floc_dtype_t)dt);
             for (size_t s = 0; s < sizeof samples / sizeof *samples; s++) {
                 memset(x, 0, sizeof x);
                 switch (dt) {

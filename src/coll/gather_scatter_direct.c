@@ -7,34 +7,34 @@
  */
 #include <string.h>
 
-#include "coll.h"
+#include "algs.h"
 
 static int direct(floc_coll_req_t *c, int to_root)
 {
-    const int p = c->size;
-    const size_t bytes = c->count * c->esize;
+    const int p = c->v.size;
+    const size_t bytes = c->v.count * c->esize;
     if (c->step)
         return 0;   /* the one batch completed */
     c->step = 1;
     int ret = 0;
-    if (c->rank == c->root) {
-        char *all = to_root ? c->rbuf : (char *)c->sbuf;
-        char *mine = all + (size_t)c->rank * bytes;
+    if (c->v.rank == c->v.root) {
+        char *all = to_root ? c->v.rbuf : (char *)c->v.sbuf;
+        char *mine = all + (size_t)c->v.rank * bytes;
         if (to_root) {
-            if (c->sbuf != FLOC_IN_PLACE)
-                memcpy(mine, c->sbuf, bytes);
-        } else if (c->rbuf != FLOC_IN_PLACE) {
-            memcpy(c->rbuf, mine, bytes);
+            if (c->v.sbuf != FLOC_IN_PLACE)
+                memcpy(mine, c->v.sbuf, bytes);
+        } else if (c->v.rbuf != FLOC_IN_PLACE) {
+            memcpy(c->v.rbuf, mine, bytes);
         }
         for (int q = 0; q < p && !ret; q++) {
-            if (q == c->rank)
+            if (q == c->v.rank)
                 continue;
             ret = to_root ? floc_coll_post_recv(c, all + (size_t)q * bytes, bytes, q, 0)
                           : floc_coll_post_send(c, all + (size_t)q * bytes, bytes, q, 0);
         }
     } else {
-        ret = to_root ? floc_coll_post_send(c, c->sbuf, bytes, c->root, 0)
-                      : floc_coll_post_recv(c, c->rbuf, bytes, c->root, 0);
+        ret = to_root ? floc_coll_post_send(c, c->v.sbuf, bytes, c->v.root, 0)
+                      : floc_coll_post_recv(c, c->v.rbuf, bytes, c->v.root, 0);
     }
     return ret ? ret : FLOC_ERR_AGAIN;
 }

@@ -20,7 +20,7 @@
  */
 #include <string.h>
 
-#include "coll.h"
+#include "algs.h"
 
 static int lowbit_of(int v, int p)
 {
@@ -39,9 +39,9 @@ static int subtree_size(int v, int p)
 /* where block v sits: the root's vector in rank order, else tmp from v0 */
 static char *at(const floc_coll_req_t *c, char *base, int v0, int v)
 {
-    const size_t bytes = c->count * c->esize;
-    if (c->rank == c->root)
-        return base + (size_t)((v + c->root) % c->size) * bytes;
+    const size_t bytes = c->v.count * c->esize;
+    if (c->v.rank == c->v.root)
+        return base + (size_t)((v + c->v.root) % c->v.size) * bytes;
     return base + (size_t)(v - v0) * bytes;
 }
 
@@ -49,8 +49,8 @@ static char *at(const floc_coll_req_t *c, char *base, int v0, int v)
  * ranks wrap around */
 static int transfer(floc_coll_req_t *c, int send, char *base, int v0, int a, int n, int peer)
 {
-    const size_t bytes = c->count * c->esize;
-    const int wrap = c->size - c->root;
+    const size_t bytes = c->v.count * c->esize;
+    const int wrap = c->v.size - c->v.root;
     int n1 = a < wrap && a + n > wrap ? wrap - a : n;
     int ret = send ? floc_coll_post_send(c, at(c, base, v0, a), (size_t)n1 * bytes, peer, 0)
                    : floc_coll_post_recv(c, at(c, base, v0, a), (size_t)n1 * bytes, peer, 0);
@@ -62,13 +62,13 @@ static int transfer(floc_coll_req_t *c, int send, char *base, int v0, int a, int
 
 static int real(const floc_coll_req_t *c, int v)
 {
-    return (v + c->root) % c->size;
+    return (v + c->v.root) % c->v.size;
 }
 
 /* children of v: post one transfer per child subtree */
 static int children(floc_coll_req_t *c, int send, char *base, int v)
 {
-    const int p = c->size;
+    const int p = c->v.size;
     int ret = 0;
     for (int m = 1; m < lowbit_of(v, p) && v + m < p && !ret; m <<= 1)
         ret = transfer(c, send, base, v, v + m, subtree_size(v + m, p), real(c, v + m));
@@ -78,15 +78,15 @@ static int children(floc_coll_req_t *c, int send, char *base, int v)
 /* the staging area: the root's vector, or tmp for an inner locality */
 static int stage(floc_coll_req_t *c, int v, char *vec, char **base)
 {
-    if (c->rank == c->root) {
+    if (c->v.rank == c->v.root) {
         *base = vec;
         return 0;
     }
-    if (subtree_size(v, c->size) == 1) {
+    if (subtree_size(v, c->v.size) == 1) {
         *base = NULL;
         return 0;
     }
-    int ret = floc_coll_tmp(c, (size_t)subtree_size(v, c->size) * c->count * c->esize);
+    int ret = floc_coll_tmp(c, (size_t)subtree_size(v, c->v.size) * c->v.count * c->esize);
     if (ret)
         return ret;
     *base = c->tmp;
@@ -95,17 +95,17 @@ static int stage(floc_coll_req_t *c, int v, char *vec, char **base)
 
 int floc_gather_binomial(floc_coll_req_t *c)
 {
-    const int p = c->size, v = floc_coll_mod(c->rank - c->root, p);
-    const size_t bytes = c->count * c->esize;
+    const int p = c->v.size, v = floc_coll_mod(c->v.rank - c->v.root, p);
+    const size_t bytes = c->v.count * c->esize;
     char *base;
-    int ret = stage(c, v, c->rbuf, &base);
+    int ret = stage(c, v, c->v.rbuf, &base);
     if (ret)
         return ret;
     switch (c->step) {
     case 0:
         c->step = 1;
-        if (base && c->sbuf != FLOC_IN_PLACE)
-            memcpy(at(c, base, v, v), c->sbuf, bytes);
+        if (base && c->v.sbuf != FLOC_IN_PLACE)
+            memcpy(at(c, base, v, v), c->v.sbuf, bytes);
         if ((ret = children(c, 0, base, v)))
             return ret;
         if (c->nbatch)
@@ -117,7 +117,7 @@ int floc_gather_binomial(floc_coll_req_t *c)
             return 0;
         c->step = 2;
         ret = base ? transfer(c, 1, base, v, v, subtree_size(v, p), real(c, v - lowbit_of(v, p)))
-                   : floc_coll_post_send(c, c->sbuf, bytes, real(c, v - lowbit_of(v, p)), 0);
+                   : floc_coll_post_send(c, c->v.sbuf, bytes, real(c, v - lowbit_of(v, p)), 0);
         return ret ? ret : FLOC_ERR_AGAIN;
     default:
         return 0;
@@ -126,10 +126,10 @@ int floc_gather_binomial(floc_coll_req_t *c)
 
 int floc_scatter_binomial(floc_coll_req_t *c)
 {
-    const int p = c->size, v = floc_coll_mod(c->rank - c->root, p);
-    const size_t bytes = c->count * c->esize;
+    const int p = c->v.size, v = floc_coll_mod(c->v.rank - c->v.root, p);
+    const size_t bytes = c->v.count * c->esize;
     char *base;
-    int ret = stage(c, v, (char *)c->sbuf, &base);
+    int ret = stage(c, v, (char *)c->v.sbuf, &base);
     if (ret)
         return ret;
     switch (c->step) {
@@ -137,15 +137,15 @@ int floc_scatter_binomial(floc_coll_req_t *c)
         c->step = 1;
         if (v != 0) {
             ret = base ? transfer(c, 0, base, v, v, subtree_size(v, p), real(c, v - lowbit_of(v, p)))
-                       : floc_coll_post_recv(c, c->rbuf, bytes, real(c, v - lowbit_of(v, p)), 0);
+                       : floc_coll_post_recv(c, c->v.rbuf, bytes, real(c, v - lowbit_of(v, p)), 0);
             return ret ? ret : FLOC_ERR_AGAIN;
         }
         /* the root sends at once */
         /* fall through */
     case 1:
         c->step = 2;
-        if (base && c->rbuf != FLOC_IN_PLACE)
-            memcpy(c->rbuf, at(c, base, v, v), bytes);
+        if (base && c->v.rbuf != FLOC_IN_PLACE)
+            memcpy(c->v.rbuf, at(c, base, v, v), bytes);
         if ((ret = children(c, 1, base, v)))
             return ret;
         return c->nbatch ? FLOC_ERR_AGAIN : 0;

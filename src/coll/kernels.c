@@ -1,5 +1,6 @@
 /*
- * reduce.c - the reduction kernels.
+ * kernels.c - the reduction kernels: one function per (type, op), and
+ * floc_reduce_local, which exposes them.
  *
  * Each kernel is a plain loop over restrict-qualified arrays, compiled
  * with -O3 (see CMakeLists.txt) so that the compiler vectorises it.  The
@@ -12,7 +13,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "reduce.h"
+#include "kernels.h"
+#include "../core/dtype.h"
 #include "../core/log.h"
 
 #define KERNEL(name, T, expr)                                                        \
@@ -90,15 +92,6 @@ static const floc_reduce_fn kernels[FLOC_DTYPE_COUNT][FLOC_OP_COUNT] = {
     [FLOC_FLOAT_INDEX] = LOC_ROW(f32x), [FLOC_DOUBLE_INDEX] = LOC_ROW(f64x),
 };
 
-static const size_t dtype_sizes[FLOC_DTYPE_COUNT] = {
-    [FLOC_INT8] = 1, [FLOC_INT16] = 2, [FLOC_INT32] = 4, [FLOC_INT64] = 8,
-    [FLOC_UINT8] = 1, [FLOC_UINT16] = 2, [FLOC_UINT32] = 4, [FLOC_UINT64] = 8,
-    [FLOC_FLOAT] = sizeof(float), [FLOC_DOUBLE] = sizeof(double), [FLOC_BYTE] = 1,
-    [FLOC_INT32_INDEX] = sizeof(floc_int32_index_t),
-    [FLOC_INT64_INDEX] = sizeof(floc_int64_index_t),
-    [FLOC_FLOAT_INDEX] = sizeof(floc_float_index_t),
-    [FLOC_DOUBLE_INDEX] = sizeof(floc_double_index_t),
-};
 
 floc_reduce_fn floc_reduce_kernel(floc_dtype_t dt, floc_op_t op)
 {
@@ -110,30 +103,19 @@ floc_reduce_fn floc_reduce_kernel(floc_dtype_t dt, floc_op_t op)
 int floc_reduce_check(floc_dtype_t dt, floc_op_t op, const char *func)
 {
     if ((unsigned)dt >= FLOC_DTYPE_COUNT) {
-        FLOC_WARN(FLOC_LOG_API, "%s: unknown dtype %d", func, (int)dt);
+        FLOC_WARN(FLOC_LOG_API, "%s: dtype %d is not a floc_dtype_t", func, (int)dt);
         return FLOC_ERR_INVALID;
     }
     if ((unsigned)op >= FLOC_OP_COUNT) {
-        FLOC_WARN(FLOC_LOG_API, "%s: unknown op %d", func, (int)op);
+        FLOC_WARN(FLOC_LOG_API, "%s: op %d is not a floc_op_t", func, (int)op);
         return FLOC_ERR_INVALID;
     }
     if (!kernels[dt][op]) {
-        FLOC_WARN(FLOC_LOG_API, "%s: op %d is not defined for dtype %d", func, (int)op, (int)dt);
+        FLOC_WARN(FLOC_LOG_API, "%s: %s is not defined for %s", func, floc_op_name(op),
+                  floc_dtype_name(dt));
         return FLOC_ERR_INVALID;
     }
     return 0;
-}
-
-size_t floc_dtype_bytes(floc_dtype_t dt)
-{
-    return (unsigned)dt < FLOC_DTYPE_COUNT ? dtype_sizes[dt] : 0;
-}
-
-int floc_dtype_size(floc_dtype_t dt)
-{
-    if ((unsigned)dt >= FLOC_DTYPE_COUNT)
-        return FLOC_INVALID("unknown dtype %d", (int)dt);
-    return (int)dtype_sizes[dt];
 }
 
 int floc_reduce_local(const void *in, void *inout, size_t count, floc_dtype_t dt, floc_op_t op)
@@ -143,7 +125,7 @@ int floc_reduce_local(const void *in, void *inout, size_t count, floc_dtype_t dt
         return ret;
     if (count && (!in || !inout))
         return FLOC_INVALID("%s is NULL", in ? "inout" : "in");
-    if (count > SIZE_MAX / dtype_sizes[dt])
+    if (count > SIZE_MAX / (size_t)floc_dtype_size(dt))
         return FLOC_INVALID("count %zu overflows the address space", count);
     if (count)
         kernels[dt][op](in, inout, count);

@@ -6,7 +6,7 @@
  * directly or not, from every other.  Any p.  Cost: ceil(lg p) alpha.
  * State: step = round.
  */
-#include "coll.h"
+#include "algs.h"
 
 static char token_out, token_in;   /* contents never read: zero-byte would do */
 
@@ -14,9 +14,9 @@ static char token_out, token_in;   /* contents never read: zero-byte would do */
 static int dissemination(floc_coll_req_t *c, int tag_base)
 {
     int dist = 1 << c->step;
-    if (dist >= c->size)
+    if (dist >= c->v.size)
         return 0;
-    int to = (c->rank + dist) % c->size, from = (c->rank - dist + c->size) % c->size;
+    int to = (c->v.rank + dist) % c->v.size, from = (c->v.rank - dist + c->v.size) % c->v.size;
     int ret = floc_coll_post_recv(c, &token_in, 0, from, tag_base + c->step);
     if (!ret)
         ret = floc_coll_post_send(c, &token_out, 0, to, tag_base + c->step);

@@ -1,6 +1,8 @@
 /*
- * pipe.c - large broadcasts, allreduces, reduces and allgathers through the
- * node segment's pipelined area (layout and flow control in node.h): single-node jobs.
+ * pipeline.c - large broadcasts, allreduces, reduces and allgathers
+ * through the node segment's pipelined area (layout and flow control in
+ * src/node/node.h): single-node jobs, and the node steps of the
+ * hierarchical collectives.
  *
  * Why not the fabric: a CMA transfer copies at ~12.8 GB/s here (one
  * core, the kernel pinning pages), and an allreduce by CMA copies each
@@ -28,14 +30,21 @@
  * others copy it out and mark it consumed.  Allgather: every locality is
  * a broadcast root of its block at once.
  *
+ * Cost, p localities, n bytes per locality, in chunks of C bytes (256
+ * KiB here): each byte is written once to the segment with streaming
+ * stores and read once by each reader (allreduce: (p-1)/p n in, n/p
+ * folded over p inputs, (p-1)/p n out; broadcast: n in at the root, n out
+ * at each other), ~2 handoffs per chunk, chunks overlapping up to
+ * FLOC_NODE_PIPE_DEPTH.  At memory bandwidth B: about 2n/B per locality.
+ *
  * Waiting returns FLOC_ERR_AGAIN with nothing posted (coll.h): the
  * progress engine calls again, backs off, and notices a lost peer.
  */
 #include <string.h>
 
-#include "../coll/coll.h"
-#include "../core/ctx.h"
-#include "node.h"
+#include "shm.h"
+#include "../../core/ctx.h"
+#include "../../node/node.h"
 
 enum { PIPE_START, PIPE_IN, PIPE_RES };   /* steps: PIPE_IN waits for step 1, PIPE_RES for 2 */
 
@@ -67,8 +76,8 @@ static int reusable(const floc_node_t *n, int me, int p, uint64_t id)
  * copy in, the fold and the copy out) */
 static size_t chunk_elems(const floc_coll_req_t *c)
 {
-    const floc_node_t *n = &c->ctx->node;
-    size_t bytes = c->count * c->esize, chunk = n->chunk;
+    const floc_node_t *n = c->ctx->node;
+    size_t bytes = c->v.count * c->esize, chunk = n->chunk;
     while (chunk > (16u << 10) && bytes < 4 * chunk)
         chunk /= 2;
     return chunk / c->esize;
@@ -77,36 +86,36 @@ static size_t chunk_elems(const floc_coll_req_t *c)
 /* Number the chunks of this collective (the same numbers everywhere). */
 static void start(floc_coll_req_t *c, size_t per)
 {
-    floc_node_t *n = &c->ctx->node;
-    const uint64_t nch = (c->count + per - 1) / per;
-    c->node_seq = n->pipe_seq + 1;
-    n->pipe_seq += nch;
-    c->node_chunk = 0;
+    floc_coll_state_t *cs = c->ctx->coll;
+    const uint64_t nch = (c->v.count + per - 1) / per;
+    c->s.shm.seq = cs->pipe_seq + 1;
+    cs->pipe_seq += nch;
+    c->s.shm.chunk = 0;
 }
 
-int floc_node_pipe_bcast(floc_coll_req_t *c)
+int floc_shm_pipe_bcast(floc_coll_req_t *c)
 {
-    floc_node_t *n = &c->ctx->node;
-    const int me = c->rank, p = c->size, root = me == c->root;
+    floc_node_t *n = c->ctx->node;
+    const int me = c->v.rank, p = c->v.size, root = me == c->v.root;
     const size_t es = c->esize, per = chunk_elems(c);
-    unsigned char *buf = c->rbuf;
+    unsigned char *buf = c->v.rbuf;
     if (c->step == PIPE_START) {
         start(c, per);
         c->step = PIPE_IN;
     }
-    for (size_t i = c->node_chunk; i * per < c->count; c->node_chunk = ++i) {
-        const uint64_t id = c->node_seq + i;
+    for (size_t i = c->s.shm.chunk; i * per < c->v.count; c->s.shm.chunk = ++i) {
+        const uint64_t id = c->s.shm.seq + i;
         const int b = (int)(id % FLOC_NODE_PIPE_DEPTH);
-        const size_t first = i * per, len = c->count - first < per ? c->count - first : per;
+        const size_t first = i * per, len = c->v.count - first < per ? c->v.count - first : per;
         if (root) {
             if (!reusable(n, me, p, id))
                 return FLOC_ERR_AGAIN;
             floc_node_stream_copy(floc_node_chunk(n, me, b), buf + first * es, len * es);
             publish(&floc_node_pipe(n, me)->in[b], id);
         } else {
-            if (!reached(&floc_node_pipe(n, c->root)->in[b], id))
+            if (!reached(&floc_node_pipe(n, c->v.root)->in[b], id))
                 return FLOC_ERR_AGAIN;
-            memcpy(buf + first * es, floc_node_chunk(n, c->root, b), len * es);
+            memcpy(buf + first * es, floc_node_chunk(n, c->v.root, b), len * es);
         }
         publish(&floc_node_pipe(n, me)->consumed, id);
     }
@@ -133,14 +142,14 @@ static int all_reached(const floc_node_t *n, int me, int p, int res, int b, uint
 static void fold_piece(floc_coll_req_t *c, const unsigned char *in, unsigned char *out,
                        unsigned char *res, int b, size_t first, size_t m0, size_t m1)
 {
-    floc_node_t *n = &c->ctx->node;
+    floc_node_t *n = c->ctx->node;
     const size_t es = c->esize, step = FLOC_NODE_FOLD / es;
-    const int private_acc = !out || (in == out && c->rank != 0);
+    const int private_acc = !out || (in == out && c->v.rank != 0);
     for (size_t e = m0; e < m1; e += step) {
         const size_t cnt = m1 - e < step ? m1 - e : step;
         unsigned char *acc = private_acc ? n->scratch : out + (first + e) * es;
-        for (int k = 0; k < c->size; k++) {
-            const unsigned char *src = k == c->rank ? in + (first + e) * es
+        for (int k = 0; k < c->v.size; k++) {
+            const unsigned char *src = k == c->v.rank ? in + (first + e) * es
                                                     : floc_node_chunk(n, k, b) + e * es;
             if (k == 0) {
                 if (src != acc)
@@ -166,11 +175,11 @@ static void fold_piece(floc_coll_req_t *c, const unsigned char *in, unsigned cha
  */
 static size_t piece(const floc_coll_req_t *c, int to_root, size_t len, int k, size_t *first)
 {
-    if (to_root && c->size == 2) {
+    if (to_root && c->v.size == 2) {
         *first = 0;
-        return k == c->root ? len : 0;
+        return k == c->v.root ? len : 0;
     }
-    return floc_coll_block(len, c->size, k, first);
+    return floc_coll_block(len, c->v.size, k, first);
 }
 
 /* Step 1 for chunk i (if its buffer is free): what the others read of
@@ -180,61 +189,61 @@ static size_t piece(const floc_coll_req_t *c, int to_root, size_t len, int k, si
 static int copy_in(floc_coll_req_t *c, const unsigned char *in, size_t per, size_t i, int all,
                    int to_root)
 {
-    floc_node_t *n = &c->ctx->node;
-    const uint64_t id = c->node_seq + i;
-    if (!reusable(n, c->rank, c->size, id))
+    floc_node_t *n = c->ctx->node;
+    const uint64_t id = c->s.shm.seq + i;
+    if (!reusable(n, c->v.rank, c->v.size, id))
         return FLOC_ERR_AGAIN;
     const int b = (int)(id % FLOC_NODE_PIPE_DEPTH);
     const size_t es = c->esize, first = i * per;
-    const size_t len = c->count - first < per ? c->count - first : per;
+    const size_t len = c->v.count - first < per ? c->v.count - first : per;
     size_t m0 = len, m1 = len;   /* the part kept back, [m0, m1): none */
     if (!all)
-        m1 = piece(c, to_root, len, c->rank, &m0) + m0;
-    unsigned char *to = floc_node_chunk(n, c->rank, b);
+        m1 = piece(c, to_root, len, c->v.rank, &m0) + m0;
+    unsigned char *to = floc_node_chunk(n, c->v.rank, b);
     floc_node_stream_copy(to, in + first * es, m0 * es);
     floc_node_stream_copy(to + m1 * es, in + (first + m1) * es, (len - m1) * es);
-    publish(&floc_node_pipe(n, c->rank)->in[b], id);
+    publish(&floc_node_pipe(n, c->v.rank)->in[b], id);
     return 0;
 }
 
 /* Step 1 of chunk i and, as far as the buffers allow, of the next ones
- * (c->st[0]: chunks whose step 1 is done).  Is chunk i's done? */
+ * (c->s.shm.copied: chunks whose step 1 is done).  Is chunk i's done? */
 static int run_ahead(floc_coll_req_t *c, const unsigned char *in, size_t per, size_t nch,
                      size_t i, int all, int to_root)
 {
-    while ((size_t)c->st[0] < nch && (size_t)c->st[0] < i + FLOC_NODE_PIPE_DEPTH &&
-           copy_in(c, in, per, (size_t)c->st[0], all, to_root) == 0)
-        c->st[0]++;
-    return (size_t)c->st[0] > i;
+    while (c->s.shm.copied < nch && c->s.shm.copied < i + FLOC_NODE_PIPE_DEPTH &&
+           copy_in(c, in, per, c->s.shm.copied, all, to_root) == 0)
+        c->s.shm.copied++;
+    return c->s.shm.copied > i;
 }
 
 /*
  * The chunks move through steps 1-3 in order; step 1 runs ahead (up to
  * DEPTH chunks, as far as the buffers allow) whenever this locality
- * would otherwise wait for the others: c->node_chunk is the chunk in
- * steps 2-3, c->st[0] the number of chunks whose step 1 is done.
+ * would otherwise wait for the others: c->s.shm.chunk is the chunk in
+ * steps 2-3, c->s.shm.copied the number of chunks whose step 1 is done.
  * to_root: a reduce, whose step 3 only the root takes (the others'
  * results are for it alone; its own goes straight to its output).
  */
 static int pipe_reduction(floc_coll_req_t *c, int to_root)
 {
-    floc_node_t *n = &c->ctx->node;
-    const int me = c->rank, p = c->size, reader = !to_root || me == c->root;
-    const size_t es = c->esize, per = chunk_elems(c), nch = (c->count + per - 1) / per;
+    floc_node_t *n = c->ctx->node;
+    const int me = c->v.rank, p = c->v.size, reader = !to_root || me == c->v.root;
+    const size_t es = c->esize, per = chunk_elems(c), nch = (c->v.count + per - 1) / per;
     /* the input: sbuf, or rbuf in place (floc_iallreduce and floc_ireduce
      * leave rbuf alone for these algorithms) */
-    const unsigned char *in = c->sbuf && c->sbuf != FLOC_IN_PLACE ? c->sbuf : c->rbuf;
-    unsigned char *out = reader ? c->rbuf : NULL;
+    const unsigned char *in = c->v.sbuf && c->v.sbuf != FLOC_IN_PLACE ? c->v.sbuf : c->v.rbuf;
+    unsigned char *out = reader ? c->v.rbuf : NULL;
     floc_node_pipe_t *mine = floc_node_pipe(n, me);
     if (c->step == PIPE_START) {
         start(c, per);
-        c->st[0] = 0;
+        c->s.shm.copied = 0;
         c->step = PIPE_IN;
     }
-    for (size_t i = c->node_chunk; i < nch; c->node_chunk = ++i, c->step = PIPE_IN) {
-        const uint64_t id = c->node_seq + i;
+    for (size_t i = c->s.shm.chunk; i < nch; c->s.shm.chunk = ++i, c->step = PIPE_IN) {
+        const uint64_t id = c->s.shm.seq + i;
         const int b = (int)(id % FLOC_NODE_PIPE_DEPTH);
-        const size_t first = i * per, len = c->count - first < per ? c->count - first : per;
+        const size_t first = i * per, len = c->v.count - first < per ? c->v.count - first : per;
         /* step 1 of this chunk and, while waiting, of the next ones */
         if (!run_ahead(c, in, per, nch, i, 0, to_root))
             return FLOC_ERR_AGAIN;
@@ -243,7 +252,7 @@ static int pipe_reduction(floc_coll_req_t *c, int to_root)
             if (!all_reached(n, me, p, 0, b, id))
                 return FLOC_ERR_AGAIN;
             size_t m0, mlen = piece(c, to_root, len, me, &m0);   /* my piece */
-            fold_piece(c, in, out, to_root && me == c->root ? NULL : floc_node_result(n, me, b), b,
+            fold_piece(c, in, out, to_root && me == c->v.root ? NULL : floc_node_result(n, me, b), b,
                        first, m0, m0 + mlen);
             publish(&mine->res[b], id);
             c->step = PIPE_RES;
@@ -266,7 +275,7 @@ static int pipe_reduction(floc_coll_req_t *c, int to_root)
     return 0;
 }
 
-int floc_node_pipe_allreduce(floc_coll_req_t *c)
+int floc_shm_pipe_allreduce(floc_coll_req_t *c)
 {
     return pipe_reduction(c, 0);
 }
@@ -274,28 +283,28 @@ int floc_node_pipe_allreduce(floc_coll_req_t *c)
 /*
  * Allgather: every block travels in chunks; per chunk each locality
  * streams its own into its chunk buffer (running ahead as the reduction
- * does, c->st[0] chunks so far) and copies the others' out once all are
+ * does, c->s.shm.copied chunks so far) and copies the others' out once all are
  * there.  Its own block goes from sbuf to its place in rbuf directly.
  */
-int floc_node_pipe_allgather(floc_coll_req_t *c)
+int floc_shm_pipe_allgather(floc_coll_req_t *c)
 {
-    floc_node_t *n = &c->ctx->node;
-    const int me = c->rank, p = c->size;
-    const size_t es = c->esize, per = chunk_elems(c), nch = (c->count + per - 1) / per;
-    const size_t block = c->count * es;
-    unsigned char *all = c->rbuf;
-    const unsigned char *mine = c->sbuf == FLOC_IN_PLACE ? all + (size_t)me * block : c->sbuf;
+    floc_node_t *n = c->ctx->node;
+    const int me = c->v.rank, p = c->v.size;
+    const size_t es = c->esize, per = chunk_elems(c), nch = (c->v.count + per - 1) / per;
+    const size_t block = c->v.count * es;
+    unsigned char *all = c->v.rbuf;
+    const unsigned char *mine = c->v.sbuf == FLOC_IN_PLACE ? all + (size_t)me * block : c->v.sbuf;
     if (c->step == PIPE_START) {
         start(c, per);
-        c->st[0] = 0;
+        c->s.shm.copied = 0;
         c->step = PIPE_IN;
         if (mine != all + (size_t)me * block)
             memcpy(all + (size_t)me * block, mine, block);
     }
-    for (size_t i = c->node_chunk; i < nch; c->node_chunk = ++i) {
-        const uint64_t id = c->node_seq + i;
+    for (size_t i = c->s.shm.chunk; i < nch; c->s.shm.chunk = ++i) {
+        const uint64_t id = c->s.shm.seq + i;
         const int b = (int)(id % FLOC_NODE_PIPE_DEPTH);
-        const size_t first = i * per, len = c->count - first < per ? c->count - first : per;
+        const size_t first = i * per, len = c->v.count - first < per ? c->v.count - first : per;
         if (!run_ahead(c, mine, per, nch, i, 1, 0) || !all_reached(n, me, p, 0, b, id))
             return FLOC_ERR_AGAIN;
         for (int k = 0; k < p; k++)
@@ -306,7 +315,7 @@ int floc_node_pipe_allgather(floc_coll_req_t *c)
     return 0;
 }
 
-int floc_node_pipe_reduce(floc_coll_req_t *c)
+int floc_shm_pipe_reduce(floc_coll_req_t *c)
 {
     return pipe_reduction(c, 1);
 }

@@ -9,61 +9,60 @@
  * 2 n gamma).  The combination order depends only on the ranks: the same
  * bits on every run.
  *
- * State: st[MASK]; tmp = partial, then the received block.
+ * State: s.scan.mask; tmp = partial, then the received block.
  */
 #include <string.h>
 
-#include "coll.h"
+#include "algs.h"
 
-enum { MASK, PARTNER, HAVE };
 
 static int scan_step(floc_coll_req_t *c, int exclusive)
 {
-    const int p = c->size, r = c->rank;
-    const size_t bytes = c->count * c->esize;
+    const int p = c->v.size, r = c->v.rank;
+    const size_t bytes = c->v.count * c->esize;
     char *partial, *in;
     if (c->step == 0) {
         int ret = floc_coll_tmp(c, 2 * bytes);
         if (ret)
             return ret;
-        const void *mine = c->sbuf == FLOC_IN_PLACE ? c->rbuf : c->sbuf;
+        const void *mine = c->v.sbuf == FLOC_IN_PLACE ? c->v.rbuf : c->v.sbuf;
         memcpy(c->tmp, mine, bytes);
-        c->st[MASK] = 1;
-        c->st[HAVE] = !exclusive;   /* does rbuf hold a value yet? */
+        c->s.scan.mask = 1;
+        c->s.scan.have = !exclusive;   /* does rbuf hold a value yet? */
         c->step = 1;
     } else {
         partial = c->tmp;
         in = partial + bytes;
-        int q = c->st[PARTNER];
+        int q = c->s.scan.partner;
         if (q < r) {
             /* lower ranks come first in the order of combination */
-            if (c->st[HAVE]) {
-                c->reduce(in, c->rbuf, c->count);
+            if (c->s.scan.have) {
+                c->reduce(in, c->v.rbuf, c->v.count);
             } else {
-                memcpy(c->rbuf, in, bytes);
-                c->st[HAVE] = 1;
+                memcpy(c->v.rbuf, in, bytes);
+                c->s.scan.have = 1;
             }
-            c->reduce(in, partial, c->count);
+            c->reduce(in, partial, c->v.count);
         } else {
             /* partial = partial op in: in -> tmp order kept by swapping */
-            c->reduce(partial, in, c->count);
+            c->reduce(partial, in, c->v.count);
             memcpy(partial, in, bytes);
         }
-        c->st[MASK] <<= 1;
+        c->s.scan.mask <<= 1;
     }
     partial = c->tmp;
     in = partial + bytes;
-    while (c->st[MASK] < p) {
-        int q = r ^ c->st[MASK];
+    while (c->s.scan.mask < p) {
+        int q = r ^ c->s.scan.mask;
         if (q < p) {
-            c->st[PARTNER] = q;
-            int tag = __builtin_ctz((unsigned)c->st[MASK]);
+            c->s.scan.partner = q;
+            int tag = __builtin_ctz((unsigned)c->s.scan.mask);
             int ret = floc_coll_post_recv(c, in, bytes, q, tag);
             if (!ret)
                 ret = floc_coll_post_send(c, partial, bytes, q, tag);
             return ret ? ret : FLOC_ERR_AGAIN;
         }
-        c->st[MASK] <<= 1;
+        c->s.scan.mask <<= 1;
     }
     return 0;
 }

@@ -13,22 +13,22 @@
  */
 #include <string.h>
 
-#include "coll.h"
+#include "algs.h"
 
 static int one_sided(floc_coll_req_t *c, int write)
 {
-    const int p = c->size, root = c->root;
-    const size_t bytes = c->count * c->esize;
+    const int p = c->v.size, root = c->v.root;
+    const size_t bytes = c->v.count * c->esize;
     int ret = 0;
-    if (c->rank == root) {
+    if (c->v.rank == root) {
         if (c->step)
             return 0;
         c->step = 1;
-        char *vec = write ? c->rbuf : (char *)c->sbuf;
-        if (write && c->sbuf != FLOC_IN_PLACE)
-            memcpy(vec + (size_t)root * bytes, c->sbuf, bytes);
-        if (!write && c->rbuf != FLOC_IN_PLACE)
-            memcpy(c->rbuf, vec + (size_t)root * bytes, bytes);
+        char *vec = write ? c->v.rbuf : (char *)c->v.sbuf;
+        if (write && c->v.sbuf != FLOC_IN_PLACE)
+            memcpy(vec + (size_t)root * bytes, c->v.sbuf, bytes);
+        if (!write && c->v.rbuf != FLOC_IN_PLACE)
+            memcpy(c->v.rbuf, vec + (size_t)root * bytes, bytes);
         if ((ret = floc_coll_expose(c, vec, bytes * (size_t)p, write)))
             return ret;
         for (int q = 0; q < p && !ret; q++) {
@@ -47,8 +47,8 @@ static int one_sided(floc_coll_req_t *c, int write)
         break;
     case 1:
         c->step = 2;
-        ret = floc_coll_post_rma(c, write, write ? (void *)c->sbuf : c->rbuf, bytes, root,
-                                 &c->remote, (uint64_t)c->rank * bytes);
+        ret = floc_coll_post_rma(c, write, write ? (void *)c->v.sbuf : c->v.rbuf, bytes, root,
+                                 &c->remote, (uint64_t)c->v.rank * bytes);
         break;
     case 2:
         c->step = 3;

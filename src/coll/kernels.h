@@ -1,10 +1,10 @@
 /*
- * reduce.h - reduction kernels: one function per (type, op), chosen from a
- * table.  The collectives combine blocks with them; floc_reduce_local
- * exposes them.  Internal.
+ * kernels.h - reduction kernels: one function per (type, op), chosen from
+ * a table.  The collectives and the partitioned vectors combine blocks
+ * with them; floc_reduce_local exposes them.  Internal.
  */
-#ifndef FLOC_COLL_REDUCE_H
-#define FLOC_COLL_REDUCE_H
+#ifndef FLOC_COLL_KERNELS_H
+#define FLOC_COLL_KERNELS_H
 
 #include <stddef.h>
 
@@ -15,9 +15,8 @@ typedef void (*floc_reduce_fn)(const void *restrict in, void *restrict inout, si
 
 /* The kernel for (dt, op), or NULL if the pair is not supported. */
 floc_reduce_fn floc_reduce_kernel(floc_dtype_t dt, floc_op_t op);
-/* Bytes per element of dt, 0 for an unknown dtype (no logging). */
-size_t floc_dtype_bytes(floc_dtype_t dt);
-/* 0 if (dt, op) is a valid reduction, else FLOC_ERR_INVALID (logged). */
+/* 0 if (dt, op) is a valid reduction, else FLOC_ERR_INVALID (logged,
+ * naming func: the public call the user made). */
 int floc_reduce_check(floc_dtype_t dt, floc_op_t op, const char *func);
 
 /* The identity element of op over dt (x op identity = x) into out (one

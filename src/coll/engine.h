@@ -1,0 +1,82 @@
+/*
+ * engine.h - the collectives' state in a context, the transport they
+ * post through, and the request engine's entry for the public calls.
+ * Internal to src/coll (and to src/init.c, which makes and destroys it).
+ */
+#ifndef FLOC_COLL_ENGINE_H
+#define FLOC_COLL_ENGINE_H
+
+#include "coll.h"
+#include "select.h"
+#include "../core/config.h"
+
+struct floc_ctx;
+
+/*
+ * What the collectives need from the transport below: post a tagged
+ * send or receive and a one-sided access, expose a buffer to the others'
+ * one-sided access, and describe an op for the log.  Completion is the
+ * request's (core/request.h): pending drops to 0, status says how it
+ * went.  Caller holds the context lock.  The fabric stands behind it
+ * (transport.c); another transport (a simulated one) can stand there
+ * without the algorithms knowing.  peer is a locality id.
+ */
+typedef struct floc_coll_transport {
+    int (*msg)(struct floc_ctx *ctx, int send, void *buf, size_t len, int peer, int tag,
+               floc_request_t **out);
+    int (*rma)(struct floc_ctx *ctx, int write, void *local, size_t len, int peer,
+               const floc_rwin_t *win, uint64_t offset, floc_request_t **out);
+    int (*expose)(struct floc_ctx *ctx, const void *buf, size_t len, int writable, void **handle,
+                  floc_rwin_t *win);
+    void (*unexpose)(struct floc_ctx *ctx, void *handle);
+    void (*describe)(floc_request_t *req, char *buf, size_t len);
+} floc_coll_transport_t;
+
+extern const floc_coll_transport_t floc_coll_fabric_transport;
+
+typedef struct floc_coll_state {
+    unsigned seq;                 /* collectives called so far (same on every locality) */
+    /* collectives started and not finished, oldest first; only the oldest
+     * moves (engine.c) */
+    floc_coll_req_t *active, *tail;
+    const floc_coll_alg_t *forced[FLOC_COLL_KINDS];  /* FLOC_<COLL>_ALGO, NULL: the rules */
+    unsigned forced_warned;       /* kinds whose forced algorithm could not run (warned once) */
+    floc_coll_where_t where;      /* where the job's collectives run (select.h) */
+    const floc_coll_transport_t *xport;
+    /* one idle scratch buffer, kept for the next collective (floc_coll_tmp) */
+    void *scratch;
+    size_t scratch_len;
+    /* scratch of collectives abandoned with ops still in flight (lost
+     * peer): a late completion may still write there, so it is freed
+     * only after the endpoint is closed */
+    void **graveyard;
+    size_t graveyard_n;
+    /* the node segment's protocols (shm/): collectives through its
+     * buffers so far, the last one every other locality is done with
+     * (cached), chunks through its pipelined area so far */
+    uint64_t shm_seq, shm_all_done, pipe_seq;
+    int *reps;                    /* hier.c: a reduce's representative of every node */
+} floc_coll_state_t;
+
+/* Check FLOC_<COLL>_ALGO names against the table (before the job is
+ * joined: a bad name fails floc_init at once). */
+int floc_coll_check_config(const floc_config_t *cfg);
+/* Make ctx->coll (after the fabric and the node layer: it reads where
+ * the job runs) and register the progress hook; fini after the fabric is
+ * closed (the graveyard). */
+int floc_coll_init(struct floc_ctx *ctx);
+void floc_coll_fini(struct floc_ctx *ctx);
+
+/*
+ * Start a checked collective (proto: its arguments and the job's view):
+ * a request that is already complete when there is nothing to exchange
+ * (alg NULL), else one on the active list with its first batch posted.
+ * blocking: the blocking form is calling, which may run a shared-memory
+ * algorithm inline (no request: *out = NULL) when nothing else is in
+ * flight.  Only a call that passed its checks takes a sequence number,
+ * so a refused call leaves the localities in step.
+ */
+int floc_coll_start(const floc_coll_req_t *proto, const floc_coll_alg_t *alg, floc_request_t **out,
+                    int blocking);
+
+#endif

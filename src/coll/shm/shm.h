@@ -1,0 +1,28 @@
+/*
+ * shm.h - what the shared-memory collectives share: the slots protocol
+ * (slots.c) that the small ones follow.  Internal to src/coll/shm.
+ */
+#ifndef FLOC_COLL_SHM_H
+#define FLOC_COLL_SHM_H
+
+#include "../algs.h"
+#include "../engine.h"
+
+/* c->step of the slots protocol (a caller may add steps after READ) */
+enum { FLOC_SHM_START, FLOC_SHM_REUSE, FLOC_SHM_READ };
+/* whose contributions a collective waits for */
+enum { FLOC_SHM_WAIT_NONE, FLOC_SHM_WAIT_ROOT, FLOC_SHM_WAIT_ALL };
+
+/*
+ * Steps 1-3 of node.h: contribute (NULL: nothing) `bytes` to this
+ * collective's buffer and wait for the contributions `wait` names.
+ * FLOC_ERR_AGAIN until they are there, then 0: the caller reads them
+ * and calls floc_shm_done (step 4).
+ */
+int floc_shm_steps(floc_coll_req_t *c, const void *contribute, size_t bytes, int wait);
+int floc_shm_done(floc_coll_req_t *c);
+/* Is every other locality done with collective s?  (Cached: the answer
+ * only changes from no to yes.) */
+int floc_shm_all_done(floc_coll_req_t *c, uint64_t s);
+
+#endif

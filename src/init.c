@@ -1,0 +1,118 @@
+/*
+ * init.c - floc_init and floc_finalize: the one file that names every
+ * layer.  It builds them bottom up (core, then the node layer and the
+ * fabric, then the collectives), each registering its progress hook as
+ * it comes, and tears them down in the reverse order.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/ctx.h"
+#include "node/node.h"
+#include "fabric/fabric.h"
+#include "coll/engine.h"
+#include "exec/exec.h"
+
+static const char *env_get(const char *name, void *arg)
+{
+    (void)arg;
+    return getenv(name);
+}
+
+/* Tear down whatever init built, in reverse order; safe on a partial ctx. */
+static void ctx_destroy(floc_ctx_t *ctx)
+{
+    floc_exec_fini(ctx);
+    floc_progress_thread_stop(ctx);
+    floc_fabric_close(ctx);   /* no completion arrives after this */
+    floc_node_fini(ctx);
+    floc_coll_fini(ctx);      /* its graveyard only now */
+    floc_req_pool_fini(&ctx->reqs);
+    floc_topo_fini(ctx);
+    floc_pmix_finalize(ctx);
+    if (ctx->locking)
+        pthread_mutex_destroy(&ctx->lock);
+    free(ctx->node_of);
+    ctx->magic = 0;
+    free(ctx);
+}
+
+int floc_init(int *argc, char ***argv, const floc_attr_t *attr, floc_ctx_t **out)
+{
+    (void)argc;
+    (void)argv;
+    floc_log_init();
+    if (!out)
+        return FLOC_INVALID("ctx (output) is NULL");
+
+    floc_ctx_t *ctx = calloc(1, sizeof *ctx);
+    if (!ctx)
+        return FLOC_ERR_NOMEM;
+    ctx->magic = FLOC_CTX_MAGIC;
+    atomic_init(&ctx->lost, 0);
+    atomic_init(&ctx->lost_rank, -1);
+    floc_req_pool_init(&ctx->reqs, FLOC_FABRIC_REQ_EXT);
+
+    int ret = floc_config_load(&ctx->cfg, env_get, NULL, attr);
+    if (!ret)
+        ret = floc_coll_check_config(&ctx->cfg);
+    if (ret) {
+        free(ctx);
+        return ret;
+    }
+    if (floc_ctx_claim(ctx)) {
+        free(ctx);
+        FLOC_WARN(FLOC_LOG_API, "a context is already live in this process");
+        return FLOC_ERR_BUSY;
+    }
+    ctx->thread_level = attr && attr->size >= offsetof(floc_attr_t, bind) ? attr->thread_level
+                                                                          : FLOC_THREAD_SINGLE;
+    ctx->locking = ctx->thread_level == FLOC_THREAD_MULTIPLE ||
+                   ctx->cfg.progress == FLOC_PROGRESS_THREAD;
+    if (ctx->locking)
+        pthread_mutex_init(&ctx->lock, NULL);
+
+    if ((ret = floc_pmix_init(ctx)) != 0 || (ret = floc_topo_init(ctx)) != 0 ||
+        (ret = floc_fabric_open(ctx)) != 0 || (ret = floc_node_init(ctx)) != 0 ||
+        (ret = floc_coll_init(ctx)) != 0)
+        goto fail;
+    if (ctx->cfg.progress == FLOC_PROGRESS_THREAD && (ret = floc_progress_thread_start(ctx)) != 0)
+        goto fail;
+    *out = ctx;
+    return 0;
+
+fail:
+    floc_ctx_release(ctx);
+    ctx_destroy(ctx);
+    return ret;
+}
+
+int floc_finalize(floc_ctx_t *ctx)
+{
+    FLOC_CHECK_CTX(ctx);
+    floc_ctx_lock(ctx);
+    size_t live_reqs = ctx->reqs.live, live_mems = ctx->fab->live_mems;
+    floc_ctx_unlock(ctx);
+    if (live_reqs || live_mems) {
+        FLOC_WARN(FLOC_LOG_API, "%zu requests and %zu memory registrations still live",
+                  live_reqs, live_mems);
+        return FLOC_ERR_BUSY;
+    }
+
+    /* 1. our own writes are complete at their targets */
+    int ret = floc_rma_flush_wait(ctx, ctx->cfg.finalize_timeout);
+    /* 2. everybody is done with us: keep serving peers until all arrive
+     * (not after a loss: the lost one never arrives, and the others fail
+     * too) */
+    int ret2 = floc_ctx_peer_lost(ctx) ? FLOC_ERR_PEER_LOST
+                                       : floc_pmix_fence_progress(ctx, ctx->cfg.finalize_timeout);
+    if (!ret)
+        ret = ret2;
+    if (floc_ctx_peer_lost(ctx))
+        ret = FLOC_ERR_PEER_LOST;
+
+    floc_ctx_release(ctx);
+    ctx_destroy(ctx);
+    return ret;
+}

@@ -1,0 +1,101 @@
+/*
+ * msg.c - the public tagged messages: floc_send, floc_recv and their
+ * nonblocking forms.  Checks the arguments, then hands the message to
+ * the fabric (src/fabric/tagged.c), which carries every user message
+ * today, so that one provider keeps each pair's messages in order.
+ */
+#include "../core/ctx.h"
+#include "../fabric/fabric.h"
+
+static int check_peer(floc_ctx_t *ctx, const char *func, const void *buf, size_t len, int peer,
+                      int any_ok, int tag)
+{
+    FLOC_CHECK_CTX(ctx);
+    if (!buf && len)
+        return FLOC_INVALID("%s: buf is NULL", func);
+    if (!(any_ok && peer == FLOC_ANY_SOURCE) && (peer < 0 || peer >= ctx->size))
+        return FLOC_INVALID("%s: locality %d outside [0, %d)", func, peer, ctx->size);
+    if (tag < 0)
+        return FLOC_INVALID("%s: tag %d is negative", func, tag);
+    if (floc_ctx_peer_lost(ctx))
+        return FLOC_ERR_PEER_LOST;
+    return 0;
+}
+
+int floc_isend(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag, floc_request_t **req)
+{
+    int ret = check_peer(ctx, __func__, buf, len, dest, 0, tag);
+    if (ret)
+        return ret;
+    if (!req)
+        return FLOC_INVALID("req (output) is NULL");
+    floc_ctx_lock(ctx);
+    ret = floc_tagged_try_inject(ctx, buf, len, dest, tag);
+    if (ret == 1) {
+        /* sent: a request that is complete already */
+        *req = floc_req_complete_new(ctx);
+        ret = *req ? 0 : FLOC_ERR_NOMEM;
+    } else if (ret == 0) {
+        ret = floc_tagged_post(ctx, 1, (void *)buf, len, dest, tag, 0, NULL, req);
+    }
+    floc_ctx_unlock(ctx);
+    return ret;
+}
+
+int floc_irecv(floc_ctx_t *ctx, void *buf, size_t len, int source, int tag,
+               floc_msg_status_t *status, floc_request_t **req)
+{
+    int ret = check_peer(ctx, __func__, buf, len, source, 1, tag);
+    if (ret)
+        return ret;
+    if (!req)
+        return FLOC_INVALID("req (output) is NULL");
+    floc_ctx_lock(ctx);
+    ret = floc_tagged_post(ctx, 0, buf, len, source, tag, 0, status, req);
+    floc_ctx_unlock(ctx);
+    return ret;
+}
+
+/* The provider has no room yet: drive progress until it takes the
+ * injection (1), it cannot (0: too large, or older messages to dest wait
+ * in the backlog), or something fails. */
+static int inject_blocking(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag)
+{
+    floc_ctx_lock(ctx);
+    int ret;
+    for (;;) {
+        ret = floc_tagged_try_inject(ctx, buf, len, dest, tag);
+        if (ret != 0 || floc_fabric_backlog_holds(ctx, 0, ctx->fab->addrs[dest]))
+            break;
+        floc_progress_once(ctx);
+        if (floc_ctx_peer_lost(ctx)) {
+            ret = FLOC_ERR_PEER_LOST;
+            break;
+        }
+    }
+    floc_ctx_unlock(ctx);
+    return ret;
+}
+
+int floc_send(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag)
+{
+    int ret = check_peer(ctx, __func__, buf, len, dest, 0, tag);
+    if (ret)
+        return ret;
+    /* small: injected (no completion to wait for) once the provider has room */
+    if (len <= floc_tagged_inject_max(ctx) && (ret = inject_blocking(ctx, buf, len, dest, tag)))
+        return ret < 0 ? ret : 0;
+    floc_request_t *req;
+    floc_ctx_lock(ctx);
+    ret = floc_tagged_post(ctx, 1, (void *)buf, len, dest, tag, 0, NULL, &req);
+    floc_ctx_unlock(ctx);
+    return ret ? ret : floc_wait(req);
+}
+
+int floc_recv(floc_ctx_t *ctx, void *buf, size_t len, int source, int tag,
+              floc_msg_status_t *status)
+{
+    floc_request_t *req;
+    int ret = floc_irecv(ctx, buf, len, source, tag, status, &req);
+    return ret ? ret : floc_wait(req);
+}

@@ -1,0 +1,30 @@
+/*
+ * p2p.h - what the public point-to-point and one-sided calls share.
+ * Internal.
+ *
+ * src/p2p is the users' door to the transports: it checks what the user
+ * passed, then picks the path to the peer: a plain copy through the
+ * shared mapping of a same-node floc_mem_alloc region (src/node), or
+ * libfabric (src/fabric).  Nothing below it knows the other path.
+ *
+ *   mem.c  registrations and allocations, remote keys
+ *   rma.c  put, get, fetch-add, flush
+ *   msg.c  tagged messages
+ */
+#ifndef FLOC_P2P_H
+#define FLOC_P2P_H
+
+#include "../core/ctx.h"
+#include "../fabric/fabric.h"
+
+/* The check field of a remote key (a hash of its fields, seeded with
+ * the job's namespace). */
+uint32_t floc_rkey_check(const floc_ctx_t *ctx, const floc_rkey_t *k);
+
+/* The fabric's window of a remote key. */
+static inline floc_rwin_t floc_rkey_win(const floc_rkey_t *rkey)
+{
+    return (floc_rwin_t){.addr = rkey->addr, .base = rkey->addr, .key = rkey->key};
+}
+
+#endif
