@@ -7,7 +7,6 @@
  * offered (cxi, efa, verbs, psm3, opx, then tcp), never the slow or
  * eth0-binding ones (sockets, udp, net).
  */
-#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,23 +23,6 @@
 /* Room for one endpoint name in the exchange. */
 #define FLOC_EP_NAME_MAX 256
 
-int floc_fabric_err(int fi_ret, const char *what)
-{
-    FLOC_ERROR(FLOC_LOG_FABRIC, "%s: %s (%d)", what, fi_strerror(-fi_ret), fi_ret);
-    switch (-fi_ret) {
-    case FI_ENOMEM: return FLOC_ERR_NOMEM;
-    case FI_EAGAIN: return FLOC_ERR_AGAIN;
-    case FI_ETIMEDOUT: return FLOC_ERR_TIMEOUT;
-    case FI_ENOSYS: case FI_EOPNOTSUPP: return FLOC_ERR_NOT_SUPPORTED;
-    case FI_EACCES: case FI_EKEYREJECTED: return FLOC_ERR_ACCESS;
-    case FI_ETRUNC: case FI_ETOOSMALL: return FLOC_ERR_TRUNCATED;
-    case FI_ECONNREFUSED: case FI_ECONNRESET: case FI_ECONNABORTED: case FI_EHOSTUNREACH:
-    case FI_ENOTCONN: case FI_ESHUTDOWN:
-        return FLOC_ERR_PEER_LOST;
-    default: return FLOC_ERR_FABRIC;
-    }
-}
-
 /* prov_key 0: floc asks for its keys (the node rail takes the main
  * provider's keys) */
 static struct fi_info *make_hints(const char *prov, int with_atomic, int prov_key)
@@ -52,7 +34,7 @@ static struct fi_info *make_hints(const char *prov, int with_atomic, int prov_ke
               FI_REMOTE_WRITE | FI_SEND | FI_RECV | FI_DIRECTED_RECV;
     if (with_atomic)
         h->caps |= FI_ATOMIC;
-    /* Every op context is a floc_request_t starting with fi_context2. */
+    /* Every op context is a request's fabric part, fi_context2 first. */
     h->mode = FI_CONTEXT | FI_CONTEXT2;
     h->ep_attr->type = FI_EP_RDM;
     h->domain_attr->mr_mode = FI_MR_LOCAL | FI_MR_VIRT_ADDR | FI_MR_ALLOCATED | FI_MR_ENDPOINT |
@@ -138,58 +120,6 @@ static int get_info(floc_ctx_t *ctx, struct fi_info **chosen)
     return *chosen ? 0 : FLOC_ERR_NOMEM;
 }
 
-int floc_fi_set_open(floc_ctx_t *ctx, floc_fi_set_t *set, enum fi_cq_format cq_format,
-                     const char *what)
-{
-    char label[96];
-    int ret;
-#define FLOC_FI_TRY_(call, name)                                                  \
-    do {                                                                          \
-        if ((ret = (call))) {                                                     \
-            snprintf(label, sizeof label, "%s (%s)", name, what);                 \
-            return floc_fabric_err(ret, label);                                   \
-        }                                                                         \
-    } while (0)
-    struct fi_cq_attr cq_attr = {.format = cq_format, .wait_obj = FI_WAIT_NONE};
-    struct fi_av_attr av_attr = {.type = FI_AV_TABLE, .count = (size_t)ctx->size};
-    FLOC_FI_TRY_(fi_fabric(set->info->fabric_attr, &set->fabric, NULL), "fi_fabric");
-    FLOC_FI_TRY_(fi_domain(set->fabric, set->info, &set->domain, NULL), "fi_domain");
-    FLOC_FI_TRY_(fi_cq_open(set->domain, &cq_attr, &set->cq, NULL), "fi_cq_open");
-    FLOC_FI_TRY_(fi_av_open(set->domain, &av_attr, &set->av, NULL), "fi_av_open");
-    FLOC_FI_TRY_(fi_endpoint(set->domain, set->info, &set->ep, NULL), "fi_endpoint");
-    FLOC_FI_TRY_(fi_ep_bind(set->ep, &set->av->fid, 0), "fi_ep_bind(av)");
-    FLOC_FI_TRY_(fi_ep_bind(set->ep, &set->cq->fid, FI_TRANSMIT | FI_RECV), "fi_ep_bind(cq)");
-    FLOC_FI_TRY_(fi_enable(set->ep), "fi_enable");
-#undef FLOC_FI_TRY_
-    return 0;
-}
-
-static void close_fid(struct fid *fid, const char *what, const char *set)
-{
-    if (!fid)
-        return;
-    int ret = fi_close(fid);
-    if (ret)
-        FLOC_WARN(FLOC_LOG_FABRIC, "fi_close(%s, %s): %s", what, set, fi_strerror(-ret));
-}
-
-void floc_fi_set_close_ep(floc_fi_set_t *set, const char *what)
-{
-    close_fid(set->ep ? &set->ep->fid : NULL, "ep", what);
-    set->ep = NULL;
-}
-
-void floc_fi_set_close(floc_fi_set_t *set, const char *what)
-{
-    floc_fi_set_close_ep(set, what);
-    close_fid(set->av ? &set->av->fid : NULL, "av", what);
-    close_fid(set->cq ? &set->cq->fid : NULL, "cq", what);
-    close_fid(set->domain ? &set->domain->fid : NULL, "domain", what);
-    close_fid(set->fabric ? &set->fabric->fid : NULL, "fabric", what);
-    if (set->info)
-        fi_freeinfo(set->info);
-    memset(set, 0, sizeof *set);
-}
 
 static void close_node_rail(floc_fabric_t *f)
 {
@@ -219,47 +149,6 @@ static int shm_endpoint_name(const floc_ctx_t *ctx, const char *suffix, char *na
     return 0;
 }
 
-/*
- * A process killed before it closed its shm endpoint leaves the file
- * behind ("<name>:<i>:<j>" in /dev/shm), and a later process given the
- * same name (names carry the launcher's namespace, often made from a pid,
- * or a singleton's pid) would fail to create its own.  No live process can
- * hold this name (one locality of one job), so such a file is stale.
- */
-static void remove_stale_shm(const char *name)
-{
-    static const char scheme[] = "fi_shm://";
-    if (strncmp(name, scheme, sizeof scheme - 1) != 0)
-        return;
-    name += sizeof scheme - 1;
-    const size_t len = strlen(name);
-    DIR *d = opendir("/dev/shm");
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (strncmp(e->d_name, name, len) == 0 && e->d_name[len] == ':') {
-            char path[512];
-            if (snprintf(path, sizeof path, "/dev/shm/%s", e->d_name) < (int)sizeof path &&
-                unlink(path) == 0)
-                FLOC_INFO(FLOC_LOG_FABRIC, "removed a stale shm file %s", path);
-        }
-    }
-    closedir(d);
-}
-
-int floc_fi_info_name(struct fi_info *info, const char *name)
-{
-    remove_stale_shm(name);
-    char *dup = strdup(name);
-    if (!dup)
-        return FLOC_ERR_NOMEM;
-    free(info->src_addr);
-    info->src_addr = dup;
-    info->src_addrlen = strlen(dup) + 1;
-    info->addr_format = FI_ADDR_STR;
-    return 0;
-}
 
 static int name_shm_endpoint(floc_ctx_t *ctx, struct fi_info *info)
 {

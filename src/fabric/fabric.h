@@ -211,6 +211,12 @@ void floc_fabric_describe(floc_request_t *req, char *buf, size_t len);
  * queued) or an error (then nothing is pending).  Caller holds the lock.
  */
 int floc_fabric_submit(struct floc_ctx *ctx, floc_request_t *req);
+/* One attempt to post req's op: libfabric's return code (-FI_EAGAIN: later). */
+ssize_t floc_fabric_post_once(struct floc_ctx *ctx, floc_request_t *req);
+/* The order an op keeps in the backlog: per destination, one for all receives. */
+uint64_t floc_fabric_order_key(floc_request_t *req);
+/* Does an op of that order key wait in the backlog? */
+int floc_fabric_backlog_has(const floc_fabric_t *f, uint64_t key);
 /* Does an op to (or, for FI_ADDR_UNSPEC, a receive) still wait in the backlog? */
 int floc_fabric_backlog_holds(struct floc_ctx *ctx, int rail, fi_addr_t addr);
 /* Post what waits in the backlog; >= 0 ops posted, < 0 error. */

@@ -2,8 +2,6 @@
  * post.c - posting fabric operations, and the backlog of those the
  * provider could not take yet.
  */
-#include <sched.h>
-
 #include <rdma/fi_atomic.h>
 #include <rdma/fi_errno.h>
 #include <rdma/fi_rma.h>
@@ -16,7 +14,7 @@ static const char *const op_names[] = {"none", "fi_tsenddata", "fi_trecv", "fi_w
                                        "fi_readmsg", "fi_fetch_atomic"};
 
 /* One attempt: the libfabric return code (-FI_EAGAIN: try again later). */
-static ssize_t post_once(floc_ctx_t *ctx, floc_request_t *req)
+ssize_t floc_fabric_post_once(floc_ctx_t *ctx, floc_request_t *req)
 {
     floc_fab_req_t *fr = floc_fab_req(req);
     floc_fab_op_t *op = &fr->op;
@@ -71,7 +69,7 @@ static uint64_t rail_key(int rail, fi_addr_t addr)
     return (uint64_t)addr | (uint64_t)rail << 62;
 }
 
-static uint64_t order_key(floc_request_t *req)
+uint64_t floc_fabric_order_key(floc_request_t *req)
 {
     const floc_fab_op_t *op = &floc_fab_req(req)->op;
     return op->kind == FLOC_OP_RECV ? ~(uint64_t)0 : rail_key(op->rail, op->addr);
@@ -87,11 +85,11 @@ int floc_fabric_drain_backlog(floc_ctx_t *ctx)
 
     while (*link) {
         floc_request_t *req = *link;
-        uint64_t key = order_key(req);
+        uint64_t key = floc_fabric_order_key(req);
         int skip = 0;
         for (size_t i = 0; i < nblocked; i++)
             skip |= blocked[i] == key;
-        ssize_t ret = skip ? -FI_EAGAIN : post_once(ctx, req);
+        ssize_t ret = skip ? -FI_EAGAIN : floc_fabric_post_once(ctx, req);
         if (ret == -FI_EAGAIN) {
             if (!skip) {
                 if (nblocked == sizeof blocked / sizeof blocked[0])
@@ -118,10 +116,10 @@ int floc_fabric_drain_backlog(floc_ctx_t *ctx)
 }
 
 /* Is an older op to the same destination still waiting? */
-static int backlog_holds(const floc_fabric_t *f, uint64_t key)
+int floc_fabric_backlog_has(const floc_fabric_t *f, uint64_t key)
 {
     for (floc_request_t *r = f->backlog_head; r; r = r->next)
-        if (order_key(r) == key)
+        if (floc_fabric_order_key(r) == key)
             return 1;
     return 0;
 }
@@ -130,13 +128,13 @@ int floc_fabric_submit(floc_ctx_t *ctx, floc_request_t *req)
 {
     floc_fabric_t *f = ctx->fab;
     req->pending++;
-    if (f->backlog_head && backlog_holds(f, order_key(req))) {
+    if (f->backlog_head && floc_fabric_backlog_has(f, floc_fabric_order_key(req))) {
         /* keep the order: behind what already waits for this destination */
         backlog_push(f, req);
         floc_fabric_drain_backlog(ctx);
         return 0;
     }
-    ssize_t ret = post_once(ctx, req);
+    ssize_t ret = floc_fabric_post_once(ctx, req);
     if (ret == 0)
         return 0;
     if (ret == -FI_EAGAIN) {
@@ -147,32 +145,7 @@ int floc_fabric_submit(floc_ctx_t *ctx, floc_request_t *req)
     return floc_fabric_err((int)ret, op_names[floc_fab_req(req)->op.kind]);
 }
 
-int floc_fabric_post_now(floc_ctx_t *ctx, floc_request_t *req)
-{
-    unsigned spins = 0;
-    req->pending++;
-    for (;;) {
-        /* the backlog goes first: it holds older messages */
-        if (!ctx->fab->backlog_head || !backlog_holds(ctx->fab, order_key(req))) {
-            ssize_t ret = post_once(ctx, req);
-            if (ret == 0)
-                return 0;
-            if (ret != -FI_EAGAIN) {
-                req->pending--;
-                return floc_fabric_err((int)ret, op_names[floc_fab_req(req)->op.kind]);
-            }
-        }
-        floc_fabric_progress(ctx);
-        if (floc_ctx_peer_lost(ctx)) {
-            req->pending--;
-            return FLOC_ERR_PEER_LOST;
-        }
-        if (++spins > 64)
-            sched_yield();
-    }
-}
-
 int floc_fabric_backlog_holds(floc_ctx_t *ctx, int rail, fi_addr_t addr)
 {
-    return ctx->fab->backlog_head && backlog_holds(ctx->fab, rail_key(rail, addr));
+    return ctx->fab->backlog_head && floc_fabric_backlog_has(ctx->fab, rail_key(rail, addr));
 }

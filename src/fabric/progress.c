@@ -3,6 +3,7 @@
  * each completion to its request; what the fabric still holds, for the
  * log after a timeout.
  */
+#include <sched.h>
 #include <stdio.h>
 
 #include <rdma/fi_eq.h>
@@ -86,6 +87,36 @@ int floc_fabric_progress(floc_ctx_t *ctx)
     if (n < 0)
         return n;
     return n ? n : posted > 0;
+}
+
+/*
+ * Blocking form of floc_fabric_submit for ops whose buffer is only
+ * borrowed during the call (FI_INJECT writes): retry while driving
+ * progress (it lives here because it drives progress).
+ */
+int floc_fabric_post_now(floc_ctx_t *ctx, floc_request_t *req)
+{
+    unsigned spins = 0;
+    req->pending++;
+    for (;;) {
+        /* the backlog goes first: it holds older messages */
+        if (!ctx->fab->backlog_head || !floc_fabric_backlog_has(ctx->fab, floc_fabric_order_key(req))) {
+            ssize_t ret = floc_fabric_post_once(ctx, req);
+            if (ret == 0)
+                return 0;
+            if (ret != -FI_EAGAIN) {
+                req->pending--;
+                return floc_fabric_err((int)ret, "posting an injected write");
+            }
+        }
+        floc_fabric_progress(ctx);
+        if (floc_ctx_peer_lost(ctx)) {
+            req->pending--;
+            return FLOC_ERR_PEER_LOST;
+        }
+        if (++spins > 64)
+            sched_yield();
+    }
 }
 
 static const char *const kind_names[] = {"none", "send", "recv", "write", "read", "fetch-add"};

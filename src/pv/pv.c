@@ -132,29 +132,6 @@ int floc_pv_create(floc_ctx_t *ctx, size_t n, floc_dtype_t dt, floc_dist_t dist,
     return 0;
 }
 
-int floc_pv_zeros(floc_ctx_t *ctx, size_t n, floc_dtype_t dt, floc_dist_t dist, floc_pv_t **pv)
-{
-    return floc_pv_create(ctx, n, dt, dist, pv);
-}
-
-int floc_pv_full(floc_ctx_t *ctx, size_t n, floc_dtype_t dt, floc_dist_t dist, const void *value,
-                 floc_pv_t **out)
-{
-    FLOC_CHECK_CTX(ctx);
-    if (!value)
-        return FLOC_INVALID("value is NULL");
-    floc_pv_t *pv;
-    int ret = floc_pv_create(ctx, n, dt, dist, &pv);
-    if (ret)
-        return ret;
-    if ((ret = floc_pv_fill(pv, value))) {
-        floc_pv_destroy(pv);
-        return ret;
-    }
-    *out = pv;
-    return 0;
-}
-
 int floc_pv_destroy(floc_pv_t *pv)
 {
     FLOC_CHECK_PV(pv);
@@ -254,4 +231,33 @@ int floc_pv_fence(floc_pv_t *pv)
     /* every put of ours completed with delivery complete before we got
      * here: once everyone is here, all of them are in place */
     return floc_barrier(pv->ctx);
+}
+
+/* ---- running a kernel over the local part ------------------------- */
+
+int floc_pv_parts(floc_pv_t *pv, size_t grain)
+{
+    return floc_exec_parts(pv->ctx, pv->nlocal, grain);
+}
+
+/* The collective end of a writing algorithm. */
+int floc_pv_written(floc_pv_t *pv)
+{
+    return floc_barrier(pv->ctx);
+}
+
+int floc_pv_check_pair(const floc_pv_t *a, const floc_pv_t *b, int same_dtype, const char *func)
+{
+    int ret = floc_pv_check(a, func);
+    if (!ret)
+        ret = floc_pv_check(b, func);
+    if (ret)
+        return ret;
+    if (a->ctx != b->ctx)
+        return floc_log_invalid(func, "the vectors belong to different contexts");
+    if (!floc_pv_same_layout(a, b))
+        return floc_log_invalid(func, "the vectors differ in length or distribution");
+    if (same_dtype && a->dt != b->dt)
+        return floc_log_invalid(func, "the vectors differ in dtype");
+    return 0;
 }

@@ -4,9 +4,10 @@
  *
  *   pv.c      create/destroy, queries, fence
  *   access.c  one-sided get/put of global ranges (RMA through the owners' keys)
- *   algo.c    the local-part algorithms on the worker threads (exec/), combined
- *             with collectives: fill, iota, for_each, transform, reduce, dot,
- *             min/max, scan
+ *   fill.c    element-wise algorithms on the worker threads (exec/): fill,
+ *             iota, for_each, transform, zeros, full
+ *   reduce.c  reductions combined with a collective: reduce, dot, min/max
+ *   scan.c    inclusive and exclusive scans
  *   move.c    moving whole vectors: copy between distributions (an all-to-all
  *             exchange pulled with RMA), redistribute, gather, scatter
  *
@@ -24,6 +25,8 @@
 #include "dist.h"
 
 #define FLOC_PV_MAGIC 0x70763031u /* "pv01" */
+#define FLOC_PV_MAX_ESIZE 16       /* the largest dtype (the pair types) */
+#define FLOC_PV_USER_GRAIN ((size_t)4096)  /* parts of user kernels: costly per element */
 
 struct floc_pv {
     uint32_t magic;
@@ -49,6 +52,15 @@ int floc_pv_check(const floc_pv_t *pv, const char *func);
         if (floc_chk_)                                                          \
             return floc_chk_;                                                   \
     } while (0)
+
+/* The algorithms' common ground (pv.c): worker parts for this
+ * locality's part (at least grain elements each), the barrier that ends
+ * an algorithm that wrote a vector, and the check of two vectors an
+ * algorithm combines (same context, length and distribution; and dtype
+ * when same_dtype).  func: the public call, for the log. */
+int floc_pv_parts(floc_pv_t *pv, size_t grain);
+int floc_pv_written(floc_pv_t *pv);
+int floc_pv_check_pair(const floc_pv_t *a, const floc_pv_t *b, int same_dtype, const char *func);
 
 /* 1 if a and b have the same length and distribution (parts match). */
 int floc_pv_same_layout(const floc_pv_t *a, const floc_pv_t *b);

@@ -1,0 +1,130 @@
+/*
+ * objects.c - the libfabric objects behind an endpoint (fabric, domain,
+ * CQ, AV, endpoint) opened and closed the same way for each of the three
+ * endpoints floc keeps (the main provider's, the node rail's, the
+ * liveness watcher's); shm endpoint names; libfabric's errors as floc's.
+ */
+#include <dirent.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <rdma/fi_cm.h>
+#include <rdma/fi_endpoint.h>
+#include <rdma/fi_errno.h>
+
+#include "../core/ctx.h"
+#include "fabric.h"
+
+int floc_fabric_err(int fi_ret, const char *what)
+{
+    FLOC_ERROR(FLOC_LOG_FABRIC, "%s: %s (%d)", what, fi_strerror(-fi_ret), fi_ret);
+    switch (-fi_ret) {
+    case FI_ENOMEM: return FLOC_ERR_NOMEM;
+    case FI_EAGAIN: return FLOC_ERR_AGAIN;
+    case FI_ETIMEDOUT: return FLOC_ERR_TIMEOUT;
+    case FI_ENOSYS: case FI_EOPNOTSUPP: return FLOC_ERR_NOT_SUPPORTED;
+    case FI_EACCES: case FI_EKEYREJECTED: return FLOC_ERR_ACCESS;
+    case FI_ETRUNC: case FI_ETOOSMALL: return FLOC_ERR_TRUNCATED;
+    case FI_ECONNREFUSED: case FI_ECONNRESET: case FI_ECONNABORTED: case FI_EHOSTUNREACH:
+    case FI_ENOTCONN: case FI_ESHUTDOWN:
+        return FLOC_ERR_PEER_LOST;
+    default: return FLOC_ERR_FABRIC;
+    }
+}
+
+int floc_fi_set_open(floc_ctx_t *ctx, floc_fi_set_t *set, enum fi_cq_format cq_format,
+                     const char *what)
+{
+    char label[96];
+    int ret;
+#define FLOC_FI_TRY_(call, name)                                                  \
+    do {                                                                          \
+        if ((ret = (call))) {                                                     \
+            snprintf(label, sizeof label, "%s (%s)", name, what);                 \
+            return floc_fabric_err(ret, label);                                   \
+        }                                                                         \
+    } while (0)
+    struct fi_cq_attr cq_attr = {.format = cq_format, .wait_obj = FI_WAIT_NONE};
+    struct fi_av_attr av_attr = {.type = FI_AV_TABLE, .count = (size_t)ctx->size};
+    FLOC_FI_TRY_(fi_fabric(set->info->fabric_attr, &set->fabric, NULL), "fi_fabric");
+    FLOC_FI_TRY_(fi_domain(set->fabric, set->info, &set->domain, NULL), "fi_domain");
+    FLOC_FI_TRY_(fi_cq_open(set->domain, &cq_attr, &set->cq, NULL), "fi_cq_open");
+    FLOC_FI_TRY_(fi_av_open(set->domain, &av_attr, &set->av, NULL), "fi_av_open");
+    FLOC_FI_TRY_(fi_endpoint(set->domain, set->info, &set->ep, NULL), "fi_endpoint");
+    FLOC_FI_TRY_(fi_ep_bind(set->ep, &set->av->fid, 0), "fi_ep_bind(av)");
+    FLOC_FI_TRY_(fi_ep_bind(set->ep, &set->cq->fid, FI_TRANSMIT | FI_RECV), "fi_ep_bind(cq)");
+    FLOC_FI_TRY_(fi_enable(set->ep), "fi_enable");
+#undef FLOC_FI_TRY_
+    return 0;
+}
+
+static void close_fid(struct fid *fid, const char *what, const char *set)
+{
+    if (!fid)
+        return;
+    int ret = fi_close(fid);
+    if (ret)
+        FLOC_WARN(FLOC_LOG_FABRIC, "fi_close(%s, %s): %s", what, set, fi_strerror(-ret));
+}
+
+void floc_fi_set_close_ep(floc_fi_set_t *set, const char *what)
+{
+    close_fid(set->ep ? &set->ep->fid : NULL, "ep", what);
+    set->ep = NULL;
+}
+
+void floc_fi_set_close(floc_fi_set_t *set, const char *what)
+{
+    floc_fi_set_close_ep(set, what);
+    close_fid(set->av ? &set->av->fid : NULL, "av", what);
+    close_fid(set->cq ? &set->cq->fid : NULL, "cq", what);
+    close_fid(set->domain ? &set->domain->fid : NULL, "domain", what);
+    close_fid(set->fabric ? &set->fabric->fid : NULL, "fabric", what);
+    if (set->info)
+        fi_freeinfo(set->info);
+    memset(set, 0, sizeof *set);
+}
+
+/*
+ * A process killed before it closed its shm endpoint leaves the file
+ * behind ("<name>:<i>:<j>" in /dev/shm), and a later process given the
+ * same name (names carry the launcher's namespace, often made from a pid,
+ * or a singleton's pid) would fail to create its own.  No live process can
+ * hold this name (one locality of one job), so such a file is stale.
+ */
+static void remove_stale_shm(const char *name)
+{
+    static const char scheme[] = "fi_shm://";
+    if (strncmp(name, scheme, sizeof scheme - 1) != 0)
+        return;
+    name += sizeof scheme - 1;
+    const size_t len = strlen(name);
+    DIR *d = opendir("/dev/shm");
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, name, len) == 0 && e->d_name[len] == ':') {
+            char path[512];
+            if (snprintf(path, sizeof path, "/dev/shm/%s", e->d_name) < (int)sizeof path &&
+                unlink(path) == 0)
+                FLOC_INFO(FLOC_LOG_FABRIC, "removed a stale shm file %s", path);
+        }
+    }
+    closedir(d);
+}
+
+int floc_fi_info_name(struct fi_info *info, const char *name)
+{
+    remove_stale_shm(name);
+    char *dup = strdup(name);
+    if (!dup)
+        return FLOC_ERR_NOMEM;
+    free(info->src_addr);
+    info->src_addr = dup;
+    info->src_addrlen = strlen(dup) + 1;
+    info->addr_format = FI_ADDR_STR;
+    return 0;
+}
