@@ -1,0 +1,239 @@
+/*
+ * run_children.c - the localities as processes: started with the
+ * environment the PMIx server gives them (through the launch agent for
+ * other hosts), each in a process group of its own, their output
+ * forwarded (whole lines when tagged), reaped, and ended together.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "run.h"
+
+extern char **environ;
+
+/* Environment vectors: malloc'd, NULL-terminated, strings malloc'd, the
+ * form PMIx_server_setup_fork extends. */
+static char **env_dup(char **src)
+{
+    size_t n = 0;
+    while (src[n])
+        n++;
+    char **env = calloc(n + 1, sizeof *env);
+    for (size_t i = 0; env && i < n; i++)
+        if (!(env[i] = strdup(src[i]))) {
+            while (i--)
+                free(env[i]);
+            free(env);
+            return NULL;
+        }
+    return env;
+}
+
+static void env_free(char **env)
+{
+    for (char **e = env; e && *e; e++)
+        free(*e);
+    free(env);
+}
+
+static void env_set(char ***envp, const char *name, const char *value)
+{
+    size_t nl = strlen(name), n = 0;
+    char *entry = malloc(nl + strlen(value) + 2);
+    if (!entry)
+        return;
+    sprintf(entry, "%s=%s", name, value);
+    char **env = *envp;
+    for (; env[n]; n++) {
+        if (!strncmp(env[n], name, nl) && env[n][nl] == '=') {
+            free(env[n]);
+            env[n] = entry;
+            return;
+        }
+    }
+    char **grown = realloc(env, (n + 2) * sizeof *grown);
+    if (!grown) {
+        free(entry);
+        return;
+    }
+    grown[n] = entry;
+    grown[n + 1] = NULL;
+    *envp = grown;
+}
+
+int run_spawn(int rank, const sigset_t *orig_mask)
+{
+    child_t *c = &job.children[rank];
+    char **env = env_dup(environ);
+    if (!env)
+        return -1;
+    if (run_server_setup_child(rank, &env)) {
+        env_free(env);
+        return -1;
+    }
+    if (job.opt.bind)
+        env_set(&env, "FLOC_BIND", job.opt.bind);
+
+    /* through the launch agent when there is one (e.g. ip netns exec HOST) */
+    char **argv = job.opt.agent ? run_agent_argv(&job.opt, run_job_host(rank)) : job.opt.argv;
+    int out[2], err[2];
+    if (!argv || pipe2(out, O_CLOEXEC) || pipe2(err, O_CLOEXEC)) {
+        run_msg("pipe: %s", strerror(errno));
+        if (argv != job.opt.argv)
+            free(argv);
+        env_free(env);
+        return -1;
+    }
+    pid_t pid = fork();
+    if (pid < 0) {
+        run_msg("fork: %s", strerror(errno));
+        if (argv != job.opt.argv)
+            free(argv);
+        env_free(env);
+        return -1;
+    }
+    if (pid == 0) {
+        /* own process group: floc-run can end the locality and whatever it started */
+        setpgid(0, 0);
+        dup2(out[1], STDOUT_FILENO);
+        dup2(err[1], STDERR_FILENO);
+        sigprocmask(SIG_SETMASK, orig_mask, NULL);
+        signal(SIGPIPE, SIG_DFL);
+        environ = env;
+        execvp(argv[0], argv);
+        fprintf(stderr, "floc-run: cannot execute %s: %s\n", argv[0], strerror(errno));
+        _exit(127);
+    }
+    setpgid(pid, pid);
+    close(out[1]);
+    close(err[1]);
+    if (argv != job.opt.argv)
+        free(argv);
+    env_free(env);
+    c->pid = pid;
+    c->rank = rank;
+    c->out_fd = out[0];
+    c->err_fd = err[0];
+    return 0;
+}
+
+/* Forward what a child wrote; with tags, whole lines only. */
+static int forward(child_t *c, int fd, int to, char **buf, size_t *len)
+{
+    char chunk[65536];
+    ssize_t n = read(fd, chunk, sizeof chunk);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return 1;
+    if (n <= 0) {
+        if (*len) {   /* unterminated last line */
+            dprintf(to, "[%d] %.*s\n", c->rank, (int)*len, *buf);
+            *len = 0;
+        }
+        return 0;
+    }
+    if (!job.opt.tag_output) {
+        for (ssize_t off = 0; off < n;) {
+            ssize_t w = write(to, chunk + off, (size_t)(n - off));
+            if (w <= 0)
+                break;
+            off += w;
+        }
+        return 1;
+    }
+    char *nb = realloc(*buf, *len + (size_t)n);
+    if (!nb)
+        return 1;
+    *buf = nb;
+    memcpy(*buf + *len, chunk, (size_t)n);
+    *len += (size_t)n;
+    size_t start = 0;
+    for (size_t i = 0; i < *len; i++) {
+        if ((*buf)[i] == '\n') {
+            dprintf(to, "[%d] %.*s\n", c->rank, (int)(i - start), *buf + start);
+            start = i + 1;
+        }
+    }
+    memmove(*buf, *buf + start, *len - start);
+    *len -= start;
+    return 1;
+}
+
+void run_signal_job(int sig)
+{
+    job.ending = 1;
+    for (int r = 0; r < job.n; r++)
+        if (job.children[r].pid > 0 && !job.children[r].exited)
+            kill(-job.children[r].pid, sig);
+}
+
+int run_child_code(int status)
+{
+    if (WIFSIGNALED(status))
+        return 128 + WTERMSIG(status);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+static void describe(const child_t *c)
+{
+    if (WIFSIGNALED(c->status))
+        run_msg("locality %d (pid %d) was killed by signal %d (%s)", c->rank, (int)c->pid,
+            WTERMSIG(c->status), strsignal(WTERMSIG(c->status)));
+    else
+        run_msg("locality %d (pid %d) exited with status %d", c->rank, (int)c->pid,
+            WEXITSTATUS(c->status));
+}
+
+/* Reap exited children; returns how many are still running. */
+int run_reap(double *fail_time)
+{
+    int running = 0;
+    for (int r = 0; r < job.n; r++) {
+        child_t *c = &job.children[r];
+        if (c->pid <= 0 || c->exited)
+            continue;
+        int st;
+        pid_t p = waitpid(c->pid, &st, WNOHANG);
+        if (p == 0) {
+            running++;
+            continue;
+        }
+        if (p < 0 && errno == EINTR) {
+            running++;
+            continue;
+        }
+        c->exited = 1;
+        c->status = p < 0 ? (1 << 8) : st;
+        /* anything the locality left in its process group goes with it */
+        kill(-c->pid, SIGKILL);
+        if (run_child_code(c->status) != 0) {
+            pthread_mutex_lock(&job.lock);
+            int first = job.failed_rank < 0;
+            if (first)
+                job.failed_rank = r;
+            pthread_mutex_unlock(&job.lock);
+            if (first || *fail_time == 0.0)
+                describe(c);
+            else if (job.ending && WIFSIGNALED(c->status))
+                /* still running long after the failure: hung, frozen, or
+                 * waiting for a peer it was not told about */
+                run_msg("locality %d (pid %d) did not end after the failure: killed", c->rank,
+                    (int)c->pid);
+            if (*fail_time == 0.0)
+                *fail_time = run_now();
+            run_server_notify_lost(r);
+        }
+    }
+    return running;
+}
+
+
+int run_forward(child_t *c, int which)
+{
+    return which == 1 ? forward(c, c->out_fd, STDOUT_FILENO, &c->out_buf, &c->out_len)
+                      : forward(c, c->err_fd, STDERR_FILENO, &c->err_buf, &c->err_len);
+}

@@ -1,0 +1,51 @@
+/*
+ * run_cleanup.c - nothing of the job outlives it: floc-run's private
+ * PMIx directory, and the shared-memory files that localities killed
+ * before they could close their endpoints leave in /dev/shm.
+ */
+#include <dirent.h>
+#include <ftw.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "run.h"
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb; (void)flag; (void)ftw;
+    remove(path);
+    return 0;
+}
+
+void run_remove_tmpdir(void)
+{
+    if (job.tmpdir[0])
+        nftw(job.tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    job.tmpdir[0] = '\0';
+}
+
+/*
+ * libfabric's shm provider keeps a file in /dev/shm per endpoint, named
+ * after the endpoint's name, which floc derives from the namespace
+ * ("floc.<nspace>.<rank>"); a locality killed before closing it leaves it
+ * behind.  Remove this job's, and only this job's.
+ */
+void run_remove_shm_leftovers(void)
+{
+    char prefix[PMIX_MAX_NSLEN + 16];
+    snprintf(prefix, sizeof prefix, "floc.%s.", job.nspace);
+    DIR *d = opendir("/dev/shm");
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (strncmp(e->d_name, prefix, strlen(prefix)) == 0) {
+            char path[PATH_MAX];
+            snprintf(path, sizeof path, "/dev/shm/%s", e->d_name);
+            unlink(path);
+        }
+    }
+    closedir(d);
+}
