@@ -221,9 +221,10 @@ FLOC_API int floc_mem_deregister(floc_mem_t *mem);
  * flags), registered like floc_mem_register: *buf is the memory, *mem its
  * registration, floc_mem_rkey makes its key.  Not collective.  The other
  * localities of this node reach it with plain copies (floc_put, floc_get and
- * their nonblocking forms are a memcpy there: no provider, no system call)
- * in single-node jobs; every other access goes through the fabric as for
- * registered memory.  The MPI_Win_allocate of floc.  Free it with
+ * their nonblocking forms are a memcpy there: no provider, no system call;
+ * floc_atomic_fetch_add a CPU atomic in single-node jobs) wherever the
+ * node has its shared segment; every other access goes through the fabric
+ * as for registered memory.  The MPI_Win_allocate of floc.  Free it with
  * floc_mem_free (not floc_mem_deregister).  Pages are allocated at first
  * touch, as with calloc.  Errors: FLOC_ERR_INVALID (NULL pointers, len 0,
  * bad flags), FLOC_ERR_NOMEM, FLOC_ERR_SYSTEM (the system has no memfd),
