@@ -65,6 +65,7 @@
  * first (hier.c), their leaders' step chosen by the same rules among the
  * fabric algorithms.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include "algs.h"
@@ -195,6 +196,31 @@ int floc_coll_alg_usable(const floc_coll_alg_t *a, const floc_coll_where_t *w, s
     return 1;
 }
 
+/* The rules with their algorithms resolved, grouped by kind (built once:
+ * a choice is on the path of every collective call, a string search per
+ * rule cost ~0.1 us of an 8-byte allreduce). */
+#define NRULES (sizeof rules / sizeof rules[0])
+static struct {
+    const floc_coll_alg_t *alg[NRULES];
+    unsigned short order[NRULES];            /* rule indices, kind by kind */
+    unsigned short first[FLOC_COLL_KINDS + 1];
+} resolved;
+static pthread_once_t resolve_once = PTHREAD_ONCE_INIT;
+
+static void resolve(void)
+{
+    unsigned short n = 0;
+    for (int k = 0; k < FLOC_COLL_KINDS; k++) {
+        resolved.first[k] = n;
+        for (size_t i = 0; i < NRULES; i++)
+            if (rules[i].kind == (floc_coll_kind_t)k) {
+                resolved.alg[i] = floc_coll_alg_find(rules[i].kind, rules[i].alg);
+                resolved.order[n++] = (unsigned short)i;
+            }
+    }
+    resolved.first[FLOC_COLL_KINDS] = n;
+}
+
 static int rule_holds(const floc_coll_rule_t *r, const floc_coll_where_t *w, size_t bytes)
 {
     return (r->pmin == ANY || w->p >= r->pmin) && (r->pmax == ANY || w->p <= r->pmax) &&
@@ -206,12 +232,14 @@ static int rule_holds(const floc_coll_rule_t *r, const floc_coll_where_t *w, siz
 const floc_coll_alg_t *floc_coll_choose(const floc_coll_where_t *w, floc_coll_kind_t kind,
                                         size_t bytes, int fabric_only)
 {
-    for (size_t i = 0; i < sizeof rules / sizeof rules[0]; i++) {
-        const floc_coll_rule_t *r = &rules[i];
-        if (r->kind != kind || !rule_holds(r, w, bytes))
-            continue;
-        const floc_coll_alg_t *a = floc_coll_alg_find(kind, r->alg);
-        if (!a || (fabric_only && (a->flags & (FLOC_ALG_SHM | FLOC_ALG_HIER))))
+    if ((unsigned)kind >= FLOC_COLL_KINDS)
+        return NULL;
+    pthread_once(&resolve_once, resolve);
+    for (unsigned j = resolved.first[kind]; j < resolved.first[kind + 1]; j++) {
+        const unsigned i = resolved.order[j];
+        const floc_coll_alg_t *a = resolved.alg[i];
+        if (!a || !rule_holds(&rules[i], w, bytes) ||
+            (fabric_only && (a->flags & (FLOC_ALG_SHM | FLOC_ALG_HIER))))
             continue;
         if (floc_coll_alg_usable(a, w, bytes))
             return a;
@@ -219,9 +247,9 @@ const floc_coll_alg_t *floc_coll_choose(const floc_coll_where_t *w, floc_coll_ki
     return NULL;   /* only with a broken table: the unit test checks every kind ends in a catch-all */
 }
 
-const floc_coll_alg_t *floc_coll_select(floc_ctx_t *ctx, floc_coll_kind_t kind, size_t bytes)
+static const floc_coll_alg_t *select_uncached(floc_coll_state_t *cs, floc_coll_kind_t kind,
+                                             size_t bytes)
 {
-    floc_coll_state_t *cs = ctx->coll;
     const floc_coll_alg_t *forced = cs->forced[kind];
     if (forced) {
         if (floc_coll_alg_usable(forced, &cs->where, bytes))
@@ -236,6 +264,17 @@ const floc_coll_alg_t *floc_coll_select(floc_ctx_t *ctx, floc_coll_kind_t kind, 
         }
     }
     return floc_coll_choose(&cs->where, kind, bytes, 0);
+}
+
+const floc_coll_alg_t *floc_coll_select(floc_ctx_t *ctx, floc_coll_kind_t kind, size_t bytes)
+{
+    floc_coll_state_t *cs = ctx->coll;
+    if (cs->last[kind].alg && cs->last[kind].bytes == bytes)
+        return cs->last[kind].alg;
+    const floc_coll_alg_t *a = select_uncached(cs, kind, bytes);
+    cs->last[kind].bytes = bytes;
+    cs->last[kind].alg = a;
+    return a;
 }
 
 const floc_coll_alg_t *floc_coll_select_fabric(const floc_ctx_t *ctx, floc_coll_kind_t kind,

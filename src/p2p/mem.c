@@ -98,24 +98,6 @@ int floc_mem_alloc(floc_ctx_t *ctx, size_t len, unsigned access, void **buf, flo
     return 0;
 }
 
-/*
- * A hash of the key's fields, seeded with the job's namespace: catches
- * keys that were altered or never made by floc_mem_rkey (a mistake, not
- * an attack: the check is not secret).  Word by word with a multiply-xor
- * mix: every put and get checks its key, and the byte-wise FNV-1a this
- * replaced was 40% of a direct 8-byte put.
- */
-uint32_t floc_rkey_check(const floc_ctx_t *ctx, const floc_rkey_t *k)
-{
-    uint64_t h = ctx->fab->rkey_salt;
-    const uint64_t words[4] = {k->addr, k->len, k->key, (uint64_t)(uint32_t)k->owner};
-    for (int i = 0; i < 4; i++) {
-        h = (h ^ words[i]) * 0x9e3779b97f4a7c15ull;
-        h ^= h >> 29;
-    }
-    return (uint32_t)(h ^ (h >> 32));
-}
-
 int floc_mem_rkey(const floc_mem_t *mem, floc_rkey_t *rkey)
 {
     if (!mem || !rkey)
