@@ -49,12 +49,15 @@ extern "C" {
     X(ERR_TIMEOUT,   -4, "operation timed out")                                  \
     X(ERR_AGAIN,     -5, "resource temporarily unavailable, retry")             \
     X(ERR_NOT_SUPPORTED, -6, "operation not supported by this provider/build")   \
-    X(ERR_BUSY,      -7, "object still has pending operations")                  \
+    X(ERR_BUSY,      -7, "still in use: requests or registrations are live")     \
     X(ERR_FABRIC,    -8, "fabric (libfabric) error")                             \
     X(ERR_LAUNCH,    -9, "launcher (PMIx) error")                                \
     X(ERR_ACCESS,   -10, "remote access outside a registered region")           \
     X(ERR_TRUNCATED,-11, "message larger than the receive buffer")              \
-    X(ERR_SYSTEM,   -12, "operating-system or hwloc error")
+    X(ERR_SYSTEM,   -12, "operating-system or hwloc error")                     \
+    X(ERR_CANCELED, -13, "the operation was canceled")                          \
+    X(ERR_MISMATCH, -14, "the localities called different collectives or arguments") \
+    X(ERR_STATE,    -15, "not allowed now: already initialized, finalized, or a forked child")
 
 typedef enum {
 #define FLOC_ERRNO_ENUM_(name, val, msg) FLOC_##name = (val),
@@ -160,8 +163,10 @@ typedef struct floc_request floc_request_t;
 /*
  * Wait for a request to complete, then free it.  Returns the operation's
  * status: 0, FLOC_ERR_PEER_LOST, FLOC_ERR_TIMEOUT (wait_timeout passed;
- * the request stays live and may be waited on again), FLOC_ERR_ACCESS...
- * FLOC_ERR_INVALID for NULL or a request that was already freed.
+ * the request stays live and may be waited on again), FLOC_ERR_CANCELED,
+ * FLOC_ERR_TRUNCATED, FLOC_ERR_ACCESS...  FLOC_ERR_INVALID for NULL or a
+ * request that was already freed (also after its memory went to another
+ * operation: a handle carries a generation).
  */
 FLOC_API int floc_wait(floc_request_t *req);
 /*
@@ -170,8 +175,38 @@ FLOC_API int floc_wait(floc_request_t *req);
  * not (*done = 0, returns 0).
  */
 FLOC_API int floc_test(floc_request_t *req, int *done);
-/* floc_wait on each of n requests; returns the first error met. */
+/*
+ * Ask for req to be canceled: a receive not yet matched by a message, or
+ * an operation still waiting in floc's queues, then completes with
+ * FLOC_ERR_CANCELED and nothing is written into its buffer afterwards;
+ * one that is too far along completes as it would have.  Either way the
+ * request must still be waited for (or tested).  Collectives cannot be
+ * canceled (FLOC_ERR_INVALID).
+ */
+FLOC_API int floc_cancel(floc_request_t *req);
+
+/*
+ * Arrays of requests.  NULL entries are skipped; every request a call
+ * frees has its entry set to NULL, so a call that returned
+ * FLOC_ERR_TIMEOUT can be made again with the same array.
+ *
+ * floc_waitall: wait for every request; the first error met (statuses,
+ * if not NULL, gets each request's status, 0 for NULL entries).
+ * floc_waitany: wait until one completes, free it, set *index (n when
+ * every entry is NULL) and return its status.  floc_testany: the same
+ * without waiting (*done = 0: none complete).  floc_testall: if every
+ * request is complete, free them all (*done = 1, statuses filled, the
+ * first error returned), else free none (*done = 0).  floc_waitsome: wait
+ * until at least one completes, then free every complete one: *count of
+ * them, their indices and statuses.
+ */
 FLOC_API int floc_waitall(size_t n, floc_request_t *reqs[]);
+FLOC_API int floc_waitall_status(size_t n, floc_request_t *reqs[], int statuses[]);
+FLOC_API int floc_waitany(size_t n, floc_request_t *reqs[], size_t *index);
+FLOC_API int floc_testany(size_t n, floc_request_t *reqs[], size_t *index, int *done);
+FLOC_API int floc_testall(size_t n, floc_request_t *reqs[], int statuses[], int *done);
+FLOC_API int floc_waitsome(size_t n, floc_request_t *reqs[], size_t *count, size_t indices[],
+                           int statuses[]);
 
 /* The rest of the API, by subject. */
 #ifdef __cplusplus

@@ -61,10 +61,9 @@ int floc_init(int *argc, char ***argv, const floc_attr_t *attr, floc_ctx_t **out
         free(ctx);
         return ret;
     }
-    if (floc_ctx_claim(ctx)) {
+    if ((ret = floc_ctx_claim(ctx))) {
         free(ctx);
-        FLOC_WARN(FLOC_LOG_API, "a context is already live in this process");
-        return FLOC_ERR_BUSY;
+        return ret;
     }
     ctx->thread_level = attr && attr->size >= offsetof(floc_attr_t, bind) ? attr->thread_level
                                                                           : FLOC_THREAD_SINGLE;
@@ -83,7 +82,7 @@ int floc_init(int *argc, char ***argv, const floc_attr_t *attr, floc_ctx_t **out
     return 0;
 
 fail:
-    floc_ctx_release(ctx);
+    floc_ctx_release(ctx, 0);
     ctx_destroy(ctx);
     return ret;
 }
@@ -95,8 +94,12 @@ int floc_finalize(floc_ctx_t *ctx)
     size_t live_reqs = ctx->reqs.live, live_mems = ctx->fab->live_mems;
     floc_ctx_unlock(ctx);
     if (live_reqs || live_mems) {
-        FLOC_WARN(FLOC_LOG_API, "%zu requests and %zu memory registrations still live",
-                  live_reqs, live_mems);
+        FLOC_WARN(FLOC_LOG_API, "floc_finalize: %zu requests and %zu memory registrations still "
+                  "live: wait for (or cancel) the requests, release the registrations", live_reqs,
+                  live_mems);
+        floc_ctx_lock(ctx);
+        floc_req_pool_dump(ctx);
+        floc_ctx_unlock(ctx);
         return FLOC_ERR_BUSY;
     }
 
@@ -112,7 +115,7 @@ int floc_finalize(floc_ctx_t *ctx)
     if (floc_ctx_peer_lost(ctx))
         ret = FLOC_ERR_PEER_LOST;
 
-    floc_ctx_release(ctx);
+    floc_ctx_release(ctx, 1);
     ctx_destroy(ctx);
     return ret;
 }

@@ -363,13 +363,16 @@ static int allgatherv_start(floc_ctx_t *ctx, const void *sbuf, size_t scount, vo
 #define FLOC_COLL_FORMS_(name, params, args)                                                    \
     int floc_i##name(FLOC_UNPAREN_ params, floc_request_t **req)                                \
     {                                                                                           \
-        return name##_start(FLOC_UNPAREN_ args, req, 0);                                        \
+        int ret = name##_start(FLOC_UNPAREN_ args, req, 0);                                     \
+        if (!ret)                                                                               \
+            *req = floc_req_handle(*req);                                                       \
+        return ret;                                                                             \
     }                                                                                           \
     int floc_##name(FLOC_UNPAREN_ params)                                                       \
     {                                                                                           \
         floc_request_t *req = NULL;                                                             \
         int ret = name##_start(FLOC_UNPAREN_ args, &req, 1);                                    \
-        return ret || !req ? ret : floc_wait(req);                                              \
+        return ret || !req ? ret : floc_req_wait_blocking(req);                                 \
     }
 FLOC_COLL_ENTRY_POINTS(FLOC_COLL_FORMS_)
 #undef FLOC_COLL_FORMS_

@@ -184,32 +184,32 @@ int floc_config_load(floc_config_t *cfg, floc_getenv_fn get, void *arg, const fl
 
     if (attr) {
         if (attr->size > sizeof(floc_attr_t) || attr->size < sizeof(size_t))
-            return FLOC_INVALID("attr->size %zu does not match this floc (%zu); use FLOC_ATTR_INIT",
+            return FLOC_INVALID("floc_init: attr->size %zu does not match this floc (%zu); use FLOC_ATTR_INIT",
                                 attr->size, sizeof(floc_attr_t));
 #define FLOC_ATTR_HAS_(f) (attr->size >= offsetof(floc_attr_t, f) + sizeof attr->f)
         if (FLOC_ATTR_HAS_(thread_level) &&
             (attr->thread_level < FLOC_THREAD_SINGLE || attr->thread_level > FLOC_THREAD_MULTIPLE))
-            return FLOC_INVALID("attr->thread_level %d is unknown", (int)attr->thread_level);
+            return FLOC_INVALID("floc_init: attr->thread_level %d is unknown", (int)attr->thread_level);
         if (FLOC_ATTR_HAS_(bind)) {
             if (attr->bind < FLOC_BIND_DEFAULT || attr->bind > FLOC_BIND_SOCKET)
-                return FLOC_INVALID("attr->bind %d is unknown", (int)attr->bind);
+                return FLOC_INVALID("floc_init: attr->bind %d is unknown", (int)attr->bind);
             if (attr->bind != FLOC_BIND_DEFAULT)
                 cfg->bind = attr->bind;
         }
         if (FLOC_ATTR_HAS_(progress)) {
             if (attr->progress < FLOC_PROGRESS_DEFAULT || attr->progress > FLOC_PROGRESS_THREAD)
-                return FLOC_INVALID("attr->progress %d is unknown", (int)attr->progress);
+                return FLOC_INVALID("floc_init: attr->progress %d is unknown", (int)attr->progress);
             if (attr->progress != FLOC_PROGRESS_DEFAULT)
                 cfg->progress = attr->progress;
         }
         if (FLOC_ATTR_HAS_(provider) && attr->provider) {
             if (strlen(attr->provider) >= sizeof cfg->provider)
-                return FLOC_INVALID("attr->provider is too long");
+                return FLOC_INVALID("floc_init: attr->provider is too long");
             strcpy(cfg->provider, attr->provider);
         }
         if (FLOC_ATTR_HAS_(wait_timeout)) {
             if (!(attr->wait_timeout >= 0.0) || attr->wait_timeout > 1e9)
-                return FLOC_INVALID("attr->wait_timeout %g is not a duration", attr->wait_timeout);
+                return FLOC_INVALID("floc_init: attr->wait_timeout %g is not a duration", attr->wait_timeout);
             if (attr->wait_timeout > 0.0)
                 cfg->wait_timeout = attr->wait_timeout;
         }

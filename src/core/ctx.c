@@ -14,19 +14,52 @@
 #include "ctx.h"
 
 static _Atomic(floc_ctx_t *) live_ctx = NULL;
+/* A launched process joins its job once (as with MPI): set by finalize. */
+static _Atomic int finalized;
+/* This process is a fork() child of the one that made the context: the
+ * endpoint, the PMIx client and the shared mappings are its parent's. */
+static _Atomic int forked;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void in_child(void)
+{
+    atomic_store(&forked, 1);
+}
+
+static void watch_forks(void)
+{
+    pthread_atfork(NULL, NULL, in_child);
+}
 
 int floc_ctx_claim(floc_ctx_t *ctx)
 {
+    pthread_once(&atfork_once, watch_forks);
+    if (atomic_load(&forked)) {
+        FLOC_WARN(FLOC_LOG_API, "floc_init: this process is a fork() child of a floc locality: "
+                  "it cannot join the job (start it through the launcher instead)");
+        return FLOC_ERR_STATE;
+    }
+    if (atomic_load(&finalized) && getenv("PMIX_NAMESPACE")) {
+        /* (a singleton may start again: it has no job to rejoin) */
+        FLOC_WARN(FLOC_LOG_API, "floc_init: floc was finalized in this process already; a "
+                  "launched process joins its job once");
+        return FLOC_ERR_STATE;
+    }
     floc_ctx_t *expected = NULL;
-    if (!atomic_compare_exchange_strong(&live_ctx, &expected, ctx))
-        return FLOC_ERR_BUSY;
+    if (!atomic_compare_exchange_strong(&live_ctx, &expected, ctx)) {
+        FLOC_WARN(FLOC_LOG_API, "floc_init: floc is initialized already in this process (one "
+                  "context per process: use the one floc_init gave)");
+        return FLOC_ERR_STATE;
+    }
     return 0;
 }
 
-void floc_ctx_release(floc_ctx_t *ctx)
+void floc_ctx_release(floc_ctx_t *ctx, int finalizing)
 {
     floc_ctx_t *expected = ctx;
     atomic_compare_exchange_strong(&live_ctx, &expected, NULL);
+    if (finalizing)
+        atomic_store(&finalized, 1);
 }
 
 int floc_ctx_is_live(const floc_ctx_t *ctx)
@@ -43,6 +76,11 @@ int floc_ctx_check(const floc_ctx_t *ctx, const char *func)
     if (!floc_ctx_is_live(ctx)) {
         FLOC_WARN(FLOC_LOG_API, "%s: ctx is not a live context (already finalized?)", func);
         return FLOC_ERR_INVALID;
+    }
+    if (atomic_load_explicit(&forked, memory_order_relaxed)) {
+        FLOC_WARN(FLOC_LOG_API, "%s: called in a fork() child: the context belongs to the "
+                  "parent process", func);
+        return FLOC_ERR_STATE;
     }
     return 0;
 }

@@ -103,10 +103,12 @@ static inline void floc_ctx_unlock(floc_ctx_t *ctx)
         pthread_mutex_unlock(&ctx->lock);
 }
 
-/* The one live context of this process: claim it (0, or FLOC_ERR_BUSY
- * when another is live) and give it up. */
+/* The one live context of this process: claim it (0, or FLOC_ERR_STATE
+ * with the reason logged: another is live, floc was finalized here
+ * already, or this is a fork() child of a locality) and give it up
+ * (finalizing: for good). */
 int floc_ctx_claim(floc_ctx_t *ctx);
-void floc_ctx_release(floc_ctx_t *ctx);
+void floc_ctx_release(floc_ctx_t *ctx, int finalizing);
 /* 1 if ctx is the live context of this process (not NULL, not finalized). */
 int floc_ctx_is_live(const floc_ctx_t *ctx);
 /* Check ctx at a public entry point: logs and returns FLOC_ERR_INVALID if not live. */

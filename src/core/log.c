@@ -38,11 +38,16 @@ int floc_log_parse_level(const char *s, floc_log_level_t *out)
     return FLOC_ERR_INVALID;
 }
 
-int floc_log_parse_subsys(const char *s, unsigned *mask)
+/* The known names of s into *mask (even when some are unknown: then
+ * FLOC_ERR_INVALID, and the unknown ones listed in `unknown`). */
+static int parse_subsys(const char *s, unsigned *mask, char *unknown, size_t unknown_len)
 {
     if (!s || !mask)
         return FLOC_ERR_INVALID;
+    if (unknown && unknown_len)
+        unknown[0] = '\0';
     unsigned m = 0;
+    int bad = 0;
     const char *p = s;
     while (*p) {
         size_t n = strcspn(p, ",");
@@ -57,14 +62,24 @@ int floc_log_parse_subsys(const char *s, unsigned *mask)
                 found = 1;
             }
         }
-        if (!found && n > 0)
-            return FLOC_ERR_INVALID;
+        if (!found && n > 0) {
+            bad = 1;
+            if (unknown && unknown_len) {   /* the unknown names, for the warning */
+                size_t used = strlen(unknown);
+                snprintf(unknown + used, unknown_len - used, "%s%.*s", used ? ", " : "", (int)n, p);
+            }
+        }
         p += n;
         if (*p == ',')
             p++;
     }
     *mask = m;
-    return 0;
+    return bad ? FLOC_ERR_INVALID : 0;
+}
+
+int floc_log_parse_subsys(const char *s, unsigned *mask)
+{
+    return parse_subsys(s, mask, NULL, 0);
 }
 
 void floc_log_init(void)
@@ -81,10 +96,14 @@ void floc_log_init(void)
             fprintf(stderr, "floc: ignoring FLOC_LOG_LEVEL=%s (none|error|warn|info|debug|trace)\n", lv);
     }
     if (ss && *ss) {
-        if (floc_log_parse_subsys(ss, &mask) == 0)
-            atomic_store_explicit(&log_mask, mask, memory_order_relaxed);
-        else
-            fprintf(stderr, "floc: ignoring FLOC_LOG_SUBSYS=%s\n", ss);
+        char unknown[256];
+        if (parse_subsys(ss, &mask, unknown, sizeof unknown)) {
+            fprintf(stderr, "floc: FLOC_LOG_SUBSYS=%s: ignoring %s (known: all", ss, unknown);
+            for (int i = 0; i < FLOC_LOG_NSUBSYS; i++)
+                fprintf(stderr, ", %s", subsys_names[i]);
+            fprintf(stderr, ")\n");
+        }
+        atomic_store_explicit(&log_mask, mask, memory_order_relaxed);
     }
 }
 
@@ -107,7 +126,11 @@ int floc_log_invalid(const char *func, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(msg, sizeof msg, fmt, ap);
         va_end(ap);
-        floc_log_write(FLOC_LOG_WARN, FLOC_LOG_API, func, "%s", msg);
+        /* name the public call the user made: the function itself when it
+         * is one (floc_*), unless the message names it already */
+        const int name = !strncmp(func, "floc_", 5) && strncmp(msg, "floc_", 5);
+        floc_log_write(FLOC_LOG_WARN, FLOC_LOG_API, func, "%s%s%s", name ? func : "",
+                       name ? ": " : "", msg);
     }
     return FLOC_ERR_INVALID;
 }
@@ -119,12 +142,16 @@ void floc_log_write(floc_log_level_t level, floc_log_subsys_t subsys, const char
     int rank = atomic_load_explicit(&log_rank, memory_order_relaxed);
     int off;
 
+    /* the C function that logs is for floc's developers: only at debug
+     * and trace; what users see names the public call in the message */
+    const int with_func = level >= FLOC_LOG_DEBUG;
     if (rank >= 0)
-        off = snprintf(line, sizeof line, "floc[%d] %s %s: %s: ", rank, level_names[level],
-                       subsys_names[subsys], func);
+        off = snprintf(line, sizeof line, "floc[%d] %s %s: %s%s", rank, level_names[level],
+                       subsys_names[subsys], with_func ? func : "", with_func ? ": " : "");
     else
-        off = snprintf(line, sizeof line, "floc[pid %d] %s %s: %s: ", (int)getpid(),
-                       level_names[level], subsys_names[subsys], func);
+        off = snprintf(line, sizeof line, "floc[pid %d] %s %s: %s%s", (int)getpid(),
+                       level_names[level], subsys_names[subsys], with_func ? func : "",
+                       with_func ? ": " : "");
     if (off < 0 || (size_t)off >= sizeof line)
         off = 0;
     va_list ap;

@@ -56,7 +56,8 @@ void floc_log_write(floc_log_level_t level, floc_log_subsys_t subsys, const char
 int floc_log_invalid(const char *func, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 #define FLOC_INVALID(...) floc_log_invalid(__func__, __VA_ARGS__)
 
-/* Parsing helpers, exposed for the unit tests. */
+/* Parsing helpers, exposed for the unit tests.  parse_subsys sets *mask
+ * to the known names even when it returns FLOC_ERR_INVALID for others. */
 int floc_log_parse_level(const char *s, floc_log_level_t *out);
 int floc_log_parse_subsys(const char *s, unsigned *mask);
 

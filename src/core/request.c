@@ -1,5 +1,6 @@
 /*
- * request.c - the request pool and completion bookkeeping (request.h).
+ * request.c - the request pool, the handles users hold, and completion
+ * bookkeeping (request.h).  The public waits are in wait.c.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -7,12 +8,14 @@
 #include "ctx.h"
 
 #define FLOC_REQ_SLAB 64
+#define FLOC_REQ_GEN_SHIFT 48
 
 void floc_req_pool_init(floc_req_pool_t *pool, size_t ext_bytes)
 {
     const size_t align = _Alignof(max_align_t);
     memset(pool, 0, sizeof *pool);
     pool->elem = (sizeof(floc_request_t) + ext_bytes + align - 1) / align * align;
+    pool->tagging = 1;
 }
 
 void floc_req_pool_fini(floc_req_pool_t *pool)
@@ -36,6 +39,10 @@ static int pool_grow(floc_req_pool_t *pool)
     char *slab = calloc(FLOC_REQ_SLAB, pool->elem);
     if (!slab)
         return FLOC_ERR_NOMEM;
+    /* a slab above 48 bits of address (5-level paging) leaves no room
+     * for the generation: handles are then plain addresses */
+    if ((uintptr_t)(slab + FLOC_REQ_SLAB * pool->elem) >> FLOC_REQ_GEN_SHIFT)
+        pool->tagging = 0;
     pool->slabs[pool->nslabs++] = slab;
     for (size_t i = 0; i < FLOC_REQ_SLAB; i++) {
         floc_request_t *r = (floc_request_t *)(void *)(slab + i * pool->elem);
@@ -55,12 +62,22 @@ floc_request_t *floc_req_alloc(floc_ctx_t *ctx, uint64_t *counter)
     }
     floc_request_t *req = pool->free;
     pool->free = req->next;
+    uint16_t gen = (uint16_t)(req->gen + 1);
     memset(req, 0, pool->elem);
+    req->gen = gen ? gen : 1;   /* 0 marks an untagged (internal) handle */
     req->magic = FLOC_REQ_LIVE;
     req->ctx = ctx;
     req->counter = counter;
     if (!counter)
         pool->live++;
+    return req;
+}
+
+floc_request_t *floc_req_complete_new(floc_ctx_t *ctx)
+{
+    floc_request_t *req = floc_req_alloc(ctx, NULL);
+    if (req)
+        req->done = 1;
     return req;
 }
 
@@ -78,13 +95,41 @@ void floc_req_release(floc_ctx_t *ctx, floc_request_t *req)
     pool->free = req;
 }
 
+floc_request_t *floc_req_handle(floc_request_t *req)
+{
+    if (!req || !req->ctx->reqs.tagging)
+        return req;
+    return (floc_request_t *)((uintptr_t)req | (uintptr_t)req->gen << FLOC_REQ_GEN_SHIFT);
+}
+
+int floc_req_resolve(floc_request_t *h, floc_request_t **out, const char *func)
+{
+    if (!h)
+        return FLOC_INVALID("%s: req is NULL", func);
+    const uint16_t gen = (uint16_t)((uintptr_t)h >> FLOC_REQ_GEN_SHIFT);
+    floc_request_t *req =
+        (floc_request_t *)((uintptr_t)h & (((uintptr_t)1 << FLOC_REQ_GEN_SHIFT) - 1));
+    if (req->magic != FLOC_REQ_LIVE || req->counter || (gen && gen != req->gen))
+        return FLOC_INVALID("%s: req is not a live request (completed and freed already?)", func);
+    int ret = floc_ctx_check(req->ctx, func);
+    if (!ret)
+        *out = req;
+    return ret;
+}
+
 void floc_req_op_done(floc_ctx_t *ctx, floc_request_t *req, int status)
 {
     if (status && !req->status)
         req->status = status;
     if (--req->pending > 0)
         return;
-    if (req->counter) {
+    if (req->parent) {
+        /* a part of a larger operation: the parent's part is done */
+        floc_request_t *parent = req->parent;
+        int st = req->status;
+        floc_req_release(ctx, req);
+        floc_req_op_done(ctx, parent, st);
+    } else if (req->counter) {
         /* floc_flush reports the first failure of an implicit put */
         if (req->status && req->counter_status && !*req->counter_status)
             *req->counter_status = req->status;
@@ -93,13 +138,13 @@ void floc_req_op_done(floc_ctx_t *ctx, floc_request_t *req, int status)
     } else if (req->magic == FLOC_REQ_ORPHAN) {
         /* The user stopped waiting (peer lost); its last op is now done. */
         floc_req_release(ctx, req);
-    } else if (req->msg_out && req->status == 0) {
+    } else if (req->msg_out && (req->status == 0 || req->status == FLOC_ERR_TRUNCATED)) {
+        /* a truncated message's status says how long it was */
         *req->msg_out = req->msg;
     }
 }
 
-/* Caller holds the lock.  Advances a composite request's state machine. */
-static int req_complete(floc_request_t *req)
+int floc_req_complete(floc_request_t *req)
 {
     if (req->progress && !req->done) {
         int r = req->progress(req);
@@ -114,7 +159,7 @@ static int req_complete(floc_request_t *req)
 
 static int req_complete_cb(void *arg)
 {
-    return req_complete(arg);
+    return floc_req_complete(arg);
 }
 
 int floc_req_wait(floc_request_t *req, double timeout)
@@ -125,14 +170,14 @@ int floc_req_wait(floc_request_t *req, double timeout)
 
 int floc_req_abandon(floc_ctx_t *ctx, floc_request_t *req)
 {
-    if (req_complete(req) || req->progress) {
+    if (floc_req_complete(req) || req->progress) {
         /* complete, or composite: its fini hands the ops still in flight
          * over to the pool (orphans), so it can go now */
         floc_req_release(ctx, req);
         return 0;
     }
-    /* Fabric ops still reference it: it goes back to the pool when the
-     * last one completes, or at finalize. */
+    /* Transport ops still reference it: it goes back to the pool when
+     * the last one completes, or at finalize. */
     if (req->magic == FLOC_REQ_LIVE && !req->counter)
         ctx->reqs.live--;
     req->magic = FLOC_REQ_ORPHAN;
@@ -147,87 +192,39 @@ void floc_req_finish(floc_request_t *req)
     floc_ctx_unlock(ctx);
 }
 
-floc_request_t *floc_req_complete_new(floc_ctx_t *ctx)
+int floc_req_wait_blocking(floc_request_t *req)
 {
-    floc_request_t *req = floc_req_alloc(ctx, NULL);
-    if (req)
-        req->done = 1;
-    return req;
-}
-
-static int check_req(const floc_request_t *req, const char *func)
-{
-    if (!req)
-        return FLOC_INVALID("%s: req is NULL", func);
-    if (req->magic != FLOC_REQ_LIVE || req->counter)
-        return FLOC_INVALID("%s: req is not a live request (completed and freed already?)", func);
-    return floc_ctx_check(req->ctx, func);
-}
-
-int floc_wait(floc_request_t *req)
-{
-    int ret = check_req(req, __func__);
-    if (ret)
-        return ret;
-    /* a plain request complete already (a direct access, an injected
-     * send): its status and back to the pool under one lock */
+    int ret = floc_req_wait(req, 0.0);
     floc_ctx_t *ctx = req->ctx;
     floc_ctx_lock(ctx);
-    if (!req->progress && req->pending == 0) {
-        ret = req->status;
-        floc_req_abandon(ctx, req);
-        floc_ctx_unlock(ctx);
-        return ret;
+    if (ret == FLOC_ERR_TIMEOUT || ret == FLOC_ERR_PEER_LOST) {
+        /* giving up: take the op back from the transport where it can be */
+        if (req->cancel && !floc_req_complete(req))
+            req->cancel(req);
     }
+    floc_req_abandon(ctx, req);
     floc_ctx_unlock(ctx);
-    ret = floc_req_wait(req, 0.0);
-    if (ret == FLOC_ERR_TIMEOUT) {
-        floc_ctx_lock(req->ctx);
-        int complete = req_complete(req);
-        floc_ctx_unlock(req->ctx);
-        if (!complete)
-            return ret;   /* still live: the caller may wait again */
-    }
-    floc_req_finish(req);
     return ret;
 }
 
-int floc_test(floc_request_t *req, int *done)
+void floc_req_pool_dump(floc_ctx_t *ctx)
 {
-    int ret = check_req(req, __func__);
-    if (ret)
-        return ret;
-    if (!done)
-        return FLOC_INVALID("done is NULL");
-    floc_ctx_t *ctx = req->ctx;
-    floc_ctx_lock(ctx);
-    int n = floc_progress_once(ctx);
-    int complete = req_complete(req);
-    floc_ctx_unlock(ctx);
-    if (complete) {
-        ret = req->status;
-    } else if (n < 0 || floc_ctx_peer_lost(ctx)) {
-        ret = n < 0 ? n : FLOC_ERR_PEER_LOST;
-    } else {
-        *done = 0;
-        return 0;
-    }
-    floc_req_finish(req);
-    *done = 1;
-    return ret;
-}
-
-int floc_waitall(size_t n, floc_request_t *reqs[])
-{
-    if (n && !reqs)
-        return FLOC_INVALID("reqs is NULL");
-    int first = 0;
-    for (size_t i = 0; i < n; i++) {
-        int ret = floc_wait(reqs[i]);
-        if (ret != FLOC_ERR_TIMEOUT)
-            reqs[i] = NULL;
-        if (ret && !first)
-            first = ret;
-    }
-    return first;
+    floc_req_pool_t *pool = &ctx->reqs;
+    int shown = 0;
+    for (size_t s = 0; s < pool->nslabs; s++)
+        for (size_t i = 0; i < FLOC_REQ_SLAB; i++) {
+            floc_request_t *r = (floc_request_t *)(void *)((char *)pool->slabs[s] + i * pool->elem);
+            if (r->magic != FLOC_REQ_LIVE || r->counter || r->parent)
+                continue;
+            if (shown++ == 8) {
+                FLOC_WARN(FLOC_LOG_API, "  ... and %zu more", pool->live - 8);
+                return;
+            }
+            char what[160] = "a request";
+            if (r->describe)
+                r->describe(r, what, sizeof what);
+            const int complete = r->pending == 0 && (!r->progress || r->done);
+            FLOC_WARN(FLOC_LOG_API, "  live: %s%s", what,
+                      complete ? " (complete, not waited for)" : "");
+        }
 }

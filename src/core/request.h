@@ -27,9 +27,11 @@
 #define FLOC_REQ_LIVE  0x52455131u  /* handed to the user */
 #define FLOC_REQ_FREE  0x66726565u  /* in the pool */
 #define FLOC_REQ_ORPHAN 0x4f525048u /* user gave up (peer lost): freed on its last completion */
+#define FLOC_REQ_PART  0x50415254u  /* a part of another request (its parent's), never the user's */
 
 struct floc_request {
     uint32_t magic;
+    uint16_t gen;              /* bumped at every allocation: in the user's handle */
     int status;                /* first error seen, or 0 */
     int pending;               /* transport operations in flight */
     int done;                  /* composite: state machine finished */
@@ -43,7 +45,17 @@ struct floc_request {
     /* called when the request goes back to the pool: a composite's
      * cleanup, or the transport's (its registrations) */
     void (*fini)(floc_request_t *req);
+    /* floc_cancel: 0 when the cancellation is under way or the op cannot
+     * be canceled any more (it then completes as it would have); set by
+     * whoever posted the op (NULL: nothing to cancel) */
+    int (*cancel)(floc_request_t *req);
+    /* one line about the request for the log (finalize with live ones) */
+    void (*describe)(floc_request_t *req, char *buf, size_t len);
     void *priv;
+    /* a part of a larger operation (the chunks of a message): its
+     * completion completes one of the parent's pending parts, then it
+     * goes back to the pool */
+    floc_request_t *parent;
     /* internal ops (floc_put): not handed out; on completion *counter is
      * bumped and the request goes straight back to the pool */
     uint64_t *counter;
@@ -58,6 +70,7 @@ typedef struct floc_req_pool {
     void **slabs;
     size_t nslabs, cap_slabs;
     size_t elem;               /* bytes per request, extension included */
+    int tagging;               /* handles carry the generation (request.c) */
     size_t live;               /* handed out and not yet freed (orphans excluded) */
 } floc_req_pool_t;
 
@@ -69,6 +82,14 @@ floc_request_t *floc_req_alloc(floc_ctx_t *ctx, uint64_t *counter);
 void floc_req_release(floc_ctx_t *ctx, floc_request_t *req);
 /* Wait for req without freeing it: the wait's error or req->status. */
 int floc_req_wait(floc_request_t *req, double timeout);
+/* Wait for req and free it, for a blocking call that posted it: on a
+ * timeout (or a lost peer) the request is canceled where it can be and
+ * left to the pool (finalize reaps it), so no request outlives the call
+ * unreachable. */
+int floc_req_wait_blocking(floc_request_t *req);
+/* Is req complete (a composite's state machine advanced once)?  Caller
+ * holds the lock. */
+int floc_req_complete(floc_request_t *req);
 /* Free req now if complete, else orphan it (freed on its last completion). */
 void floc_req_finish(floc_request_t *req);
 /* The same with the lock held (a composite request giving up its parts);
@@ -78,6 +99,19 @@ int floc_req_abandon(floc_ctx_t *ctx, floc_request_t *req);
 void floc_req_op_done(floc_ctx_t *ctx, floc_request_t *req, int status);
 /* A request that is complete already (a copy done in the call). */
 floc_request_t *floc_req_complete_new(floc_ctx_t *ctx);
+/* Log the live requests (up to a few), for finalize's FLOC_ERR_BUSY. */
+void floc_req_pool_dump(floc_ctx_t *ctx);
+
+/*
+ * The handle a user holds: the request's address with its generation in
+ * the top 16 bits (user addresses fit in 48 bits here), so a handle kept
+ * after its request was freed and reused is refused instead of taking
+ * over the new operation (as libuv and UCX guard theirs).  Internal code
+ * passes plain addresses (generation 0: not checked).
+ */
+floc_request_t *floc_req_handle(floc_request_t *req);
+/* The live request behind handle h, or FLOC_ERR_INVALID (logged with func). */
+int floc_req_resolve(floc_request_t *h, floc_request_t **req, const char *func);
 
 /* The transport's part of a request, and the request a part belongs to. */
 static inline void *floc_req_ext(floc_request_t *req)

@@ -334,7 +334,8 @@ int floc_fabric_open(floc_ctx_t *ctx)
 
     f->cache.cap = ctx->cfg.mr_cache_entries;
     f->cache.entries = calloc(f->cache.cap, sizeof *f->cache.entries);
-    return f->cache.entries ? 0 : FLOC_ERR_NOMEM;
+    f->send_seq = calloc((size_t)ctx->size, sizeof *f->send_seq);
+    return f->cache.entries && f->send_seq ? 0 : FLOC_ERR_NOMEM;
 }
 
 void floc_fabric_close(floc_ctx_t *ctx)
@@ -347,6 +348,7 @@ void floc_fabric_close(floc_ctx_t *ctx)
     floc_fi_set_close_ep(&f->fi, "main");
     if (f->nrail)
         floc_fi_set_close_ep(&f->nrail->fi, "node rail");
+    floc_tagged_fini(ctx);     /* bounce buffers: nothing lands there any more */
     floc_mr_cache_fini(ctx);   /* registrations before their domains */
     close_node_rail(f);
     floc_fi_set_close(&f->fi, "main");

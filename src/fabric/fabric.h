@@ -54,7 +54,22 @@ typedef struct floc_fab_req {
     struct fi_context2 fictx;         /* first: the op context libfabric hands back */
     struct floc_mr_entry *mr_entry[2];/* cached registrations of the local buffers */
     floc_fab_op_t op;                 /* the op, for (re)posting */
+    /* tagged receives (tagged.c): where the message is wanted, and what
+     * the protocol keeps while its parts arrive */
+    unsigned msg;                     /* FLOC_MSG_* below, 0: not a message receive */
+    void *ubuf;                       /* the receiver's buffer ... */
+    size_t ucap;                      /* ... and its capacity */
+    unsigned char *bounce;            /* a bounce buffer (capacity below the eager size) */
+    unsigned char *drain;             /* truncation: where the bytes past ucap land */
+    uint64_t next, end;               /* truncation: next byte to drain, message length */
+    uint64_t bulk_tag;                /* the tag of the message's data parts */
+    int source;
 } floc_fab_req_t;
+
+enum {
+    FLOC_MSG_RECV = 1,    /* a receive of the message protocol (tagged.c) */
+    FLOC_MSG_DRAIN = 2,   /* a part of a truncated message, drained one at a time */
+};
 
 /* Room every request keeps for the fabric (floc_req_pool_init). */
 #define FLOC_FABRIC_REQ_EXT sizeof(floc_fab_req_t)
@@ -130,6 +145,13 @@ typedef struct floc_fabric {
     uint64_t puts_issued, puts_done;
     int put_status;          /* first failure among them, reported by flush */
     size_t live_mems;        /* user registrations (floc_mem_t) not yet released */
+
+    /* the message protocol (tagged.c): the number of the next large
+     * message to every locality, and the bounce buffers of receives
+     * smaller than the eager size */
+    uint32_t *send_seq;
+    struct floc_bounce_slab *bounce_slabs;
+    unsigned char *bounce_free;
 
     /* ops refused with -FI_EAGAIN, posted in order by progress */
     floc_request_t *backlog_head, *backlog_tail;
@@ -239,6 +261,9 @@ int floc_mr_cache_get(struct floc_ctx *ctx, const void *buf, size_t len, uint64_
                       floc_mr_entry_t **entry);
 void floc_mr_cache_release(struct floc_ctx *ctx, floc_mr_entry_t *entry);
 void floc_mr_cache_fini(struct floc_ctx *ctx);
+/* What a fabric request holds goes back with it: its registrations,
+ * its bounce buffer, its drain (the request's fini). */
+void floc_fab_req_fini(floc_request_t *req);
 /* The descriptor of an op's local buffer (slot 0 or 1 of req's op) where
  * its rail needs one, from the cache; released with the request. */
 int floc_fab_local_desc(struct floc_ctx *ctx, floc_request_t *req, int slot, const void *buf,
@@ -286,11 +311,32 @@ int floc_rma_flush_wait(struct floc_ctx *ctx, double timeout);
 int floc_rma_fetch_add_post(struct floc_ctx *ctx, uint64_t *buf, int owner, const floc_rwin_t *win,
                             uint64_t offset, floc_request_t *req);
 
-/* tagged.c: post a send (send = 1) or receive; the caller holds the
+/*
+ * tagged.c: post a send (send = 1) or receive; the caller holds the
  * lock.  internal = 1 for floc's own traffic (collectives, control),
- * kept apart from user tags.  Caller has checked the arguments. */
+ * kept apart from user tags.  Caller has checked the arguments.
+ *
+ * The message protocol: a message up to FLOC_MSG_EAGER bytes travels as
+ * one; a longer one as a header (its length) followed by its data in
+ * parts of up to FLOC_MSG_CHUNK bytes, which the receiver posts exactly
+ * once it knows the length.  So no provider ever sees a receive shorter
+ * than its message beyond its inline size (libfabric 1.17's shm and
+ * tcp;ofi_rxm hang both sides then), and a truncated message completes
+ * both sides: the receiver gets FLOC_ERR_TRUNCATED with the true length,
+ * its buffer holds the message's first bytes, the rest is drained.
+ */
+#define FLOC_MSG_EAGER 4096u
+#define FLOC_MSG_CHUNK ((size_t)64 << 20)
 int floc_tagged_post(struct floc_ctx *ctx, int send, void *buf, size_t len, int peer, int tag,
                      int internal, floc_msg_status_t *status, floc_request_t **out);
+/* The protocol's work on a receive completion of req (FLOC_MSG_*): the
+ * status to credit the op with (it may post the message's parts first).
+ * Caller holds the lock. */
+int floc_tagged_completion(struct floc_ctx *ctx, floc_request_t *req, size_t len, uint64_t data);
+/* The bounce buffers (tagged.c): taken by receives, given back by their
+ * fini, all freed at close (after the endpoints). */
+void floc_tagged_bounce_put(struct floc_ctx *ctx, unsigned char *b);
+void floc_tagged_fini(struct floc_ctx *ctx);
 /* A small user message copied by the provider at once (no completion):
  * 1 sent, 0 not now (too large, older messages to dest wait, queues
  * full), < 0 error.  Caller holds the lock. */
@@ -298,8 +344,12 @@ int floc_tagged_try_inject(struct floc_ctx *ctx, const void *buf, size_t len, in
 /* Largest message floc_tagged_try_inject may take. */
 size_t floc_tagged_inject_max(const struct floc_ctx *ctx);
 
-/* Tag of tagged messages: bit 63 internal (collectives, control), bits
- * 30..0 the tag.  The sender's locality id is the remote CQ data. */
+/* Tag of tagged messages: bit 63 internal (collectives, control), bit
+ * 62 the data parts of a long message (bits 31..0: its number from this
+ * sender), else bits 30..0 the tag.  The remote CQ data is the sender's
+ * locality id, with bit 31 set on the header of a long message. */
 #define FLOC_TAG_INTERNAL   (1ull << 63)
+#define FLOC_TAG_BULK       (1ull << 62)
+#define FLOC_CQ_HEADER      (1u << 31)
 
 #endif

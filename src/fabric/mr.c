@@ -164,13 +164,15 @@ void floc_mr_cache_fini(floc_ctx_t *ctx)
     c->n = 0;
 }
 
-/* the registrations a request holds go back to the cache with it */
-static void req_fini(floc_request_t *req)
+void floc_fab_req_fini(floc_request_t *req)
 {
     floc_fab_req_t *fr = floc_fab_req(req);
     for (int i = 0; i < 2; i++)
         if (fr->mr_entry[i])
             floc_mr_cache_release(req->ctx, fr->mr_entry[i]);
+    if (fr->bounce)
+        floc_tagged_bounce_put(req->ctx, fr->bounce);
+    free(fr->drain);
 }
 
 int floc_fab_local_desc(floc_ctx_t *ctx, floc_request_t *req, int slot, const void *buf,
@@ -183,7 +185,7 @@ int floc_fab_local_desc(floc_ctx_t *ctx, floc_request_t *req, int slot, const vo
     int ret = floc_mr_cache_get(ctx, buf, len, access, &fr->mr_entry[slot]);
     if (ret)
         return ret;
-    req->fini = req_fini;
+    req->fini = floc_fab_req_fini;
     fr->op.desc[slot] = floc_fabric_desc(fr->mr_entry[slot], fr->op.rail);
     return 0;
 }

@@ -27,6 +27,7 @@ int floc_fabric_err(int fi_ret, const char *what)
     case FI_ENOSYS: case FI_EOPNOTSUPP: return FLOC_ERR_NOT_SUPPORTED;
     case FI_EACCES: case FI_EKEYREJECTED: return FLOC_ERR_ACCESS;
     case FI_ETRUNC: case FI_ETOOSMALL: return FLOC_ERR_TRUNCATED;
+    case FI_ECANCELED: return FLOC_ERR_CANCELED;
     case FI_ECONNREFUSED: case FI_ECONNRESET: case FI_ECONNABORTED: case FI_EHOSTUNREACH:
     case FI_ENOTCONN: case FI_ESHUTDOWN:
         return FLOC_ERR_PEER_LOST;

@@ -124,9 +124,42 @@ int floc_fabric_backlog_has(const floc_fabric_t *f, uint64_t key)
     return 0;
 }
 
+/* Take a receive back from the provider (floc_cancel, a blocking call
+ * giving up): from the backlog at once, else fi_cancel, whose completion
+ * (FI_ECANCELED) comes through the queue.  Sends and RMA are too far
+ * along once handed over: they complete as they would have. */
+static int fab_cancel(floc_request_t *req)
+{
+    floc_ctx_t *ctx = req->ctx;
+    floc_fabric_t *f = ctx->fab;
+    floc_fab_req_t *fr = floc_fab_req(req);
+    if (fr->op.kind != FLOC_OP_RECV || fr->bulk_tag)
+        return 0;   /* not a receive, or its message has matched already */
+    for (floc_request_t **link = &f->backlog_head, *prev = NULL; *link;
+         prev = *link, link = &(*link)->next) {
+        if (*link != req)
+            continue;
+        *link = req->next;
+        if (f->backlog_tail == req)
+            f->backlog_tail = prev;
+        req->next = NULL;
+        floc_req_op_done(ctx, req, FLOC_ERR_CANCELED);
+        return 0;
+    }
+    struct fid_ep *ep = fr->op.rail ? f->nrail->fi.ep : f->fi.ep;
+    ssize_t r = fi_cancel(&ep->fid, &fr->fictx);
+    if (r && r != -FI_ENOENT)
+        FLOC_DEBUG(FLOC_LOG_FABRIC, "fi_cancel: %s", fi_strerror((int)-r));
+    return 0;
+}
+
 int floc_fabric_submit(floc_ctx_t *ctx, floc_request_t *req)
 {
     floc_fabric_t *f = ctx->fab;
+    if (!req->cancel)
+        req->cancel = fab_cancel;
+    if (!req->describe)
+        req->describe = floc_fabric_describe;
     req->pending++;
     if (f->backlog_head && floc_fabric_backlog_has(f, floc_fabric_order_key(req))) {
         /* keep the order: behind what already waits for this destination */

@@ -5,6 +5,7 @@
  */
 #include <sched.h>
 #include <stdio.h>
+#include <string.h>
 
 #include <rdma/fi_eq.h>
 #include <rdma/fi_errno.h>
@@ -17,7 +18,8 @@
 static void split_tag(floc_request_t *req, const struct fi_cq_tagged_entry *e)
 {
     /* the sender's id is the remote CQ data of every floc message */
-    req->msg.source = (e->flags & FI_REMOTE_CQ_DATA) ? (int)e->data : -1;
+    req->msg.source = (e->flags & FI_REMOTE_CQ_DATA) ? (int)(e->data & ~(uint64_t)FLOC_CQ_HEADER)
+                                                     : -1;
     req->msg.tag = (int)(e->tag & 0x7fffffff);
     req->msg.len = e->len;
 }
@@ -35,11 +37,13 @@ static int handle_error(floc_ctx_t *ctx, struct fid_cq *cq)
     int status;
     /* providers disagree on the sign of err.err */
     int code = err.err < 0 ? -err.err : err.err;
-    if (code == FI_ETRUNC) {
-        /* A receive too small for the message: report it, and what arrived. */
+    if (code == FI_ECANCELED) {
+        status = FLOC_ERR_CANCELED;   /* floc_cancel asked for it */
+    } else if (code == FI_ETRUNC) {
+        /* never from floc's own protocol (tagged.c): a sender that is not floc */
         status = FLOC_ERR_TRUNCATED;
-        FLOC_WARN(FLOC_LOG_FABRIC, "message truncated: %zu bytes more than the receive buffer",
-                  (size_t)err.olen);
+        FLOC_WARN(FLOC_LOG_FABRIC, "message of %zu bytes truncated by the provider (%zu bytes "
+                  "more than the receive buffer)", (size_t)(err.len + err.olen), (size_t)err.olen);
     } else {
         char buf[256];
         FLOC_ERROR(FLOC_LOG_FABRIC, "completion error: %s (%s)", fi_strerror(code),
@@ -67,9 +71,13 @@ static int drain_cq(floc_ctx_t *ctx, struct fid_cq *cq)
         floc_request_t *req = floc_req_of_ext(e[i].op_context);
         FLOC_TRACE(FLOC_LOG_FABRIC, "completion req %p flags %llx len %zu tag %016llx", (void *)req,
                    (unsigned long long)e[i].flags, e[i].len, (unsigned long long)e[i].tag);
-        if (e[i].flags & FI_RECV)
+        int status = 0;
+        if (e[i].flags & FI_RECV) {
             split_tag(req, &e[i]);
-        floc_req_op_done(ctx, req, 0);
+            if (floc_fab_req(req)->msg)
+                status = floc_tagged_completion(ctx, req, e[i].len, e[i].data);
+        }
+        floc_req_op_done(ctx, req, status);
     }
     return (int)n;
 }
@@ -121,13 +129,36 @@ int floc_fabric_post_now(floc_ctx_t *ctx, floc_request_t *req)
 
 static const char *const kind_names[] = {"none", "send", "recv", "write", "read", "fetch-add"};
 
+/* the locality an op goes to (-1: any) */
+static int op_peer(const floc_ctx_t *ctx, const floc_fab_op_t *op)
+{
+    if (op->addr == FI_ADDR_UNSPEC)
+        return -1;
+    for (int r = 0; r < ctx->size; r++)
+        if (floc_fabric_addr(ctx->fab, op->rail, r) == op->addr)
+            return r;
+    return -1;
+}
+
 void floc_fabric_describe(floc_request_t *req, char *buf, size_t len)
 {
-    const floc_fab_op_t *op = &floc_fab_req(req)->op;
-    snprintf(buf, len, "%s of %zu bytes, peer fi_addr %llu%s, tag %llx",
-             kind_names[op->kind <= FLOC_OP_FETCH_ADD ? op->kind : 0], op->len,
-             (unsigned long long)op->addr, op->rail ? " (node rail)" : "",
-             (unsigned long long)op->tag);
+    const floc_fab_req_t *fr = floc_fab_req(req);
+    const floc_fab_op_t *op = &fr->op;
+    const int peer = op_peer(req->ctx, op);
+    const int msg = op->kind == FLOC_OP_SEND || op->kind == FLOC_OP_RECV;
+    char who[32];
+    if (peer < 0)
+        snprintf(who, sizeof who, "any locality");
+    else
+        snprintf(who, sizeof who, "locality %d", peer);
+    snprintf(buf, len, "%s%s of %zu bytes %s %s%s%s", msg && (op->tag & FLOC_TAG_INTERNAL)
+             ? "floc's own " : "", kind_names[op->kind <= FLOC_OP_FETCH_ADD ? op->kind : 0],
+             fr->msg == FLOC_MSG_RECV ? fr->ucap : op->len, op->kind == FLOC_OP_SEND || op->kind == FLOC_OP_WRITE ? "to" : "from", who,
+             msg ? ", tag " : "", "");
+    if (msg) {
+        size_t n = strlen(buf);
+        snprintf(buf + n, len - n, "%d", (int)(op->tag & 0x7fffffff));
+    }
 }
 
 void floc_fabric_dump(floc_ctx_t *ctx)

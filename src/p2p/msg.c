@@ -22,13 +22,14 @@ static int check_peer(floc_ctx_t *ctx, const char *func, const void *buf, size_t
     return 0;
 }
 
-int floc_isend(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag, floc_request_t **req)
+static int isend(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag,
+                 floc_request_t **req)
 {
-    int ret = check_peer(ctx, __func__, buf, len, dest, 0, tag);
+    int ret = check_peer(ctx, "floc_isend", buf, len, dest, 0, tag);
     if (ret)
         return ret;
     if (!req)
-        return FLOC_INVALID("req (output) is NULL");
+        return FLOC_INVALID("floc_isend: req (output) is NULL");
     floc_ctx_lock(ctx);
     ret = floc_tagged_try_inject(ctx, buf, len, dest, tag);
     if (ret == 1) {
@@ -42,17 +43,34 @@ int floc_isend(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag, 
     return ret;
 }
 
-int floc_irecv(floc_ctx_t *ctx, void *buf, size_t len, int source, int tag,
-               floc_msg_status_t *status, floc_request_t **req)
+static int irecv(floc_ctx_t *ctx, void *buf, size_t len, int source, int tag,
+                 floc_msg_status_t *status, floc_request_t **req, const char *func)
 {
-    int ret = check_peer(ctx, __func__, buf, len, source, 1, tag);
+    int ret = check_peer(ctx, func, buf, len, source, 1, tag);
     if (ret)
         return ret;
     if (!req)
-        return FLOC_INVALID("req (output) is NULL");
+        return FLOC_INVALID("%s: req (output) is NULL", func);
     floc_ctx_lock(ctx);
     ret = floc_tagged_post(ctx, 0, buf, len, source, tag, 0, status, req);
     floc_ctx_unlock(ctx);
+    return ret;
+}
+
+int floc_isend(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag, floc_request_t **req)
+{
+    int ret = isend(ctx, buf, len, dest, tag, req);
+    if (!ret)
+        *req = floc_req_handle(*req);
+    return ret;
+}
+
+int floc_irecv(floc_ctx_t *ctx, void *buf, size_t len, int source, int tag,
+               floc_msg_status_t *status, floc_request_t **req)
+{
+    int ret = irecv(ctx, buf, len, source, tag, status, req, "floc_irecv");
+    if (!ret)
+        *req = floc_req_handle(*req);
     return ret;
 }
 
@@ -79,7 +97,7 @@ static int inject_blocking(floc_ctx_t *ctx, const void *buf, size_t len, int des
 
 int floc_send(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag)
 {
-    int ret = check_peer(ctx, __func__, buf, len, dest, 0, tag);
+    int ret = check_peer(ctx, "floc_send", buf, len, dest, 0, tag);
     if (ret)
         return ret;
     /* small: injected (no completion to wait for) once the provider has room */
@@ -89,13 +107,13 @@ int floc_send(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag)
     floc_ctx_lock(ctx);
     ret = floc_tagged_post(ctx, 1, (void *)buf, len, dest, tag, 0, NULL, &req);
     floc_ctx_unlock(ctx);
-    return ret ? ret : floc_wait(req);
+    return ret ? ret : floc_req_wait_blocking(req);
 }
 
 int floc_recv(floc_ctx_t *ctx, void *buf, size_t len, int source, int tag,
               floc_msg_status_t *status)
 {
     floc_request_t *req;
-    int ret = floc_irecv(ctx, buf, len, source, tag, status, &req);
-    return ret ? ret : floc_wait(req);
+    int ret = irecv(ctx, buf, len, source, tag, status, &req, "floc_recv");
+    return ret ? ret : floc_req_wait_blocking(req);
 }

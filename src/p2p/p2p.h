@@ -42,4 +42,10 @@ static inline floc_rwin_t floc_rkey_win(const floc_rkey_t *rkey)
     return (floc_rwin_t){.addr = rkey->addr, .base = rkey->addr, .key = rkey->key};
 }
 
+/* rma.c: a checked one-sided access (func: the public call, for the
+ * log): done at once through the node's shared mapping, or posted to the
+ * fabric; *out is a plain request (not a user's handle). */
+int floc_p2p_rma(floc_ctx_t *ctx, int write, void *local, size_t len, const floc_rkey_t *rkey,
+                 size_t offset, floc_request_t **out, const char *func);
+
 #endif

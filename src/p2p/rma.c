@@ -85,8 +85,8 @@ static int fabric_request(floc_ctx_t *ctx, int write, void *local, size_t len,
     return ret;
 }
 
-static int rma_nb(floc_ctx_t *ctx, int write, void *local, size_t len, const floc_rkey_t *rkey,
-                  size_t offset, floc_request_t **out, const char *func)
+int floc_p2p_rma(floc_ctx_t *ctx, int write, void *local, size_t len, const floc_rkey_t *rkey,
+                 size_t offset, floc_request_t **out, const char *func)
 {
     int ret = check_remote(ctx, func, local, rkey, offset, len);
     if (ret)
@@ -101,13 +101,19 @@ static int rma_nb(floc_ctx_t *ctx, int write, void *local, size_t len, const flo
 int floc_iput(floc_ctx_t *ctx, const void *src, size_t len, const floc_rkey_t *rkey, size_t offset,
               floc_request_t **req)
 {
-    return rma_nb(ctx, 1, (void *)src, len, rkey, offset, req, __func__);
+    int ret = floc_p2p_rma(ctx, 1, (void *)src, len, rkey, offset, req, "floc_iput");
+    if (!ret)
+        *req = floc_req_handle(*req);
+    return ret;
 }
 
 int floc_iget(floc_ctx_t *ctx, void *dst, size_t len, const floc_rkey_t *rkey, size_t offset,
               floc_request_t **req)
 {
-    return rma_nb(ctx, 0, dst, len, rkey, offset, req, __func__);
+    int ret = floc_p2p_rma(ctx, 0, dst, len, rkey, offset, req, "floc_iget");
+    if (!ret)
+        *req = floc_req_handle(*req);
+    return ret;
 }
 
 int floc_put(floc_ctx_t *ctx, const void *src, size_t len, const floc_rkey_t *rkey, size_t offset)
@@ -120,7 +126,7 @@ int floc_put(floc_ctx_t *ctx, const void *src, size_t len, const floc_rkey_t *rk
          * and src must be reusable when floc_put returns. */
         floc_request_t *req;
         ret = fabric_request(ctx, 1, (void *)src, len, rkey, offset, &req);
-        return ret ? ret : floc_wait(req);
+        return ret ? ret : floc_req_wait_blocking(req);
     }
     const floc_rwin_t win = floc_rkey_win(rkey);
     floc_ctx_lock(ctx);
@@ -132,8 +138,8 @@ int floc_put(floc_ctx_t *ctx, const void *src, size_t len, const floc_rkey_t *rk
 int floc_get(floc_ctx_t *ctx, void *dst, size_t len, const floc_rkey_t *rkey, size_t offset)
 {
     floc_request_t *req;
-    int ret = floc_iget(ctx, dst, len, rkey, offset, &req);
-    return ret ? ret : floc_wait(req);
+    int ret = floc_p2p_rma(ctx, 0, dst, len, rkey, offset, &req, "floc_get");
+    return ret ? ret : floc_req_wait_blocking(req);
 }
 
 int floc_flush(floc_ctx_t *ctx)

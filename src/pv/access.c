@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "pv.h"
+#include "../p2p/p2p.h"
 
 /* one owner's share of an access */
 typedef struct pv_part {
@@ -143,8 +144,8 @@ static int post_part(pv_access_t *a, pv_part_t *pt)
         local = pt->stage;
     }
     const floc_rkey_t *key = &pv->rkeys[pt->owner];
-    int ret = a->write ? floc_iput(pv->ctx, local, bytes, key, pt->lo * es, &pt->req)
-                       : floc_iget(pv->ctx, local, bytes, key, pt->lo * es, &pt->req);
+    int ret = floc_p2p_rma(pv->ctx, a->write, local, bytes, key, pt->lo * es, &pt->req,
+                           a->write ? "floc_pv_iput" : "floc_pv_iget");
     if (ret) {
         free(pt->stage);
         pt->stage = NULL;
@@ -205,22 +206,25 @@ static int access_start(floc_pv_t *pv, int write, size_t first, size_t count, vo
 
 int floc_pv_iget(floc_pv_t *pv, size_t first, size_t count, void *dst, floc_request_t **req)
 {
-    return access_start(pv, 0, first, count, dst, req, __func__);
+    int ret = access_start(pv, 0, first, count, dst, req, __func__);
+    if (!ret)
+        *req = floc_req_handle(*req);
+    return ret;
 }
 
 int floc_pv_iput(floc_pv_t *pv, size_t first, size_t count, const void *src, floc_request_t **req)
 {
-    return access_start(pv, 1, first, count, (void *)src, req, __func__);
+    int ret = access_start(pv, 1, first, count, (void *)src, req, __func__);
+    if (!ret)
+        *req = floc_req_handle(*req);
+    return ret;
 }
 
-/* The blocking forms: a timed-out wait leaves the request live; here
- * nobody could wait again, so it is given up like a lost peer's. */
+/* The blocking forms: a request nobody could wait for again after a
+ * timeout is given up (request.h). */
 static int access_wait(floc_request_t *req)
 {
-    int ret = floc_wait(req);
-    if (ret == FLOC_ERR_TIMEOUT)
-        floc_req_finish(req);
-    return ret;
+    return floc_req_wait_blocking(req);
 }
 
 int floc_pv_get(floc_pv_t *pv, size_t first, size_t count, void *dst)

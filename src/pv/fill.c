@@ -9,6 +9,7 @@
 
 #include "../exec/exec.h"
 #include "pv.h"
+#include "../core/dtype.h"
 
 /* ---- fill, iota ----------------------------------------------------- */
 
@@ -115,7 +116,7 @@ int floc_pv_iota(floc_pv_t *pv, const void *start)
     if (!start)
         return FLOC_INVALID("start is NULL");
     if (pv->dt >= FLOC_INT32_INDEX)
-        return FLOC_INVALID("iota needs a numeric dtype, not %d", (int)pv->dt);
+        return FLOC_INVALID("iota needs a numeric dtype, not %s", floc_dtype_name(pv->dt));
     iota_job_t j = {.pv = pv};
     memcpy(j.start, start, pv->esize);
     floc_exec_run(pv->ctx, pv->nlocal, floc_pv_parts(pv, FLOC_EXEC_GRAIN), iota_part, &j);

@@ -56,10 +56,9 @@ int floc_pv_create(floc_ctx_t *ctx, size_t n, floc_dtype_t dt, floc_dist_t dist,
     FLOC_CHECK_CTX(ctx);
     if (!out)
         return FLOC_INVALID("pv (output) is NULL");
-    const int es = floc_dtype_size(dt);
-    if (es < 0)
-        return es;
-    const size_t esize = (size_t)es;
+    if ((unsigned)dt >= FLOC_DTYPE_COUNT)
+        return FLOC_INVALID("dtype %d is not a floc_dtype_t", (int)dt);
+    const size_t esize = (size_t)floc_dtype_size(dt);
     floc_dist_map_t map;
     if (floc_dist_map_init(&map, n, ctx->size, dist))
         return FLOC_INVALID("bad distribution (kind %d, block %zu)", (int)dist.kind, dist.block);

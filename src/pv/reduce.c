@@ -15,6 +15,7 @@
 #include "../coll/kernels.h"
 #include "../exec/exec.h"
 #include "pv.h"
+#include "../core/dtype.h"
 
 #define LANES 256
 
@@ -270,10 +271,10 @@ int floc_pv_minmax(floc_pv_t *pv, floc_op_t op, void *value, size_t *gidx)
     if (!value || !gidx)
         return FLOC_INVALID("%s is NULL", value ? "gidx" : "value");
     if (op != FLOC_MIN && op != FLOC_MAX)
-        return FLOC_INVALID("op %d is neither FLOC_MIN nor FLOC_MAX", (int)op);
+        return FLOC_INVALID("%s is neither FLOC_MIN nor FLOC_MAX", floc_op_name(op));
     best_fn best = best_for(pv->dt);
     if (!best)
-        return FLOC_INVALID("min/max needs a numeric dtype, not %d", (int)pv->dt);
+        return FLOC_INVALID("min/max needs a numeric dtype, not %s", floc_dtype_name(pv->dt));
     if (pv->map.n == 0)
         return FLOC_INVALID("the vector is empty: it has no smallest or largest element");
     int nparts = floc_pv_parts(pv, FLOC_EXEC_GRAIN);

@@ -18,7 +18,7 @@ int main(int argc, char **argv)
     const int right = (me + 1) % n;
 
     /* context */
-    MP_EXPECT(FLOC_ERR_BUSY, floc_init(NULL, NULL, NULL, &other));
+    MP_EXPECT(FLOC_ERR_STATE, floc_init(NULL, NULL, NULL, &other));
     MP_EXPECT(FLOC_ERR_INVALID, floc_num_localities(NULL));
     MP_EXPECT(FLOC_ERR_INVALID, floc_locality_id(NULL));
     MP_EXPECT(FLOC_ERR_INVALID, floc_locality_node(ctx, -1));

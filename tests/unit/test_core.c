@@ -289,7 +289,7 @@ static void test_singleton_lifecycle(void **state)
     assert_int_equal(floc_locality_node(ctx, 0), 0);
     assert_int_equal(floc_locality_node(ctx, 1), FLOC_ERR_INVALID);
     assert_non_null(floc_provider_name(ctx));
-    assert_int_equal(floc_init(NULL, NULL, NULL, &other), FLOC_ERR_BUSY);
+    assert_int_equal(floc_init(NULL, NULL, NULL, &other), FLOC_ERR_STATE);
     assert_null(other);
     assert_int_equal(floc_finalize(ctx), 0);
     assert_int_equal(floc_finalize(ctx), FLOC_ERR_INVALID);      /* finalize twice */
