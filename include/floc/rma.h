@@ -21,8 +21,10 @@ typedef struct floc_mem floc_mem_t;
 /*
  * A remote key: plain data describing a registered region, made by its
  * owner with floc_mem_rkey() and handed to peers (by message, or a
- * collective).  A peer can reach [0, len) of the region and nothing else:
- * ranges outside it are refused before anything is sent, and a key that
+ * collective).  A peer can reach [0, len) of the region and nothing else,
+ * and only the ways the owner allowed (a put needs FLOC_MEM_REMOTE_WRITE,
+ * a get FLOC_MEM_REMOTE_READ, a fetch-add FLOC_MEM_REMOTE_ATOMIC): other
+ * accesses are refused with FLOC_ERR_ACCESS before anything is sent, and a key that
  * floc_mem_rkey did not produce (altered, corrupted) is refused by its
  * check field.  A key of a region its owner has deregistered is refused by
  * providers that check keys at the target (tcp, verbs); libfabric's shm
@@ -34,7 +36,9 @@ typedef struct floc_rkey {
     uint64_t len;    /* bytes */
     uint64_t key;    /* provider key */
     int32_t  owner;  /* locality that registered the region */
+    uint32_t access; /* FLOC_MEM_* the owner allows: other accesses are refused */
     uint32_t check;  /* integrity check of the fields above, within this job */
+    uint32_t reserved;
 } floc_rkey_t;
 
 enum {

@@ -22,6 +22,7 @@ struct floc_mem {
     struct fid_mr *mr, *node_mr;
     void *buf;
     size_t len;
+    unsigned access;  /* FLOC_MEM_* the owner allows */
     int fd;           /* floc_mem_alloc: the memfd; -1 for a registration */
     int dir_entry;    /* floc_mem_alloc: its node directory entry, or -1 */
 };
@@ -61,6 +62,7 @@ int floc_mem_register(floc_ctx_t *ctx, void *buf, size_t len, unsigned access, f
     m->ctx = ctx;
     m->buf = buf;
     m->len = len;
+    m->access = access;
     m->fd = -1;
     m->dir_entry = -1;
     *mem = m;
@@ -110,6 +112,7 @@ int floc_mem_rkey(const floc_mem_t *mem, floc_rkey_t *rkey)
     rkey->len = mem->len;
     rkey->key = fi_mr_key(mem->mr);
     rkey->owner = mem->ctx->rank;
+    rkey->access = mem->access;
     rkey->check = floc_rkey_check(mem->ctx, rkey);
     return 0;
 }

@@ -28,7 +28,8 @@
 static inline uint32_t floc_rkey_check(const floc_ctx_t *ctx, const floc_rkey_t *k)
 {
     uint64_t h = ctx->fab->rkey_salt;
-    const uint64_t words[4] = {k->addr, k->len, k->key, (uint64_t)(uint32_t)k->owner};
+    const uint64_t words[4] = {k->addr, k->len, k->key,
+                               (uint64_t)(uint32_t)k->owner | (uint64_t)k->access << 32};
     for (int i = 0; i < 4; i++) {
         h = (h ^ words[i]) * 0x9e3779b97f4a7c15ull;
         h ^= h >> 29;

@@ -15,9 +15,10 @@
 #include "p2p.h"
 #include "../node/node.h"
 
-/* Checks shared by every remote access; 0 or the error to return. */
+/* Checks shared by every remote access (need: the FLOC_MEM_* flag the
+ * access takes); 0 or the error to return. */
 static int check_remote(floc_ctx_t *ctx, const char *func, const void *local,
-                        const floc_rkey_t *rkey, size_t offset, size_t len)
+                        const floc_rkey_t *rkey, size_t offset, size_t len, unsigned need)
 {
     FLOC_CHECK_CTX(ctx);
     if (!rkey)
@@ -29,6 +30,13 @@ static int check_remote(floc_ctx_t *ctx, const char *func, const void *local,
     if (rkey->check != floc_rkey_check(ctx, rkey)) {
         FLOC_WARN(FLOC_LOG_API, "%s: rkey for locality %d fails its check: not made by "
                   "floc_mem_rkey in this job, or altered", func, (int)rkey->owner);
+        return FLOC_ERR_ACCESS;
+    }
+    if (!(rkey->access & need)) {
+        FLOC_WARN(FLOC_LOG_API, "%s: locality %d registered the region without %s", func,
+                  (int)rkey->owner, need == FLOC_MEM_REMOTE_WRITE  ? "FLOC_MEM_REMOTE_WRITE"
+                                    : need == FLOC_MEM_REMOTE_READ ? "FLOC_MEM_REMOTE_READ"
+                                                                   : "FLOC_MEM_REMOTE_ATOMIC");
         return FLOC_ERR_ACCESS;
     }
     if (offset > rkey->len || len > rkey->len - offset) {
@@ -88,7 +96,8 @@ static int fabric_request(floc_ctx_t *ctx, int write, void *local, size_t len,
 int floc_p2p_rma(floc_ctx_t *ctx, int write, void *local, size_t len, const floc_rkey_t *rkey,
                  size_t offset, floc_request_t **out, const char *func)
 {
-    int ret = check_remote(ctx, func, local, rkey, offset, len);
+    int ret = check_remote(ctx, func, local, rkey, offset, len,
+                           write ? FLOC_MEM_REMOTE_WRITE : FLOC_MEM_REMOTE_READ);
     if (ret)
         return ret;
     if (!out)
@@ -118,7 +127,7 @@ int floc_iget(floc_ctx_t *ctx, void *dst, size_t len, const floc_rkey_t *rkey, s
 
 int floc_put(floc_ctx_t *ctx, const void *src, size_t len, const floc_rkey_t *rkey, size_t offset)
 {
-    int ret = check_remote(ctx, __func__, src, rkey, offset, len);
+    int ret = check_remote(ctx, __func__, src, rkey, offset, len, FLOC_MEM_REMOTE_WRITE);
     if (ret || len == 0 || direct(ctx, 1, (void *)src, len, rkey, offset, NULL))
         return ret;
     if (len > ctx->fab->inject_size) {
@@ -178,7 +187,8 @@ static int direct_fetch_add(floc_ctx_t *ctx, const floc_rkey_t *rkey, size_t off
 int floc_atomic_fetch_add(floc_ctx_t *ctx, const floc_rkey_t *rkey, size_t offset, uint64_t value,
                           uint64_t *old)
 {
-    int ret = check_remote(ctx, __func__, old, rkey, offset, sizeof(uint64_t));
+    int ret = check_remote(ctx, __func__, old, rkey, offset, sizeof(uint64_t),
+                           FLOC_MEM_REMOTE_ATOMIC);
     if (ret)
         return ret;
     if (!old)

@@ -3,7 +3,7 @@
  * FLOC_* environment (every variable at once, values from the input),
  * the log settings, heartbeat-watcher messages (src/fabric/liveness.c),
  * and remote keys as they arrive from peers (an
- * arbitrary 32-byte floc_rkey_t handed to floc_get/floc_put/fetch_add on a
+ * arbitrary floc_rkey_t (40 bytes) handed to floc_get/floc_put/fetch_add on a
  * singleton context: every one must be refused or served, never crash).
  *
  * A key whose integrity check passes is trusted by design (the check
@@ -15,7 +15,7 @@
  *   cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DFLOC_FUZZ=ON
  *   build-fuzz/tests/fuzz_input -max_total_time=60 build-fuzz/fuzz-corpus
  *
- * Input layout: a 32-byte key, 8 bytes of offset/length, then
+ * Input layout: a key (sizeof floc_rkey_t bytes), 8 bytes of offset/length, then
  * NUL-separated strings, the values of the variables in `vars` order.
  */
 #define _POSIX_C_SOURCE 200809L   /* setenv */
@@ -133,7 +133,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* a zero-length put runs every check and moves nothing */
         int accepted = floc_put(ctx, buf, 0, &key, off) == 0;
         int genuine = key.addr == real.addr && key.len == real.len && key.key == real.key &&
-                      key.owner == real.owner;
+                      key.owner == real.owner && key.access == real.access;
         if (!accepted || genuine) {
             (void)floc_get(ctx, buf, n, &key, off);
             (void)floc_put(ctx, buf, n, &key, off);

@@ -193,6 +193,49 @@ static void test_arrays(floc_ctx_t *quick)
         MP_FAIL("waitany over NULL entries gave index %zu", idx);
 }
 
+/* One-sided access the region's flags forbid is refused before anything
+ * is sent, for registered and allocated memory, and the peer stays well. */
+static void test_access_rights(void)
+{
+    const int right = (me + 1) % n, left = (me + n - 1) % n;
+    static uint64_t ro[4], wo[4];
+    void *abuf;
+    floc_mem_t *mro, *mwo, *mal;
+    MP_MUST(floc_mem_register(ctx, ro, sizeof ro, FLOC_MEM_REMOTE_READ, &mro));
+    MP_MUST(floc_mem_register(ctx, wo, sizeof wo, FLOC_MEM_REMOTE_WRITE, &mwo));
+    MP_MUST(floc_mem_alloc(ctx, 64, FLOC_MEM_REMOTE_READ | FLOC_MEM_REMOTE_WRITE, &abuf, &mal));
+    floc_rkey_t mine[3], theirs[3];
+    MP_MUST(floc_mem_rkey(mro, &mine[0]));
+    MP_MUST(floc_mem_rkey(mwo, &mine[1]));
+    MP_MUST(floc_mem_rkey(mal, &mine[2]));
+    floc_request_t *r;
+    MP_MUST(floc_irecv(ctx, theirs, sizeof theirs, left, 940, NULL, &r));
+    MP_MUST(floc_send(ctx, mine, sizeof mine, right, 940));
+    MP_MUST(floc_wait(r));
+    uint64_t v = 7, old;
+    MP_EXPECT(FLOC_ERR_ACCESS, floc_put(ctx, &v, sizeof v, &theirs[0], 0));
+    MP_EXPECT(FLOC_ERR_ACCESS, floc_iput(ctx, &v, sizeof v, &theirs[0], 0, &r));
+    MP_EXPECT(FLOC_ERR_ACCESS, floc_get(ctx, &v, sizeof v, &theirs[1], 0));
+    MP_EXPECT(FLOC_ERR_ACCESS, floc_atomic_fetch_add(ctx, &theirs[1], 0, 1, &old));
+    MP_EXPECT(FLOC_ERR_ACCESS, floc_atomic_fetch_add(ctx, &theirs[2], 0, 1, &old));
+    /* a key with its rights widened fails its check */
+    floc_rkey_t forged = theirs[0];
+    forged.access |= FLOC_MEM_REMOTE_WRITE;
+    MP_EXPECT(FLOC_ERR_ACCESS, floc_put(ctx, &v, sizeof v, &forged, 0));
+    /* what is allowed still works, and nobody was declared lost */
+    uint64_t got = 1;
+    MP_OK(floc_get(ctx, &got, sizeof got, &theirs[0], 0));
+    MP_OK(floc_put(ctx, &v, sizeof v, &theirs[1], 8));
+    MP_OK(floc_put(ctx, &v, sizeof v, &theirs[2], 8));
+    MP_OK(floc_flush(ctx));
+    mp_sync(ctx, 941);
+    if (wo[1] != 7 || ((uint64_t *)abuf)[1] != 7)
+        MP_FAIL("allowed puts did not land");
+    MP_OK(floc_mem_deregister(mro));
+    MP_OK(floc_mem_deregister(mwo));
+    MP_OK(floc_mem_free(mal));
+}
+
 int main(int argc, char **argv)
 {
     floc_attr_t attr = FLOC_ATTR_INIT;
@@ -213,6 +256,7 @@ int main(int argc, char **argv)
         test_truncation(sizes[i][0], sizes[i][1], (int)(i % 2), 800 + (int)i);
     test_cancel();
     test_stale_handles();
+    test_access_rights();
     /* a blocking receive nobody sends to: it times out, and nothing it
      * posted keeps floc_finalize busy */
     int lonely;
