@@ -33,6 +33,7 @@ typedef struct child {
     size_t out_len, err_len;
     int exited;                 /* reaped */
     int status;                 /* waitpid status */
+    _Atomic int connected;      /* called PMIx_Init (a PMIx program: floc, MPI...) */
     _Atomic int finalized;      /* called PMIx_Finalize */
 } child_t;
 

@@ -78,6 +78,13 @@ int run_spawn(int rank, const sigset_t *orig_mask)
     }
     if (job.opt.bind)
         env_set(&env, "FLOC_BIND", job.opt.bind);
+    /* PSM's libraries (linked into libfabric) would catch a crash, write
+     * a backtrace file into the working directory and exit(1): a crashing
+     * locality must die of its signal instead (mpirun sets these too) */
+    if (!getenv("IPATH_NO_BACKTRACE"))
+        env_set(&env, "IPATH_NO_BACKTRACE", "1");
+    if (!getenv("HFI_NO_BACKTRACE"))
+        env_set(&env, "HFI_NO_BACKTRACE", "1");
 
     /* through the launch agent when there is one (e.g. ip netns exec HOST) */
     char **argv = job.opt.agent ? run_agent_argv(&job.opt, run_job_host(rank)) : job.opt.argv;
@@ -178,9 +185,20 @@ int run_child_code(int status)
     return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
 }
 
+/* A locality that joined the job (PMIx_Init) and left it without
+ * finalizing (returned from main, exit(0)) failed, whatever its status:
+ * the others wait for it. */
+static int left_unfinalized(const child_t *c)
+{
+    return WIFEXITED(c->status) && atomic_load(&c->connected) && !atomic_load(&c->finalized);
+}
+
 static void describe(const child_t *c)
 {
-    if (WIFSIGNALED(c->status))
+    if (left_unfinalized(c))
+        run_msg("locality %d (pid %d) exited without floc_finalize (status %d)", c->rank,
+                (int)c->pid, WEXITSTATUS(c->status));
+    else if (WIFSIGNALED(c->status))
         run_msg("locality %d (pid %d) was killed by signal %d (%s)", c->rank, (int)c->pid,
             WTERMSIG(c->status), strsignal(WTERMSIG(c->status)));
     else
@@ -210,7 +228,7 @@ int run_reap(double *fail_time)
         c->status = p < 0 ? (1 << 8) : st;
         /* anything the locality left in its process group goes with it */
         kill(-c->pid, SIGKILL);
-        if (run_child_code(c->status) != 0) {
+        if (run_child_code(c->status) != 0 || left_unfinalized(c)) {
             pthread_mutex_lock(&job.lock);
             int first = job.failed_rank < 0;
             if (first)

@@ -23,7 +23,9 @@
 static pmix_status_t cb_connected(const pmix_proc_t *proc, void *obj, pmix_op_cbfunc_t cbfunc,
                                   void *cbdata)
 {
-    (void)proc; (void)obj; (void)cbfunc; (void)cbdata;
+    (void)obj; (void)cbfunc; (void)cbdata;
+    if (proc->rank < (pmix_rank_t)job.n)
+        atomic_store(&job.children[proc->rank].connected, 1);
     return PMIX_OPERATION_SUCCEEDED;
 }
 

@@ -7,6 +7,9 @@
  * offered (cxi, efa, verbs, psm3, opx, then tcp), never the slow or
  * eth0-binding ones (sockets, udp, net).
  */
+#define _GNU_SOURCE
+#include <dlfcn.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -282,6 +285,61 @@ static int wire_peers(floc_ctx_t *ctx)
     return ret;
 }
 
+/*
+ * libfabric's providers bring signal handlers of their own: the PSM
+ * libraries it is linked with (libinfinipath, loaded with the program)
+ * catch SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGINT and SIGTERM, write a
+ * backtrace file "<prog>.<n>s-<pid>,<host>.btr" into the working
+ * directory and exit(1); shm may add its own (clean its files, exit 1).
+ * A crashing locality must die of its signal, so that the launcher
+ * reports it as such (floc-run, mpirun and srun all do), and leave no
+ * files.  So: PSM's handlers go back to the default when libfloc is
+ * loaded (mpirun prevents them with IPATH_NO_BACKTRACE, which floc-run
+ * sets too), and whatever the fabric's opening installs is undone.
+ * What shm would have cleaned is reaped at the next start (objects.c).
+ */
+static const int watched_signals[] = {SIGSEGV, SIGBUS, SIGABRT, SIGILL, SIGFPE, SIGINT, SIGTERM};
+#define NWATCHED (sizeof watched_signals / sizeof watched_signals[0])
+
+/* Is handler one of the PSM libraries'? */
+static int psm_handler(void (*handler)(int))
+{
+    Dl_info di;
+    if (handler == SIG_DFL || handler == SIG_IGN || !dladdr((void *)handler, &di) || !di.dli_fname)
+        return 0;
+    return strstr(di.dli_fname, "infinipath") || strstr(di.dli_fname, "libpsm");
+}
+
+__attribute__((constructor)) static void drop_psm_handlers(void)
+{
+    for (size_t i = 0; i < NWATCHED; i++) {
+        struct sigaction sa;
+        if (sigaction(watched_signals[i], NULL, &sa) == 0 && psm_handler(sa.sa_handler)) {
+            sa.sa_handler = SIG_DFL;
+            sa.sa_flags = 0;
+            sigaction(watched_signals[i], &sa, NULL);
+        }
+    }
+}
+
+static void keep_signals(struct sigaction saved[NWATCHED])
+{
+    setenv("IPATH_NO_BACKTRACE", "1", 0);
+    setenv("HFI_NO_BACKTRACE", "1", 0);
+    drop_psm_handlers();
+    for (size_t i = 0; i < NWATCHED; i++)
+        sigaction(watched_signals[i], NULL, &saved[i]);
+}
+
+static void restore_signals(const struct sigaction saved[NWATCHED])
+{
+    for (size_t i = 0; i < NWATCHED; i++) {
+        struct sigaction now;
+        if (sigaction(watched_signals[i], NULL, &now) == 0 && now.sa_handler != saved[i].sa_handler)
+            sigaction(watched_signals[i], &saved[i], NULL);
+    }
+}
+
 static int progress_hook(floc_ctx_t *ctx, void *arg)
 {
     (void)arg;
@@ -294,7 +352,18 @@ static void dump_hook(floc_ctx_t *ctx, void *arg)
     floc_fabric_dump(ctx);
 }
 
+static int fabric_open(floc_ctx_t *ctx);
+
 int floc_fabric_open(floc_ctx_t *ctx)
+{
+    struct sigaction saved[NWATCHED];
+    keep_signals(saved);
+    int ret = fabric_open(ctx);
+    restore_signals(saved);
+    return ret;
+}
+
+static int fabric_open(floc_ctx_t *ctx)
 {
     floc_fabric_t *f = ctx->fab = calloc(1, sizeof *f);
     if (!f)

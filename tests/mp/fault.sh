@@ -7,6 +7,10 @@
 #               heartbeats can tell; the launcher sees nothing)
 #   pause       SIGSTOP for 40% of FLOC_PEER_TIMEOUT, then SIGCONT: slow but
 #               alive, so nobody may be declared lost and the job succeeds
+#   segv        it crashes (SIGSEGV): floc-run reports the signal (exit
+#               128+11), and no provider's handler leaves a backtrace file
+#   exit        it returns from main without floc_finalize: floc-run names
+#               it at once (not the heartbeat, not a survivor)
 # Checks for a loss: floc-run exits non-zero (not by its timeout) within the
 # bound, the job's output names the lost locality, every survivor reported
 # FLOC_ERR_PEER_LOST (and, for kill/freeze, within the bound of the
@@ -18,7 +22,7 @@ victim=$((n - 1))
 peer_timeout=2          # seconds: FLOC_PEER_TIMEOUT of the job
 work=$(mktemp -d) || exit 1
 trap 'rm -rf "$work"' EXIT
-mkdir "$work/tmp"
+mkdir "$work/tmp" "$work/cwd"
 fail=0
 case $action in
   abort) args="" limit=10000 ;;
@@ -26,13 +30,15 @@ case $action in
   kill) args="loop 8" limit=3000 ;;          # launcher event: well under a second
   freeze) args="loop 8" limit=$((peer_timeout * 1000 + 2000)) ;;
   pause) args="loop 4" limit=0 ;;
+  segv) args="segv" limit=10000 ;;
+  exit) args="exit" limit=1500 ;;            # the launcher's event, from the exit
   *) echo "fault.sh: unknown action $action"; exit 2 ;;
 esac
 . "$(dirname "$0")/fault_lib.sh"
 
 start=$(now_ms)
-FLOC_PEER_TIMEOUT=$peer_timeout TMPDIR="$work/tmp" \
-  timeout -k 5 40 "$run" -n "$n" --timeout 30 --grace 1 "$prog" $args >"$work/out" 2>&1 &
+(cd "$work/cwd" && FLOC_PEER_TIMEOUT=$peer_timeout TMPDIR="$work/tmp" \
+  exec timeout -k 5 40 "$run" -n "$n" --timeout 30 --grace 1 "$prog" $args) >"$work/out" 2>&1 &
 pid=$!
 # the job's localities: children of floc-run, itself the child of timeout(1)
 kids=""
@@ -81,6 +87,22 @@ if [ "$action" = pause ]; then
 else
   [ "$rc" -ne 0 ] || { echo "FAIL: floc-run exited 0"; fail=1; }
   grep -q "locality $victim\b" "$work/out" || { echo "FAIL: no message naming locality $victim"; fail=1; }
+  case $action in
+    segv)
+      grep -q "locality $victim (pid [0-9]*) was killed by signal 11" "$work/out" ||
+        { echo "FAIL: floc-run did not report locality $victim's SIGSEGV"; fail=1; }
+      [ "$rc" -eq 139 ] || { echo "FAIL: floc-run exited $rc, not 139 (128 + SIGSEGV)"; fail=1; } ;;
+    exit)
+      grep -q "locality $victim exited without floc_finalize" "$work/out" ||
+        { echo "FAIL: floc-run did not name locality $victim as leaving without floc_finalize"; fail=1; }
+      if grep -q "job failed: locality [0-9]" "$work/out" &&
+         ! grep -q "job failed: locality $victim " "$work/out"; then
+        echo "FAIL: floc-run blamed another locality"; fail=1
+      fi
+      failed_at=$(sed -n "s/^locality $victim leaves at \([0-9]*\).*/\1/p" "$work/out" | head -1) ;;
+  esac
+  btr=$(ls "$work/cwd")
+  [ -z "$btr" ] || { echo "FAIL: files left in the working directory: $btr"; fail=1; }
   if [ -n "$failed_at" ]; then
     # wall-clock time each survivor learnt of the loss, from the failure
     check_loss "$work/out" "$victim" "$failed_at" "$limit" "fault.sh: $action" || fail=1

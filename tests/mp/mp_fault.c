@@ -87,6 +87,10 @@ int main(int argc, char **argv)
     MP_MUST(floc_init(&argc, &argv, NULL, &ctx));
     mp_me = floc_locality_id(ctx);
     int n = floc_num_localities(ctx), victim = n - 1;
+    if (n == 1 && argc > 1 && strcmp(argv[1], "segv") == 0) {
+        volatile int *nowhere = NULL;
+        *nowhere = 1;   /* a singleton's crash: it must die of SIGSEGV */
+    }
     if (n < 2) {
         fprintf(stderr, "mp_fault needs at least 2 localities\n");
         return 2;
@@ -96,6 +100,7 @@ int main(int argc, char **argv)
     if (argc > 2 && strcmp(argv[1], "loop") == 0)
         return allreduce_loop(ctx, atof(argv[2]));
     const int coll = argc > 1 && strcmp(argv[1], "coll") == 0;
+    const char *how = argc > 1 && !coll ? argv[1] : "abort";
     if (mp_me == victim) {
         if (coll) {   /* take part for a while (the same calls), then die mid-run */
             double v[1000] = {0}, r[1000];
@@ -106,6 +111,14 @@ int main(int argc, char **argv)
             floc_allreduce(ctx, v, r, 1000, FLOC_DOUBLE, FLOC_SUM);   /* no barrier after it */
         }
         usleep(300 * 1000);   /* let the survivors block first */
+        printf("locality %d leaves at %.0f\n", mp_me, clock_ms(CLOCK_REALTIME));
+        fflush(stdout);
+        if (strcmp(how, "segv") == 0) {
+            volatile int *nowhere = NULL;
+            *nowhere = 1;   /* a crash: the launcher must report SIGSEGV */
+        }
+        if (strcmp(how, "exit") == 0)
+            return 0;   /* returns from main without floc_finalize */
         abort();
     }
     double t0 = now_ms();
@@ -130,7 +143,7 @@ int main(int argc, char **argv)
     }
     double waited = now_ms() - t0;
     if (rc == FLOC_ERR_PEER_LOST)
-        printf("survivor %d: PEER_LOST after %.0f ms\n", mp_me, waited);
+        printf("survivor %d: PEER_LOST after %.0f ms at %.0f\n", mp_me, waited, clock_ms(CLOCK_REALTIME));
     else
         MP_FAIL("wait returned %d (%s), expected FLOC_ERR_PEER_LOST", rc, floc_strerror(rc));
     /* later operations fail fast too */

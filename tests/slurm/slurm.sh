@@ -91,6 +91,22 @@ fi
 echo "slurm.sh: cluster up (node $node $state)"
 
 fail=0
+if [ "${SLURM_EXPECT:-pass}" = crash ]; then
+  # a crashing locality (PROG crashes itself): srun reports its signal,
+  # and nothing is left in the working directory (PSM's handlers would
+  # leave a backtrace file there and make the crash an exit(1))
+  mkdir "$dir/cwd"
+  (cd "$dir/cwd" && exec timeout -k 5 60 srun --mpi=pmix -n 2 --oversubscribe -W 30 \
+      --kill-on-bad-exit=1 "$@") >"$dir/out" 2>&1
+  rc=$?
+  cat "$dir/out"
+  echo "slurm.sh: srun of a crashing locality: exit $rc"
+  [ $rc -ne 0 ] || { echo "FAIL: srun exited 0"; fail=1; }
+  grep -q "Segmentation fault\|signal 11" "$dir/out" || { echo "FAIL: srun did not report the SIGSEGV"; fail=1; }
+  left=$(ls "$dir/cwd")
+  [ -z "$left" ] || { echo "FAIL: files left in the working directory: $left"; fail=1; }
+  exit $fail
+fi
 for np in $nps; do
   start=$(date +%s%N)
   # -W: the step ends when its first task ends plus this many seconds;
