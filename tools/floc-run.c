@@ -125,6 +125,7 @@ typedef struct watch {
     int interrupted;   /* the signal that interrupted floc-run, 0 none */
     int timed_out;
     double start, fail_time, term_time;
+    double drain_until;   /* every locality ended: output forwarded until then */
 } watch_t;
 
 /* What one poll watches: floc-run's signals first, then every open
@@ -210,14 +211,33 @@ static void enforce_deadlines(watch_t *w)
 /* Poll the localities' output and floc-run's signals until every
  * launched locality is reaped and its output drained; end the job on a
  * failure (after --grace), an interruption or --timeout. */
+/* Every locality has ended but some pipe is still open: a process of
+ * theirs that left its process group (setsid) holds it.  Its output is
+ * forwarded for a second more; the job does not wait for it. */
+static int drained(watch_t *w, poll_set_t *ps)
+{
+    const double t = run_now();
+    if (w->drain_until == 0.0)
+        w->drain_until = t + 1.0;
+    if (t < w->drain_until)
+        return 0;
+    for (int i = 1; i < ps->n; i++)
+        close(ps->pfd[i].fd);
+    run_msg("every locality has ended; output of processes they left behind is not forwarded");
+    return 1;
+}
+
 static watch_t watch_job(int sfd, int launched)
 {
     watch_t w = {.start = run_now()};
     static poll_set_t ps;   /* large: not on the stack */
     for (;;) {
         poll_fill(&ps, sfd, launched);
-        if (run_reap(&w.fail_time) == 0 && ps.n == 1)
+        const int running = run_reap(&w.fail_time);
+        if (running == 0 && (ps.n == 1 || drained(&w, &ps)))
             return w;
+        if (running == 1 && run_end_stopped(job.opt.grace) && w.fail_time == 0.0)
+            w.fail_time = run_now();
         poll(ps.pfd, (nfds_t)ps.n, 50);
         forward_ready(&ps);
         if (ps.pfd[0].revents & POLLIN)
@@ -234,8 +254,8 @@ static int job_status(int launched, int exit_code, watch_t w)
         int code = run_child_code(job.children[r].status);
         if (code > worst)
             worst = code;
-        free(job.children[r].out_buf);
-        free(job.children[r].err_buf);
+        free(job.children[r].out.buf);
+        free(job.children[r].err.buf);
     }
     if (job.failed_rank >= 0) {
         child_t *c = &job.children[job.failed_rank];

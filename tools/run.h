@@ -25,13 +25,20 @@
 
 #include "run_args.h"
 
+/* a partial line of tagged output */
+typedef struct line_buf {
+    char *buf;
+    size_t len, cap;
+} line_buf_t;
+
 typedef struct child {
     pid_t pid;
     int rank;
     int out_fd, err_fd;         /* read ends of the child's stdout/stderr */
-    char *out_buf, *err_buf;    /* partial lines (tagged output) */
-    size_t out_len, err_len;
+    line_buf_t out, err;        /* partial lines (tagged output) */
     int exited;                 /* reaped */
+    double stopped_at;          /* when it was stopped (SIGSTOP), 0: running */
+    int killed_stopped;         /* killed for being stopped alone (run_end_stopped) */
     int status;                 /* waitpid status */
     _Atomic int connected;      /* called PMIx_Init (a PMIx program: floc, MPI...) */
     _Atomic int finalized;      /* called PMIx_Finalize */
@@ -72,6 +79,9 @@ int run_spawn(int rank, const sigset_t *orig_mask);   /* 0 or -1 */
 int run_forward(child_t *c, int which);
 int run_reap(double *fail_time);       /* reap what exited; how many still run */
 void run_signal_job(int sig);
+/* The last locality still there is stopped (for longer than grace) while
+ * every other has ended: kill it (1), as nothing will wake it. */
+int run_end_stopped(double grace);
 int run_child_code(int status);        /* exit status, 128 + signal when killed */
 
 /* run_cleanup.c */

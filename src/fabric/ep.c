@@ -69,6 +69,14 @@ static int internode_score(const char *name)
     return -1;
 }
 
+/* Can a provider of info reach every locality of this node?  (shm has
+ * a peer limit, its domain's ep_cnt; the others none worth checking.) */
+static int peers_fit(const floc_ctx_t *ctx, const struct fi_info *info)
+{
+    return strcmp(info->fabric_attr->prov_name, "shm") != 0 || !info->domain_attr->ep_cnt ||
+           (size_t)ctx->local_size <= info->domain_attr->ep_cnt;
+}
+
 static int get_info(floc_ctx_t *ctx, struct fi_info **chosen)
 {
     const int user_choice = ctx->cfg.provider[0] || getenv("FI_PROVIDER");
@@ -87,6 +95,19 @@ static int get_info(floc_ctx_t *ctx, struct fi_info **chosen)
             ret = fi_getinfo(FLOC_FI_VERSION, NULL, NULL, 0, hints, &list);
             fi_freeinfo(hints);
         }
+        if (!ret && pass == 0 && !peers_fit(ctx, list)) {
+            /* more localities on this node than shm can reach (256 in
+             * libfabric 1.17): every locality fails the same way, so
+             * they all take the next provider */
+            FLOC_WARN(FLOC_LOG_FABRIC, "libfabric's shm reaches at most %zu localities on a node, "
+                      "%d run on this one: using the inter-node provider over the loopback "
+                      "instead (slower, more memory per locality; fewer localities per node "
+                      "keep shm)", list->domain_attr->ep_cnt, ctx->local_size);
+            fi_freeinfo(list);
+            list = NULL;
+            ret = -FI_ENOSPC;
+            continue;
+        }
         if (ret && pass == 0)
             FLOC_INFO(FLOC_LOG_FABRIC, "shm is not available (%s): trying the others",
                       fi_strerror(-ret));
@@ -94,6 +115,13 @@ static int get_info(floc_ctx_t *ctx, struct fi_info **chosen)
     if (ret) {
         FLOC_ERROR(FLOC_LOG_FABRIC, "no libfabric provider%s%s offers RDM with RMA and tagged "
                    "messages: %s", want ? " named " : "", want ? want : "", fi_strerror(-ret));
+        return FLOC_ERR_NOT_SUPPORTED;
+    }
+    if (want && !peers_fit(ctx, list)) {
+        FLOC_ERROR(FLOC_LOG_FABRIC, "FLOC_PROVIDER=%s reaches at most %zu localities, but %d run "
+                   "on this node: run fewer per node, or choose another provider (tcp;ofi_rxm "
+                   "reaches any number)", want, list->domain_attr->ep_cnt, ctx->local_size);
+        fi_freeinfo(list);
         return FLOC_ERR_NOT_SUPPORTED;
     }
     struct fi_info *best = NULL;
@@ -177,6 +205,8 @@ static void open_node_rail(floc_ctx_t *ctx)
     struct fi_info *hints = make_hints(prov, 0, 0);
     int ret = nr && hints ? fi_getinfo(FLOC_FI_VERSION, NULL, NULL, 0, hints, &nr->fi.info) : -FI_ENOMEM;
     fi_freeinfo(hints);
+    if (!ret && !peers_fit(ctx, nr->fi.info))
+        ret = -FI_ENOSPC;   /* too many localities here for it: the main provider serves */
     if (!ret && strcmp(prov, "shm") == 0)
         ret = name_shm_endpoint(ctx, nr->fi.info) ? -FI_ENOMEM : 0;
     if (nr)

@@ -66,5 +66,32 @@ wait $pid; check "SIGINT -> 130" 130 $?
 left=""
 for k in $kids; do kill -0 "$k" 2>/dev/null && left="$left $k"; done
 check "no orphans after SIGINT" "" "$left"
+
+# -t in time linear in a line's length, every byte (NULs too) forwarded
+start=$(date +%s)
+bytes=$("$run" -n 1 -t sh -c 'head -c 50000000 /dev/zero; printf "a\0b\n"' | wc -c)
+elapsed=$(( $(date +%s) - start ))
+check "-t forwards a 50 MB line whole, NULs included" 50000008 "$bytes"
+[ $elapsed -le 5 ] || { echo "FAIL -t took ${elapsed}s for a 50 MB line"; fail=1; }
+out=$("$run" -n 1 -t printf 'x\0y\nz' | od -An -c | tr -s ' ' | tr -d '\n')
+check "-t keeps bytes after a NUL" " [ 0 ] x \0 y \n [ 0 ] z \n" "$out"
+
+# a locality stopped for good while the others ended: ended after --grace
+start=$(date +%s)
+"$run" -n 2 --grace 1 sh -c '[ "$PMIX_RANK" = 1 ] && kill -STOP $$; exit 0' 2>"$work/err"
+rc=$?
+elapsed=$(( $(date +%s) - start ))
+check "a stopped locality alone -> killed, 137" 137 $rc
+[ $elapsed -le 6 ] || { echo "FAIL a stopped locality kept floc-run ${elapsed}s"; fail=1; }
+grep -q "locality 1 .*stopped" "$work/err"; check "the stopped locality is named" 0 $?
+
+# a detached process (its own session) holding stdout does not keep the job
+start=$(date +%s)
+"$run" -n 1 sh -c 'setsid -f sleep 20; echo started' >/dev/null 2>&1; rc=$?
+elapsed=$(( $(date +%s) - start ))
+check "a detached grandchild -> the job ends" 0 $rc
+[ $elapsed -le 5 ] || { echo "FAIL a detached grandchild kept floc-run ${elapsed}s"; fail=1; }
+pkill -f "^sleep 20$" 2>/dev/null
+
 check "no files left in TMPDIR" "" "$(ls "$TMPDIR")"
 exit $fail
