@@ -164,14 +164,18 @@ static void close_node_rail(floc_fabric_t *f)
 
 /*
  * shm keeps a file in /dev/shm named after the endpoint.  Naming it
- * "floc.<namespace>.<rank>" keeps jobs apart and lets floc-run remove the
- * files of localities that were killed before they could.  The name must
- * carry the "fi_shm://" scheme: without it shm 1.17 sometimes fails to map
- * the endpoint to itself and crashes on the first transfer to self.
+ * "floc.<namespace>.<rank>.p<pid>" keeps jobs apart, lets floc-run remove
+ * the files of localities that were killed before they could, and lets
+ * any later locality on the node remove those of dead processes whatever
+ * launched them (objects.c: the pid says whether the owner lives).  The
+ * name must carry the "fi_shm://" scheme: without it shm 1.17 sometimes
+ * fails to map the endpoint to itself and crashes on the first transfer
+ * to self.
  */
 static int shm_endpoint_name(const floc_ctx_t *ctx, const char *suffix, char *name, size_t size)
 {
-    int n = snprintf(name, size, "fi_shm://floc.%s.%d%s", ctx->pmix.nspace, ctx->rank, suffix);
+    int n = snprintf(name, size, "fi_shm://floc.%s.%d.p%d%s", ctx->pmix.nspace, ctx->rank,
+                     (int)getpid(), suffix);
     if (n < 0 || (size_t)n >= size)
         return -1;   /* too long: keep the provider's default name */
     for (char *p = name + 9; *p; p++)
@@ -401,6 +405,7 @@ static int fabric_open(floc_ctx_t *ctx)
     int ret = floc_progress_hook_add(ctx, progress_hook, dump_hook, NULL);
     if (ret)
         return ret;
+    floc_shm_reap();   /* files of dead localities, before ours are made */
     if ((ret = get_info(ctx, &f->fi.info)))
         return ret;
     if (ret)

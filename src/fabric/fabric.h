@@ -194,6 +194,10 @@ int floc_fabric_err(int fi_ret, const char *what);
  * and enabled endpoint from set->info; what names it in errors. */
 int floc_fi_set_open(struct floc_ctx *ctx, floc_fi_set_t *set, enum fi_cq_format cq_format,
                      const char *what);
+/* Remove the shm files in /dev/shm of floc's localities that are gone
+ * (killed, or ended without closing their endpoints), whichever job and
+ * launcher they had; a file whose owner lives is never touched. */
+void floc_shm_reap(void);
 /* Give an endpoint to be opened from info this name (FI_ADDR_STR: shm). */
 int floc_fi_info_name(struct fi_info *info, const char *name);
 /* Close the endpoint alone (no completion arrives after it) ... */

@@ -5,6 +5,9 @@
  * liveness watcher's); shm endpoint names; libfabric's errors as floc's.
  */
 #include <dirent.h>
+#include <errno.h>
+#include <signal.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +116,45 @@ static void remove_stale_shm(const char *name)
                 unlink(path) == 0)
                 FLOC_INFO(FLOC_LOG_FABRIC, "removed a stale shm file %s", path);
         }
+    }
+    closedir(d);
+}
+
+/* The owner's pid in the name of one of floc's shm files
+ * ("floc.<namespace>.<rank>.p<pid>[.live][:<i>:<j>]"), 0 if none. */
+static pid_t owner_pid(const char *file)
+{
+    if (strncmp(file, "floc.", 5) != 0)
+        return 0;
+    const char *end = strchr(file, ':');
+    size_t len = end ? (size_t)(end - file) : strlen(file);
+    if (len > 5 && !strncmp(file + len - 5, ".live", 5))
+        len -= 5;
+    size_t d = len;
+    while (d > 0 && file[d - 1] >= '0' && file[d - 1] <= '9')
+        d--;
+    if (d == len || d < 2 || file[d - 1] != 'p' || file[d - 2] != '.' || len - d > 9)
+        return 0;
+    long pid = strtol(file + d, NULL, 10);
+    return pid > 0 ? (pid_t)pid : 0;
+}
+
+void floc_shm_reap(void)
+{
+    DIR *d = opendir("/dev/shm");
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        pid_t pid = owner_pid(e->d_name);
+        if (!pid || kill(pid, 0) == 0 || errno != ESRCH)
+            continue;   /* not floc's, or its owner lives (or is not ours to judge) */
+        char path[512];
+        struct stat st;
+        if (snprintf(path, sizeof path, "/dev/shm/%s", e->d_name) < (int)sizeof path &&
+            stat(path, &st) == 0 && st.st_uid == getuid() && unlink(path) == 0)
+            FLOC_INFO(FLOC_LOG_FABRIC, "removed %s: its locality (pid %d) is gone", path,
+                      (int)pid);
     }
     closedir(d);
 }

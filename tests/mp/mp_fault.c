@@ -87,6 +87,13 @@ int main(int argc, char **argv)
     MP_MUST(floc_init(&argc, &argv, NULL, &ctx));
     mp_me = floc_locality_id(ctx);
     int n = floc_num_localities(ctx), victim = n - 1;
+    if (argc > 2 && strcmp(argv[1], "hold") == 0) {
+        /* stay in the job (to be killed from outside), then leave */
+        printf("locality %d pid %d holding\n", mp_me, (int)getpid());
+        fflush(stdout);
+        usleep((useconds_t)(atof(argv[2]) * 1e6));
+        return floc_finalize(ctx) ? 1 : 0;
+    }
     if (n == 1 && argc > 1 && strcmp(argv[1], "segv") == 0) {
         volatile int *nowhere = NULL;
         *nowhere = 1;   /* a singleton's crash: it must die of SIGSEGV */
