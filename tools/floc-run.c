@@ -259,10 +259,11 @@ static int job_status(int launched, int exit_code, watch_t w)
     }
     if (job.failed_rank >= 0) {
         child_t *c = &job.children[job.failed_rank];
-        const char *what = !c->exited                                   ? "aborted"
-                           : WIFSIGNALED(c->status)                     ? "was killed"
-                           : WIFEXITED(c->status) && !WEXITSTATUS(c->status) ? "exited without floc_finalize"
-                                                                        : "exited non-zero";
+        const char *what = !c->exited               ? "aborted"
+                           : WIFSIGNALED(c->status) ? "was killed"
+                           : WIFEXITED(c->status) && !WEXITSTATUS(c->status)
+                               ? "exited without floc_finalize"
+                               : "exited non-zero";
         run_msg("job failed: locality %d %s; %d localities in all", job.failed_rank, what, job.n);
         exit_code = worst ? worst : 1;   /* the worst status, at least a failure */
     } else if (!exit_code) {

@@ -300,7 +300,8 @@ int run_server_register_job(void)
     for (int h = 0; h < nhosts; h++) {
         if (!(peers[h] = host_peers(h, &hcount[h], &hfirst[h])))
             goto out;
-        hoff += (size_t)snprintf(hostlist + hoff, hl_len - hoff, "%s%s", h ? "," : "", host_name(h));
+        hoff +=
+            (size_t)snprintf(hostlist + hoff, hl_len - hoff, "%s%s", h ? "," : "", host_name(h));
         poff += (size_t)snprintf(ppn + poff, ppn_len - poff, "%s%s", h ? ";" : "", peers[h]);
     }
     if (PMIx_generate_regex(hostlist, &node_map) != PMIX_SUCCESS ||

@@ -48,7 +48,11 @@ typedef struct {
 } floc_dist_t;
 
 static inline floc_dist_t floc_dist_block(void) { floc_dist_t d = {FLOC_DIST_BLOCK, 0}; return d; }
-static inline floc_dist_t floc_dist_cyclic(void) { floc_dist_t d = {FLOC_DIST_CYCLIC, 0}; return d; }
+static inline floc_dist_t floc_dist_cyclic(void)
+{
+    floc_dist_t d = {FLOC_DIST_CYCLIC, 0};
+    return d;
+}
 static inline floc_dist_t floc_dist_block_cyclic(size_t b)
 {
     floc_dist_t d = {FLOC_DIST_BLOCK_CYCLIC, b};

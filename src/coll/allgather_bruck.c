@@ -23,8 +23,9 @@ static int run(floc_coll_req_t *c, int send, int b, int a, int n, int peer, int 
     const size_t bytes = c->v.count * c->esize;
     char *all = c->v.rbuf;
     int first = (b + a) % p, n1 = first + n > p ? p - first : n;
-    int ret = send ? floc_coll_post_send(c, all + (size_t)first * bytes, (size_t)n1 * bytes, peer, 2 * k)
-                   : floc_coll_post_recv(c, all + (size_t)first * bytes, (size_t)n1 * bytes, peer, 2 * k);
+    int ret =
+        send ? floc_coll_post_send(c, all + (size_t)first * bytes, (size_t)n1 * bytes, peer, 2 * k)
+             : floc_coll_post_recv(c, all + (size_t)first * bytes, (size_t)n1 * bytes, peer, 2 * k);
     if (ret || n1 == n)
         return ret;
     return send ? floc_coll_post_send(c, all, (size_t)(n - n1) * bytes, peer, 2 * k + 1)
@@ -35,7 +36,8 @@ int floc_allgather_bruck(floc_coll_req_t *c)
 {
     const int p = c->v.size, r = c->v.rank;
     if (c->step == 0 && c->v.sbuf != FLOC_IN_PLACE)
-        memcpy((char *)c->v.rbuf + (size_t)r * c->v.count * c->esize, c->v.sbuf, c->v.count * c->esize);
+        memcpy((char *)c->v.rbuf + (size_t)r * c->v.count * c->esize, c->v.sbuf,
+               c->v.count * c->esize);
     const int k = c->step, d = 1 << k;
     if (d >= p)
         return 0;

@@ -18,7 +18,8 @@ int floc_allgather_recursive_doubling(floc_coll_req_t *c)
     if (p & (p - 1))
         return floc_allgather_bruck(c);
     if (c->step == 0 && c->v.sbuf != FLOC_IN_PLACE)
-        memcpy((char *)c->v.rbuf + (size_t)r * c->v.count * c->esize, c->v.sbuf, c->v.count * c->esize);
+        memcpy((char *)c->v.rbuf + (size_t)r * c->v.count * c->esize, c->v.sbuf,
+               c->v.count * c->esize);
     const int k = c->step, m = 1 << k;
     if (m >= p)
         return 0;

@@ -22,9 +22,11 @@ int floc_allgatherv_ring(floc_coll_req_t *c)
     if (s >= p - 1)
         return 0;
     int sb = ((r - s) % p + p) % p, rb = ((r - s - 1) % p + p) % p;
-    int ret = floc_coll_post_recv(c, all + c->v.displs[rb] * es, c->v.counts[rb] * es, (r - 1 + p) % p, s);
+    int ret = floc_coll_post_recv(c, all + c->v.displs[rb] * es, c->v.counts[rb] * es,
+                                  (r - 1 + p) % p, s);
     if (!ret)
-        ret = floc_coll_post_send(c, all + c->v.displs[sb] * es, c->v.counts[sb] * es, (r + 1) % p, s);
+        ret = floc_coll_post_send(c, all + c->v.displs[sb] * es, c->v.counts[sb] * es, (r + 1) % p,
+                                  s);
     c->step++;
     return ret ? ret : FLOC_ERR_AGAIN;
 }

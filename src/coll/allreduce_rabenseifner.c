@@ -102,7 +102,8 @@ int floc_allreduce_rabenseifner(floc_coll_req_t *c)
         /* the fold receives a whole vector; halving at most half of it */
         if ((ret = floc_coll_tmp(c, bytes)))
             return ret;
-        c->s.rabenseifner.newrank = r < 2 * c->s.rabenseifner.rem ? (r % 2 ? r / 2 : -1) : r - c->s.rabenseifner.rem;
+        c->s.rabenseifner.newrank =
+            r < 2 * c->s.rabenseifner.rem ? (r % 2 ? r / 2 : -1) : r - c->s.rabenseifner.rem;
         c->s.rabenseifner.lo = 0;
         c->s.rabenseifner.hi = pof2;
         c->s.rabenseifner.mask = pof2 / 2;

@@ -45,9 +45,11 @@ static int exchange(floc_coll_req_t *c, size_t bytes)
         int dst = real_rank(c, c->s.recdbl.newrank ^ c->s.recdbl.mask);
         c->s.recdbl.partner = dst;
         c->step = 2;
-        int ret = floc_coll_post_recv(c, c->tmp, bytes, dst, 1 + __builtin_ctz((unsigned)c->s.recdbl.mask));
+        int ret = floc_coll_post_recv(c, c->tmp, bytes, dst,
+                                      1 + __builtin_ctz((unsigned)c->s.recdbl.mask));
         if (!ret)
-            ret = floc_coll_post_send(c, c->v.rbuf, bytes, dst, 1 + __builtin_ctz((unsigned)c->s.recdbl.mask));
+            ret = floc_coll_post_send(c, c->v.rbuf, bytes, dst,
+                                      1 + __builtin_ctz((unsigned)c->s.recdbl.mask));
         return ret ? ret : FLOC_ERR_AGAIN;
     }
     /* hand the result back to the ranks that sat out */

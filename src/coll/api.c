@@ -58,13 +58,26 @@ static const floc_coll_alg_t *pick(floc_coll_req_t *c, floc_coll_kind_t kind, si
     return floc_coll_select(c->ctx, kind, bytes);
 }
 
+/* Start the checked call of kind (FLOC_CHECK: once the localities agree). */
+static int start(const floc_coll_req_t *c, floc_coll_kind_t kind, const floc_coll_alg_t *alg,
+                 floc_request_t **req, int blocking, const char *func)
+{
+    if (c->ctx->cfg.check && c->v.size > 1) {
+        int ret = floc_coll_check_agreement(c, kind, func);
+        if (ret)
+            return ret;
+    }
+    return floc_coll_start(c, alg, req, blocking);
+}
+
 static int barrier_start(floc_ctx_t *ctx, floc_request_t **req, int blocking)
 {
     floc_coll_req_t c;
     int ret = coll_check(ctx, &c, 0, FLOC_BYTE, req, "floc_barrier");
     if (ret)
         return ret;
-    return floc_coll_start(&c, c.v.size > 1 ? pick(&c, FLOC_COLL_BARRIER, 0) : NULL, req, blocking);
+    return start(&c, FLOC_COLL_BARRIER, c.v.size > 1 ? pick(&c, FLOC_COLL_BARRIER, 0) : NULL, req,
+                 blocking, "floc_barrier");
 }
 
 static int broadcast_start(floc_ctx_t *ctx, void *buf, size_t count, floc_dtype_t dt, int root,
@@ -79,8 +92,8 @@ static int broadcast_start(floc_ctx_t *ctx, void *buf, size_t count, floc_dtype_
     c.v.rbuf = buf;
     c.v.root = root;
     const int trivial = c.v.size == 1 || count == 0;
-    return floc_coll_start(&c, trivial ? NULL : pick(&c, FLOC_COLL_BCAST, count * c.esize), req,
-                           blocking);
+    return start(&c, FLOC_COLL_BCAST, trivial ? NULL : pick(&c, FLOC_COLL_BCAST, count * c.esize),
+                 req, blocking, "floc_broadcast");
 }
 
 /* allreduce and reduce: the result is built in rbuf from this locality's
@@ -107,7 +120,7 @@ static int allreduce_start(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t
     const int trivial = c.v.size == 1 || count == 0;
     const floc_coll_alg_t *alg = trivial ? NULL : pick(&c, FLOC_COLL_ALLREDUCE, count * c.esize);
     seed_result(&c, alg);
-    return floc_coll_start(&c, alg, req, blocking);
+    return start(&c, FLOC_COLL_ALLREDUCE, alg, req, blocking, "floc_allreduce");
 }
 
 static int reduce_start(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,
@@ -129,7 +142,7 @@ static int reduce_start(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t co
     const floc_coll_alg_t *alg = trivial ? NULL : pick(&c, FLOC_COLL_REDUCE, count * c.esize);
     if (at_root)
         seed_result(&c, alg);
-    return floc_coll_start(&c, alg, req, blocking);
+    return start(&c, FLOC_COLL_REDUCE, alg, req, blocking, "floc_reduce");
 }
 
 /* gather, scatter, allgather, alltoall: checks shared by the data movers */
@@ -163,14 +176,14 @@ static int mover_start(floc_ctx_t *ctx, floc_coll_kind_t kind, const void *sbuf,
     c.v.rbuf = rbuf;
     c.v.root = rooted ? root : 0;
     if (count == 0)
-        return floc_coll_start(&c, NULL, req, blocking);
+        return start(&c, kind, NULL, req, blocking, func);
     if (c.v.size == 1) {
         /* one locality: the one block is copied */
         if (sbuf != FLOC_IN_PLACE && rbuf != FLOC_IN_PLACE && sbuf != rbuf)
             memcpy(rbuf, sbuf, count * c.esize);
-        return floc_coll_start(&c, NULL, req, blocking);
+        return start(&c, kind, NULL, req, blocking, func);
     }
-    return floc_coll_start(&c, pick(&c, kind, count * c.esize), req, blocking);
+    return start(&c, kind, pick(&c, kind, count * c.esize), req, blocking, func);
 }
 
 static int gather_start(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,
@@ -213,13 +226,14 @@ static int reduction_start(floc_ctx_t *ctx, floc_coll_kind_t kind, const void *s
     if (kind == FLOC_COLL_REDUCE_SCATTER && count > SIZE_MAX / c.esize / (size_t)c.v.size)
         return FLOC_INVALID("%s: count %zu x %d localities overflows", func, count, c.v.size);
     if (count && (!sbuf || !rbuf || rbuf == FLOC_IN_PLACE))
-        return FLOC_INVALID("%s: %s is NULL or misplaced FLOC_IN_PLACE", func, sbuf ? "rbuf" : "sbuf");
+        return FLOC_INVALID("%s: %s is NULL or misplaced FLOC_IN_PLACE", func,
+                            sbuf ? "rbuf" : "sbuf");
     if (kind == FLOC_COLL_REDUCE_SCATTER && sbuf == FLOC_IN_PLACE && count)
         return FLOC_INVALID("%s: FLOC_IN_PLACE is not supported here", func);
     c.v.sbuf = sbuf;
     c.v.rbuf = rbuf;
     if (count == 0)
-        return floc_coll_start(&c, NULL, req, blocking);
+        return start(&c, kind, NULL, req, blocking, func);
     /* inclusive scan builds on this locality's own contribution */
     if (kind == FLOC_COLL_SCAN && sbuf != FLOC_IN_PLACE && sbuf != rbuf)
         memcpy(rbuf, sbuf, count * c.esize);
@@ -227,9 +241,9 @@ static int reduction_start(floc_ctx_t *ctx, floc_coll_kind_t kind, const void *s
         /* one locality: reduce_scatter copies its block; exscan leaves rbuf */
         if (kind == FLOC_COLL_REDUCE_SCATTER && sbuf != rbuf)
             memcpy(rbuf, sbuf, count * c.esize);
-        return floc_coll_start(&c, NULL, req, blocking);
+        return start(&c, kind, NULL, req, blocking, func);
     }
-    return floc_coll_start(&c, pick(&c, kind, count * c.esize), req, blocking);
+    return start(&c, kind, pick(&c, kind, count * c.esize), req, blocking, func);
 }
 
 static int reduce_scatter_start(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,
@@ -293,9 +307,9 @@ static int v_start(floc_ctx_t *ctx, floc_coll_kind_t kind, const void *sbuf, siz
         char *v = (char *)vec + displs[0] * c.esize;
         if (bytes && own != FLOC_IN_PLACE)
             memcpy(vec_is_r ? v : (char *)rbuf, vec_is_r ? own : v, bytes);
-        return floc_coll_start(&c, NULL, req, blocking);
+        return start(&c, kind, NULL, req, blocking, func);
     }
-    return floc_coll_start(&c, pick(&c, kind, mycount * c.esize), req, blocking);
+    return start(&c, kind, pick(&c, kind, mycount * c.esize), req, blocking, func);
 }
 
 static int gatherv_start(floc_ctx_t *ctx, const void *sbuf, size_t scount, void *rbuf,

@@ -73,6 +73,11 @@ int floc_coll_check_config(const floc_config_t *cfg);
 int floc_coll_init(struct floc_ctx *ctx);
 void floc_coll_fini(struct floc_ctx *ctx);
 
+/* FLOC_CHECK (check.c): do the localities agree on this call of kind
+ * (c: its arguments, checked)?  0, or FLOC_ERR_MISMATCH on every
+ * locality with the difference logged (func: the public call). */
+int floc_coll_check_agreement(const floc_coll_req_t *c, floc_coll_kind_t kind, const char *func);
+
 /*
  * Start a checked collective (proto: its arguments and the job's view):
  * a request that is already complete when there is nothing to exchange

@@ -56,8 +56,9 @@ static int transfer(floc_coll_req_t *c, int send, char *base, int v0, int a, int
                    : floc_coll_post_recv(c, at(c, base, v0, a), (size_t)n1 * bytes, peer, 0);
     if (ret || n1 == n)
         return ret;
-    return send ? floc_coll_post_send(c, at(c, base, v0, a + n1), (size_t)(n - n1) * bytes, peer, 1)
-                : floc_coll_post_recv(c, at(c, base, v0, a + n1), (size_t)(n - n1) * bytes, peer, 1);
+    return send
+               ? floc_coll_post_send(c, at(c, base, v0, a + n1), (size_t)(n - n1) * bytes, peer, 1)
+               : floc_coll_post_recv(c, at(c, base, v0, a + n1), (size_t)(n - n1) * bytes, peer, 1);
 }
 
 static int real(const floc_coll_req_t *c, int v)
@@ -136,8 +137,9 @@ int floc_scatter_binomial(floc_coll_req_t *c)
     case 0:
         c->step = 1;
         if (v != 0) {
-            ret = base ? transfer(c, 0, base, v, v, subtree_size(v, p), real(c, v - lowbit_of(v, p)))
-                       : floc_coll_post_recv(c, c->v.rbuf, bytes, real(c, v - lowbit_of(v, p)), 0);
+            ret = base
+                      ? transfer(c, 0, base, v, v, subtree_size(v, p), real(c, v - lowbit_of(v, p)))
+                      : floc_coll_post_recv(c, c->v.rbuf, bytes, real(c, v - lowbit_of(v, p)), 0);
             return ret ? ret : FLOC_ERR_AGAIN;
         }
         /* the root sends at once */

@@ -244,7 +244,7 @@ const floc_coll_alg_t *floc_coll_choose(const floc_coll_where_t *w, floc_coll_ki
         if (floc_coll_alg_usable(a, w, bytes))
             return a;
     }
-    return NULL;   /* only with a broken table: the unit test checks every kind ends in a catch-all */
+    return NULL; /* only with a broken table: the unit test checks every kind ends in a catch-all */
 }
 
 static const floc_coll_alg_t *select_uncached(floc_coll_state_t *cs, floc_coll_kind_t kind,
@@ -258,7 +258,8 @@ static const floc_coll_alg_t *select_uncached(floc_coll_state_t *cs, floc_coll_k
             cs->forced_warned |= 1u << kind;
             FLOC_WARN(FLOC_LOG_COLL, "%s=%s cannot run here (%s): the rules choose",
                       floc_config_algo_var((int)kind), forced->name,
-                      forced->flags & FLOC_ALG_HIER ? "not a job of several nodes with node segments"
+                      forced->flags & FLOC_ALG_HIER
+                          ? "not a job of several nodes with node segments"
                       : forced->flags & FLOC_ALG_SHM ? "no single-node segment for this size"
                                                      : "too large");
         }

@@ -80,11 +80,13 @@ int floc_config_parse_bool(const char *s, int *out)
 {
     if (!s || !out)
         return FLOC_ERR_INVALID;
-    if (!strcmp(s, "1") || !strcasecmp(s, "yes") || !strcasecmp(s, "true") || !strcasecmp(s, "on")) {
+    if (!strcmp(s, "1") || !strcasecmp(s, "yes") || !strcasecmp(s, "true") ||
+        !strcasecmp(s, "on")) {
         *out = 1;
         return 0;
     }
-    if (!strcmp(s, "0") || !strcasecmp(s, "no") || !strcasecmp(s, "false") || !strcasecmp(s, "off")) {
+    if (!strcmp(s, "0") || !strcasecmp(s, "no") || !strcasecmp(s, "false") ||
+        !strcasecmp(s, "off")) {
         *out = 0;
         return 0;
     }
@@ -168,6 +170,8 @@ int floc_config_load(floc_config_t *cfg, floc_getenv_fn get, void *arg, const fl
             return bad_var("FLOC_NODE_COLL_MAX", v, "bytes, 0 (off)..65536");
         cfg->node_coll_max = (size_t)u;
     }
+    if ((v = get("FLOC_CHECK", arg)) && *v && floc_config_parse_bool(v, &cfg->check))
+        return bad_var("FLOC_CHECK", v, "0 or 1");
     if ((v = get("FLOC_THREADS", arg)) && *v) {
         if (floc_config_parse_uint(v, 1024, &u) || u == 0)
             return bad_var("FLOC_THREADS", v, "worker threads per locality, 1..1024");
@@ -184,12 +188,14 @@ int floc_config_load(floc_config_t *cfg, floc_getenv_fn get, void *arg, const fl
 
     if (attr) {
         if (attr->size > sizeof(floc_attr_t) || attr->size < sizeof(size_t))
-            return FLOC_INVALID("floc_init: attr->size %zu does not match this floc (%zu); use FLOC_ATTR_INIT",
-                                attr->size, sizeof(floc_attr_t));
+            return FLOC_INVALID(
+                "floc_init: attr->size %zu does not match this floc (%zu); use FLOC_ATTR_INIT",
+                attr->size, sizeof(floc_attr_t));
 #define FLOC_ATTR_HAS_(f) (attr->size >= offsetof(floc_attr_t, f) + sizeof attr->f)
         if (FLOC_ATTR_HAS_(thread_level) &&
             (attr->thread_level < FLOC_THREAD_SINGLE || attr->thread_level > FLOC_THREAD_MULTIPLE))
-            return FLOC_INVALID("floc_init: attr->thread_level %d is unknown", (int)attr->thread_level);
+            return FLOC_INVALID("floc_init: attr->thread_level %d is unknown",
+                                (int)attr->thread_level);
         if (FLOC_ATTR_HAS_(bind)) {
             if (attr->bind < FLOC_BIND_DEFAULT || attr->bind > FLOC_BIND_SOCKET)
                 return FLOC_INVALID("floc_init: attr->bind %d is unknown", (int)attr->bind);
@@ -209,7 +215,8 @@ int floc_config_load(floc_config_t *cfg, floc_getenv_fn get, void *arg, const fl
         }
         if (FLOC_ATTR_HAS_(wait_timeout)) {
             if (!(attr->wait_timeout >= 0.0) || attr->wait_timeout > 1e9)
-                return FLOC_INVALID("floc_init: attr->wait_timeout %g is not a duration", attr->wait_timeout);
+                return FLOC_INVALID("floc_init: attr->wait_timeout %g is not a duration",
+                                    attr->wait_timeout);
             if (attr->wait_timeout > 0.0)
                 cfg->wait_timeout = attr->wait_timeout;
         }

@@ -40,6 +40,8 @@ typedef struct floc_config {
     int mr_cache;               /* FLOC_MR_CACHE: 0/1 */
     size_t mr_cache_entries;    /* FLOC_MR_CACHE_SIZE */
     unsigned threads;           /* FLOC_THREADS: worker threads per locality, 0 = automatic */
+    int check;                  /* FLOC_CHECK: every collective first checks that the
+                                   localities called it alike (src/coll/check.c) */
     size_t node_coll_max;       /* FLOC_NODE_COLL_MAX: largest collective through the node
                                    segment, bytes; 0 = no segment, AUTO = its choice */
     /* FLOC_<COLL>_ALGO, in floc_coll_kind_t order: "" = automatic; names

@@ -93,7 +93,8 @@ void floc_log_init(void)
         if (floc_log_parse_level(lv, &level) == 0)
             atomic_store_explicit(&log_level, (int)level, memory_order_relaxed);
         else
-            fprintf(stderr, "floc: ignoring FLOC_LOG_LEVEL=%s (none|error|warn|info|debug|trace)\n", lv);
+            fprintf(stderr, "floc: ignoring FLOC_LOG_LEVEL=%s (none|error|warn|info|debug|trace)\n",
+                    lv);
     }
     if (ss && *ss) {
         char unknown[256];

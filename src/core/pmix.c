@@ -255,7 +255,8 @@ int floc_pmix_init(floc_ctx_t *ctx)
     ctx->local_rank = get_uint(my_proc.rank, PMIX_LOCAL_RANK, &v) ? derived_rank : (int)v;
     ctx->local_size = get_uint(PMIX_RANK_WILDCARD, PMIX_LOCAL_SIZE, &v) ? derived_size : (int)v;
     if (ctx->local_size != derived_size || ctx->local_rank >= ctx->local_size)
-        FLOC_WARN(FLOC_LOG_PMIX, "launcher local rank/size %d/%d disagree with its node map (%d/%d)",
+        FLOC_WARN(FLOC_LOG_PMIX,
+                  "launcher local rank/size %d/%d disagree with its node map (%d/%d)",
                   ctx->local_rank, ctx->local_size, derived_rank, derived_size);
     FLOC_INFO(FLOC_LOG_PMIX, "nspace %s rank %d/%d local %d/%d node %d/%d", ctx->pmix.nspace,
               ctx->rank, ctx->size, ctx->local_rank, ctx->local_size, ctx->node_id,
@@ -351,7 +352,8 @@ int floc_pmix_fence_progress(floc_ctx_t *ctx, double timeout)
         }
     }
     if (!fence_done(w)) {
-        FLOC_WARN(FLOC_LOG_PMIX, "fence did not complete: %s", floc_strerror(ret ? ret : FLOC_ERR_TIMEOUT));
+        FLOC_WARN(FLOC_LOG_PMIX, "fence did not complete: %s",
+                  floc_strerror(ret ? ret : FLOC_ERR_TIMEOUT));
         return ret ? ret : FLOC_ERR_TIMEOUT;
     }
     int st = atomic_load(&w->status);

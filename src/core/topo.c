@@ -41,7 +41,8 @@ static int share_cpuset(hwloc_topology_t topo, int local_rank, int local_size, f
     }
     if (how == FLOC_BIND_SOCKET) {
         hwloc_obj_t core = hwloc_get_obj_by_type(topo, unit, (unsigned)first);
-        hwloc_obj_t pkg = core ? hwloc_get_ancestor_obj_by_type(topo, HWLOC_OBJ_PACKAGE, core) : NULL;
+        hwloc_obj_t pkg =
+            core ? hwloc_get_ancestor_obj_by_type(topo, HWLOC_OBJ_PACKAGE, core) : NULL;
         if (pkg && pkg->cpuset)
             hwloc_bitmap_copy(out, pkg->cpuset);
     }
@@ -68,7 +69,8 @@ int floc_topo_init(floc_ctx_t *ctx)
 
     if (hwloc_get_cpubind(topo, cur, HWLOC_CPUBIND_PROCESS) < 0)
         hwloc_bitmap_copy(cur, hwloc_topology_get_allowed_cpuset(topo));
-    const int launcher_bound = !hwloc_bitmap_isincluded(hwloc_topology_get_allowed_cpuset(topo), cur);
+    const int launcher_bound =
+        !hwloc_bitmap_isincluded(hwloc_topology_get_allowed_cpuset(topo), cur);
     int ncores = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
     int npus = hwloc_bitmap_weight(hwloc_topology_get_allowed_cpuset(topo));
     ctx->topo.oversubscribed = npus > 0 && ctx->local_size > npus;
@@ -100,7 +102,8 @@ int floc_topo_init(floc_ctx_t *ctx)
     if (floc_log_enabled(FLOC_LOG_INFO, FLOC_LOG_TOPO)) {
         char *s = NULL;
         hwloc_bitmap_list_asprintf(&s, cur);
-        FLOC_INFO(FLOC_LOG_TOPO, "cpuset %s (%s)", s ? s : "?", ctx->topo.bound ? "bound" : "unbound");
+        FLOC_INFO(FLOC_LOG_TOPO, "cpuset %s (%s)", s ? s : "?",
+                  ctx->topo.bound ? "bound" : "unbound");
         free(s);
     }
     hwloc_bitmap_free(want);

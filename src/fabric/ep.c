@@ -207,7 +207,8 @@ static void open_node_rail(floc_ctx_t *ctx)
         return;
     floc_node_rail_t *nr = calloc(1, sizeof *nr);
     struct fi_info *hints = make_hints(prov, 0, 0);
-    int ret = nr && hints ? fi_getinfo(FLOC_FI_VERSION, NULL, NULL, 0, hints, &nr->fi.info) : -FI_ENOMEM;
+    int ret =
+        nr && hints ? fi_getinfo(FLOC_FI_VERSION, NULL, NULL, 0, hints, &nr->fi.info) : -FI_ENOMEM;
     fi_freeinfo(hints);
     if (!ret && !peers_fit(ctx, nr->fi.info))
         ret = -FI_ENOSPC;   /* too many localities here for it: the main provider serves */
@@ -424,9 +425,9 @@ static int fabric_open(floc_ctx_t *ctx)
     for (const char *c = ctx->pmix.nspace; *c; c++)
         f->rkey_salt = (f->rkey_salt ^ (unsigned char)*c) * 0x100000001b3ull;
     f->cache_enabled = ctx->cfg.mr_cache;
-    FLOC_INFO(FLOC_LOG_FABRIC, "provider %s (mr_mode virt=%d provkey=%d local=%d ep=%d, atomics %s)",
-              f->prov_name, f->virt_addr, f->prov_key, f->mr_local, f->mr_endpoint,
-              f->has_atomic ? "yes" : "no");
+    FLOC_INFO(FLOC_LOG_FABRIC,
+              "provider %s (mr_mode virt=%d provkey=%d local=%d ep=%d, atomics %s)", f->prov_name,
+              f->virt_addr, f->prov_key, f->mr_local, f->mr_endpoint, f->has_atomic ? "yes" : "no");
 
     if (strcmp(f->prov_name, "shm") == 0 && (ret = name_shm_endpoint(ctx, f->fi.info)))
         return ret;

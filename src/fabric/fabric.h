@@ -273,7 +273,8 @@ void floc_fab_req_fini(floc_request_t *req);
 int floc_fab_local_desc(struct floc_ctx *ctx, floc_request_t *req, int slot, const void *buf,
                         size_t len, uint64_t access);
 /* Look up / insert only (exposed for unit tests of the cache policy). */
-floc_mr_entry_t *floc_mr_cache_find(floc_mr_cache_t *c, uintptr_t base, size_t len, uint64_t access);
+floc_mr_entry_t *floc_mr_cache_find(floc_mr_cache_t *c, uintptr_t base, size_t len,
+                                    uint64_t access);
 
 /*
  * What a peer needs to reach a registered buffer: its virtual address at

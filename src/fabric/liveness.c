@@ -229,7 +229,8 @@ static void drain(floc_liveness_t *lv, double now)
                 continue;
             uint32_t kind;
             int from, rank;
-            int bad = floc_liveness_decode(&lv->rx[i], e[k].len, lv->ctx->size, &kind, &from, &rank);
+            int bad =
+                floc_liveness_decode(&lv->rx[i], e[k].len, lv->ctx->size, &kind, &from, &rank);
             post_recv(lv, i);
             if (bad)
                 continue;   /* not ours, or damaged: ignored */

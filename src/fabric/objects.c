@@ -139,6 +139,24 @@ static pid_t owner_pid(const char *file)
     return pid > 0 ? (pid_t)pid : 0;
 }
 
+/* Is pid gone: no such process, or a zombie (dead, not yet reaped by
+ * its parent: a launcher reaps its killed processes a moment later)? */
+static int gone(pid_t pid)
+{
+    if (kill(pid, 0) != 0)
+        return errno == ESRCH;
+    char path[64], stat[256];
+    snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t n = fread(stat, 1, sizeof stat - 1, f);
+    fclose(f);
+    stat[n] = '\0';
+    const char *paren = strrchr(stat, ')');   /* "pid (comm) S ..." */
+    return paren && (paren[2] == 'Z' || paren[2] == 'X');
+}
+
 void floc_shm_reap(void)
 {
     DIR *d = opendir("/dev/shm");
@@ -147,7 +165,7 @@ void floc_shm_reap(void)
     struct dirent *e;
     while ((e = readdir(d))) {
         pid_t pid = owner_pid(e->d_name);
-        if (!pid || kill(pid, 0) == 0 || errno != ESRCH)
+        if (!pid || !gone(pid))
             continue;   /* not floc's, or its owner lives (or is not ours to judge) */
         char path[512];
         struct stat st;

@@ -23,7 +23,8 @@ ssize_t floc_fabric_post_once(floc_ctx_t *ctx, floc_request_t *req)
 
     switch (op->kind) {
     case FLOC_OP_SEND:
-        return fi_tsenddata(ep, op->buf, op->len, op->desc[0], op->data, op->addr, op->tag, &fr->fictx);
+        return fi_tsenddata(ep, op->buf, op->len, op->desc[0], op->data, op->addr, op->tag,
+                            &fr->fictx);
     case FLOC_OP_RECV:
         ret = fi_trecv(ep, op->buf, op->len, op->desc[0], op->addr, op->tag, 0, &fr->fictx);
         /* shm takes posted receives and unexpected messages from one pool
@@ -107,7 +108,8 @@ int floc_fabric_drain_backlog(floc_ctx_t *ctx)
         req->next = NULL;
         if (ret) {
             /* It was accepted as pending: fail it like a completion would. */
-            floc_req_op_done(ctx, req, floc_fabric_err((int)ret, op_names[floc_fab_req(req)->op.kind]));
+            floc_req_op_done(ctx, req,
+                             floc_fabric_err((int)ret, op_names[floc_fab_req(req)->op.kind]));
             continue;
         }
         posted++;

@@ -108,7 +108,8 @@ int floc_fabric_post_now(floc_ctx_t *ctx, floc_request_t *req)
     req->pending++;
     for (;;) {
         /* the backlog goes first: it holds older messages */
-        if (!ctx->fab->backlog_head || !floc_fabric_backlog_has(ctx->fab, floc_fabric_order_key(req))) {
+        if (!ctx->fab->backlog_head ||
+            !floc_fabric_backlog_has(ctx->fab, floc_fabric_order_key(req))) {
             ssize_t ret = floc_fabric_post_once(ctx, req);
             if (ret == 0)
                 return 0;
@@ -151,9 +152,11 @@ void floc_fabric_describe(floc_request_t *req, char *buf, size_t len)
         snprintf(who, sizeof who, "any locality");
     else
         snprintf(who, sizeof who, "locality %d", peer);
-    snprintf(buf, len, "%s%s of %zu bytes %s %s%s%s", msg && (op->tag & FLOC_TAG_INTERNAL)
-             ? "floc's own " : "", kind_names[op->kind <= FLOC_OP_FETCH_ADD ? op->kind : 0],
-             fr->msg == FLOC_MSG_RECV ? fr->ucap : op->len, op->kind == FLOC_OP_SEND || op->kind == FLOC_OP_WRITE ? "to" : "from", who,
+    snprintf(buf, len, "%s%s of %zu bytes %s %s%s%s",
+             msg && (op->tag & FLOC_TAG_INTERNAL) ? "floc's own " : "",
+             kind_names[op->kind <= FLOC_OP_FETCH_ADD ? op->kind : 0],
+             fr->msg == FLOC_MSG_RECV ? fr->ucap : op->len,
+             op->kind == FLOC_OP_SEND || op->kind == FLOC_OP_WRITE ? "to" : "from", who,
              msg ? ", tag " : "", "");
     if (msg) {
         size_t n = strlen(buf);

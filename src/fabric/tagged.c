@@ -244,7 +244,8 @@ int floc_tagged_post(floc_ctx_t *ctx, int send, void *buf, size_t len, int peer,
         return FLOC_ERR_NOMEM;
     req->describe = floc_fabric_describe;
     const uint64_t t = full_tag(tag, internal);
-    int ret = send ? post_send(ctx, buf, len, peer, t, req) : post_recv(ctx, buf, len, peer, t, req);
+    int ret =
+        send ? post_send(ctx, buf, len, peer, t, req) : post_recv(ctx, buf, len, peer, t, req);
     if (ret) {
         floc_req_release(ctx, req);
         return ret;

@@ -14,8 +14,9 @@
  * but such handoffs, as in Open MPI's coll/sm and UCC's tl/shm.
  *
  * A slot holds a ring of FLOC_NODE_DEPTH buffers.  Buffer b has a header
- * line (the number of the collective that last wrote it, and up to
- * FLOC_NODE_INLINE bytes of data, so a small handoff is one cache line)
+ * line (the number of the collective that last wrote it, what its writer
+ * was called with, and up to FLOC_NODE_INLINE bytes of data, so a small
+ * handoff is one cache line)
  * and a data area for larger messages; a separate line holds `done`, the
  * number of the last collective this locality finished.  Collectives
  * through the segment are numbered (every locality calls them in the
@@ -55,12 +56,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define FLOC_NODE_INLINE 56        /* bytes of data in a buffer's header line */
+#define FLOC_NODE_INLINE 48        /* bytes of data in a buffer's header line */
 #define FLOC_NODE_DEPTH 16         /* buffers per locality: how far one may run ahead */
 #define FLOC_NODE_MID 1024         /* bytes of a mid buffer */
 
 typedef struct floc_node_head {
     _Atomic uint64_t seq;          /* collective that last wrote this buffer */
+    uint64_t sig;                  /* what its writer was called with (its readers compare) */
     unsigned char inl[FLOC_NODE_INLINE];
 } floc_node_head_t;
 

@@ -57,7 +57,8 @@ static int irecv(floc_ctx_t *ctx, void *buf, size_t len, int source, int tag,
     return ret;
 }
 
-int floc_isend(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag, floc_request_t **req)
+int floc_isend(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag,
+               floc_request_t **req)
 {
     int ret = isend(ctx, buf, len, dest, tag, req);
     if (!ret)

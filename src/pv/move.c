@@ -149,8 +149,8 @@ int floc_pv_copy(floc_pv_t *src, floc_pv_t *dst)
         return floc_barrier(src->ctx);
     if (floc_pv_same_layout(src, dst)) {
         copy_job_t j = {src, dst};
-        floc_exec_run(src->ctx, src->nlocal, floc_exec_parts(src->ctx, src->nlocal, FLOC_EXEC_GRAIN),
-                      copy_part, &j);
+        floc_exec_run(src->ctx, src->nlocal,
+                      floc_exec_parts(src->ctx, src->nlocal, FLOC_EXEC_GRAIN), copy_part, &j);
         return floc_barrier(src->ctx);
     }
     return exchange(src, dst);

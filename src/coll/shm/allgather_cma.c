@@ -62,7 +62,7 @@ int floc_shm_allgather_cma(floc_coll_req_t *c)
     const void *mine = c->v.sbuf == FLOC_IN_PLACE ? all + (size_t)me * bytes : c->v.sbuf;
     if (c->step != CMA_DRAIN) {
         const cma_desc_t d = {(uint64_t)(uintptr_t)mine, (uint32_t)getpid()};
-        int ret = floc_shm_steps(c, &d, sizeof d, FLOC_SHM_WAIT_ALL);
+        int ret = floc_shm_steps(c, FLOC_COLL_ALLGATHER, &d, sizeof d, FLOC_SHM_WAIT_ALL);
         if (ret)
             return ret;
         for (int i = 1; i < p && !ret; i++) {   /* the next one first: spread the readers */

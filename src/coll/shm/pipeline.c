@@ -252,8 +252,8 @@ static int pipe_reduction(floc_coll_req_t *c, int to_root)
             if (!all_reached(n, me, p, 0, b, id))
                 return FLOC_ERR_AGAIN;
             size_t m0, mlen = piece(c, to_root, len, me, &m0);   /* my piece */
-            fold_piece(c, in, out, to_root && me == c->v.root ? NULL : floc_node_result(n, me, b), b,
-                       first, m0, m0 + mlen);
+            fold_piece(c, in, out, to_root && me == c->v.root ? NULL : floc_node_result(n, me, b),
+                       b, first, m0, m0 + mlen);
             publish(&mine->res[b], id);
             c->step = PIPE_RES;
         }

@@ -14,12 +14,15 @@ enum { FLOC_SHM_START, FLOC_SHM_REUSE, FLOC_SHM_READ };
 enum { FLOC_SHM_WAIT_NONE, FLOC_SHM_WAIT_ROOT, FLOC_SHM_WAIT_ALL };
 
 /*
- * Steps 1-3 of node.h: contribute (NULL: nothing) `bytes` to this
- * collective's buffer and wait for the contributions `wait` names.
- * FLOC_ERR_AGAIN until they are there, then 0: the caller reads them
- * and calls floc_shm_done (step 4).
+ * Steps 1-3 of node.h for a collective of kind: contribute (NULL:
+ * nothing) `bytes` to this collective's buffer and wait for the
+ * contributions `wait` names.  FLOC_ERR_AGAIN until they are there, then
+ * 0: the caller reads them and calls floc_shm_done (step 4).
+ * FLOC_ERR_MISMATCH when a contribution's writer made another call (its
+ * kind, count, dtype, op or root: logged).
  */
-int floc_shm_steps(floc_coll_req_t *c, const void *contribute, size_t bytes, int wait);
+int floc_shm_steps(floc_coll_req_t *c, floc_coll_kind_t kind, const void *contribute, size_t bytes,
+                   int wait);
 int floc_shm_done(floc_coll_req_t *c);
 /* Is every other locality done with collective s?  (Cached: the answer
  * only changes from no to yes.) */

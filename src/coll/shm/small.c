@@ -26,7 +26,7 @@ int floc_shm_barrier(floc_coll_req_t *c)
 {
     /* everyone "writes" nothing: the header's number is the arrival */
     static const char none;
-    int ret = floc_shm_steps(c, &none, 0, FLOC_SHM_WAIT_ALL);
+    int ret = floc_shm_steps(c, FLOC_COLL_BARRIER, &none, 0, FLOC_SHM_WAIT_ALL);
     return ret ? ret : floc_shm_done(c);
 }
 
@@ -34,7 +34,8 @@ int floc_shm_bcast(floc_coll_req_t *c)
 {
     const size_t bytes = c->v.count * c->esize;
     const int root = c->v.rank == c->v.root;
-    int ret = floc_shm_steps(c, root ? c->v.rbuf : NULL, bytes, root ? FLOC_SHM_WAIT_NONE : FLOC_SHM_WAIT_ROOT);
+    int ret = floc_shm_steps(c, FLOC_COLL_BCAST, root ? c->v.rbuf : NULL, bytes,
+                             root ? FLOC_SHM_WAIT_NONE : FLOC_SHM_WAIT_ROOT);
     if (ret)
         return ret;
     if (!root)
@@ -55,7 +56,7 @@ int floc_shm_allreduce(floc_coll_req_t *c)
 {
     const size_t bytes = c->v.count * c->esize;
     /* rbuf holds our contribution (floc_iallreduce put it there) */
-    int ret = floc_shm_steps(c, c->v.rbuf, bytes, FLOC_SHM_WAIT_ALL);
+    int ret = floc_shm_steps(c, FLOC_COLL_ALLREDUCE, c->v.rbuf, bytes, FLOC_SHM_WAIT_ALL);
     if (ret)
         return ret;
     fold_all(c, bytes);
@@ -68,7 +69,8 @@ int floc_shm_reduce(floc_coll_req_t *c)
     const int root = c->v.rank == c->v.root;
     /* the root's contribution is in rbuf already (or rbuf is the input) */
     const void *mine = root ? c->v.rbuf : c->v.sbuf;
-    int ret = floc_shm_steps(c, mine, bytes, root ? FLOC_SHM_WAIT_ALL : FLOC_SHM_WAIT_NONE);
+    int ret = floc_shm_steps(c, FLOC_COLL_REDUCE, mine, bytes,
+                             root ? FLOC_SHM_WAIT_ALL : FLOC_SHM_WAIT_NONE);
     if (ret)
         return ret;
     if (root)
@@ -82,7 +84,7 @@ int floc_shm_allgather(floc_coll_req_t *c)
     const size_t bytes = c->v.count * c->esize;
     char *all = c->v.rbuf;
     const void *mine = c->v.sbuf == FLOC_IN_PLACE ? all + (size_t)c->v.rank * bytes : c->v.sbuf;
-    int ret = floc_shm_steps(c, mine, bytes, FLOC_SHM_WAIT_ALL);
+    int ret = floc_shm_steps(c, FLOC_COLL_ALLGATHER, mine, bytes, FLOC_SHM_WAIT_ALL);
     if (ret)
         return ret;
     const floc_node_t *n = c->ctx->node;
@@ -98,7 +100,8 @@ int floc_shm_gather(floc_coll_req_t *c)
     const size_t bytes = c->v.count * c->esize;
     const int root = c->v.rank == c->v.root;
     char *all = c->v.rbuf;
-    int ret = floc_shm_steps(c, root ? NULL : c->v.sbuf, bytes, root ? FLOC_SHM_WAIT_ALL : FLOC_SHM_WAIT_NONE);
+    int ret = floc_shm_steps(c, FLOC_COLL_GATHER, root ? NULL : c->v.sbuf, bytes,
+                             root ? FLOC_SHM_WAIT_ALL : FLOC_SHM_WAIT_NONE);
     if (ret)
         return ret;
     if (root) {
@@ -117,12 +120,14 @@ int floc_shm_scatter(floc_coll_req_t *c)
 {
     const size_t bytes = c->v.count * c->esize, total = bytes * (size_t)c->v.size;
     const int root = c->v.rank == c->v.root;
-    int ret = floc_shm_steps(c, root ? c->v.sbuf : NULL, total, root ? FLOC_SHM_WAIT_NONE : FLOC_SHM_WAIT_ROOT);
+    int ret = floc_shm_steps(c, FLOC_COLL_SCATTER, root ? c->v.sbuf : NULL, total,
+                             root ? FLOC_SHM_WAIT_NONE : FLOC_SHM_WAIT_ROOT);
     if (ret)
         return ret;
     if (!root)
         memcpy(c->v.rbuf,
-               floc_node_data(c->ctx->node, c->v.root, c->s.shm.seq, total) + (size_t)c->v.rank * bytes,
+               floc_node_data(c->ctx->node, c->v.root, c->s.shm.seq, total) +
+                   (size_t)c->v.rank * bytes,
                bytes);
     else if (c->v.rbuf != FLOC_IN_PLACE)
         memcpy(c->v.rbuf, (const char *)c->v.sbuf + (size_t)c->v.rank * bytes, bytes);
@@ -133,7 +138,7 @@ int floc_shm_scatter(floc_coll_req_t *c)
 int floc_shm_alltoall(floc_coll_req_t *c)
 {
     const size_t bytes = c->v.count * c->esize, total = bytes * (size_t)c->v.size;
-    int ret = floc_shm_steps(c, c->v.sbuf, total, FLOC_SHM_WAIT_ALL);
+    int ret = floc_shm_steps(c, FLOC_COLL_ALLTOALL, c->v.sbuf, total, FLOC_SHM_WAIT_ALL);
     if (ret)
         return ret;
     const floc_node_t *n = c->ctx->node;
@@ -151,7 +156,7 @@ int floc_shm_alltoall(floc_coll_req_t *c)
 int floc_shm_reduce_scatter(floc_coll_req_t *c)
 {
     const size_t bytes = c->v.count * c->esize, total = bytes * (size_t)c->v.size;
-    int ret = floc_shm_steps(c, c->v.sbuf, total, FLOC_SHM_WAIT_ALL);
+    int ret = floc_shm_steps(c, FLOC_COLL_REDUCE_SCATTER, c->v.sbuf, total, FLOC_SHM_WAIT_ALL);
     if (ret)
         return ret;
     const floc_node_t *n = c->ctx->node;
