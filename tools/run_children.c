@@ -79,6 +79,8 @@ int run_spawn(int rank, const sigset_t *orig_mask)
     }
     if (job.opt.bind)
         env_set(&env, "FLOC_BIND", job.opt.bind);
+    /* floc-run's job (a program that brings MPI is refused: src/core/pmix.c) */
+    env_set(&env, "FLOC_RUN_JOB", job.nspace);
     /* PSM's libraries (linked into libfabric) would catch a crash, write
      * a backtrace file into the working directory and exit(1): a crashing
      * locality must die of its signal instead (mpirun sets these too) */

@@ -6,6 +6,8 @@
  * With no launcher (no PMIX_NAMESPACE in the environment) the program is
  * a singleton of one locality and PMIx is not used at all.
  */
+#define _GNU_SOURCE
+#include <dlfcn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,8 +210,29 @@ static int become_singleton(floc_ctx_t *ctx)
     return ctx->node_of ? 0 : FLOC_ERR_NOMEM;
 }
 
+/*
+ * An MPI program started by floc-run: Open MPI 4.1 recognises a direct
+ * launch only by Slurm's, Flux's or LSF's variables, so under floc-run
+ * every process would start as an MPI job of its own (a singleton with a
+ * PMIx server of its own, which floc would then join too: N jobs of 1,
+ * silently).  A program that brings MPI is refused at once under floc-run,
+ * with the launchers that run it told; mpirun and srun --mpi=pmix start
+ * MPI and floc as one job (docs/core.md, "MPI and floc in one program").
+ */
+static int hybrid_under_floc_run(void)
+{
+    if (!getenv("FLOC_RUN_JOB") || !dlsym(RTLD_DEFAULT, "MPI_Init"))
+        return 0;
+    FLOC_ERROR(FLOC_LOG_PMIX, "floc_init: this program uses MPI, which floc-run cannot start "
+               "(Open MPI would run each process as a job of its own): launch it with mpirun "
+               "or srun --mpi=pmix, which start MPI and floc as one job");
+    return 1;
+}
+
 int floc_pmix_init(floc_ctx_t *ctx)
 {
+    if (hybrid_under_floc_run())
+        return FLOC_ERR_LAUNCH;
     /*
      * Every PMIx launcher (floc-run, mpirun, prterun, srun --mpi=pmix) puts
      * PMIX_NAMESPACE in its processes' environment.  Without it we are a
