@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * pv_stencil.c - the 1-D heat equation on a block-distributed vector.
  *

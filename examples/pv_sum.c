@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * pv_sum.c - the seed's first distributed-array program, in C:
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * floc.h - the one public header of floc, a C11 communication layer for
  * HPC codes: localities discovered through PMIx, data moved one-sided

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bench_lib.h - what the benchmarks compiled twice (floc_* and, with
  * -DUSE_MPI, mpi_*) share: the library's name, rank and size, start,

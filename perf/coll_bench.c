@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * coll_bench.c - OSU-style collective latency, one timing loop compiled
  * twice: against floc (floc_coll_bench) and, when MPI is found, against

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # compare.sh - floc against MPI on this machine: the same OSU-style
 # benchmarks, same sizes, same locality counts, floc and MPI runs
 # alternating (-r rounds, median per size), printed as one table per

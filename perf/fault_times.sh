@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # fault_times.sh [BUILD_DIR] [RUNS] - how long survivors take to learn of a
 # lost locality: SIGKILL (floc-run's event) and SIGSTOP for good (floc's
 # heartbeats, FLOC_PEER_TIMEOUT=2s), 4 localities, median of RUNS (5).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # netns_compare.sh [-b build-dir] [-r rounds] [-p per-host] [-c coll] [-m min:max]
 # - the cross-host target of issue 4: allreduce (double, sum) between two
 # network-namespace hosts, one locality each, floc (floc-run, tcp;ofi_rxm

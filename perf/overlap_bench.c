@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * overlap_bench.c - OSU-style nonblocking allreduce with the overlap
  * measure of osu_iallreduce: one timing loop compiled against floc

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * p2p_bench.c - OSU-style point-to-point and one-sided benchmarks between
  * localities 0 and 1, one timing loop compiled once per benchmark

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * pv_bench.c - partitioned vectors, OSU-style.
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # tune.sh - sweep every algorithm of each collective over message sizes on
 # this machine and print, per size, each algorithm's latency and the
 # fastest one: the crossover points behind the thresholds in

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # build.sh [DIR [cmake args...]] - configure and build floc into DIR (default build/).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # check_layers.sh [SRC] - every arrow points down (docs/design.md): a file
 # of src/<layer>/ includes only its own layer's headers and those of the
 # layers below; the two layers on one floor (node, fabric) do not include

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # check_sizes.sh - no source file over 600 lines in src/, tools/ and
 # include/: a file that grows past that holds more than one job.
 set -eu

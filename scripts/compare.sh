@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # compare.sh - set up, build, and run the floc-vs-MPI comparison
 # (perf/compare.sh): tables on stdout, PNG charts and data in
 # compare-out/.  About 5 minutes on 2 cores.

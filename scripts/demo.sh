@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # demo.sh - set up, build, and run a 4-locality job through floc-run:
 # every locality reports itself, one-sided puts go around the ring, then a
 # distributed vector is summed and a heat equation runs on one.

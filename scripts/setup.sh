@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # setup.sh - install what floc needs to build and test, from Debian 12's
 # archive (run as root, or with sudo available).  Idempotent: skips the
 # install when everything is already there.

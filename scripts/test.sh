@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # test.sh - set up, build, and run the whole test suite: the regular build
 # (unit, multi-locality under floc-run / mpirun / singleton, fault, tool
 # tests), then an AddressSanitizer+UBSan build of the same code running

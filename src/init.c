@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * init.c - floc_init and floc_finalize: the one file that names every
  * layer.  It builds them bottom up (core, then the node layer and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * floc-run - launch a floc job of N localities, on this node or on hosts
  * reached through a launch agent.

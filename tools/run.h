@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * run.h - what floc-run's parts share: the job (its command line, its
  * localities and how they fare) and the calls between the parts.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * run_args.c - floc-run's command line (see run_args.h).
  */

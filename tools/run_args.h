@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * run_args.h - floc-run's command line, parsed without side effects (no
  * exit, no printing) so that floc-run reports errors its own way and the

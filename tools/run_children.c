@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * run_children.c - the localities as processes: started with the
  * environment the PMIx server gives them (through the launch agent for

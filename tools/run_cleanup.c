@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * run_cleanup.c - nothing of the job outlives it: floc-run's private
  * PMIx directory, and the shared-memory files that localities killed

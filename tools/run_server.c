@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * run_server.c - floc-run's PMIx server: the module libpmix calls (run
  * in libpmix's progress thread), the job's namespace, and the event that

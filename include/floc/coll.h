@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * floc/coll.h - element types, reduction operations and the collectives.
  * Part of floc's public API: include <floc.h>, not this file.

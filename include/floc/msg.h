@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * floc/msg.h - tagged point-to-point messages.
  * Part of floc's public API: include <floc.h>, not this file.

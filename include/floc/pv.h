@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * floc/pv.h - partitioned vectors: distributed arrays.
  * Part of floc's public API: include <floc.h>, not this file.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * floc/rma.h - registered and allocated memory, remote keys, one-sided access.
  * Part of floc's public API: include <floc.h>, not this file.

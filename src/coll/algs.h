@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * algs.h - the algorithm table: one row per algorithm, its kind, the
  * name FLOC_<COLL>_ALGO knows it by, its step function and its flags

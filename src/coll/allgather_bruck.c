@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * allgather_bruck.c - Bruck's allgather, in ceil(lg p) rounds for any p.
  *

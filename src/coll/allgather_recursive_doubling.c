@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * allgather_recursive_doubling.c - allgather by recursive doubling (p a
  * power of two): in round k locality r swaps everything it has (the 2^k

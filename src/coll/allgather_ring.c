@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * allgather_ring.c - ring allgather: in step s locality r passes block
  * (r - s) to its right neighbour and receives block (r - s - 1) from its

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * allgatherv_ring.c - allgatherv around the ring, as allgather_ring.c
  * with blocks of their own size (counts[q] elements at displs[q]): in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * allreduce_rabenseifner.c - Rabenseifner's allreduce: reduce-scatter by
  * recursive halving, then allgather by recursive doubling.  Cost:

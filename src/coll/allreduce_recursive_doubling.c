@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * allreduce_recdbl.c - recursive-doubling allreduce (after MPICH's
  * allreduce_intra_recursive_doubling).

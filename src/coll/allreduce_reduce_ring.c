@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * allreduce_ring.c - ring allreduce: reduce-scatter then allgather, each
  * around the ring (Patarasuk & Yuan), the bandwidth-optimal choice for

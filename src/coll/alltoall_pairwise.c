@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * alltoall_pairwise.c - pairwise exchange: in step s (1..p-1) locality r
  * sends its block for r + s and receives the block of r - s, so every

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * api.c - the public collective calls: argument checks, the meanings
  * that need no exchange (one locality, nothing to move), and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * barrier_dissem.c - dissemination barrier (Hensgen, Finkel, Manber).
  *

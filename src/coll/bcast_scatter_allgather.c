@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * bcast_scatter_allgather.c - broadcast of large messages (van de Geijn):
  * the root scatters the vector in p blocks (block q to locality q, all

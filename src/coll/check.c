@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * check.c - FLOC_CHECK=1: before every collective the localities compare
  * what they were called with (kind, count, dtype, op, root; the v-forms'

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * coll.h - what every collective algorithm sees: the collective request
  * (its group view and state), the calls that post its messages, and the

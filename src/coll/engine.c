@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * engine.c - the collectives' request engine: a collective is a request
  * whose progress runs its algorithm's steps (coll.h); this file keeps

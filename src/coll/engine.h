@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * engine.h - the collectives' state in a context, the transport they
  * post through, and the request engine's entry for the public calls.

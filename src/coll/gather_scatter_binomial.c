@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * gather_binomial.c - gather and scatter down a binomial tree.
  *

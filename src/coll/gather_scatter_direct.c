@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * gather_direct.c - gather and scatter by direct exchange with the root: every
  * block goes straight to (or from) its place in the root's buffer, with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * gather_rma.c - gather and scatter by one-sided access to the root's
  * vector: the root exposes it (a cached registration), tells every

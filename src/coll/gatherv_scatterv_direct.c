@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * gatherv_scatterv_direct.c - gatherv and scatterv by direct exchange
  * with the root: blocks of their own size (counts[q] elements at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * hier.c - hierarchical barrier, broadcast, allreduce, reduce and allgather
  * for jobs of several nodes: a step through each node's segment among the localities

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * kernels.c - the reduction kernels: one function per (type, op), and
  * floc_reduce_local, which exposes them.

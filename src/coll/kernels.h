@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * kernels.h - reduction kernels: one function per (type, op), chosen from
  * a table.  The collectives and the partitioned vectors combine blocks

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * reduce_binomial.c - binomial-tree reduce to a root.
  *

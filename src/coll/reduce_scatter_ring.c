@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * reduce_scatter_ring.c - reduce-scatter with equal blocks, around the
  * ring: in step s locality r sends its partial block (r - s - 1) to the

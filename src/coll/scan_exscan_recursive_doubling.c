@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * scan_recdbl.c - inclusive and exclusive prefix reductions by recursive
  * doubling (as MPICH's scan): every locality keeps `partial`, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * select.c - the algorithm table (algs.h) and the rules that choose from
  * it.

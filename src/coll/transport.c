@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * transport.c - the collectives' transport (engine.h) over the fabric:
  * internal tagged messages (kept apart from the users' tags) and RMA

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ctx.c - the context's identity and the locality queries.  floc_init
  * and floc_finalize, which build and tear down every layer, live above

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * dtype.c - element types and reduction operations: their sizes and the
  * names logs give them.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * dtype.h - names of element types and reduction operations (for
  * messages: "FLOC_BXOR is not defined for FLOC_DOUBLE").  Sizes come from

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * error.c - floc_strerror, generated from FLOC_ERRNO_MAP.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * partition.h - cutting count items into p blocks whose sizes differ by
  * at most one, the larger ones first: block b starts at b q + min(b, r)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * pmix.c - wiring through PMIx: who am I, how many are we, where are my
  * peers, their fabric addresses, and news of peers that died.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * request.c - the request pool, the handles users hold, and completion
  * bookkeeping (request.h).  The public waits are in wait.c.

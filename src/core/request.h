@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * request.h - requests: the handle of every nonblocking operation.
  * Internal.

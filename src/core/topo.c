@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * topo.c - hwloc: load the topology once, bind the locality to its share
  * of the node's cores, pin floc's threads inside that share.

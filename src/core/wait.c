@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * wait.c - the public calls on requests: wait, test, cancel, and their
  * forms over arrays (all, any, some), as MPI has them.

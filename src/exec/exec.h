@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * exec.h - the worker threads of a locality: run a kernel over the parts
  * of an index range in parallel, the caller taking part.  Internal.

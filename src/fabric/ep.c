@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * ep.c - choose a provider, open fabric/domain/endpoint/AV/CQ, and wire
  * every locality's address into the AV (through PMIx).

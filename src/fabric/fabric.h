@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fabric.h - floc's libfabric layer: one RDM endpoint per context, an
  * address vector indexed by locality id, one completion queue, memory

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * liveness.c - floc's own detection of lost peers (FLOC_PEER_TIMEOUT).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * objects.c - the libfabric objects behind an endpoint (fabric, domain,
  * CQ, AV, endpoint) opened and closed the same way for each of the three

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * post.c - posting fabric operations, and the backlog of those the
  * provider could not take yet.

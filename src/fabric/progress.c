@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * progress.c - drain the completion queues in bounded batches and credit
  * each completion to its request; what the fabric still holds, for the

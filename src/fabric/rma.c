@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * rma.c - one-sided operations through libfabric: writes, reads and
  * fetch-adds into a peer's registered memory, for floc's own traffic

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * tagged.c - tagged messages through libfabric: floc's own (collectives,
  * control) and the users' (src/p2p/msg.c checks and calls these), with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mem.c - memory the localities of a node share (floc_mem_alloc): each
  * allocation is a memfd mapped by its owner and listed in the owner's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * node.h - shared memory among the localities of one node: the node
  * segment (one per node with 2 or more localities, in every job), the

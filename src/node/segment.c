@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * segment.c - the node segments' life: one per node with 2 or more
  * localities, created by the node's lowest locality, mapped by the

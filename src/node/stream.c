@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * stream.c - copies meant for another core (node.h): streaming
  * (non-temporal) stores on x86-64, a plain memcpy elsewhere.

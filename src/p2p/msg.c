@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * msg.c - the public tagged messages: floc_send, floc_recv and their
  * nonblocking forms.  Checks the arguments, then hands the message to

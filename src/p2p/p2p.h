@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * p2p.h - what the public point-to-point and one-sided calls share.
  * Internal.

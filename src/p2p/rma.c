@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * rma.c - the public one-sided calls: put, get, their nonblocking forms,
  * fetch-add and flush.

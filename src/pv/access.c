@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * access.c - one-sided get/put of any global range of a partitioned vector.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * dist.c - index maps of partitioned vectors (see dist.h).
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * dist.h - the index maps of partitioned vectors: which locality owns a
  * global index and where, for block, cyclic and block-cyclic

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fill.c - the element-wise algorithms over partitioned vectors: fill,
  * iota, for_each, transform, and the seed's shapes (zeros, full).  Each

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * move.c - moving whole partitioned vectors: copy between distributions,
  * redistribute, gather to a root, scatter from a root.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * pv.c - partitioned vectors: creation, destruction, queries, fence.
  */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * pv.h - partitioned vectors: the object and what the pv files share.
  * Internal.

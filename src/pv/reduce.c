@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * reduce.c - reductions over partitioned vectors: reduce, transform_reduce,
  * dot, min/max with index.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * scan.c - inclusive and exclusive scans over partitioned vectors, in
  * global index order: each thread part scans its piece, the parts' and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_input.c - libFuzzer target for what floc reads from outside: the
  * FLOC_* environment (every variable at once, values from the input),

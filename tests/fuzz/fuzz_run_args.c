@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_run_args.c - libFuzzer target for floc-run's command line: the
  * input, split at NUL bytes, is argv (after "floc-run").  Every command

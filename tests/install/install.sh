@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # install.sh BUILD_DIR SOURCE_DIR - install floc into a scratch prefix and
 # build examples/hello.c against it twice: with pkg-config and with
 # find_package(floc); both programs must run (as singletons).

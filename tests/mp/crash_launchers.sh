@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # crash_launchers.sh MP_FAULT [MPIRUN...] - a crashing locality dies of its
 # signal under every launcher, and nothing is left in its working
 # directory: libfabric's PSM libraries would otherwise catch the SIGSEGV,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # fault.sh FLOC_RUN MP_FAULT N ACTION - one locality of N fails mid-run.
 #   abort       it calls abort() while the others wait in point-to-point calls
 #   abort-coll  it calls abort() while the others are in collectives

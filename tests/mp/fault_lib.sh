@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # fault_lib.sh - what the fault tests (fault.sh, freeze_mpirun.sh,
 # tests/netns/netns.sh cut) check alike, on the output of mp_fault's loop
 # mode.  Sourced.

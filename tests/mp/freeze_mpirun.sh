@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # freeze_mpirun.sh MPIRUN MP_FAULT N - under Open MPI's mpirun, which sends
 # no PMIx event when a process stops answering: the last locality is
 # frozen (SIGSTOP) while everyone is in allreduces; every survivor must

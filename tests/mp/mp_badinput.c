@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mp_badinput.c - every public entry point fed bad arguments on a live
  * multi-locality context: each must return its documented error code and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mp_bind.c - hwloc binding as the kernel sees it (sched_getaffinity),
  * not as floc reports it.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mp_coll.c - barrier, broadcast and allreduce against serial references
  * computed here from every locality's deterministic input; bit-identical

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mp_coll_cube.c - the reductions over every dtype x every op it allows,
  * and every collective at 2^20 + 3 elements, against serial references

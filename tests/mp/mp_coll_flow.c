@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mp_coll_flow.c - collective flow control: the root broadcasts 3000
  * times while locality 1 first waits for a message that locality 3 sends

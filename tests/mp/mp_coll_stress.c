@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mp_coll_stress.c - many randomly chosen collectives back to back:
  * kinds, sizes, roots, dtypes and algorithms drawn from a seed shared by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mp_core.c - the core runtime across localities: identities, RMA
  * put/get/fetch-add between every pair, tagged message ordering and

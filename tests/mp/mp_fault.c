@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mp_fault.c - the last locality calls abort() mid-run while the others
  * are blocked waiting for it: each survivor must get FLOC_ERR_PEER_LOST

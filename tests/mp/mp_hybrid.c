@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mp_hybrid.c - MPI and floc in one program, the path by which real codes
  * move to floc: under mpirun or srun --mpi=pmix both see the same job

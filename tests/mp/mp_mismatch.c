@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mp_mismatch.c - localities that call collectives differently get
  * FLOC_ERR_MISMATCH on every locality (with the difference logged), and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mp_p2p.c - point-to-point messages where a new user trips: truncation
  * at every size (both sides complete, the true length reported, the next

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mp_pv.c - partitioned vectors on every locality count, against serial
  * references computed here on every locality from the element formula.

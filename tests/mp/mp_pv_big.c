@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mp_pv_big.c - a vector of 2^32 + 7 one-byte elements: indices past 2^32
  * end to end.  Values put at a few indices above (and just below) 2^32

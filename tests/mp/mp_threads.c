@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mp_threads.c - FLOC_THREAD_MULTIPLE: several threads of each locality
  * exchange tagged messages and RMA with the other localities at the same

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * mp_util.h - helpers shared by the multi-locality tests.
  *

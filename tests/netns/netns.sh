@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # netns.sh MODE FLOC_RUN PROG [ARGS...] - a floc job across network-namespace
 # "hosts" on this machine, over a real network stack (tcp;ofi_rxm on veths).
 #

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # netns_lib.sh - network-namespace "hosts" on this machine; sourced by
 # tests/netns/netns.sh and perf/netns_compare.sh.  Needs root.
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # slurm.sh PROG [ARGS...] - run a floc program under Slurm's srun --mpi=pmix
 # with 2, 4 and 8 localities (SRUN_NP overrides), on a private one-node
 # cluster started for the run: slurmctld + slurmd on 127.0.0.1 only,

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # floc_run.sh FLOC_RUN - the launcher's own contract: usage errors, exit
 # status propagation, --timeout, signals, output tagging, no leftovers.
 run=$1

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # isolation.sh FLOC_RUN PROGRAM - two floc jobs on this machine at once
 # (two floc-run PMIx servers, two node segments, two sets of shm
 # endpoints) each run PROGRAM to success and leave nothing in /dev/shm.

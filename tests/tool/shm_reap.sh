@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # shm_reap.sh MP_FAULT HELLO [MPIRUN...] - nothing of a killed locality
 # outlives it in /dev/shm, whatever launched it: libfabric's shm leaves
 # its files ("floc.<job>.<rank>.p<pid>" and ".live") when a locality dies

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # stale_shm.sh FLOC_RUN HELLO - a process killed before closing its shm
 # endpoint leaves a file in /dev/shm; a later process given the same name
 # (its pid reused) must start anyway (it crashed with SIGBUS on such a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_core.c - CMocka unit tests of the core: error strings, FLOC_*
  * parsing, attribute checks, the registration-cache lookup, argument

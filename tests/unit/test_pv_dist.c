@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_pv_dist.c - the index maps of partitioned vectors, exhaustively on
  * small shapes (n 0..40, p 1..9, block, cyclic, block-cyclic b 1..7)

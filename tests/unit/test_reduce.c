@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_reduce.c - the reduction kernels against a reference written
  * independently here: integers are widened to 64 bits and wrapped back by

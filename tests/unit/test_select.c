@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_select.c - the algorithm table and its rules (src/coll/select.c):
  * every row is sound, every kind has a choice for every situation, the

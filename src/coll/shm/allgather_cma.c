@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * allgather_cma.c - allgather of large blocks by CMA (single-node jobs
  * whose localities may read each other's memory: the segment's probe at

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * pipeline.c - large broadcasts, allreduces, reduces and allgathers
  * through the node segment's pipelined area (layout and flow control in

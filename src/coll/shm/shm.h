@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * shm.h - what the shared-memory collectives share: the slots protocol
  * (slots.c) that the small ones follow.  Internal to src/coll/shm.

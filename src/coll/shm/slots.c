@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * slots.c - the protocol of the node segment's slots that every small
  * shared-memory collective follows (the layout and the four steps are in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * small.c - barrier, broadcast, allreduce, reduce, gather, scatter,
  * allgather, alltoall and reduce_scatter of small messages through the
