@@ -34,10 +34,26 @@ extern "C" {
 #define FLOC_API
 #endif
 
+#if defined(__GNUC__)
+#define FLOC_NORETURN __attribute__((noreturn))
+#else
+#define FLOC_NORETURN
+#endif
+
 #define FLOC_VERSION(maj, min) (((maj) << 16) | (min))
 #define FLOC_VERSION_MAJOR 0
 #define FLOC_VERSION_MINOR 1
 #define FLOC_API_VERSION FLOC_VERSION(FLOC_VERSION_MAJOR, FLOC_VERSION_MINOR)
+
+/*
+ * The version of the library a program runs with, FLOC_VERSION(major,
+ * minor), and as text ("0.1.0").  A program compiled against one header
+ * and run with another library can tell: floc_version() !=
+ * FLOC_API_VERSION.  Minor versions add to the API; a major one may
+ * change it (docs/abi.md).
+ */
+FLOC_API unsigned floc_version(void);
+FLOC_API const char *floc_version_string(void);
 
 /* ------------------------------------------------------------------ */
 /* Error codes: one list generates the enum and floc_strerror().       */
@@ -155,6 +171,16 @@ FLOC_API const char *floc_provider_name(const floc_ctx_t *ctx);
  * Returns the number of completions handled (>= 0) or an error.
  */
 FLOC_API int floc_progress(floc_ctx_t *ctx);
+
+/*
+ * End the whole job, as MPI_Abort does: msg is logged, the launcher is
+ * told (it reports the locality, the code and the message, and ends the
+ * other localities; under floc-run they first get FLOC_ERR_PEER_LOST),
+ * and this process exits with status code (1..255; 1 for any other code).
+ * ctx may be NULL or not live (the process exits all the same).  Never
+ * returns.
+ */
+FLOC_API FLOC_NORETURN void floc_abort(floc_ctx_t *ctx, int code, const char *msg);
 
 /* ------------------------------------------------------------------ */
 /* Requests                                                            */

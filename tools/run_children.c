@@ -273,9 +273,9 @@ static int left_unfinalized(const child_t *c)
 
 static void describe(const child_t *c)
 {
-    if (left_unfinalized(c))
-        run_msg("locality %d (pid %d) exited without floc_finalize (status %d)", c->rank,
-                (int)c->pid, WEXITSTATUS(c->status));
+    if (left_unfinalized(c) && WEXITSTATUS(c->status) == 0)
+        run_msg("locality %d (pid %d) exited without floc_finalize (status 0)", c->rank,
+                (int)c->pid);
     else if (WIFSIGNALED(c->status))
         run_msg("locality %d (pid %d) was killed by signal %d (%s)", c->rank, (int)c->pid,
             WTERMSIG(c->status), strsignal(WTERMSIG(c->status)));

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctx.h"
 
@@ -114,4 +115,14 @@ int floc_locality_node(const floc_ctx_t *ctx, int locality)
     if (locality < 0 || locality >= ctx->size)
         return FLOC_INVALID("locality %d outside [0, %d)", locality, ctx->size);
     return ctx->node_of[locality];
+}
+
+void floc_abort(floc_ctx_t *ctx, int code, const char *msg)
+{
+    const int status = code >= 1 && code <= 255 ? code : 1;
+    const int rank = floc_ctx_is_live(ctx) ? ctx->rank : -1;
+    FLOC_ERROR(FLOC_LOG_API, "floc_abort(%d) by locality %d: %s", code, rank, msg ? msg : "");
+    fflush(NULL);   /* the application's output first */
+    floc_pmix_abort(floc_ctx_is_live(ctx) ? ctx : NULL, status, msg ? msg : "floc_abort");
+    _exit(status);
 }

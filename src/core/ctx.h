@@ -136,6 +136,8 @@ int floc_pmix_allgather(floc_ctx_t *ctx, const char *key, const void *blob, size
 /* A fence that keeps driving fabric progress, bounded by timeout seconds (0 = none). */
 int floc_pmix_fence_progress(floc_ctx_t *ctx, double timeout);
 void floc_pmix_finalize(floc_ctx_t *ctx);
+/* Tell the launcher this locality ends the job with status (floc_abort). */
+void floc_pmix_abort(floc_ctx_t *ctx, int status, const char *msg);
 
 /* core/topo.c */
 int floc_topo_init(floc_ctx_t *ctx);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * error.c - floc_strerror, generated from FLOC_ERRNO_MAP.
+ * error.c - floc_strerror, generated from FLOC_ERRNO_MAP, and the
+ * library's version.
  */
 #include "floc.h"
 
@@ -13,4 +14,17 @@ const char *floc_strerror(int err)
     default:
         return "unknown error";
     }
+}
+
+_Static_assert(FLOC_VERSION_MAJOR == FLOC_BUILD_MAJOR && FLOC_VERSION_MINOR == FLOC_BUILD_MINOR,
+               "include/floc.h's version is the project's (CMakeLists.txt)");
+
+unsigned floc_version(void)
+{
+    return FLOC_API_VERSION;
+}
+
+const char *floc_version_string(void)
+{
+    return FLOC_VERSION_STRING;
 }

@@ -392,6 +392,15 @@ int floc_pmix_fence_progress(floc_ctx_t *ctx, double timeout)
     return 0;
 }
 
+void floc_pmix_abort(floc_ctx_t *ctx, int status, const char *msg)
+{
+    if (!ctx || !ctx->pmix.initialized)
+        return;
+    pmix_status_t rc = PMIx_Abort(status, msg, NULL, 0);
+    if (rc != PMIX_SUCCESS)
+        FLOC_WARN(FLOC_LOG_PMIX, "PMIx_Abort: %s", PMIx_Error_string(rc));
+}
+
 void floc_pmix_finalize(floc_ctx_t *ctx)
 {
     if (ctx->pmix.evhdlr_registered) {

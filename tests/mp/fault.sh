@@ -12,6 +12,8 @@
 #               128+11), and no provider's handler leaves a backtrace file
 #   exit        it returns from main without floc_finalize: floc-run names
 #               it at once (not the heartbeat, not a survivor)
+#   floc_abort  it calls floc_abort(ctx, 42, msg): floc-run reports the code
+#               and the message and exits 42
 # Checks for a loss: floc-run exits non-zero (not by its timeout) within the
 # bound, the job's output names the lost locality, every survivor reported
 # FLOC_ERR_PEER_LOST (and, for kill/freeze, within the bound of the
@@ -33,6 +35,7 @@ case $action in
   pause) args="loop 4" limit=0 ;;
   segv) args="segv" limit=10000 ;;
   exit) args="exit" limit=1500 ;;            # the launcher's event, from the exit
+  floc_abort) args="floc_abort" limit=1500 ;;
   *) echo "fault.sh: unknown action $action"; exit 2 ;;
 esac
 . "$(dirname "$0")/fault_lib.sh"
@@ -100,6 +103,11 @@ else
          ! grep -q "job failed: locality $victim " "$work/out"; then
         echo "FAIL: floc-run blamed another locality"; fail=1
       fi
+      failed_at=$(sed -n "s/^locality $victim leaves at \([0-9]*\).*/\1/p" "$work/out" | head -1) ;;
+    floc_abort)
+      grep -q "locality $victim called PMIx_Abort(42): the victim gives up" "$work/out" ||
+        { echo "FAIL: floc-run did not report floc_abort's code and message"; fail=1; }
+      [ "$rc" -eq 42 ] || { echo "FAIL: floc-run exited $rc, not floc_abort's 42"; fail=1; }
       failed_at=$(sed -n "s/^locality $victim leaves at \([0-9]*\).*/\1/p" "$work/out" | head -1) ;;
   esac
   btr=$(ls "$work/cwd")

@@ -127,6 +127,8 @@ int main(int argc, char **argv)
         }
         if (strcmp(how, "exit") == 0)
             return 0;   /* returns from main without floc_finalize */
+        if (strcmp(how, "floc_abort") == 0)
+            floc_abort(ctx, 42, "the victim gives up");
         abort();
     }
     double t0 = now_ms();
