@@ -44,6 +44,26 @@ typedef enum {
     FLOC_OP_COUNT
 } floc_op_t;
 
+/*
+ * floc_dtype_of(x): the floc_dtype_t of the type of expression x (C11),
+ * for the typed forms of the calls that take a value through a void
+ * pointer (FLOC_PV_FILL and the like, floc/pv.h): a type floc has no
+ * dtype for does not compile.  char is FLOC_BYTE; long follows its size.
+ */
+#if !defined(__cplusplus) && defined(__STDC_VERSION__) && __STDC_VERSION__ >= 201112L
+#define floc_dtype_of(x)                                                                 \
+    _Generic((x),                                                                        \
+        char: FLOC_BYTE, signed char: FLOC_INT8, unsigned char: FLOC_UINT8,              \
+        short: FLOC_INT16, unsigned short: FLOC_UINT16,                                  \
+        int: FLOC_INT32, unsigned: FLOC_UINT32,                                          \
+        long: (sizeof(long) == 8 ? FLOC_INT64 : FLOC_INT32),                             \
+        unsigned long: (sizeof(long) == 8 ? FLOC_UINT64 : FLOC_UINT32),                  \
+        long long: FLOC_INT64, unsigned long long: FLOC_UINT64,                          \
+        float: FLOC_FLOAT, double: FLOC_DOUBLE,                                          \
+        floc_int32_index_t: FLOC_INT32_INDEX, floc_int64_index_t: FLOC_INT64_INDEX,      \
+        floc_float_index_t: FLOC_FLOAT_INDEX, floc_double_index_t: FLOC_DOUBLE_INDEX)
+#endif
+
 /* Size in bytes of one element of dt, or FLOC_ERR_INVALID. */
 FLOC_API int floc_dtype_size(floc_dtype_t dt);
 

@@ -167,6 +167,33 @@ FLOC_API int floc_pv_redistribute(floc_pv_t *src, floc_dist_t dist, floc_pv_t **
 FLOC_API int floc_pv_gather(floc_pv_t *pv, int root, void *buf);
 FLOC_API int floc_pv_scatter(floc_pv_t *pv, int root, const void *buf);
 
+/*
+ * Typed forms.  The calls above take their scalars (a value, a start, a
+ * result) through a void pointer of the vector's dtype: floc_pv_iota on a
+ * FLOC_DOUBLE vector with &one pointing to an int reads garbage.  The _as
+ * forms say what the pointer points to and get FLOC_ERR_INVALID when it
+ * is not the vector's dtype; the macros (C11) take that from the
+ * pointer's own type: FLOC_PV_IOTA(pv, &one) does not compile for a type
+ * floc has no dtype for, and fails for one that is not the vector's.
+ */
+FLOC_API int floc_pv_fill_as(floc_pv_t *pv, const void *value, floc_dtype_t value_dt);
+FLOC_API int floc_pv_iota_as(floc_pv_t *pv, const void *start, floc_dtype_t start_dt);
+FLOC_API int floc_pv_reduce_as(floc_pv_t *pv, floc_op_t op, void *result, floc_dtype_t result_dt);
+FLOC_API int floc_pv_dot_as(floc_pv_t *a, floc_pv_t *b, void *result, floc_dtype_t result_dt);
+FLOC_API int floc_pv_minmax_as(floc_pv_t *pv, floc_op_t op, void *value, floc_dtype_t value_dt,
+                               size_t *gidx);
+#ifdef floc_dtype_of
+#define FLOC_PV_FILL(pv, ptr) floc_pv_fill_as((pv), (ptr), floc_dtype_of(*(ptr)))
+#define FLOC_PV_IOTA(pv, ptr) floc_pv_iota_as((pv), (ptr), floc_dtype_of(*(ptr)))
+#define FLOC_PV_REDUCE(pv, op, ptr) floc_pv_reduce_as((pv), (op), (ptr), floc_dtype_of(*(ptr)))
+#define FLOC_PV_DOT(a, b, ptr) floc_pv_dot_as((a), (b), (ptr), floc_dtype_of(*(ptr)))
+#define FLOC_PV_MINMAX(pv, op, ptr, gidx)                                                 \
+    floc_pv_minmax_as((pv), (op), (ptr), floc_dtype_of(*(ptr)), (gidx))
+/* a vector whose dtype is the value's own */
+#define FLOC_PV_FULL(ctx, n, dist, ptr, pv)                                               \
+    floc_pv_full((ctx), (n), floc_dtype_of(*(ptr)), (dist), (ptr), (pv))
+#endif
+
 #ifdef __cplusplus
 }
 #endif

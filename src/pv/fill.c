@@ -166,3 +166,15 @@ int floc_pv_transform(floc_pv_t *in, floc_pv_t *out, floc_pv_transform_fn fn, vo
     floc_exec_run(in->ctx, in->nlocal, floc_pv_parts(in, FLOC_PV_USER_GRAIN), user_part, &j);
     return floc_pv_written(out);
 }
+
+int floc_pv_fill_as(floc_pv_t *pv, const void *value, floc_dtype_t value_dt)
+{
+    int ret = floc_pv_check_scalar(pv, value_dt, "the value", "floc_pv_fill");
+    return ret ? ret : floc_pv_fill(pv, value);
+}
+
+int floc_pv_iota_as(floc_pv_t *pv, const void *start, floc_dtype_t start_dt)
+{
+    int ret = floc_pv_check_scalar(pv, start_dt, "the start", "floc_pv_iota");
+    return ret ? ret : floc_pv_iota(pv, start);
+}

@@ -8,6 +8,7 @@
 #include "../coll/kernels.h"
 #include "../exec/exec.h"
 #include "pv.h"
+#include "../core/dtype.h"
 
 int floc_pv_check(const floc_pv_t *pv, const char *func)
 {
@@ -260,4 +261,13 @@ int floc_pv_check_pair(const floc_pv_t *a, const floc_pv_t *b, int same_dtype, c
     if (same_dtype && a->dt != b->dt)
         return floc_log_invalid(func, "the vectors differ in dtype");
     return 0;
+}
+
+int floc_pv_check_scalar(const floc_pv_t *pv, floc_dtype_t dt, const char *what, const char *func)
+{
+    int ret = floc_pv_check(pv, func);
+    if (!ret && dt != pv->dt)
+        ret = floc_log_invalid(func, "%s: %s is a %s, but the vector holds %s", func, what,
+                               floc_dtype_name(dt), floc_dtype_name(pv->dt));
+    return ret;
 }

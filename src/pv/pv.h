@@ -63,6 +63,10 @@ int floc_pv_parts(floc_pv_t *pv, size_t grain);
 int floc_pv_written(floc_pv_t *pv);
 int floc_pv_check_pair(const floc_pv_t *a, const floc_pv_t *b, int same_dtype, const char *func);
 
+/* The typed forms: is a scalar of dtype dt (`what`, for the message) one
+ * of pv's elements? */
+int floc_pv_check_scalar(const floc_pv_t *pv, floc_dtype_t dt, const char *what, const char *func);
+
 /* 1 if a and b have the same length and distribution (parts match). */
 int floc_pv_same_layout(const floc_pv_t *a, const floc_pv_t *b);
 

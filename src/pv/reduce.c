@@ -307,3 +307,22 @@ int floc_pv_minmax(floc_pv_t *pv, floc_op_t op, void *value, size_t *gidx)
     free(all);
     return ret;
 }
+
+int floc_pv_reduce_as(floc_pv_t *pv, floc_op_t op, void *result, floc_dtype_t result_dt)
+{
+    int ret = floc_pv_check_scalar(pv, result_dt, "the result", "floc_pv_reduce");
+    return ret ? ret : floc_pv_reduce(pv, op, result);
+}
+
+int floc_pv_dot_as(floc_pv_t *a, floc_pv_t *b, void *result, floc_dtype_t result_dt)
+{
+    int ret = floc_pv_check_scalar(a, result_dt, "the result", "floc_pv_dot");
+    return ret ? ret : floc_pv_dot(a, b, result);
+}
+
+int floc_pv_minmax_as(floc_pv_t *pv, floc_op_t op, void *value, floc_dtype_t value_dt,
+                      size_t *gidx)
+{
+    int ret = floc_pv_check_scalar(pv, value_dt, "the value", "floc_pv_minmax");
+    return ret ? ret : floc_pv_minmax(pv, op, value, gidx);
+}

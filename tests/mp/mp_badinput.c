@@ -169,6 +169,40 @@ int main(int argc, char **argv)
     floc_dtype_t dt;
     MP_EXPECT(FLOC_ERR_INVALID, floc_pv_dtype(NULL, &dt));
     MP_EXPECT(FLOC_ERR_INVALID, floc_pv_destroy(NULL));
+    /* the typed forms: a scalar of another dtype than the vector's is
+     * refused (the untyped call would read garbage), its own works */
+    {
+        floc_pv_t *dv;
+        const int one = 1;
+        const double d_one = 1.0;
+        MP_MUST(floc_pv_zeros(ctx, 100, FLOC_DOUBLE, floc_dist_block(), &dv));
+        MP_EXPECT(FLOC_ERR_INVALID, FLOC_PV_IOTA(dv, &one));
+        MP_EXPECT(FLOC_ERR_INVALID, FLOC_PV_FILL(dv, &one));
+        MP_OK(FLOC_PV_IOTA(dv, &d_one));
+        double sum = 0;
+        long lsum = 0;
+        MP_EXPECT(FLOC_ERR_INVALID, FLOC_PV_REDUCE(dv, FLOC_SUM, &lsum));
+        MP_OK(FLOC_PV_REDUCE(dv, FLOC_SUM, &sum));
+        if (sum != 100.0 * 101.0 / 2)
+            MP_FAIL("typed iota + reduce gave %g", sum);
+        MP_EXPECT(FLOC_ERR_INVALID, FLOC_PV_DOT(dv, dv, &lsum));
+        size_t at;
+        MP_EXPECT(FLOC_ERR_INVALID, FLOC_PV_MINMAX(dv, FLOC_MAX, &lsum, &at));
+        MP_OK(floc_pv_destroy(dv));
+        floc_pv_t *iv;
+        const int32_t seven = 7;
+        MP_MUST(FLOC_PV_FULL(ctx, 10, floc_dist_cyclic(), &seven, &iv));
+        floc_dtype_t idt;
+        MP_OK(floc_pv_dtype(iv, &idt));
+        int32_t isum = 0;
+        MP_OK(FLOC_PV_REDUCE(iv, FLOC_SUM, &isum));
+        if (idt != FLOC_INT32 || isum != 70)
+            MP_FAIL("FLOC_PV_FULL of an int32_t: dtype %d, sum %d", (int)idt, (int)isum);
+        MP_OK(floc_pv_destroy(iv));
+    }
+    /* the library is the header's version */
+    if (floc_version() != FLOC_API_VERSION || !floc_version_string())
+        MP_FAIL("floc_version %x, the header says %x", floc_version(), FLOC_API_VERSION);
     /* the context still works after all of that */
     MP_OK(floc_allreduce(ctx, d, e, 1, FLOC_DOUBLE, FLOC_SUM));
 
