@@ -115,6 +115,7 @@ struct floc_coll_req {
     floc_op_t op;
     floc_reduce_fn reduce;
     int step;                /* where the algorithm is */
+    int err;                 /* the first failed op of the batch in flight (engine.c) */
     /* what each algorithm keeps between steps */
     union {
         struct { int pof2, rem, newrank, mask, partner; } recdbl;        /* allreduce */

@@ -176,6 +176,14 @@ static int batch_done(floc_coll_req_t *c, int *status)
         }
         if (r->status && !*status)
             *status = r->status;
+        /* a collective's messages have the sizes both sides compute: a
+         * shorter one means the localities were called with other counts */
+        if (!r->status && r->msg.len != r->capacity && !*status) {
+            FLOC_ERROR(FLOC_LOG_API, "%s: a message of %zu bytes from locality %d where %zu were "
+                       "expected: the localities were called with different counts",
+                       floc_coll_kind_name(c->alg->kind), r->msg.len, r->msg.source, r->capacity);
+            *status = FLOC_ERR_MISMATCH;
+        }
         floc_req_release(c->ctx, r);
         c->batch[i] = NULL;
     }
@@ -219,10 +227,12 @@ static int coll_progress(floc_request_t *req)
         return req->status;
     if (c != c->ctx->coll->active)
         return FLOC_ERR_AGAIN;
-    int status = 0, ret = FLOC_ERR_AGAIN;
-    while (batch_done(c, &status)) {
-        if (status) {
-            ret = status;
+    int ret = FLOC_ERR_AGAIN;
+    /* c->err: the first failure among the batch's ops, kept across calls
+     * (ops complete in several rounds; one that failed is released then) */
+    while (batch_done(c, &c->err)) {
+        if (c->err) {
+            ret = c->err;
             break;
         }
         ret = c->alg->step(c);

@@ -63,6 +63,25 @@ static void dtypes_and_ops_differ(void)
 }
 
 /* gatherv: the root's counts say 2 for the last locality, which gives 3 */
+/* a gather too large for the node segment: the root's receives are
+ * exact, so a longer block is truncated and a shorter one is short: both
+ * reported (no hang inside the provider, no silent garbage) */
+static void gather_counts_differ(int longer)
+{
+    const size_t count = 20000;   /* 160 KB blocks: over the fabric */
+    double *mine = calloc(count + 1, sizeof *mine), *all = calloc(count * (size_t)n, sizeof *all);
+    if (!mine || !all)
+        exit(1);
+    const size_t my = me == n - 1 ? (longer ? count + 1 : count - 1) : count;
+    int ret = floc_gather(ctx, mine, all, my, FLOC_DOUBLE, 0);
+    if (me == 0 && ret != FLOC_ERR_TRUNCATED && ret != FLOC_ERR_MISMATCH)
+        MP_FAIL("a gather with a %s block at the root returned %d (%s)", longer ? "longer" : "shorter",
+                ret, floc_strerror(ret));
+    still_in_step();
+    free(mine);
+    free(all);
+}
+
 static void vcounts_differ(void)
 {
     size_t *counts = calloc((size_t)n, sizeof *counts), *displs = calloc((size_t)n, sizeof *displs);
@@ -93,6 +112,8 @@ int main(int argc, char **argv)
     }
     kinds_differ();
     counts_differ();
+    gather_counts_differ(1);
+    gather_counts_differ(0);
     if (check) {
         roots_differ();
         dtypes_and_ops_differ();
