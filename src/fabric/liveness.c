@@ -175,6 +175,13 @@ static void declare_lost(floc_liveness_t *lv, int rank, int found_here, double n
             lv->tell[q] = q != lv->ctx->rank && !lv->lost[q];
     } else {
         floc_ctx_mark_lost(lv->ctx, rank, "reported lost by another locality");
+        /* and pass it on along the ring: the finder's own notices can
+         * miss a locality it never talked to (a first contact is refused
+         * until the peer answers it) if the finder leaves at once; the
+         * ring's links are up */
+        const int succ = next_live(lv);
+        if (succ >= 0)
+            lv->tell[succ] = 1;
     }
     if (rank == lv->pred) {
         lv->pred = prev_live(lv, rank);
@@ -248,6 +255,27 @@ static void drain(floc_liveness_t *lv, double now)
     }
 }
 
+/* LOST notices to those still to be told (every lost locality each): 1
+ * while some are still undelivered */
+static int send_tells(floc_liveness_t *lv)
+{
+    const int p = lv->ctx->size;
+    int pending = 0;
+    for (int q = 0; q < p; q++) {
+        if (!lv->tell[q] || lv->lost[q]) {
+            lv->tell[q] = 0;
+            continue;
+        }
+        int ok = 1;
+        for (int r = 0; r < p && ok; r++)
+            if (lv->lost[r])
+                ok = send_msg(lv, q, LIVE_MSG_LOST, r);
+        lv->tell[q] = !ok;   /* queue full or no connection yet: again next tick */
+        pending |= !ok;
+    }
+    return pending;
+}
+
 static void tick(floc_liveness_t *lv, double now, double *last_tick)
 {
     const int p = lv->ctx->size;
@@ -270,16 +298,19 @@ static void tick(floc_liveness_t *lv, double now, double *last_tick)
     int succ = next_live(lv);
     if (succ >= 0)
         send_msg(lv, succ, LIVE_MSG_HEARTBEAT, lv->ctx->rank);
-    for (int q = 0; q < p; q++) {
-        if (!lv->tell[q] || lv->lost[q]) {
-            lv->tell[q] = 0;
-            continue;
-        }
-        int ok = 1;
-        for (int r = 0; r < p && ok; r++)
-            if (lv->lost[r])
-                ok = send_msg(lv, q, LIVE_MSG_LOST, r);
-        lv->tell[q] = !ok;   /* queue full or no connection yet: again next tick */
+    send_tells(lv);
+}
+
+/* Leaving (floc_finalize right after a loss, as applications do): the
+ * notices not yet delivered get a last half second, so that nobody
+ * learns of the loss only from this locality's exit, and blames it. */
+static void flush_tells(floc_liveness_t *lv)
+{
+    const double end = floc_now() + 0.5;
+    while (send_tells(lv) && floc_now() < end) {
+        struct timespec ts = {0, 5 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+        drain(lv, floc_now());
     }
 }
 
@@ -299,6 +330,7 @@ static void *watcher(void *arg)
             ;
     }
     pthread_mutex_unlock(&lv->mutex);
+    flush_tells(lv);
     return NULL;
 }
 

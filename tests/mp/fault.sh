@@ -6,7 +6,7 @@
 #   kill        SIGKILL from outside while everyone is in allreduces
 #   freeze      SIGSTOP for good: alive, but silent (only floc's own
 #               heartbeats can tell; the launcher sees nothing)
-#   pause       SIGSTOP for 40% of FLOC_PEER_TIMEOUT, then SIGCONT: slow but
+#   pause       SIGSTOP for 75% of FLOC_PEER_TIMEOUT, then SIGCONT: slow but
 #               alive, so nobody may be declared lost and the job succeeds
 #   segv        it crashes (SIGSEGV): floc-run reports the signal (exit
 #               128+11), and no provider's handler leaves a backtrace file
@@ -18,11 +18,14 @@
 # bound, the job's output names the lost locality, every survivor reported
 # FLOC_ERR_PEER_LOST (and, for kill/freeze, within the bound of the
 # failure), no process of the job and no file (rendezvous dir, /dev/shm)
-# is left.  Prints "fault.sh: <action> lost after <ms> ms" (the slowest
+# is left.  The heartbeat's timeout T is pinned from both sides: a frozen
+# locality is lost between 0.85 T and T + 1.5 s after the freeze (so
+# that T x 0.5 and T x 1.5 both fail), a pause of 0.75 T is not a loss.  Prints "fault.sh: <action> lost after <ms> ms" (the slowest
 # survivor, from the moment of the failure) for perf/fault_times.sh.
 run=$1 prog=$2 n=$3 action=${4:-abort}
 victim=$((n - 1))
 peer_timeout=2          # seconds: FLOC_PEER_TIMEOUT of the job
+earliest=""             # ms: no survivor may learn of the loss sooner
 work=$(mktemp -d) || exit 1
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/tmp" "$work/cwd"
@@ -31,8 +34,9 @@ case $action in
   abort) args="" limit=10000 ;;
   abort-coll) args="coll" limit=10000 ;;
   kill) args="loop 8" limit=3000 ;;          # launcher event: well under a second
-  freeze) args="loop 8" limit=$((peer_timeout * 1000 + 2000)) ;;
-  pause) args="loop 4" limit=0 ;;
+  freeze) peer_timeout=4 args="loop 12" limit=$((peer_timeout * 1000 + 1500))
+          earliest=$((peer_timeout * 850)) ;;
+  pause) peer_timeout=4 args="loop 8" limit=0 ;;
   segv) args="segv" limit=10000 ;;
   exit) args="exit" limit=1500 ;;            # the launcher's event, from the exit
   floc_abort) args="floc_abort" limit=1500 ;;
@@ -70,7 +74,7 @@ case $action in
     case $action in
       kill) kill -KILL "$vpid" ;;
       freeze) kill -STOP "$vpid" ;;
-      pause) kill -STOP "$vpid"; sleep "$(awk "BEGIN{print $peer_timeout * 0.4}")"; kill -CONT "$vpid" ;;
+      pause) kill -STOP "$vpid"; sleep "$(awk "BEGIN{print $peer_timeout * 0.75}")"; kill -CONT "$vpid" ;;
     esac
     echo "fault.sh: $action of locality $victim (pid $vpid)" ;;
 esac
@@ -91,6 +95,9 @@ if [ "$action" = pause ]; then
 else
   [ "$rc" -ne 0 ] || { echo "FAIL: floc-run exited 0"; fail=1; }
   grep -q "locality $victim\b" "$work/out" || { echo "FAIL: no message naming locality $victim"; fail=1; }
+  # and nobody blames a survivor (one that left after learning of the loss)
+  blamed=$(sed -n 's/.*: locality \([0-9]*\) lost (.*/\1/p' "$work/out" | grep -vx "$victim" | sort -u)
+  [ -z "$blamed" ] || { echo "FAIL: survivor(s) $blamed named as lost"; fail=1; }
   case $action in
     segv)
       grep -q "locality $victim (pid [0-9]*) was killed by signal 11" "$work/out" ||
@@ -114,7 +121,7 @@ else
   [ -z "$btr" ] || { echo "FAIL: files left in the working directory: $btr"; fail=1; }
   if [ -n "$failed_at" ]; then
     # wall-clock time each survivor learnt of the loss, from the failure
-    check_loss "$work/out" "$victim" "$failed_at" "$limit" "fault.sh: $action" || fail=1
+    check_loss "$work/out" "$victim" "$failed_at" "$limit" "fault.sh: $action" $earliest || fail=1
   else
     # aborted from inside: the job's own start is the only clock
     check_loss "$work/out" "$victim" "$start" 1000000 "fault.sh: $action" || fail=1

@@ -5,16 +5,20 @@
 
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
 
-# loss_delay LOG T0_MS: the latest wall-clock time (ms) a survivor learnt
-# of the loss, minus T0 (0 when none did)
+# loss_delay LOG T0_MS [first]: the latest (first: the earliest)
+# wall-clock time (ms) a survivor learnt of the loss, minus T0 (0 when
+# none did)
 loss_delay() {
   sed -n 's/^survivor [0-9]*: PEER_LOST after [0-9]* ms at \([0-9]*\).*/\1/p' "$1" |
-    awk -v t0="$2" 'BEGIN{m=0} {d=$1-t0; if (d>m) m=d} END{print m}'
+    awk -v t0="$2" -v first="${3:-}" 'BEGIN{m=-1}
+      {d=$1-t0; if (m<0 || (first ? d<m : d>m)) m=d} END{print m<0 ? 0 : m}'
 }
 
-# check_loss LOG SURVIVORS T0_MS LIMIT_MS LABEL: every survivor reported
-# FLOC_ERR_PEER_LOST, the last within LIMIT of T0 (prints "LABEL lost
-# after N ms"), and no check of mp_fault failed; 1 (with reasons) if not
+# check_loss LOG SURVIVORS T0_MS LIMIT_MS LABEL [EARLIEST_MS]: every
+# survivor reported FLOC_ERR_PEER_LOST, the last within LIMIT of T0
+# (prints "LABEL lost after N ms"), none before EARLIEST (a loss found by
+# the heartbeat: not before its timeout), and no check of mp_fault
+# failed; 1 (with reasons) if not
 check_loss() {
   bad=0
   lost=$(grep -c "PEER_LOST after" "$1")
@@ -22,6 +26,11 @@ check_loss() {
   worst=$(loss_delay "$1" "$3")
   echo "$5 lost after $worst ms"
   [ "$worst" -le "$4" ] || { echo "FAIL: survivors learnt of the loss after $worst ms (limit $4)"; bad=1; }
+  if [ -n "${6:-}" ]; then
+    first=$(loss_delay "$1" "$3" first)
+    [ "$first" -ge "$6" ] ||
+      { echo "FAIL: a survivor learnt of the loss after $first ms, before the timeout allows ($6)"; bad=1; }
+  fi
   if grep -q "mp_fault.c:[0-9]*:" "$1"; then echo "FAIL: a check failed (above)"; bad=1; fi
   return $bad
 }
