@@ -178,6 +178,19 @@ FLOC_API int floc_iallgatherv(floc_ctx_t *ctx, const void *sbuf, size_t scount, 
                               const size_t *rcounts, const size_t *displs, floc_dtype_t dt,
                               floc_request_t **req);
 
+/*
+ * Which algorithm: floc_coll_algorithm gives the one a call of
+ * `collective` ("allreduce", "bcast", "gather", ... as FLOC_<COLL>_ALGO
+ * names them) with `bytes` per locality would run on ctx now (after
+ * FLOC_<COLL>_ALGO, and its fallback when the forced one cannot run
+ * here), floc_coll_last_algorithm the one its last call ran; "none" when
+ * there is nothing to exchange (one locality, count 0).  *name is a
+ * constant string.  FLOC_LOG_LEVEL=debug logs every choice too.
+ */
+FLOC_API int floc_coll_algorithm(floc_ctx_t *ctx, const char *collective, size_t bytes,
+                                 const char **name);
+FLOC_API int floc_coll_last_algorithm(floc_ctx_t *ctx, const char *collective, const char **name);
+
 #ifdef __cplusplus
 }
 #endif

@@ -68,6 +68,7 @@ static int start(const floc_coll_req_t *c, floc_coll_kind_t kind, const floc_col
         if (ret)
             return ret;
     }
+    c->ctx->coll->ran[kind] = alg;
     return floc_coll_start(c, alg, req, blocking);
 }
 

@@ -41,6 +41,8 @@ typedef struct floc_coll_state {
      * moves (engine.c) */
     floc_coll_req_t *active, *tail;
     const floc_coll_alg_t *forced[FLOC_COLL_KINDS];  /* FLOC_<COLL>_ALGO, NULL: the rules */
+    const floc_coll_alg_t *ran[FLOC_COLL_KINDS];     /* the last call's (NULL: nothing to
+                                                        exchange), floc_coll_last_algorithm */
     unsigned forced_warned;       /* kinds whose forced algorithm could not run (warned once) */
     floc_coll_where_t where;      /* where the job's collectives run (select.h) */
     /* the last choice of each kind, and the bytes it was for: a loop of

@@ -310,3 +310,48 @@ const floc_coll_alg_t *floc_coll_select_node(const floc_ctx_t *ctx, floc_coll_ki
             return &algs[i];
     return NULL;
 }
+
+/* the kind a collective's public name ("allreduce", "broadcast" or "bcast") is */
+static int kind_of(const char *collective)
+{
+    if (collective && strcmp(collective, "broadcast") == 0)
+        return FLOC_COLL_BCAST;
+    for (int k = 0; collective && k < FLOC_COLL_KINDS; k++)
+        if (strcmp(collective, kind_names[k]) == 0)
+            return k;
+    return -1;
+}
+
+static int introspect_check(const floc_ctx_t *ctx, const char *collective, const char **name,
+                            const char *func, int *kind)
+{
+    int ret = floc_ctx_check(ctx, func);
+    if (ret)
+        return ret;
+    if (!name)
+        return floc_log_invalid(func, "%s: name (output) is NULL", func);
+    if ((*kind = kind_of(collective)) < 0)
+        return floc_log_invalid(func, "%s: \"%s\" is not a collective (allreduce, bcast, ...)",
+                                func, collective ? collective : "(null)");
+    return 0;
+}
+
+int floc_coll_algorithm(floc_ctx_t *ctx, const char *collective, size_t bytes, const char **name)
+{
+    int kind, ret = introspect_check(ctx, collective, name, "floc_coll_algorithm", &kind);
+    if (ret)
+        return ret;
+    const floc_coll_alg_t *a = ctx->size > 1 ? floc_coll_select(ctx, kind, bytes) : NULL;
+    *name = a ? a->name : "none";
+    return 0;
+}
+
+int floc_coll_last_algorithm(floc_ctx_t *ctx, const char *collective, const char **name)
+{
+    int kind, ret = introspect_check(ctx, collective, name, "floc_coll_last_algorithm", &kind);
+    if (ret)
+        return ret;
+    const floc_coll_alg_t *a = ctx->coll->ran[kind];
+    *name = a ? a->name : "none";
+    return 0;
+}
