@@ -53,10 +53,11 @@ static unsigned char *bounce_get(floc_ctx_t *ctx)
 {
     floc_fabric_t *f = ctx->fab;
     if (!f->bounce_free) {
-        struct floc_bounce_slab *s = malloc(sizeof *s);
+        /* calloc: the registration below may read what it registers, as
+         * far as the compiler knows (a maybe-uninitialized warning) */
+        struct floc_bounce_slab *s = calloc(1, sizeof *s);
         if (!s)
             return NULL;
-        s->mr = NULL;
         if (f->mr_local && floc_mr_cache_get(ctx, s->mem, sizeof s->mem, FI_RECV, &s->mr)) {
             free(s);
             return NULL;
