@@ -163,6 +163,9 @@ FLOC_API int floc_node_id(const floc_ctx_t *ctx);
 FLOC_API int floc_num_nodes(const floc_ctx_t *ctx);
 /* Node id of another locality, or FLOC_ERR_INVALID if out of range. */
 FLOC_API int floc_locality_node(const floc_ctx_t *ctx, int locality);
+/* Threads the partitioned-vector algorithms run on in this locality, the
+ * calling one included (FLOC_THREADS, else one per core of its share). */
+FLOC_API int floc_num_threads(floc_ctx_t *ctx);
 /* Name of the libfabric provider in use ("shm", "tcp;ofi_rxm", ...), or NULL. */
 FLOC_API const char *floc_provider_name(const floc_ctx_t *ctx);
 

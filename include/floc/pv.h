@@ -25,7 +25,11 @@ extern "C" {
  *
  *  FLOC_DIST_BLOCK          locality k holds one contiguous range; ranges in
  *                           locality order, floor(n/p) or ceil(n/p) long
- *                           (the longer ones first).
+ *                           (the longer ones first).  With block = r > 1
+ *                           (floc_dist_block_rows): the same in whole rows
+ *                           of r elements (n a multiple of r), so that the
+ *                           local part of a row-major 2-D array is whole
+ *                           rows.
  *  FLOC_DIST_CYCLIC         element i on locality i mod p, local index i / p.
  *  FLOC_DIST_BLOCK_CYCLIC   blocks of `block` elements dealt round robin:
  *                           element i on locality (i / b) mod p, local index
@@ -45,10 +49,16 @@ typedef struct floc_pv floc_pv_t;
 typedef enum { FLOC_DIST_BLOCK, FLOC_DIST_CYCLIC, FLOC_DIST_BLOCK_CYCLIC } floc_dist_kind_t;
 typedef struct {
     floc_dist_kind_t kind;
-    size_t block;             /* block size for BLOCK_CYCLIC (> 0), ignored otherwise */
+    size_t block;             /* BLOCK_CYCLIC: block size (> 0); BLOCK: row length
+                                 (0 or 1: single elements); CYCLIC: ignored */
 } floc_dist_t;
 
 static inline floc_dist_t floc_dist_block(void) { floc_dist_t d = {FLOC_DIST_BLOCK, 0}; return d; }
+static inline floc_dist_t floc_dist_block_rows(size_t row)
+{
+    floc_dist_t d = {FLOC_DIST_BLOCK, row};
+    return d;
+}
 static inline floc_dist_t floc_dist_cyclic(void)
 {
     floc_dist_t d = {FLOC_DIST_CYCLIC, 0};

@@ -72,6 +72,12 @@ static int wanted_threads(floc_ctx_t *ctx)
     return ctx->cfg.threads ? (int)ctx->cfg.threads : floc_topo_default_workers(ctx);
 }
 
+int floc_num_threads(floc_ctx_t *ctx)
+{
+    FLOC_CHECK_CTX(ctx);
+    return wanted_threads(ctx);
+}
+
 /* Make the pool (first parallel run).  NULL if there is nothing to make or
  * no thread could be started: the caller then runs every part. */
 static struct floc_exec *pool_make(floc_ctx_t *ctx)

@@ -14,8 +14,12 @@ int floc_dist_map_init(floc_dist_map_t *m, size_t n, int p, floc_dist_t dist)
     *m = (floc_dist_map_t){.kind = dist.kind, .n = n, .p = p};
     switch (dist.kind) {
     case FLOC_DIST_BLOCK:
-        m->q = n / (size_t)p;
-        m->r = n % (size_t)p;
+        /* whole rows of u elements (u 0 or 1: single elements) */
+        m->u = dist.block > 1 ? dist.block : 1;
+        if (n % m->u)
+            return FLOC_ERR_INVALID;
+        m->q = n / m->u / (size_t)p;
+        m->r = n / m->u % (size_t)p;
         return 0;
     case FLOC_DIST_CYCLIC:
         m->b = 1;
@@ -37,7 +41,7 @@ int floc_dist_map_init(floc_dist_map_t *m, size_t n, int p, floc_dist_t dist)
 /* first global index of locality k's block (block distribution) */
 static size_t block_start(const floc_dist_map_t *m, int k)
 {
-    return floc_block_first(m->q, m->r, (size_t)k);
+    return m->u * floc_block_first(m->q, m->r, (size_t)k);
 }
 
 size_t floc_dist_below(const floc_dist_map_t *m, int k, size_t g)
@@ -61,14 +65,16 @@ size_t floc_dist_local_count(const floc_dist_map_t *m, int k)
 void floc_dist_owner(const floc_dist_map_t *m, size_t g, int *k, size_t *l)
 {
     if (m->kind == FLOC_DIST_BLOCK) {
-        size_t big = m->r * (m->q + 1);   /* elements in the longer blocks */
-        if (g < big) {
-            *k = (int)(g / (m->q + 1));
-            *l = g % (m->q + 1);
+        const size_t row = g / m->u, big = m->r * (m->q + 1);   /* rows in the longer blocks */
+        size_t lrow;
+        if (row < big) {
+            *k = (int)(row / (m->q + 1));
+            lrow = row % (m->q + 1);
         } else {                          /* here q > 0, since g < n */
-            *k = (int)(m->r + (g - big) / m->q);
-            *l = (g - big) % m->q;
+            *k = (int)(m->r + (row - big) / m->q);
+            lrow = (row - big) % m->q;
         }
+        *l = lrow * m->u + g % m->u;
         return;
     }
     *k = (int)((g / m->b) % (size_t)m->p);

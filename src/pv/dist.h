@@ -23,11 +23,13 @@ typedef struct floc_dist_map {
     int p;          /* localities */
     size_t b;       /* block-cyclic: block size (1 for cyclic) */
     size_t bp;      /* b * p: one round of blocks */
-    size_t q, r;    /* block: n = q p + r, the first r localities hold q + 1 */
+    size_t u;       /* block: elements per row, the unit of the cut (1: elements) */
+    size_t q, r;    /* block: n / u = q p + r rows, the first r localities hold q + 1 */
 } floc_dist_map_t;
 
 /* Fill *m; FLOC_ERR_INVALID (logged by the caller) if dist is unknown,
- * its block is 0, or b * p overflows. */
+ * its block is 0 (block-cyclic), n is not whole rows (block with rows),
+ * or b * p overflows. */
 int floc_dist_map_init(floc_dist_map_t *m, size_t n, int p, floc_dist_t dist);
 /* Elements of locality k with global index < g (g <= n). */
 size_t floc_dist_below(const floc_dist_map_t *m, int k, size_t g);

@@ -28,7 +28,7 @@ int floc_pv_same_layout(const floc_pv_t *a, const floc_pv_t *b)
      * n is not block, so compare the maps, not the names */
     if ((x->kind == FLOC_DIST_BLOCK) != (y->kind == FLOC_DIST_BLOCK))
         return 0;
-    return x->kind == FLOC_DIST_BLOCK || x->b == y->b;
+    return x->kind == FLOC_DIST_BLOCK ? x->u == y->u : x->b == y->b;
 }
 
 /* What every locality contributes at creation: its key, and the
@@ -63,7 +63,10 @@ int floc_pv_create(floc_ctx_t *ctx, size_t n, floc_dtype_t dt, floc_dist_t dist,
     const size_t esize = (size_t)floc_dtype_size(dt);
     floc_dist_map_t map;
     if (floc_dist_map_init(&map, n, ctx->size, dist))
-        return FLOC_INVALID("bad distribution (kind %d, block %zu)", (int)dist.kind, dist.block);
+        return dist.kind == FLOC_DIST_BLOCK
+                   ? FLOC_INVALID("%zu elements are not whole rows of %zu", n, dist.block)
+                   : FLOC_INVALID("bad distribution (kind %d, block %zu)", (int)dist.kind,
+                                  dist.block);
     /* Checked on the global size, the same everywhere: a check that one
      * locality fails and another passes would leave the other alone in
      * the creation's exchange. */
@@ -76,8 +79,8 @@ int floc_pv_create(floc_ctx_t *ctx, size_t n, floc_dtype_t dt, floc_dist_t dist,
         return FLOC_ERR_NOMEM;
     *pv = (floc_pv_t){.ctx = ctx, .dt = dt, .esize = esize, .dist = dist, .map = map,
                       .rank = ctx->rank, .size = ctx->size, .nlocal = nlocal};
-    if (dist.kind != FLOC_DIST_BLOCK_CYCLIC)
-        pv->dist.block = 0;
+    if (dist.kind == FLOC_DIST_CYCLIC || (dist.kind == FLOC_DIST_BLOCK && dist.block == 1))
+        pv->dist.block = 0;   /* one way to say "elements" */
     int ret = 0;
     pv->rkeys = calloc((size_t)ctx->size, sizeof *pv->rkeys);
     create_blob_t *all = calloc((size_t)ctx->size, sizeof *all);

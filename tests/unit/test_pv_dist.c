@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_pv_dist.c - the index maps of partitioned vectors, exhaustively on
- * small shapes (n 0..40, p 1..9, block, cyclic, block-cyclic b 1..7)
+ * small shapes (n 0..40, p 1..9, block, block by rows of 2..5, cyclic,
+ * block-cyclic b 1..7)
  * against the definitions in floc.h written out independently here, plus
  * spot checks of shapes above 2^32 elements, and the reduction identities
  * the algorithms start from.
@@ -25,10 +26,12 @@
 static void ref_owner(size_t n, int p, floc_dist_t d, size_t g, int *k, size_t *l)
 {
     if (d.kind == FLOC_DIST_BLOCK) {
-        /* walk the blocks: sizes ceil(n/p) for the first n % p, then floor */
+        /* walk the blocks: sizes ceil(rows/p) rows for the first rows % p,
+         * then floor; a row is d.block elements (0: 1) */
+        const size_t row = d.block ? d.block : 1, rows = n / row;
         size_t start = 0;
         for (int i = 0; i < p; i++) {
-            size_t len = n / (size_t)p + ((size_t)i < n % (size_t)p);
+            size_t len = row * (rows / (size_t)p + ((size_t)i < rows % (size_t)p));
             if (g < start + len) {
                 *k = i;
                 *l = g - start;
@@ -72,8 +75,11 @@ static void check_shape(size_t n, int p, floc_dist_t d)
         assert_int_equal(floc_dist_below(&m, k, n), count[k]);
         total += count[k];
         if (d.kind == FLOC_DIST_BLOCK) {
-            /* floor or ceil, the longer ones first */
-            assert_true(count[k] == n / (size_t)p || count[k] == n / (size_t)p + 1);
+            /* floor or ceil rows, the longer ones first, whole rows */
+            const size_t row = d.block ? d.block : 1, rows = n / row;
+            assert_true(count[k] % row == 0);
+            assert_true(count[k] / row == rows / (size_t)p ||
+                        count[k] / row == rows / (size_t)p + 1);
             if (k)
                 assert_true(count[k] <= count[k - 1]);
         }
@@ -108,6 +114,15 @@ static void test_small_shapes(void **state)
     for (int p = 1; p <= 9; p++) {
         for (size_t n = 0; n <= 40; n++) {
             check_shape(n, p, floc_dist_block());
+            for (size_t row = 2; row <= 5; row++) {
+                if (n % row == 0) {
+                    check_shape(n, p, floc_dist_block_rows(row));
+                } else {
+                    floc_dist_map_t m;   /* not whole rows: refused */
+                    assert_int_equal(floc_dist_map_init(&m, n, p, floc_dist_block_rows(row)),
+                                     FLOC_ERR_INVALID);
+                }
+            }
             check_shape(n, p, floc_dist_cyclic());
             for (size_t b = 1; b <= 7; b++)
                 check_shape(n, p, floc_dist_block_cyclic(b));
@@ -119,9 +134,10 @@ static void test_small_shapes(void **state)
 static void test_huge(void **state)
 {
     (void)state;
-    const size_t n = (1ull << 33) + 5;
+    const size_t n = (1ull << 33) + 4;   /* whole rows of 3 too */
     const int ps[] = {1, 3, 7, 1000};
-    const floc_dist_t ds[] = {floc_dist_block(), floc_dist_cyclic(), floc_dist_block_cyclic(4096),
+    const floc_dist_t ds[] = {floc_dist_block(), floc_dist_block_rows(3), floc_dist_cyclic(),
+                              floc_dist_block_cyclic(4096),
                               floc_dist_block_cyclic(1ull << 31)};
     const size_t gs[] = {0, 1, (1ull << 32) - 1, 1ull << 32, (1ull << 32) + 1, n / 2, n - 2, n - 1};
     for (size_t pi = 0; pi < sizeof ps / sizeof *ps; pi++) {
