@@ -68,13 +68,33 @@ gather.2       coll_bench     2 lat gather -m 8:$BIG -i $ITC -x 50
 scatter.2      coll_bench     2 lat scatter -m 8:$BIG -i $ITC -x 50
 reduce_scatter.2 coll_bench   2 lat reduce_scatter -m 8:$BIG -i $ITC -x 50
 iallreduce.2   overlap_bench  2 ovl -m 8:$BIG -i $((ITC / 2)) -x 10
+py_allreduce.2 py             2 lat allreduce -m 8:$((BIG * 4)) -i $((ITC * 4)) -x 100
+py_allreduce.4 py             4 lat allreduce -m 8:$((BIG * 4)) -i $((ITC * 2)) -x 50
+py_bcast.2     py             2 lat bcast -m 8:$((BIG * 4)) -i $((ITC * 4)) -x 100
+py_bcast.4     py             4 lat bcast -m 8:$((BIG * 4)) -i $((ITC * 2)) -x 50
+py_allreduce_alloc.2 py       2 lat allreduce_alloc -m 8:65536 -i $((ITC * 4)) -x 100
 LIST
 }
+
+# the Python benchmarks: Debian's interpreter (numpy, mpi4py), the package
+# from the build tree
+PY=/usr/bin/python3
+[ -x "$PY" ] || PY=python3
+export PYTHONPATH="$build/python${PYTHONPATH:+:$PYTHONPATH}"
 
 # run LIB PROGRAM N ARGS...: the benchmark's data lines on stdout
 run() {
     lib=$1 prog=$2 n=$3
     shift 3
+    if [ "$prog" = py ]; then
+        if [ "$lib" = floc ]; then
+            timeout 300 "$build/floc-run" -n "$n" --timeout 280 "$PY" "$here/py_coll_bench.py" floc "$@"
+        else
+            # shellcheck disable=SC2086
+            timeout 300 $MPIRUN -np "$n" "$PY" "$here/py_coll_bench.py" mpi4py "$@" 2>/dev/null
+        fi
+        return
+    fi
     if [ "$lib" = floc ]; then
         timeout 300 "$build/floc-run" -n "$n" --timeout 280 "$build/perf/floc_$prog" "$@"
     else
@@ -114,8 +134,14 @@ if command -v fi_pingpong >/dev/null 2>&1; then
     wait 2>/dev/null || true
 fi
 
+# DistributedArray.sum() of 10^8 doubles against numpy's sum of the local
+# part plus one all_reduce (floc only: the ratio of the two medians)
+dsum=$(timeout 300 "$build/floc-run" -n 2 --timeout 280 "$PY" "$here/py_darray_bench.py" \
+       -n $([ "$quick" = 1 ] && echo 10000000 || echo 100000000) -r 5 2>/dev/null |
+       awk '/^ratio/ {print $2}' || true)
+
 # medians per (benchmark, library, size); tables; data files for gnuplot
-awk -v out="$out" -v fipp="$fipp" '
+awk -v out="$out" -v fipp="$fipp" -v dsum="$dsum" '
 function median(s,   n, a, i, j, t) {
     n = split(s, a, " ")
     for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
@@ -163,6 +189,16 @@ END {
     t("bcast.2", 8, 1.0, "broadcast 8 B"); t("bcast.2", 1048576, 0.8, "broadcast 1 MiB")
     t("barrier.2", 0, 1.0, "barrier, 2 localities"); t("barrier.4", 0, 1.0, "barrier, 4 localities")
     t("allreduce.4", 8, 1.0, "allreduce 8 B, 4 localities"); t("allreduce.4", 1048576, 1.0, "allreduce 1 MiB, 4 localities")
+    print "\n## Python targets (the floc package vs mpi4py over Open MPI, time ratio)"
+    worst("py_allreduce.2", 1.0, "py all_reduce, 2, every size"); worst("py_allreduce.4", 1.0, "py all_reduce, 4, every size")
+    worst("py_bcast.2", 1.0, "py broadcast, 2, every size"); worst("py_bcast.4", 1.0, "py broadcast, 4, every size")
+    t("py_allreduce.2", 8, 0.7, "py all_reduce 8 B, 2"); t("py_allreduce.4", 8, 0.7, "py all_reduce 8 B, 4")
+    if (("py_allreduce.2", "floc", 8) in val && ("allreduce.2", "floc", 8) in val) {
+        d = val["py_allreduce.2", "floc", 8] - val["allreduce.2", "floc", 8]
+        printf "%-34s %8.2f  (us over the C call; target <= 1.00)  %s\n", "py all_reduce 8 B overhead", d, (d <= 1.0 ? "met" : "NOT met")
+    }
+    if (dsum != "")
+        printf "%-34s %8.2f  (target <= 1.20)  %s\n", "darray.sum / np.sum+all_reduce", dsum, (dsum <= 1.2 ? "met" : "NOT met")
     if (fipp != "" && ("put_latency", "floc", 8) in val)
         printf "%-34s %8.2f  (target <= 1.20: floc %.2f us, fi_pingpong %.2f us/xfer)  %s\n", "put latency 8 B / fi_pingpong",
                val["put_latency", "floc", 8] / fipp, val["put_latency", "floc", 8], fipp,
@@ -172,6 +208,12 @@ END {
         printf "%-34s %8.2f  (target >= 0.90: floc put %.0f MB/s, MPI send %.0f MB/s)  %s\n",
                "put bw 4 MiB / MPI p2p bw 4 MiB", q, val["put_bw", "floc", 4194304], val["bw", "mpi", 4194304], (q >= 0.9 ? "met" : "NOT met")
     }
+}
+function worst(name, target, label,   k, m, w) {
+    m = 0
+    for (k in res) { split(k, w, SUBSEP); if (w[1] == name && res[k] > m) { m = res[k]; ws = w[2] } }
+    if (m == 0) { printf "%-34s      n/a\n", label; return }
+    printf "%-34s %8.2f  (the worst size, %s B; target <= %.2f)  %s\n", label, m, ws, target, (m <= target ? "met" : "NOT met")
 }
 function t(name, s, target, label) {
     if (!((name, s) in res) || res[name, s] == 0) { printf "%-34s      n/a\n", label; return }

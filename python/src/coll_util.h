@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * coll_util.h - one collective call of the Python layer, from its
+ * arguments to its result (coll_util.c): what coll.c and icoll.c share.
+ */
+#ifndef PYFLOC_COLL_UTIL_H
+#define PYFLOC_COLL_UTIL_H
+
+#include "pyfloc.h"
+
+/* all_reduce and broadcast of up to this many bytes travel with their
+ * call records, in one allgather */
+#define PYFLOC_FUSE_MAX 1024
+
+typedef struct pyfloc_call {
+    pyfloc_kind_t kind;
+    const char *func;
+    PyObject *arr;             /* the input object (a new reference) */
+    int converted;             /* arr is numpy.asarray() of a non-buffer (a scalar, a list) */
+    pyfloc_buf_t in, out;
+    PyObject *result;          /* a new reference, or NULL (no result here) */
+    floc_op_t op;
+    int root;
+    pyfloc_record_t mine;
+    unsigned char *scratch;    /* records of all, or fused blocks of all */
+    size_t block;              /* fused: bytes per locality in scratch */
+    unsigned char local[4096]; /* scratch when it fits */
+} pyfloc_call_t;
+
+/*
+ * Check what can be checked alone, before any communication: floc is
+ * running, arr is an array (or converts to one), op names a reduction
+ * that applies to arr's dtype (reduces != 0), root is a locality (root
+ * >= 0 for rooted calls, -1 otherwise).  -1 with the exception set.
+ */
+int pyfloc_call_begin(pyfloc_call_t *c, pyfloc_kind_t kind, PyObject *arr, PyObject *op,
+                      int root, int reduces);
+/* The result: out (checked: writable, arr's dtype, `rows` rows and arr's
+ * other dimensions), or a new array of that shape.  -1 with exception. */
+int pyfloc_call_out(pyfloc_call_t *c, PyObject *out, size_t rows);
+/* Exchange and compare the records: 0, or -1 with the exception set. */
+int pyfloc_call_agree(pyfloc_call_t *c, int how);
+/* One allgather of [record | input] from every locality, records
+ * compared (PYFLOC_AGREE_ALL): 0, or -1 with the exception set. */
+int pyfloc_fused(pyfloc_call_t *c, int p);
+/* Locality k's input in a fused exchange */
+static inline const void *pyfloc_fused_data(const pyfloc_call_t *c, int k)
+{
+    return c->scratch + (size_t)k * c->block + sizeof(pyfloc_record_t);
+}
+/* out = the fused inputs folded with op, in locality order */
+void pyfloc_fold(pyfloc_call_t *c, int p);
+/* dst = src (nothing when they are the same memory) */
+void pyfloc_copy(pyfloc_buf_t *dst, const pyfloc_buf_t *src);
+/* 0, or -1 with the exception for floc error ret */
+int pyfloc_check(int ret, const char *func);
+/* Release what the call holds; its result (ret 0) or NULL (ret != 0) */
+PyObject *pyfloc_call_end(pyfloc_call_t *c, int ret);
+
+#endif
