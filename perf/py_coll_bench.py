@@ -5,7 +5,7 @@ against mpi4py (Open MPI), the same loop for both.
     floc-run -n 2 python3 perf/py_coll_bench.py floc allreduce -m 8:16777216
     mpirun -np 2 python3 perf/py_coll_bench.py mpi4py allreduce -m 8:16777216
 
-Benchmarks: allreduce (sum of float64), bcast (from 0), and
+Benchmarks: allreduce (sum of float64), bcast (from 0, in place), and
 allreduce_alloc (floc's all_reduce(arr) making its result each call: the
 seed's form; mpi4py has no such buffer call, its reference is Allreduce
 into a buffer allocated in the loop with numpy.empty_like), and
@@ -13,7 +13,9 @@ c_overhead (floc only: the Python call over the C call, 8 B; prints the
 C time of floc_allreduce measured by perf/floc_coll_bench alongside is up
 to compare.sh).  Prints "size  avg_us" per size (the average over the
 iterations of the slowest locality, as the OSU benchmarks do).
-Options: -m MIN:MAX bytes, -i iterations, -x warm-up iterations.
+Options: -m MIN:MAX bytes, -i iterations, -x warm-up iterations.  With
+FLOC_PY_CHECKS=0 floc's collectives skip the comparison of the localities'
+calls (docs/python.md): the cost of that check is the difference.
 """
 
 import argparse
@@ -57,7 +59,7 @@ def main():
                 floc.all_reduce(s)
         else:
             def op(s, r):
-                floc.broadcast(s, root=0, out=r)
+                floc.broadcast(s, root=0, out=s)    # in place, as Bcast(s)
         finish = floc.finalize
     else:
         from mpi4py import MPI

@@ -28,7 +28,8 @@ from .collectives import (ReduceOp, all_reduce, broadcast, gather, scatter, barr
                           all_gather, reduce, all_to_all, reduce_scatter, scan, exscan,
                           iall_reduce, ibroadcast, ireduce, igather, iall_gather, iall_to_all,
                           ireduce_scatter, iscan, iexscan, ibarrier, Future, wait,
-                          as_completed, FIRST_COMPLETED, ALL_COMPLETED, loc_dtype)
+                          as_completed, FIRST_COMPLETED, ALL_COMPLETED, loc_dtype,
+                          set_checks, checks)
 from .distribution import DistributionPolicy
 from ._darray import DistributedArray
 from ._array import (from_numpy, array, zeros, ones, empty, full, arange, distributed_zeros,
@@ -58,5 +59,5 @@ __all__ = [
     "reduce", "all_to_all", "reduce_scatter", "scan", "exscan", "iall_reduce", "ibroadcast",
     "ireduce", "igather", "iall_gather", "iall_to_all", "ireduce_scatter", "iscan", "iexscan",
     "ibarrier", "Future", "wait", "as_completed", "FIRST_COMPLETED", "ALL_COMPLETED",
-    "loc_dtype",
+    "loc_dtype", "set_checks", "checks",
 ] + list(_errors_all)

@@ -29,7 +29,7 @@ __all__ = [
     "iall_reduce", "ibroadcast", "ireduce", "igather", "iall_gather",
     "iall_to_all", "ireduce_scatter", "iscan", "iexscan", "ibarrier",
     "Future", "wait", "as_completed", "FIRST_COMPLETED", "ALL_COMPLETED",
-    "loc_dtype", "get_num_localities", "get_locality_id",
+    "loc_dtype", "get_num_localities", "get_locality_id", "set_checks", "checks",
 ]
 
 
@@ -80,6 +80,8 @@ def get_locality_id():
 
 # ---- implemented in C (floc/_floc: python/src/coll.c) ------------------
 
+set_checks = _floc.set_checks
+checks = _floc.checks
 all_reduce = _floc.all_reduce
 broadcast = _floc.broadcast
 reduce = _floc.reduce

@@ -37,7 +37,7 @@ static PyObject *py_all_reduce(PyObject *self, PyObject *const *args, Py_ssize_t
         return pyfloc_call_end(&c, 0);
     }
     int ret;
-    if (c.in.nbytes <= PYFLOC_FUSE_MAX) {
+    if (pyfloc_checks && c.in.nbytes <= PYFLOC_FUSE_MAX) {
         ret = pyfloc_fused(&c, p);
         if (!ret)
             pyfloc_fold(&c, p);
@@ -71,7 +71,7 @@ static PyObject *py_broadcast(PyObject *self, PyObject *const *args, Py_ssize_t 
         return pyfloc_call_end(&c, -1);
     const int p = floc_num_localities(pyfloc_ctx), me = floc_locality_id(pyfloc_ctx);
     int ret;
-    if (p == 1 || c.in.nbytes > PYFLOC_FUSE_MAX) {
+    if (p == 1 || !pyfloc_checks || c.in.nbytes > PYFLOC_FUSE_MAX) {
         ret = pyfloc_call_agree(&c, PYFLOC_AGREE_ALL);
         if (!ret && me == root)
             pyfloc_copy(&c.out, &c.in);
@@ -220,14 +220,42 @@ static PyObject *py_barrier(PyObject *self, PyObject *noargs)
     pyfloc_call_t c;
     if (pyfloc_call_begin(&c, PYFLOC_BARRIER, NULL, NULL, -1, 0) < 0)
         return NULL;
-    int ret = pyfloc_call_agree(&c, PYFLOC_AGREE_ALL);
+    int ret;
+    if (pyfloc_checks) {
+        ret = pyfloc_call_exchange(&c, PYFLOC_AGREE_ALL);
+    } else {
+        Py_BEGIN_ALLOW_THREADS
+        ret = floc_barrier(pyfloc_ctx);
+        Py_END_ALLOW_THREADS
+        ret = pyfloc_check(ret, "barrier");
+    }
     pyfloc_call_end(&c, ret);
     if (ret)
         return NULL;
     Py_RETURN_NONE;
 }
 
+/* set_checks(on): compare the call records (the default) or not; the
+ * same on every locality */
+static PyObject *py_set_checks(PyObject *self, PyObject *on)
+{
+    const int v = PyObject_IsTrue(on);
+    if (v < 0)
+        return NULL;
+    pyfloc_checks = v;
+    Py_RETURN_NONE;
+}
+
+static PyObject *py_checks(PyObject *self, PyObject *noargs)
+{
+    return PyBool_FromLong(pyfloc_checks);
+}
+
 PyMethodDef pyfloc_coll_methods[] = {
+    {"set_checks", py_set_checks, METH_O,
+     "set_checks(on): whether collectives compare what every locality called them with "
+     "(on by default; FLOC_PY_CHECKS=0 turns it off). Call it on every locality alike."},
+    {"checks", py_checks, METH_NOARGS, "checks(): whether collectives compare their calls."},
     {"all_reduce", (PyCFunction)(void (*)(void))py_all_reduce, METH_FASTCALL | METH_KEYWORDS,
      "all_reduce(arr, op='sum', out=None): op over every locality's arr, element by element; "
      "the result (bit-identical) on every locality."},

@@ -100,6 +100,14 @@ int pyfloc_call_begin(pyfloc_call_t *c, pyfloc_kind_t kind, PyObject *arr, PyObj
 
 int pyfloc_call_out(pyfloc_call_t *c, PyObject *out, size_t rows)
 {
+    if (out == c->arr && out && !c->in.view.readonly && rows == c->in.rows) {
+        /* in place (out=arr): the buffer we hold already */
+        c->out = c->in;
+        c->out.held = 0;
+        Py_INCREF(out);
+        c->result = out;
+        return 0;
+    }
     if (out) {
         if (pyfloc_buf_get(out, &c->out, 1, c->func, "out") < 0)
             return -1;
@@ -138,7 +146,14 @@ static void *scratch(pyfloc_call_t *c, size_t bytes)
     return c->scratch;
 }
 
+int pyfloc_checks = 1;
+
 int pyfloc_call_agree(pyfloc_call_t *c, int how)
+{
+    return pyfloc_checks ? pyfloc_call_exchange(c, how) : 0;
+}
+
+int pyfloc_call_exchange(pyfloc_call_t *c, int how)
 {
     const int p = floc_num_localities(pyfloc_ctx), me = floc_locality_id(pyfloc_ctx);
     pyfloc_record_t *all = scratch(c, (size_t)p * sizeof *all);

@@ -38,8 +38,13 @@ int pyfloc_call_begin(pyfloc_call_t *c, pyfloc_kind_t kind, PyObject *arr, PyObj
 /* The result: out (checked: writable, arr's dtype, `rows` rows and arr's
  * other dimensions), or a new array of that shape.  -1 with exception. */
 int pyfloc_call_out(pyfloc_call_t *c, PyObject *out, size_t rows);
-/* Exchange and compare the records: 0, or -1 with the exception set. */
+/* Exchange and compare the records: 0, or -1 with the exception set.
+ * pyfloc_call_agree does nothing while the checks are off (floc.checks);
+ * pyfloc_call_exchange always runs (gather needs the lengths). */
 int pyfloc_call_agree(pyfloc_call_t *c, int how);
+int pyfloc_call_exchange(pyfloc_call_t *c, int how);
+/* floc.checks(): records compared (1, FLOC_PY_CHECKS unset or not 0) */
+extern int pyfloc_checks;
 /* One allgather of [record | input] from every locality, records
  * compared (PYFLOC_AGREE_ALL): 0, or -1 with the exception set. */
 int pyfloc_fused(pyfloc_call_t *c, int p);

@@ -168,8 +168,8 @@ static PyObject *py_istart(PyObject *self, PyObject *const *args, Py_ssize_t nar
     if (!f)
         return pyfloc_call_end(&c, -1);
     int ret = 0;
-    const int fused = (kind == PYFLOC_ALL_REDUCE || kind == PYFLOC_BROADCAST) && p > 1 &&
-                      c.in.nbytes <= PYFLOC_FUSE_MAX;
+    const int fused = pyfloc_checks && (kind == PYFLOC_ALL_REDUCE || kind == PYFLOC_BROADCAST) &&
+                      p > 1 && c.in.nbytes <= PYFLOC_FUSE_MAX;
     if (fused) {
         f->block = (sizeof(pyfloc_record_t) + c.in.nbytes + 7) & ~(size_t)7;
         unsigned char *s = f->scratch = PyMem_Malloc((size_t)(p + 1) * f->block);
@@ -197,12 +197,18 @@ static PyObject *py_istart(PyObject *self, PyObject *const *args, Py_ssize_t nar
         if ((kind == PYFLOC_BROADCAST && me == root) || (p == 1 && kind != PYFLOC_BARRIER &&
                                                          kind != PYFLOC_EXSCAN))
             pyfloc_copy(&c.out, &c.in);   /* the root's input, or the one locality's result */
-        ret = floc_iallgather(pyfloc_ctx, &all[p], all, sizeof *all, FLOC_BYTE, &f->reqs[0]);
-        f->nreq = 1;
-        if (!ret && p > 1) {
-            ret = start_data(&c, p, me, &f->reqs[1]);
-            f->nreq = f->reqs[1] ? 2 : 1;
+        /* the records (not with the checks off: then only a barrier's
+         * own exchange), then the data */
+        if (pyfloc_checks) {
+            ret = floc_iallgather(pyfloc_ctx, &all[p], all, sizeof *all, FLOC_BYTE, &f->reqs[0]);
+        } else {
+            f->finish = NULL;
+            if (kind == PYFLOC_BARRIER)
+                ret = floc_ibarrier(pyfloc_ctx, &f->reqs[0]);
         }
+        if (!ret && p > 1 && kind != PYFLOC_BARRIER)
+            ret = start_data(&c, p, me, &f->reqs[1]);
+        f->nreq = 2;
     }
     adopt(f, &c);
     pyfloc_call_end(&c, 0);

@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 floc_ctx_t *pyfloc_ctx;
@@ -67,6 +68,8 @@ static PyObject *py_init(PyObject *self, PyObject *const *args, Py_ssize_t nargs
     if (ret)
         return pyfloc_raise(ret, "init");
     pyfloc_ctx = ctx;
+    const char *checks = getenv("FLOC_PY_CHECKS");
+    pyfloc_checks = !(checks && strcmp(checks, "0") == 0);
     Py_RETURN_NONE;
 }
 

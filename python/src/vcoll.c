@@ -31,7 +31,7 @@ static PyObject *py_rows(PyObject *self, PyObject *args)
     if (pyfloc_call_begin(&c, (pyfloc_kind_t)kind, arr == Py_None ? NULL : arr, NULL, root, 0) <
         0)
         return NULL;
-    int ret = pyfloc_call_agree(&c, kind == PYFLOC_SCATTER ? PYFLOC_AGREE_ROOT_ONLY
+    int ret = pyfloc_call_exchange(&c, kind == PYFLOC_SCATTER ? PYFLOC_AGREE_ROOT_ONLY
                                                            : PYFLOC_AGREE_ROWS_FREE);
     PyObject *rows = NULL;
     if (!ret) {
