@@ -74,6 +74,13 @@ NodeName=$node NodeAddr=127.0.0.1 NodeHostname=$node CPUs=8 State=UNKNOWN
 PartitionName=floc Nodes=$node Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE
 CONF
 
+# the PMIx plugin's per-step directories in this run's own dir: in /tmp
+# (its default) a step of an earlier cluster, whose job ids also started
+# at 1, may have left /tmp/spmix_appdir_0_1.0 behind, and the step of the
+# same id here then fails to launch ("File exists")
+mkdir -p "$dir/pmix"
+printf 'PMIxCliTmpDirBase=%s\n' "$dir/pmix" >"$dir/mpi.conf"
+
 slurmctld -D -c -i >"$dir/ctld.out" 2>&1 &
 ctld=$!
 slurmd -D -c >"$dir/slurmd.out" 2>&1 &
