@@ -48,7 +48,7 @@ def test_import_starts_nothing_and_life_cycle(tmp_path):
             else:
                 raise AssertionError("a second init did not raise")
         assert not floc.is_running()
-        print("life cycle ok", p)
+        print("life cycle ok %d" % p, flush=True)   # one write: the localities share the pipe
     """)
     rc, out = run_job(3, s)
     assert rc == 0 and out.count("life cycle ok 3") == 3, out
@@ -64,7 +64,7 @@ def test_finalize_at_exit(tmp_path):
         d = floc.zeros((10, 2), distribution="block")
         view = d.local          # alive at exit
         floc.barrier()
-        print("done", floc.locality_id())
+        print("done %d" % floc.locality_id(), flush=True)
     """)
     rc, out = run_job(2, s)
     assert rc == 0 and "without floc_finalize" not in out and out.count("done") == 2, out
