@@ -246,5 +246,6 @@ FLOC_API int floc_waitsome(size_t n, floc_request_t *reqs[], size_t *count, size
 #include "floc/msg.h"      /* tagged messages */
 #include "floc/coll.h"     /* element types, reductions, collectives */
 #include "floc/pv.h"       /* partitioned vectors */
+#include "floc/team.h"     /* teams: split, dup, node team */
 
 #endif /* FLOC_H */

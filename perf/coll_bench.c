@@ -4,11 +4,15 @@
  * twice: against floc (floc_coll_bench) and, when MPI is found, against
  * MPI (mpi_coll_bench), so the two run side by side on the same sizes.
  *
- *   floc-run -n N ./floc_coll_bench COLL [-m min:max] [-i iters] [-x warmup] [-f] [-c]
+ *   floc-run -n N ./floc_coll_bench COLL [-m min:max] [-i iters] [-x warmup] [-f] [-c] [-t 1]
  *   mpirun -np N ./mpi_coll_bench   COLL [...]
  *
  * COLL: barrier bcast reduce allreduce gather scatter allgather alltoall
- * reduce_scatter.  Size is bytes per locality as in the OSU benchmarks
+ * reduce_scatter, and split (a split of the group in two by parity and
+ * the new team's free: floc_split + floc_team_free against MPI_Comm_split
+ * + MPI_Comm_free).  -t 1: run on the row team of a 2 x N/2 grid (a team
+ * made by floc_split, an MPI_Comm_split communicator) instead of all
+ * localities.  Size is bytes per locality as in the OSU benchmarks
  * (the block each locality contributes or receives); reductions use
  * doubles with sum, movers bytes; rooted ones root 0.  Reported: the
  * average over iterations of the per-call time, averaged over localities
@@ -28,16 +32,33 @@
 #include "bench_lib.h"
 
 enum { BARRIER, BCAST, REDUCE, ALLREDUCE, GATHER, SCATTER, ALLGATHER, ALLTOALL, REDUCE_SCATTER,
-       NKINDS };
+       SPLIT, NKINDS };
 static const char *const names[NKINDS] = {"barrier", "bcast", "reduce", "allreduce", "gather",
-                                          "scatter", "allgather", "alltoall", "reduce_scatter"};
+                                          "scatter", "allgather", "alltoall", "reduce_scatter",
+                                          "split"};
 
 #ifdef USE_MPI
+static MPI_Comm group;   /* where the collectives run: the world or a row (-t) */
+static void use_rows(void)
+{
+    MPI_Comm_split(MPI_COMM_WORLD, rank / (size / 2), rank, &group);
+    MPI_Comm_rank(group, &rank);
+    MPI_Comm_size(group, &size);
+}
+static void end_rows(void)
+{
+    if (group != MPI_COMM_WORLD)
+        MPI_Comm_free(&group);
+}
 static void run(int kind, void *s, void *r, size_t bytes)
 {
     const int nd = (int)(bytes / sizeof(double)), nb = (int)bytes;
-    MPI_Comm w = MPI_COMM_WORLD;
+    MPI_Comm w = group, t;
     switch (kind) {
+    case SPLIT:
+        MPI_Comm_split(w, rank % 2, rank, &t);
+        MPI_Comm_free(&t);
+        break;
     case BARRIER: MPI_Barrier(w); break;
     case BCAST: MPI_Bcast(s, nb, MPI_BYTE, 0, w); break;
     case REDUCE: MPI_Reduce(s, r, nd, MPI_DOUBLE, MPI_SUM, 0, w); break;
@@ -52,18 +73,36 @@ static void run(int kind, void *s, void *r, size_t bytes)
 static void reduce3(double *v)   /* sum, min, max over ranks */
 {
     double in[3] = {v[0], -v[1], v[2]}, out[3];
-    MPI_Allreduce(in, out, 1, MPI_DOUBLE, MPI_SUM, MPI_COMM_WORLD);
-    MPI_Allreduce(in + 1, out + 1, 2, MPI_DOUBLE, MPI_MAX, MPI_COMM_WORLD);
+    MPI_Allreduce(in, out, 1, MPI_DOUBLE, MPI_SUM, group);
+    MPI_Allreduce(in + 1, out + 1, 2, MPI_DOUBLE, MPI_MAX, group);
     v[0] = out[0];
     v[1] = -out[1];
     v[2] = out[2];
 }
 #else
+static floc_ctx_t *world;   /* (ctx: where the collectives run, the world or a row) */
+static void use_rows(void)
+{
+    check(floc_split(ctx, rank / (size / 2), rank, &ctx), "floc_split");
+    rank = floc_locality_id(ctx);
+    size = floc_num_localities(ctx);
+}
+static void end_rows(void)
+{
+    if (ctx != world)
+        check(floc_team_free(ctx), "floc_team_free");
+    ctx = world;
+}
 static void run(int kind, void *s, void *r, size_t bytes)
 {
     const size_t nd = bytes / sizeof(double);
     int rc = 0;
+    floc_ctx_t *t;
     switch (kind) {
+    case SPLIT:
+        if (!(rc = floc_split(ctx, rank % 2, rank, &t)))
+            rc = floc_team_free(t);
+        break;
     case BARRIER: rc = floc_barrier(ctx); break;
     case BCAST: rc = floc_broadcast(ctx, s, bytes, FLOC_BYTE, 0); break;
     case REDUCE: rc = floc_reduce(ctx, s, r, nd, FLOC_DOUBLE, FLOC_SUM, 0); break;
@@ -166,7 +205,8 @@ static int valid(int kind, const char *s, const char *r, size_t bytes)
 static void usage(const char *prog)
 {
     if (rank == 0) {
-        fprintf(stderr, "usage: %s COLL [-m min:max] [-i iters] [-x warmup] [-f] [-c]\nCOLL:", prog);
+        fprintf(stderr, "usage: %s COLL [-m min:max] [-i iters] [-x warmup] [-f] [-c] [-t 1 (a row "
+                "team; even n)]\nCOLL:", prog);
         for (int k = 0; k < NKINDS; k++)
             fprintf(stderr, " %s", names[k]);
         fputc('\n', stderr);
@@ -187,11 +227,18 @@ int main(int argc, char **argv)
     }
     bench_opts_t o = {.min = 8, .max = 1u << 20, .iters = 1000, .warm = 100};
     optind = 2;   /* after COLL */
-    if (bench_parse(argc, argv, 0, &o)) {
+    if (bench_parse(argc, argv, 't', &o) || (o.extra && size % 2)) {
         usage(argv[0]);
         lib_fini();
         return 2;
     }
+#ifdef USE_MPI
+    group = MPI_COMM_WORLD;
+#else
+    world = ctx;
+#endif
+    if (o.extra)
+        use_rows();
     size_t min = o.min, max = o.max;
     long iters = o.iters, warm = o.warm;
     int full = o.full, validate = o.validate;
@@ -209,13 +256,15 @@ int main(int argc, char **argv)
     memset(s, 1, vec);
     memset(r, 0, vec);
     if (rank == 0) {
-        printf("# OSU-style %s %s Latency Test (%d localities)\n", LIB, names[kind], size);
+        printf("# OSU-style %s %s Latency Test (%d localities%s)\n", LIB, names[kind], size,
+               o.extra ? ", a row team of 2 x n/2" : "");
         printf("# Size       Avg Latency(us)%s%s\n",
                full ? "   Min Latency(us)   Max Latency(us)  Iterations" : "",
                validate ? "  Validation" : "");
     }
     int failures = 0;
-    for (size_t sz = kind == BARRIER ? 0 : min; sz <= (kind == BARRIER ? 0 : max); sz *= 2) {
+    const int sizeless = kind == BARRIER || kind == SPLIT;
+    for (size_t sz = sizeless ? 0 : min; sz <= (sizeless ? 0 : max); sz *= 2) {
         size_t bytes = reduction ? sz / sizeof(double) * sizeof(double) : sz;
         long it = sz > (1u << 20) ? iters / 10 + 1 : iters;
         int ok = 1;
@@ -245,11 +294,12 @@ int main(int argc, char **argv)
             printf("\n");
             fflush(stdout);
         }
-        if (kind == BARRIER)
+        if (sizeless)
             break;
     }
     free(s);
     free(r);
+    end_rows();
     lib_fini();
     return failures ? 1 : 0;
 }

@@ -18,7 +18,7 @@ floor() {
     node | fabric) echo 1 ;;
     p2p) echo 2 ;;
     coll) echo 3 ;;
-    exec) echo 4 ;;
+    exec | team) echo 4 ;;
     pv) echo 5 ;;
     init.c) echo 9 ;;
     *) echo "check_layers.sh: unknown layer '$1'" >&2; echo 99 ;;

@@ -14,6 +14,7 @@
 #include "fabric/fabric.h"
 #include "coll/engine.h"
 #include "exec/exec.h"
+#include "team/team.h"
 
 static const char *env_get(const char *name, void *arg)
 {
@@ -24,6 +25,7 @@ static const char *env_get(const char *name, void *arg)
 /* Tear down whatever init built, in reverse order; safe on a partial ctx. */
 static void ctx_destroy(floc_ctx_t *ctx)
 {
+    floc_team_fini_all(ctx);
     floc_exec_fini(ctx);
     floc_progress_thread_stop(ctx);
     floc_fabric_close(ctx);   /* no completion arrives after this */
@@ -35,8 +37,22 @@ static void ctx_destroy(floc_ctx_t *ctx)
     if (ctx->locking)
         pthread_mutex_destroy(&ctx->lock);
     free(ctx->node_of);
+    free(ctx->cids_used);
+    free((void *)ctx->lost_map);
     ctx->magic = 0;
     free(ctx);
+}
+
+/* what the world keeps for its teams: who is lost, the context ids in
+ * use (0 is its own) */
+static int teams_init(floc_ctx_t *ctx)
+{
+    ctx->lost_map = calloc((size_t)ctx->size, sizeof *ctx->lost_map);
+    ctx->cids_used = calloc(FLOC_CID_MAX / 8, 1);
+    if (!ctx->lost_map || !ctx->cids_used)
+        return FLOC_ERR_NOMEM;
+    ctx->cids_used[0] = 1;
+    return 0;
 }
 
 int floc_init(int *argc, char ***argv, const floc_attr_t *attr, floc_ctx_t **out)
@@ -51,6 +67,7 @@ int floc_init(int *argc, char ***argv, const floc_attr_t *attr, floc_ctx_t **out
     if (!ctx)
         return FLOC_ERR_NOMEM;
     ctx->magic = FLOC_CTX_MAGIC;
+    ctx->world = ctx;
     atomic_init(&ctx->lost, 0);
     atomic_init(&ctx->lost_rank, -1);
     floc_req_pool_init(&ctx->reqs, FLOC_FABRIC_REQ_EXT);
@@ -73,7 +90,8 @@ int floc_init(int *argc, char ***argv, const floc_attr_t *attr, floc_ctx_t **out
     if (ctx->locking)
         pthread_mutex_init(&ctx->lock, NULL);
 
-    if ((ret = floc_pmix_init(ctx)) != 0 || (ret = floc_topo_init(ctx)) != 0 ||
+    if ((ret = floc_pmix_init(ctx)) != 0 || (ret = teams_init(ctx)) != 0 ||
+        (ret = floc_topo_init(ctx)) != 0 ||
         (ret = floc_fabric_open(ctx)) != 0 || (ret = floc_node_init(ctx)) != 0 ||
         (ret = floc_coll_init(ctx)) != 0)
         goto fail;
@@ -91,6 +109,9 @@ fail:
 int floc_finalize(floc_ctx_t *ctx)
 {
     FLOC_CHECK_CTX(ctx);
+    if (ctx->members)
+        return FLOC_INVALID("floc_finalize: this is a team: floc_team_free frees it; floc_finalize "
+                            "takes the context floc_init gave");
     floc_ctx_lock(ctx);
     size_t live_reqs = ctx->reqs.live, live_mems = ctx->fab->live_mems;
     floc_ctx_unlock(ctx);

@@ -140,6 +140,14 @@ FLOC_API int floc_scatterv(floc_ctx_t *ctx, const void *sbuf, const size_t *scou
                            int root);
 FLOC_API int floc_allgatherv(floc_ctx_t *ctx, const void *sbuf, size_t scount, void *rbuf,
                              const size_t *rcounts, const size_t *displs, floc_dtype_t dt);
+/* Alltoall with blocks of their own size (MPI_Alltoallv): this locality
+ * sends scounts[q] elements from element offset sdispls[q] of sbuf to
+ * locality q and receives rcounts[q] elements from q at rdispls[q] of
+ * rbuf; q's scounts[me] must equal my rcounts[q] (else FLOC_ERR_MISMATCH
+ * on the localities that see it).  Counts may be zero. */
+FLOC_API int floc_alltoallv(floc_ctx_t *ctx, const void *sbuf, const size_t *scounts,
+                            const size_t *sdispls, void *rbuf, const size_t *rcounts,
+                            const size_t *rdispls, floc_dtype_t dt);
 
 /*
  * Nonblocking forms: the same arguments plus *req, completed by floc_wait
@@ -177,6 +185,9 @@ FLOC_API int floc_iscatterv(floc_ctx_t *ctx, const void *sbuf, const size_t *sco
 FLOC_API int floc_iallgatherv(floc_ctx_t *ctx, const void *sbuf, size_t scount, void *rbuf,
                               const size_t *rcounts, const size_t *displs, floc_dtype_t dt,
                               floc_request_t **req);
+FLOC_API int floc_ialltoallv(floc_ctx_t *ctx, const void *sbuf, const size_t *scounts,
+                             const size_t *sdispls, void *rbuf, const size_t *rcounts,
+                             const size_t *rdispls, floc_dtype_t dt, floc_request_t **req);
 
 /*
  * Which algorithm: floc_coll_algorithm gives the one a call of

@@ -55,7 +55,8 @@
     X(EXSCAN, "recursive_doubling", floc_exscan_recursive_doubling, 0)                          \
     X(GATHERV, "direct", floc_gatherv_direct, 0)                                                \
     X(SCATTERV, "direct", floc_scatterv_direct, 0)                                              \
-    X(ALLGATHERV, "ring", floc_allgatherv_ring, 0)
+    X(ALLGATHERV, "ring", floc_allgatherv_ring, 0)                                              \
+    X(ALLTOALLV, "pairwise", floc_alltoallv_pairwise, 0)
 
 #define FLOC_COLL_ALG_DECLARE_(kind, name, fn, flags) int fn(floc_coll_req_t *c);
 FLOC_COLL_ALGS(FLOC_COLL_ALG_DECLARE_)

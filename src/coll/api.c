@@ -30,6 +30,7 @@ static int coll_check(floc_ctx_t *ctx, floc_coll_req_t *c, size_t count, floc_dt
     c->ctx = ctx;
     c->v.rank = ctx->rank;
     c->v.size = ctx->size;
+    c->v.map = ctx->members;   /* a team's ranks are these world ids */
     c->v.count = count;
     c->esize = es;
     c->dt = dt;
@@ -338,6 +339,55 @@ static int allgatherv_start(floc_ctx_t *ctx, const void *sbuf, size_t scount, vo
                    blocking, "floc_allgatherv");
 }
 
+/* alltoallv: a block of its own size for every pair.  This locality's
+ * own block goes from sbuf to rbuf, so scounts[rank] must be
+ * rcounts[rank]; the other pairs' counts are checked by the exchange
+ * itself (a message of another size fails with FLOC_ERR_MISMATCH). */
+static int alltoallv_start(floc_ctx_t *ctx, const void *sbuf, const size_t *scounts,
+                           const size_t *sdispls, void *rbuf, const size_t *rcounts,
+                           const size_t *rdispls, floc_dtype_t dt, floc_request_t **req,
+                           int blocking)
+{
+    const char *func = "floc_alltoallv";
+    floc_coll_req_t c;
+    int ret = coll_check(ctx, &c, 0, dt, req, func);
+    if (ret)
+        return ret;
+    if (!scounts || !sdispls || !rcounts || !rdispls)
+        return FLOC_INVALID("%s: %s is NULL", func, !scounts ? "scounts" : !sdispls ? "sdispls"
+                                                  : !rcounts ? "rcounts" : "rdispls");
+    size_t sany = 0, rany = 0;
+    for (int q = 0; q < c.v.size; q++) {
+        if (scounts[q] > SIZE_MAX / c.esize || sdispls[q] > SIZE_MAX / c.esize - scounts[q] ||
+            rcounts[q] > SIZE_MAX / c.esize || rdispls[q] > SIZE_MAX / c.esize - rcounts[q])
+            return FLOC_INVALID("%s: the block of locality %d overflows", func, q);
+        sany |= scounts[q];
+        rany |= rcounts[q];
+    }
+    if ((sany && !sbuf) || (rany && !rbuf))
+        return FLOC_INVALID("%s: %s is NULL", func, sany && !sbuf ? "sbuf" : "rbuf");
+    if (sbuf == FLOC_IN_PLACE || rbuf == FLOC_IN_PLACE)
+        return FLOC_INVALID("%s: FLOC_IN_PLACE is not supported here", func);
+    if (scounts[c.v.rank] != rcounts[c.v.rank])
+        return FLOC_INVALID("%s: this locality sends itself %zu elements (scounts[%d]) but "
+                            "receives %zu (rcounts[%d])", func, scounts[c.v.rank], c.v.rank,
+                            rcounts[c.v.rank], c.v.rank);
+    c.v.sbuf = sbuf;
+    c.v.rbuf = rbuf;
+    c.v.count = scounts[c.v.rank];
+    c.v.counts = scounts;
+    c.v.displs = sdispls;
+    c.v.rcounts = rcounts;
+    c.v.rdispls = rdispls;
+    if (c.v.size == 1) {
+        if (scounts[0])
+            memcpy((char *)rbuf + rdispls[0] * c.esize, (const char *)sbuf + sdispls[0] * c.esize,
+                   scounts[0] * c.esize);
+        return start(&c, FLOC_COLL_ALLTOALLV, NULL, req, blocking, func);
+    }
+    return start(&c, FLOC_COLL_ALLTOALLV, pick(&c, FLOC_COLL_ALLTOALLV, 0), req, blocking, func);
+}
+
 /*
  * The public calls, from one list: name, parameters, arguments.  Each
  * gives floc_i<name> (a request for floc_wait/floc_test) and floc_<name>
@@ -373,7 +423,11 @@ static int allgatherv_start(floc_ctx_t *ctx, const void *sbuf, size_t scount, vo
       (ctx, sbuf, scounts, displs, rbuf, rcount, dt, root))                                     \
     X(allgatherv, (floc_ctx_t *ctx, const void *sbuf, size_t scount, void *rbuf,                \
                    const size_t *rcounts, const size_t *displs, floc_dtype_t dt),               \
-      (ctx, sbuf, scount, rbuf, rcounts, displs, dt))
+      (ctx, sbuf, scount, rbuf, rcounts, displs, dt))                                           \
+    X(alltoallv, (floc_ctx_t *ctx, const void *sbuf, const size_t *scounts,                     \
+                  const size_t *sdispls, void *rbuf, const size_t *rcounts,                     \
+                  const size_t *rdispls, floc_dtype_t dt),                                      \
+      (ctx, sbuf, scounts, sdispls, rbuf, rcounts, rdispls, dt))
 
 #define FLOC_UNPAREN_(...) __VA_ARGS__
 #define FLOC_COLL_FORMS_(name, params, args)                                                    \

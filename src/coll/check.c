@@ -36,7 +36,8 @@ static int rooted(floc_coll_kind_t k)
 
 static int vform(floc_coll_kind_t k)
 {
-    return k == FLOC_COLL_GATHERV || k == FLOC_COLL_SCATTERV || k == FLOC_COLL_ALLGATHERV;
+    return k == FLOC_COLL_GATHERV || k == FLOC_COLL_SCATTERV || k == FLOC_COLL_ALLGATHERV ||
+           k == FLOC_COLL_ALLTOALLV;
 }
 
 static void describe(const call_sig_t *s, char *buf, size_t len)
@@ -57,8 +58,8 @@ static int run(floc_ctx_t *ctx, floc_coll_kind_t kind, const void *sbuf, void *r
     floc_coll_req_t c;
     memset(&c, 0, sizeof c);
     c.ctx = ctx;
-    c.v = (floc_coll_view_t){.rank = ctx->rank, .size = ctx->size, .sbuf = sbuf, .rbuf = rbuf,
-                             .count = count};
+    c.v = (floc_coll_view_t){.rank = ctx->rank, .size = ctx->size, .map = ctx->members,
+                             .sbuf = sbuf, .rbuf = rbuf, .count = count};
     c.esize = (size_t)floc_dtype_size(dt);
     c.dt = dt;
     const floc_coll_alg_t *alg = floc_coll_select(ctx, kind, count * c.esize);
@@ -75,7 +76,8 @@ static int run(floc_ctx_t *ctx, floc_coll_kind_t kind, const void *sbuf, void *r
 
 /* The first locality whose call differs from what this one can check it
  * against, -1 if none. */
-static int first_mismatch(const floc_coll_req_t *c, floc_coll_kind_t kind, const call_sig_t *all)
+static int first_mismatch(const floc_coll_req_t *c, floc_coll_kind_t kind, const call_sig_t *all,
+                          const size_t *sent_me)
 {
     const int p = c->v.size, me = c->v.rank;
     for (int q = 0; q < p; q++) {
@@ -85,7 +87,10 @@ static int first_mismatch(const floc_coll_req_t *c, floc_coll_kind_t kind, const
             return q;
         /* the v-forms: whoever holds the counts checks them */
         const int holds = kind == FLOC_COLL_ALLGATHERV || me == c->v.root;
-        if (vform(kind) && holds && c->v.counts[q] != s->count)
+        if (vform(kind) && kind != FLOC_COLL_ALLTOALLV && holds && c->v.counts[q] != s->count)
+            return q;
+        /* alltoallv: what q sends this locality against what it receives */
+        if (kind == FLOC_COLL_ALLTOALLV && sent_me[q] != c->v.rcounts[q])
             return q;
     }
     return -1;
@@ -101,10 +106,16 @@ int floc_coll_check_agreement(const floc_coll_req_t *c, floc_coll_kind_t kind, c
     if (!all)
         return FLOC_ERR_NOMEM;
     int ret = run(ctx, FLOC_COLL_ALLGATHER, &mine, all, sizeof mine, FLOC_BYTE, FLOC_SUM);
+    size_t *sent_me = NULL;
+    if (!ret && kind == FLOC_COLL_ALLTOALLV)
+        ret = (sent_me = malloc((size_t)p * sizeof *sent_me))
+                  ? run(ctx, FLOC_COLL_ALLTOALL, c->v.counts, sent_me, sizeof *sent_me, FLOC_BYTE,
+                        FLOC_SUM)
+                  : FLOC_ERR_NOMEM;
     /* everyone learns of the first disagreement anyone found */
     int64_t found = 0, worst = 0;
     if (!ret) {
-        const int q = first_mismatch(c, kind, all);
+        const int q = first_mismatch(c, kind, all, sent_me);
         found = q < 0 ? 0 : (int64_t)1 + q + (int64_t)p * me;   /* who, seen by whom */
         ret = run(ctx, FLOC_COLL_ALLREDUCE, &found, &worst, 1, FLOC_INT64, FLOC_MAX);
     }
@@ -119,5 +130,6 @@ int floc_coll_check_agreement(const floc_coll_req_t *c, floc_coll_kind_t kind, c
         ret = FLOC_ERR_MISMATCH;
     }
     free(all);
+    free(sent_me);
     return ret;
 }

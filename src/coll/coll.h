@@ -49,7 +49,7 @@ typedef enum {
     FLOC_COLL_BARRIER, FLOC_COLL_BCAST, FLOC_COLL_ALLREDUCE, FLOC_COLL_REDUCE,
     FLOC_COLL_GATHER, FLOC_COLL_SCATTER, FLOC_COLL_ALLGATHER, FLOC_COLL_ALLTOALL,
     FLOC_COLL_REDUCE_SCATTER, FLOC_COLL_SCAN, FLOC_COLL_EXSCAN, FLOC_COLL_GATHERV,
-    FLOC_COLL_SCATTERV, FLOC_COLL_ALLGATHERV,
+    FLOC_COLL_SCATTERV, FLOC_COLL_ALLGATHERV, FLOC_COLL_ALLTOALLV,
     FLOC_COLL_KINDS
 } floc_coll_kind_t;
 
@@ -100,6 +100,7 @@ typedef struct floc_coll_view {
     void *rbuf;
     size_t count;                  /* elements (per block for the movers) */
     const size_t *counts, *displs; /* the v-variants: elements per rank, offsets */
+    const size_t *rcounts, *rdispls; /* alltoallv: the receiving side's (counts, displs: sending) */
 } floc_coll_view_t;
 
 #define FLOC_COLL_INLINE_BATCH 16   /* ops of a batch without a malloc */

@@ -109,8 +109,8 @@ static int post_msg(floc_coll_req_t *c, int send, const void *buf, size_t len, i
 {
     int ret = grow_batch(c);
     if (!ret)
-        ret = c->ctx->coll->xport->msg(c->ctx, send, (void *)buf, len, locality(c, peer),
-                                       coll_tag(c, step), &c->batch[c->nbatch]);
+        ret = c->ctx->coll->xport->msg(c->ctx->world, send, (void *)buf, len, locality(c, peer),
+                                       c->ctx->cid, coll_tag(c, step), &c->batch[c->nbatch]);
     if (!ret)
         c->nbatch++;
     return ret;
@@ -131,7 +131,7 @@ int floc_coll_post_rma(floc_coll_req_t *c, int write, void *local, size_t len, i
 {
     int ret = grow_batch(c);
     if (!ret)
-        ret = c->ctx->coll->xport->rma(c->ctx, write, local, len, locality(c, peer), win, offset,
+        ret = c->ctx->coll->xport->rma(c->ctx->world, write, local, len, locality(c, peer), win, offset,
                                        &c->batch[c->nbatch]);
     if (!ret)
         c->nbatch++;
@@ -140,7 +140,7 @@ int floc_coll_post_rma(floc_coll_req_t *c, int write, void *local, size_t len, i
 
 int floc_coll_expose(floc_coll_req_t *c, const void *buf, size_t len, int writable)
 {
-    return c->ctx->coll->xport->expose(c->ctx, buf, len, writable, &c->exposed, &c->remote);
+    return c->ctx->coll->xport->expose(c->ctx->world, buf, len, writable, &c->exposed, &c->remote);
 }
 
 static void unlink_active(floc_coll_req_t *c)
@@ -265,16 +265,15 @@ static void coll_fini(floc_request_t *req)
     if (c->batch != c->inline_batch)
         free(c->batch);
     if (c->exposed)
-        c->ctx->coll->xport->unexpose(c->ctx, c->exposed);
+        c->ctx->coll->xport->unexpose(c->ctx->world, c->exposed);
     tmp_release(c, in_flight);
     free(c);
     req->priv = NULL;
 }
 
-/* the progress hook's dump: the collectives in flight (after a timeout) */
-static void coll_dump(floc_ctx_t *ctx, void *arg)
+/* the collectives in flight of one context (after a timeout) */
+static void dump_one(floc_ctx_t *ctx)
 {
-    (void)arg;
     for (floc_coll_req_t *c = ctx->coll->active; c; c = c->next_active) {
         int pending = 0;
         for (int i = 0; i < c->nbatch; i++)
@@ -292,11 +291,21 @@ static void coll_dump(floc_ctx_t *ctx, void *arg)
     }
 }
 
-/* the progress hook: the oldest moves; when it finishes, the next one
- * starts at once */
-static int coll_progress_all(floc_ctx_t *ctx, void *arg)
+/* the progress hook's dump: the world's and every team's */
+static void coll_dump(floc_ctx_t *ctx, void *arg)
 {
     (void)arg;
+    for (floc_ctx_t *t = ctx; t; t = t->next_team) {
+        if (t != ctx && t->coll->active)
+            FLOC_WARN(FLOC_LOG_COLL, "team of context id %u:", t->cid);
+        dump_one(t);
+    }
+}
+
+/* one context's collectives: the oldest moves; when it finishes, the
+ * next one starts at once */
+static void progress_one(floc_ctx_t *ctx)
+{
     floc_coll_req_t *c;
     while ((c = ctx->coll->active)) {
         floc_request_t *req = c->req;
@@ -307,6 +316,18 @@ static int coll_progress_all(floc_ctx_t *ctx, void *arg)
         if (r < 0 && !req->status)
             req->status = r;
     }
+}
+
+/* the progress hook (ctx: the world): the world's collectives and every
+ * team's, each team's oldest moving on its own (the teams' collectives
+ * are independent: a locality in two teams may start them in any order,
+ * as MPI allows on two communicators) */
+static int coll_progress_all(floc_ctx_t *ctx, void *arg)
+{
+    (void)arg;
+    for (floc_ctx_t *t = ctx; t; t = t->next_team)
+        if (t->coll->active)
+            progress_one(t);
     return 0;
 }
 
@@ -381,7 +402,7 @@ int floc_coll_start(const floc_coll_req_t *proto, const floc_coll_alg_t *alg, fl
         else
             cs->active = c;
         cs->tail = c;
-        coll_progress_all(ctx, NULL);   /* posts its first batch if it is the oldest */
+        progress_one(ctx);   /* posts its first batch if it is the oldest */
     }
     floc_ctx_unlock(ctx);
     *out = req;
@@ -408,15 +429,40 @@ int floc_coll_check_config(const floc_config_t *cfg)
     return 0;
 }
 
-int floc_coll_init(floc_ctx_t *ctx)
+/* the state every context's collectives start from */
+static floc_coll_state_t *state_new(const floc_ctx_t *ctx)
 {
-    floc_coll_state_t *cs = ctx->coll = calloc(1, sizeof *cs);
+    floc_coll_state_t *cs = calloc(1, sizeof *cs);
     if (!cs)
-        return FLOC_ERR_NOMEM;
+        return NULL;
     cs->xport = &floc_coll_fabric_transport;
     for (int k = 0; k < FLOC_COLL_KINDS; k++)
         if (ctx->cfg.coll_algo[k][0])
             cs->forced[k] = floc_coll_alg_find((floc_coll_kind_t)k, ctx->cfg.coll_algo[k]);
+    return cs;
+}
+
+int floc_coll_team_init(floc_ctx_t *team)
+{
+    floc_coll_state_t *cs = team->coll = state_new(team);
+    if (!cs)
+        return FLOC_ERR_NOMEM;
+    /* through the fabric: the node segment's slots and flags belong to
+     * the world's collectives */
+    cs->where = (floc_coll_where_t){.p = team->size, .nodes = team->num_nodes};
+    return 0;
+}
+
+int floc_coll_team_busy(const floc_ctx_t *team)
+{
+    return team->coll && team->coll->active != NULL;
+}
+
+int floc_coll_init(floc_ctx_t *ctx)
+{
+    floc_coll_state_t *cs = ctx->coll = state_new(ctx);
+    if (!cs)
+        return FLOC_ERR_NOMEM;
     const floc_node_t *n = ctx->node;
     const size_t hier_max = 8192;   /* hier.c's allgather: blocks through the node buffers */
     cs->where = (floc_coll_where_t){
@@ -433,6 +479,18 @@ void floc_coll_fini(floc_ctx_t *ctx)
     floc_coll_state_t *cs = ctx->coll;
     if (!cs)
         return;
+    if (ctx->world != ctx && cs->graveyard_n) {
+        /* a team's abandoned scratch waits for the endpoint's close too:
+         * the world's graveyard takes it (kept, if there is no room) */
+        floc_coll_state_t *ws = ctx->world->coll;
+        void **g = realloc(ws->graveyard, (ws->graveyard_n + cs->graveyard_n) * sizeof *g);
+        if (!g)
+            return;
+        memcpy(g + ws->graveyard_n, cs->graveyard, cs->graveyard_n * sizeof *g);
+        ws->graveyard = g;
+        ws->graveyard_n += cs->graveyard_n;
+        cs->graveyard_n = 0;
+    }
     free(cs->scratch);
     for (size_t i = 0; i < cs->graveyard_n; i++)
         free(cs->graveyard[i]);

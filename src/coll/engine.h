@@ -20,11 +20,12 @@ struct floc_ctx;
  * request's (core/request.h): pending drops to 0, status says how it
  * went.  Caller holds the context lock.  The fabric stands behind it
  * (transport.c); another transport (a simulated one) can stand there
- * without the algorithms knowing.  peer is a locality id.
+ * without the algorithms knowing.  ctx is the world, peer a locality id
+ * (a world id), cid the context id of the team the message is for.
  */
 typedef struct floc_coll_transport {
-    int (*msg)(struct floc_ctx *ctx, int send, void *buf, size_t len, int peer, int tag,
-               floc_request_t **out);
+    int (*msg)(struct floc_ctx *ctx, int send, void *buf, size_t len, int peer, uint32_t cid,
+               int tag, floc_request_t **out);
     int (*rma)(struct floc_ctx *ctx, int write, void *local, size_t len, int peer,
                const floc_rwin_t *win, uint64_t offset, floc_request_t **out);
     int (*expose)(struct floc_ctx *ctx, const void *buf, size_t len, int writable, void **handle,
@@ -75,6 +76,11 @@ int floc_coll_check_config(const floc_config_t *cfg);
  * closed (the graveyard). */
 int floc_coll_init(struct floc_ctx *ctx);
 void floc_coll_fini(struct floc_ctx *ctx);
+/* A team's collective state (src/team): its collectives run through the
+ * fabric on the team's ranks; fini is floc_coll_fini.  busy: 1 while it
+ * has collectives in flight. */
+int floc_coll_team_init(struct floc_ctx *team);
+int floc_coll_team_busy(const struct floc_ctx *team);
 
 /* FLOC_CHECK (check.c): do the localities agree on this call of kind
  * (c: its arguments, checked)?  0, or FLOC_ERR_MISMATCH on every

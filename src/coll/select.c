@@ -141,11 +141,12 @@ static const floc_coll_rule_t rules[] = {
     {FLOC_COLL_GATHERV, "direct", ANY, ANY, 0, ANY, ANY, 0},
     {FLOC_COLL_SCATTERV, "direct", ANY, ANY, 0, ANY, ANY, 0},
     {FLOC_COLL_ALLGATHERV, "ring", ANY, ANY, 0, ANY, ANY, 0},
+    {FLOC_COLL_ALLTOALLV, "pairwise", ANY, ANY, 0, ANY, ANY, 0},
 };
 
 static const char *const kind_names[FLOC_COLL_KINDS] = {
     "barrier", "bcast", "allreduce", "reduce", "gather", "scatter", "allgather", "alltoall",
-    "reduce_scatter", "scan", "exscan", "gatherv", "scatterv", "allgatherv"};
+    "reduce_scatter", "scan", "exscan", "gatherv", "scatterv", "allgatherv", "alltoallv"};
 
 const floc_coll_alg_t *floc_coll_algs(size_t *n)
 {

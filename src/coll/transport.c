@@ -8,10 +8,10 @@
 #include "../core/ctx.h"
 #include "../fabric/fabric.h"
 
-static int fabric_msg(floc_ctx_t *ctx, int send, void *buf, size_t len, int peer, int tag,
-                      floc_request_t **out)
+static int fabric_msg(floc_ctx_t *ctx, int send, void *buf, size_t len, int peer, uint32_t cid,
+                      int tag, floc_request_t **out)
 {
-    return floc_tagged_post(ctx, send, buf, len, peer, tag, 1, NULL, out);
+    return floc_tagged_post(ctx, send, buf, len, peer, tag, FLOC_TAG_SPACE(1, cid), NULL, out);
 }
 
 static int fabric_expose(floc_ctx_t *ctx, const void *buf, size_t len, int writable, void **handle,

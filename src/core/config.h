@@ -23,7 +23,7 @@
 #define FLOC_PEER_TIMEOUT_DEFAULT 5.0
 #define FLOC_PEER_TIMEOUT_MIN 0.1
 
-#define FLOC_CONFIG_COLL_KINDS 14
+#define FLOC_CONFIG_COLL_KINDS 15
 /* FLOC_NODE_COLL_MAX unset: the node segment sizes its buffers itself
  * (see src/node/segment.c) */
 #define FLOC_NODE_COLL_MAX_AUTO ((size_t)-1)

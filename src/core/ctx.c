@@ -66,7 +66,11 @@ void floc_ctx_release(floc_ctx_t *ctx, int finalizing)
 
 int floc_ctx_is_live(const floc_ctx_t *ctx)
 {
-    return ctx != NULL && atomic_load_explicit(&live_ctx, memory_order_acquire) == ctx;
+    if (!ctx)
+        return 0;
+    const floc_ctx_t *live = atomic_load_explicit(&live_ctx, memory_order_acquire);
+    /* a team is live while its world is and until floc_team_free */
+    return live == ctx || (live && ctx->magic == FLOC_TEAM_MAGIC && ctx->world == live);
 }
 
 int floc_ctx_check(const floc_ctx_t *ctx, const char *func)
@@ -89,10 +93,26 @@ int floc_ctx_check(const floc_ctx_t *ctx, const char *func)
 
 void floc_ctx_mark_lost(floc_ctx_t *ctx, int rank, const char *why)
 {
+    ctx = ctx->world;
+    /* who, for the teams (not known: as if everyone, every team fails) */
+    for (int r = 0; ctx->lost_map && r < ctx->size; r++)
+        if (r == rank || rank < 0 || rank >= ctx->size)
+            atomic_store_explicit(&ctx->lost_map[r], 1, memory_order_release);
     int expected = -1;
     atomic_compare_exchange_strong(&ctx->lost_rank, &expected, rank);
     if (!atomic_exchange_explicit(&ctx->lost, 1, memory_order_acq_rel))
         FLOC_WARN(FLOC_LOG_CORE, "locality %d lost (%s)", rank, why);
+}
+
+int floc_ctx_team_lost(const floc_ctx_t *team)
+{
+    const floc_ctx_t *w = team->world;
+    if (!w->lost_map)
+        return 1;
+    for (int r = 0; r < team->size; r++)
+        if (atomic_load_explicit(&w->lost_map[team->members[r]], memory_order_acquire))
+            return 1;
+    return 0;
 }
 
 #define FLOC_GETTER_(name, field)                                                \
@@ -120,9 +140,10 @@ int floc_locality_node(const floc_ctx_t *ctx, int locality)
 void floc_abort(floc_ctx_t *ctx, int code, const char *msg)
 {
     const int status = code >= 1 && code <= 255 ? code : 1;
-    const int rank = floc_ctx_is_live(ctx) ? ctx->rank : -1;
+    floc_ctx_t *world = floc_ctx_is_live(ctx) ? ctx->world : NULL;
+    const int rank = world ? world->rank : -1;
     FLOC_ERROR(FLOC_LOG_API, "floc_abort(%d) by locality %d: %s", code, rank, msg ? msg : "");
     fflush(NULL);   /* the application's output first */
-    floc_pmix_abort(floc_ctx_is_live(ctx) ? ctx : NULL, status, msg ? msg : "floc_abort");
+    floc_pmix_abort(world, status, msg ? msg : "floc_abort");
     _exit(status);
 }

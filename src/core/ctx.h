@@ -84,6 +84,21 @@ struct floc_ctx {
     _Atomic int lost;         /* 1 once any peer was lost */
     _Atomic int lost_rank;    /* first lost locality, -1 unknown */
 
+    /* Teams (floc_split and friends, src/team): a team is a context of its
+     * own over some of the world's localities.  It shares everything below
+     * the collectives with its world (the fabric, the node layer, the
+     * request pool, the lock, the progress hooks: world holds them) and
+     * has its own ranks, collective state and context id, which every
+     * message of the team carries in its tag.  In the world itself: world
+     * = the context, members = rank_of = NULL, cid = 0. */
+    floc_ctx_t *world;
+    int *members;             /* team rank -> world id */
+    int *rank_of;             /* world id -> team rank, -1 outside the team */
+    uint32_t cid;             /* context id (core/team bits in the tag) */
+    floc_ctx_t *next_team;    /* world: its live teams, a list (under the lock) */
+    unsigned char *cids_used; /* world: the context ids in use here (a bitmap) */
+    _Atomic unsigned char *lost_map; /* world: 1 for each lost locality */
+
     int locking;
     pthread_mutex_t lock;
     pthread_t progress_thread;
@@ -91,17 +106,47 @@ struct floc_ctx {
     _Atomic int progress_thread_stop;
 };
 
-#define FLOC_CTX_MAGIC 0x666c6f63u /* "floc" */
+#define FLOC_CTX_MAGIC 0x666c6f63u  /* "floc" */
+#define FLOC_TEAM_MAGIC 0x7465616du /* "team" */
+/* context ids: 0 is the world's; a team's is below this (the bitmap) */
+#define FLOC_CID_MAX 1024
 
+/* the lock is the world's, for a team too */
 static inline void floc_ctx_lock(floc_ctx_t *ctx)
 {
-    if (ctx->locking)
-        pthread_mutex_lock(&ctx->lock);
+    floc_ctx_t *w = ctx->world;
+    if (w->locking)
+        pthread_mutex_lock(&w->lock);
 }
 static inline void floc_ctx_unlock(floc_ctx_t *ctx)
 {
-    if (ctx->locking)
-        pthread_mutex_unlock(&ctx->lock);
+    floc_ctx_t *w = ctx->world;
+    if (w->locking)
+        pthread_mutex_unlock(&w->lock);
+}
+
+/* The world of a team (ctx itself otherwise, also when it is not a
+ * context: the caller's check reports that): the one-sided calls and
+ * memory registrations name localities by world id (in the keys). */
+static inline floc_ctx_t *floc_ctx_world_of(floc_ctx_t *ctx)
+{
+    return ctx && ctx->magic == FLOC_TEAM_MAGIC ? ctx->world : ctx;
+}
+
+/* the world id of rank r of ctx (a team's member, or r itself) */
+static inline int floc_ctx_world_id(const floc_ctx_t *ctx, int r)
+{
+    return ctx->members ? ctx->members[r] : r;
+}
+/* the same, FLOC_ANY_SOURCE passing through */
+static inline int floc_ctx_world_id_any(const floc_ctx_t *ctx, int r)
+{
+    return r == FLOC_ANY_SOURCE ? r : floc_ctx_world_id(ctx, r);
+}
+/* the rank in ctx of world id w (-1: not a member); ANY_SOURCE stays */
+static inline int floc_ctx_rank_of(const floc_ctx_t *ctx, int w)
+{
+    return ctx->rank_of && w >= 0 ? ctx->rank_of[w] : w;
 }
 
 /* The one live context of this process: claim it (0, or FLOC_ERR_STATE
@@ -121,11 +166,17 @@ int floc_ctx_check(const floc_ctx_t *ctx, const char *func);
             return floc_chk_;                                                   \
     } while (0)
 
-/* Record a lost peer (rank -1 if unknown).  Safe from any thread. */
+/* Record a lost peer (a world id, -1 if unknown).  Safe from any thread. */
 void floc_ctx_mark_lost(floc_ctx_t *ctx, int rank, const char *why);
+/* A team after a loss: 1 if one of its members is lost (or who is not known). */
+int floc_ctx_team_lost(const floc_ctx_t *team);
+/* 1 once a locality of ctx is lost: any for the world, a member for a
+ * team (a loss elsewhere leaves a team working). */
 static inline int floc_ctx_peer_lost(const floc_ctx_t *ctx)
 {
-    return atomic_load_explicit(&ctx->lost, memory_order_acquire);
+    if (!atomic_load_explicit(&ctx->world->lost, memory_order_acquire))
+        return 0;
+    return ctx->members ? floc_ctx_team_lost(ctx) : 1;
 }
 
 /* core/pmix.c */

@@ -40,6 +40,7 @@ int floc_progress_hook_add(floc_ctx_t *ctx, floc_progress_fn progress, floc_dump
 
 int floc_progress_once(floc_ctx_t *ctx)
 {
+    ctx = ctx->world;   /* a team's progress is its world's */
     int events = 0;
     for (int i = 0; i < ctx->nhooks; i++) {
         int n = ctx->hooks[i].progress(ctx, ctx->hooks[i].arg);
@@ -53,6 +54,7 @@ int floc_progress_once(floc_ctx_t *ctx)
 /* after a timeout: what every layer still has in flight */
 static void dump_all(floc_ctx_t *ctx)
 {
+    ctx = ctx->world;
     for (int i = 0; i < ctx->nhooks; i++)
         if (ctx->hooks[i].dump)
             ctx->hooks[i].dump(ctx, ctx->hooks[i].arg);

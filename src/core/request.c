@@ -3,6 +3,7 @@
  * request.c - the request pool, the handles users hold, and completion
  * bookkeeping (request.h).  The public waits are in wait.c.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,7 +57,7 @@ static int pool_grow(floc_req_pool_t *pool)
 
 floc_request_t *floc_req_alloc(floc_ctx_t *ctx, uint64_t *counter)
 {
-    floc_req_pool_t *pool = &ctx->reqs;
+    floc_req_pool_t *pool = &ctx->world->reqs;   /* a team's come from its world's */
     if (!pool->free && pool_grow(pool) != 0) {
         FLOC_ERROR(FLOC_LOG_CORE, "out of memory for requests");
         return NULL;
@@ -84,7 +85,7 @@ floc_request_t *floc_req_complete_new(floc_ctx_t *ctx)
 
 void floc_req_release(floc_ctx_t *ctx, floc_request_t *req)
 {
-    floc_req_pool_t *pool = &ctx->reqs;
+    floc_req_pool_t *pool = &ctx->world->reqs;
     if (req->magic == FLOC_REQ_LIVE && !req->counter)
         pool->live--;
     if (req->fini)
@@ -98,7 +99,7 @@ void floc_req_release(floc_ctx_t *ctx, floc_request_t *req)
 
 floc_request_t *floc_req_handle(floc_request_t *req)
 {
-    if (!req || !req->ctx->reqs.tagging)
+    if (!req || !req->ctx->world->reqs.tagging)
         return req;
     return (floc_request_t *)((uintptr_t)req | (uintptr_t)req->gen << FLOC_REQ_GEN_SHIFT);
 }
@@ -140,8 +141,10 @@ void floc_req_op_done(floc_ctx_t *ctx, floc_request_t *req, int status)
         /* The user stopped waiting (peer lost); its last op is now done. */
         floc_req_release(ctx, req);
     } else if (req->msg_out && (req->status == 0 || req->status == FLOC_ERR_TRUNCATED)) {
-        /* a truncated message's status says how long it was */
+        /* a truncated message's status says how long it was; a team's
+         * receive names its sender by team rank */
         *req->msg_out = req->msg;
+        req->msg_out->source = floc_ctx_rank_of(req->ctx, req->msg.source);
     }
 }
 
@@ -180,7 +183,7 @@ int floc_req_abandon(floc_ctx_t *ctx, floc_request_t *req)
     /* Transport ops still reference it: it goes back to the pool when
      * the last one completes, or at finalize. */
     if (req->magic == FLOC_REQ_LIVE && !req->counter)
-        ctx->reqs.live--;
+        ctx->world->reqs.live--;
     req->magic = FLOC_REQ_ORPHAN;
     return 1;
 }
@@ -210,7 +213,7 @@ int floc_req_wait_blocking(floc_request_t *req)
 
 void floc_req_pool_dump(floc_ctx_t *ctx)
 {
-    floc_req_pool_t *pool = &ctx->reqs;
+    floc_req_pool_t *pool = &ctx->world->reqs;
     int shown = 0;
     for (size_t s = 0; s < pool->nslabs; s++)
         for (size_t i = 0; i < FLOC_REQ_SLAB; i++) {
@@ -228,4 +231,20 @@ void floc_req_pool_dump(floc_ctx_t *ctx)
             FLOC_WARN(FLOC_LOG_API, "  live: %s%s", what,
                       complete ? " (complete, not waited for)" : "");
         }
+}
+
+int floc_req_live_on(const floc_ctx_t *ctx, char *what, size_t len)
+{
+    const floc_req_pool_t *pool = &ctx->world->reqs;
+    for (size_t s = 0; s < pool->nslabs; s++)
+        for (size_t i = 0; i < FLOC_REQ_SLAB; i++) {
+            floc_request_t *r = (floc_request_t *)(void *)((char *)pool->slabs[s] + i * pool->elem);
+            if (r->magic != FLOC_REQ_LIVE || r->ctx != ctx || r->counter || r->parent)
+                continue;
+            snprintf(what, len, "a request");
+            if (r->describe)
+                r->describe(r, what, len);
+            return 1;
+        }
+    return 0;
 }

@@ -102,6 +102,9 @@ void floc_req_op_done(floc_ctx_t *ctx, floc_request_t *req, int status);
 floc_request_t *floc_req_complete_new(floc_ctx_t *ctx);
 /* Log the live requests (up to a few), for finalize's FLOC_ERR_BUSY. */
 void floc_req_pool_dump(floc_ctx_t *ctx);
+/* 1 if a request handed out on ctx (a team) is still live, described in
+ * what.  Caller holds the lock. */
+int floc_req_live_on(const floc_ctx_t *ctx, char *what, size_t len);
 
 /*
  * The handle a user holds: the request's address with its generation in

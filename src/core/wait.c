@@ -91,7 +91,7 @@ int floc_cancel(floc_request_t *h)
     return ret;
 }
 
-/* Resolve every non-NULL handle of an array into reqs (same context). */
+/* Resolve every non-NULL handle of an array into reqs; *ctx: their context. */
 static int resolve_all(size_t n, floc_request_t *hs[], floc_request_t **reqs, floc_ctx_t **ctx,
                        const char *func)
 {
@@ -105,9 +105,9 @@ static int resolve_all(size_t n, floc_request_t *hs[], floc_request_t **reqs, fl
         int ret = floc_req_resolve(hs[i], &reqs[i], func);
         if (ret)
             return FLOC_INVALID("%s: entry %zu is not a live request", func, i);
-        if (*ctx && reqs[i]->ctx != *ctx)
-            return FLOC_INVALID("%s: the requests belong to different contexts", func);
-        *ctx = reqs[i]->ctx;
+        /* requests of several teams: waited for as the world's (a loss
+         * anywhere then ends the wait; one team's: a loss in it) */
+        *ctx = *ctx && reqs[i]->ctx != *ctx ? reqs[i]->ctx->world : reqs[i]->ctx;
     }
     return 0;
 }

@@ -109,6 +109,7 @@ static struct floc_exec *pool_make(floc_ctx_t *ctx)
 
 static struct floc_exec *pool_get(floc_ctx_t *ctx)
 {
+    ctx = ctx->world;   /* one pool per process: a team's work runs on its world's */
     floc_ctx_lock(ctx);   /* two threads of a FLOC_THREAD_MULTIPLE context */
     if (!ctx->exec)
         ctx->exec = pool_make(ctx);

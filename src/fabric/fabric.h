@@ -334,7 +334,7 @@ int floc_rma_fetch_add_post(struct floc_ctx *ctx, uint64_t *buf, int owner, cons
 #define FLOC_MSG_EAGER 4096u
 #define FLOC_MSG_CHUNK ((size_t)64 << 20)
 int floc_tagged_post(struct floc_ctx *ctx, int send, void *buf, size_t len, int peer, int tag,
-                     int internal, floc_msg_status_t *status, floc_request_t **out);
+                     uint64_t space, floc_msg_status_t *status, floc_request_t **out);
 /* The protocol's work on a receive completion of req (FLOC_MSG_*): the
  * status to credit the op with (it may post the message's parts first).
  * Caller holds the lock. */
@@ -346,16 +346,21 @@ void floc_tagged_fini(struct floc_ctx *ctx);
 /* A small user message copied by the provider at once (no completion):
  * 1 sent, 0 not now (too large, older messages to dest wait, queues
  * full), < 0 error.  Caller holds the lock. */
-int floc_tagged_try_inject(struct floc_ctx *ctx, const void *buf, size_t len, int dest, int tag);
+int floc_tagged_try_inject(struct floc_ctx *ctx, const void *buf, size_t len, int dest, int tag,
+                           uint64_t space);
 /* Largest message floc_tagged_try_inject may take. */
 size_t floc_tagged_inject_max(const struct floc_ctx *ctx);
 
 /* Tag of tagged messages: bit 63 internal (collectives, control), bit
  * 62 the data parts of a long message (bits 31..0: its number from this
- * sender), else bits 30..0 the tag.  The remote CQ data is the sender's
- * locality id, with bit 31 set on the header of a long message. */
+ * sender), else bits 61..32 the context id (0: the world, else a team:
+ * traffic of one context never matches a receive of another) and bits
+ * 30..0 the tag.  `space` of floc_tagged_post is the part above the tag.
+ * The remote CQ data is the sender's locality id, with bit 31 set on the
+ * header of a long message. */
 #define FLOC_TAG_INTERNAL   (1ull << 63)
 #define FLOC_TAG_BULK       (1ull << 62)
+#define FLOC_TAG_SPACE(internal, cid) (((internal) ? FLOC_TAG_INTERNAL : 0) | ((uint64_t)(cid) << 32))
 #define FLOC_CQ_HEADER      (1u << 31)
 
 #endif

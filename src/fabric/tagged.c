@@ -106,9 +106,9 @@ static int tag_rail(floc_ctx_t *ctx, uint64_t tag, int peer)
     return (tag & FLOC_TAG_INTERNAL) && peer != FLOC_ANY_SOURCE && floc_fabric_rail(ctx->fab, peer);
 }
 
-static uint64_t full_tag(int tag, int internal)
+static uint64_t full_tag(int tag, uint64_t space)
 {
-    return (internal ? FLOC_TAG_INTERNAL : 0) | (uint32_t)tag;
+    return space | (uint32_t)tag;
 }
 
 /* the tag of the data parts of long message seq (user or internal) */
@@ -239,13 +239,13 @@ static int post_recv(floc_ctx_t *ctx, void *buf, size_t len, int source, uint64_
 }
 
 int floc_tagged_post(floc_ctx_t *ctx, int send, void *buf, size_t len, int peer, int tag,
-                     int internal, floc_msg_status_t *status, floc_request_t **out)
+                     uint64_t space, floc_msg_status_t *status, floc_request_t **out)
 {
     floc_request_t *req = floc_req_alloc(ctx, NULL);
     if (!req)
         return FLOC_ERR_NOMEM;
     req->describe = floc_fabric_describe;
-    const uint64_t t = full_tag(tag, internal);
+    const uint64_t t = full_tag(tag, space);
     int ret =
         send ? post_send(ctx, buf, len, peer, t, req) : post_recv(ctx, buf, len, peer, t, req);
     if (ret) {
@@ -389,13 +389,14 @@ size_t floc_tagged_inject_max(const floc_ctx_t *ctx)
  * 45-52 with a completion per message).  Only when nothing older to dest
  * waits in the backlog: message order.
  */
-int floc_tagged_try_inject(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag)
+int floc_tagged_try_inject(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag,
+                           uint64_t space)
 {
     floc_fabric_t *f = ctx->fab;
     if (len > floc_tagged_inject_max(ctx) || floc_fabric_backlog_holds(ctx, 0, f->addrs[dest]))
         return 0;
     ssize_t r = fi_tinjectdata(f->fi.ep, buf, len, (uint64_t)ctx->rank, f->addrs[dest],
-                               full_tag(tag, 0));
+                               full_tag(tag, space));
     if (r == -FI_EAGAIN)
         return 0;
     return r ? floc_fabric_err((int)r, "fi_tinjectdata") : 1;

@@ -31,6 +31,7 @@ struct floc_mem {
 int floc_mem_register(floc_ctx_t *ctx, void *buf, size_t len, unsigned access, floc_mem_t **mem)
 {
     FLOC_CHECK_CTX(ctx);
+    ctx = ctx->world;   /* a team's registration is its world's (keys name world ids) */
     if (!buf || !mem)
         return FLOC_INVALID("%s is NULL", buf ? "mem" : "buf");
     if (len == 0)
@@ -73,6 +74,7 @@ int floc_mem_register(floc_ctx_t *ctx, void *buf, size_t len, unsigned access, f
 int floc_mem_alloc(floc_ctx_t *ctx, size_t len, unsigned access, void **buf, floc_mem_t **mem)
 {
     FLOC_CHECK_CTX(ctx);
+    ctx = ctx->world;
     if (!buf || !mem)
         return FLOC_INVALID("%s is NULL", buf ? "mem" : "buf");
     if (len == 0)

@@ -4,6 +4,11 @@
  * nonblocking forms.  Checks the arguments, then hands the message to
  * the fabric (src/fabric/tagged.c), which carries every user message
  * today, so that one provider keeps each pair's messages in order.
+ *
+ * On a team the peer is a team rank: the message goes to its world id,
+ * in the team's tag space (its context id), and the request belongs to
+ * the team (its receive's status names the sender by team rank, its
+ * wait fails only when a member is lost).
  */
 #include "../core/ctx.h"
 #include "../fabric/fabric.h"
@@ -31,14 +36,19 @@ static int isend(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag
         return ret;
     if (!req)
         return FLOC_INVALID("floc_isend: req (output) is NULL");
+    floc_ctx_t *w = ctx->world;
+    const int to = floc_ctx_world_id(ctx, dest);
+    const uint64_t space = FLOC_TAG_SPACE(0, ctx->cid);
     floc_ctx_lock(ctx);
-    ret = floc_tagged_try_inject(ctx, buf, len, dest, tag);
+    ret = floc_tagged_try_inject(w, buf, len, to, tag, space);
     if (ret == 1) {
         /* sent: a request that is complete already */
         *req = floc_req_complete_new(ctx);
         ret = *req ? 0 : FLOC_ERR_NOMEM;
     } else if (ret == 0) {
-        ret = floc_tagged_post(ctx, 1, (void *)buf, len, dest, tag, 0, NULL, req);
+        ret = floc_tagged_post(w, 1, (void *)buf, len, to, tag, space, NULL, req);
+        if (!ret)
+            (*req)->ctx = ctx;
     }
     floc_ctx_unlock(ctx);
     return ret;
@@ -53,7 +63,10 @@ static int irecv(floc_ctx_t *ctx, void *buf, size_t len, int source, int tag,
     if (!req)
         return FLOC_INVALID("%s: req (output) is NULL", func);
     floc_ctx_lock(ctx);
-    ret = floc_tagged_post(ctx, 0, buf, len, source, tag, 0, status, req);
+    ret = floc_tagged_post(ctx->world, 0, buf, len, floc_ctx_world_id_any(ctx, source), tag,
+                           FLOC_TAG_SPACE(0, ctx->cid), status, req);
+    if (!ret)
+        (*req)->ctx = ctx;
     floc_ctx_unlock(ctx);
     return ret;
 }
@@ -81,11 +94,13 @@ int floc_irecv(floc_ctx_t *ctx, void *buf, size_t len, int source, int tag,
  * in the backlog), or something fails. */
 static int inject_blocking(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag)
 {
+    floc_ctx_t *w = ctx->world;
+    const int to = floc_ctx_world_id(ctx, dest);
     floc_ctx_lock(ctx);
     int ret;
     for (;;) {
-        ret = floc_tagged_try_inject(ctx, buf, len, dest, tag);
-        if (ret != 0 || floc_fabric_backlog_holds(ctx, 0, ctx->fab->addrs[dest]))
+        ret = floc_tagged_try_inject(w, buf, len, to, tag, FLOC_TAG_SPACE(0, ctx->cid));
+        if (ret != 0 || floc_fabric_backlog_holds(w, 0, w->fab->addrs[to]))
             break;
         floc_progress_once(ctx);
         if (floc_ctx_peer_lost(ctx)) {
@@ -103,11 +118,14 @@ int floc_send(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag)
     if (ret)
         return ret;
     /* small: injected (no completion to wait for) once the provider has room */
-    if (len <= floc_tagged_inject_max(ctx) && (ret = inject_blocking(ctx, buf, len, dest, tag)))
+    if (len <= floc_tagged_inject_max(ctx->world) && (ret = inject_blocking(ctx, buf, len, dest, tag)))
         return ret < 0 ? ret : 0;
     floc_request_t *req;
     floc_ctx_lock(ctx);
-    ret = floc_tagged_post(ctx, 1, (void *)buf, len, dest, tag, 0, NULL, &req);
+    ret = floc_tagged_post(ctx->world, 1, (void *)buf, len, floc_ctx_world_id(ctx, dest), tag,
+                           FLOC_TAG_SPACE(0, ctx->cid), NULL, &req);
+    if (!ret)
+        req->ctx = ctx;
     floc_ctx_unlock(ctx);
     return ret ? ret : floc_req_wait_blocking(req);
 }

@@ -97,6 +97,7 @@ static int fabric_request(floc_ctx_t *ctx, int write, void *local, size_t len,
 int floc_p2p_rma(floc_ctx_t *ctx, int write, void *local, size_t len, const floc_rkey_t *rkey,
                  size_t offset, floc_request_t **out, const char *func)
 {
+    ctx = floc_ctx_world_of(ctx);
     int ret = check_remote(ctx, func, local, rkey, offset, len,
                            write ? FLOC_MEM_REMOTE_WRITE : FLOC_MEM_REMOTE_READ);
     if (ret)
@@ -128,6 +129,7 @@ int floc_iget(floc_ctx_t *ctx, void *dst, size_t len, const floc_rkey_t *rkey, s
 
 int floc_put(floc_ctx_t *ctx, const void *src, size_t len, const floc_rkey_t *rkey, size_t offset)
 {
+    ctx = floc_ctx_world_of(ctx);
     int ret = check_remote(ctx, __func__, src, rkey, offset, len, FLOC_MEM_REMOTE_WRITE);
     if (ret || len == 0 || direct(ctx, 1, (void *)src, len, rkey, offset, NULL))
         return ret;
@@ -155,6 +157,7 @@ int floc_get(floc_ctx_t *ctx, void *dst, size_t len, const floc_rkey_t *rkey, si
 int floc_flush(floc_ctx_t *ctx)
 {
     FLOC_CHECK_CTX(ctx);
+    ctx = ctx->world;
     return floc_rma_flush_wait(ctx, 0.0);
 }
 
@@ -188,6 +191,7 @@ static int direct_fetch_add(floc_ctx_t *ctx, const floc_rkey_t *rkey, size_t off
 int floc_atomic_fetch_add(floc_ctx_t *ctx, const floc_rkey_t *rkey, size_t offset, uint64_t value,
                           uint64_t *old)
 {
+    ctx = floc_ctx_world_of(ctx);
     int ret = check_remote(ctx, __func__, old, rkey, offset, sizeof(uint64_t),
                            FLOC_MEM_REMOTE_ATOMIC);
     if (ret)

@@ -86,8 +86,8 @@ int floc_pv_create(floc_ctx_t *ctx, size_t n, floc_dtype_t dt, floc_dist_t dist,
     create_blob_t *all = calloc((size_t)ctx->size, sizeof *all);
     if (!pv->rkeys || !all)
         ret = FLOC_ERR_NOMEM;
-    create_blob_t mine = {.rkey = {.owner = ctx->rank}, .n = n, .block = pv->dist.block,
-                          .dt = (int32_t)dt, .kind = (int32_t)dist.kind};
+    create_blob_t mine = {.rkey = {.owner = floc_ctx_world_id(ctx, ctx->rank)}, .n = n,
+                          .block = pv->dist.block, .dt = (int32_t)dt, .kind = (int32_t)dist.kind};
     const unsigned access = FLOC_MEM_REMOTE_READ | FLOC_MEM_REMOTE_WRITE;
     /* the local part from floc_mem_alloc (zeroed): the other localities of
      * the node then reach it with plain copies; where the system has no

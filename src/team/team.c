@@ -1,0 +1,255 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * team.c - teams (floc/team.h): floc_split and the calls built on it,
+ * floc_team_free, the map to world ids.
+ *
+ * A team is a floc_ctx_t whose ranks, node view, collective state and
+ * context id are its own and whose everything else is its world's
+ * (core/ctx.h).  Making one is a single allgather over the parent, of
+ * (color, key, the context ids in use at this locality): each locality
+ * then knows the members of its team, in order, and picks the lowest
+ * context id free at every locality of the parent, which every member of
+ * every new team picks alike (MPICH's context-id mask, in the same
+ * exchange).  Teams of one split share that id; they are disjoint, so no
+ * locality sees two contexts with one id.
+ */
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../core/ctx.h"
+#include "../coll/engine.h"
+#include "team.h"
+
+#define CID_BYTES (FLOC_CID_MAX / 8)
+#define COLOR_BAD INT32_MIN   /* a locality passed a color that is none */
+
+/* what one locality brings to a split */
+typedef struct split_blob {
+    int32_t color, key;
+    unsigned char used[CID_BYTES];
+} split_blob_t;
+
+typedef struct member {
+    int32_t key;
+    int prank;     /* rank in the parent */
+} member_t;
+
+static int by_key_then_rank(const void *a, const void *b)
+{
+    const member_t *x = a, *y = b;
+    if (x->key != y->key)
+        return x->key < y->key ? -1 : 1;
+    return (x->prank > y->prank) - (x->prank < y->prank);
+}
+
+static int cid_used(const unsigned char *used, uint32_t cid)
+{
+    return used[cid / 8] >> (cid % 8) & 1;
+}
+
+/* the node view of a team: its nodes numbered in order of first member,
+ * this locality's node, its rank and the count of members there */
+static int team_nodes(floc_ctx_t *t)
+{
+    const floc_ctx_t *w = t->world;
+    int *dense = malloc((size_t)w->num_nodes * sizeof *dense);
+    if (!dense || !(t->node_of = malloc((size_t)t->size * sizeof *t->node_of))) {
+        free(dense);
+        return FLOC_ERR_NOMEM;
+    }
+    for (int n = 0; n < w->num_nodes; n++)
+        dense[n] = -1;
+    t->num_nodes = 0;
+    t->local_rank = t->local_size = 0;
+    const int my_node = w->node_of[t->members[t->rank]];
+    for (int r = 0; r < t->size; r++) {
+        const int n = w->node_of[t->members[r]];
+        if (dense[n] < 0)
+            dense[n] = t->num_nodes++;
+        t->node_of[r] = dense[n];
+        if (n == my_node) {
+            t->local_rank += r < t->rank;
+            t->local_size++;
+        }
+    }
+    t->node_id = dense[my_node];
+    free(dense);
+    return 0;
+}
+
+static void team_destroy(floc_ctx_t *t)
+{
+    if (!t)
+        return;
+    floc_coll_fini(t);
+    free(t->members);
+    free(t->rank_of);
+    free(t->node_of);
+    t->magic = 0;
+    free(t);
+}
+
+/* The team of this locality: members (parent ranks, in team order) */
+static int team_make(floc_ctx_t *parent, const member_t *m, int size, int rank, uint32_t cid,
+                     floc_ctx_t **out)
+{
+    floc_ctx_t *w = parent->world;
+    floc_ctx_t *t = calloc(1, sizeof *t);
+    if (!t)
+        return FLOC_ERR_NOMEM;
+    t->cfg = w->cfg;
+    t->thread_level = w->thread_level;
+    t->topo = w->topo;        /* read-only copy: the world's binding */
+    t->node = w->node;
+    t->fab = w->fab;
+    t->locking = w->locking;  /* (the lock used is the world's) */
+    t->world = w;
+    t->cid = cid;
+    t->rank = rank;
+    t->size = size;
+    t->members = malloc((size_t)size * sizeof *t->members);
+    t->rank_of = malloc((size_t)w->size * sizeof *t->rank_of);
+    int ret = t->members && t->rank_of ? 0 : FLOC_ERR_NOMEM;
+    if (!ret) {
+        for (int i = 0; i < w->size; i++)
+            t->rank_of[i] = -1;
+        for (int r = 0; r < size; r++) {
+            t->members[r] = floc_ctx_world_id(parent, m[r].prank);
+            t->rank_of[t->members[r]] = r;
+        }
+        ret = team_nodes(t);
+    }
+    if (!ret)
+        ret = floc_coll_team_init(t);
+    if (ret) {
+        team_destroy(t);
+        return ret;
+    }
+    t->magic = FLOC_TEAM_MAGIC;
+    floc_ctx_lock(w);
+    w->cids_used[cid / 8] |= (unsigned char)(1u << (cid % 8));
+    t->next_team = w->next_team;
+    w->next_team = t;
+    floc_ctx_unlock(w);
+    *out = t;
+    return 0;
+}
+
+int floc_split(floc_ctx_t *parent, int color, int key, floc_ctx_t **team)
+{
+    FLOC_CHECK_CTX(parent);
+    if (!team)
+        return FLOC_INVALID("floc_split: team (output) is NULL");
+    *team = NULL;
+    floc_ctx_t *w = parent->world;
+    const int p = parent->size;
+    split_blob_t mine = {.color = color, .key = key};
+    /* a bad color still joins the exchange, so that every locality fails
+     * (none waits for it) */
+    if (color < 0 && color != FLOC_UNDEFINED) {
+        FLOC_WARN(FLOC_LOG_API, "floc_split: color %d is neither >= 0 nor FLOC_UNDEFINED", color);
+        mine.color = COLOR_BAD;
+    }
+    floc_ctx_lock(w);
+    memcpy(mine.used, w->cids_used, sizeof mine.used);
+    floc_ctx_unlock(w);
+    split_blob_t *all = malloc((size_t)p * sizeof *all);
+    member_t *m = malloc((size_t)p * sizeof *m);
+    int ret = all && m ? floc_allgather(parent, &mine, all, sizeof mine, FLOC_BYTE)
+                       : FLOC_ERR_NOMEM;
+    for (int r = 0; !ret && r < p; r++)
+        if (all[r].color == COLOR_BAD)
+            ret = FLOC_INVALID("floc_split: locality %d of the parent passed a color that is "
+                               "neither >= 0 nor FLOC_UNDEFINED", r);
+    /* the lowest context id free at every locality of the parent */
+    uint32_t cid = 0;
+    for (uint32_t c = 1; !ret && !cid && c < FLOC_CID_MAX; c++) {
+        int used = 0;
+        for (int r = 0; r < p && !used; r++)
+            used = cid_used(all[r].used, c);
+        if (!used)
+            cid = c;
+    }
+    if (!ret && !cid) {
+        FLOC_WARN(FLOC_LOG_API, "floc_split: every context id is taken at some locality (%d "
+                  "teams): free teams first", FLOC_CID_MAX - 1);
+        ret = FLOC_ERR_NOMEM;
+    }
+    if (!ret && color != FLOC_UNDEFINED) {
+        int size = 0, rank = -1;
+        for (int r = 0; r < p; r++)
+            if (all[r].color == color)
+                m[size++] = (member_t){.key = all[r].key, .prank = r};
+        qsort(m, (size_t)size, sizeof *m, by_key_then_rank);
+        for (int r = 0; r < size; r++)
+            if (m[r].prank == parent->rank)
+                rank = r;
+        ret = team_make(parent, m, size, rank, cid, team);
+        if (!ret)
+            FLOC_DEBUG(FLOC_LOG_API, "floc_split: team of %d (color %d, context id %u), rank %d",
+                       size, color, cid, rank);
+    }
+    free(all);
+    free(m);
+    return ret;
+}
+
+int floc_dup(floc_ctx_t *parent, floc_ctx_t **team)
+{
+    FLOC_CHECK_CTX(parent);
+    return floc_split(parent, 0, parent->rank, team);
+}
+
+int floc_split_node(floc_ctx_t *parent, floc_ctx_t **team)
+{
+    FLOC_CHECK_CTX(parent);
+    return floc_split(parent, parent->node_id, parent->rank, team);
+}
+
+int floc_team_free(floc_ctx_t *team)
+{
+    FLOC_CHECK_CTX(team);
+    if (!team->members)
+        return FLOC_INVALID("floc_team_free: this is the world (floc_init's context), not a team: "
+                            "floc_finalize ends it");
+    floc_ctx_t *w = team->world;
+    char what[160];
+    floc_ctx_lock(w);
+    int busy = floc_coll_team_busy(team) || floc_req_live_on(team, what, sizeof what);
+    if (!busy) {
+        for (floc_ctx_t **pp = &w->next_team; *pp; pp = &(*pp)->next_team)
+            if (*pp == team) {
+                *pp = team->next_team;
+                break;
+            }
+        w->cids_used[team->cid / 8] &= (unsigned char)~(1u << (team->cid % 8));
+    }
+    floc_ctx_unlock(w);
+    if (busy) {
+        FLOC_WARN(FLOC_LOG_API, "floc_team_free: the team (context id %u) still has %s in "
+                  "flight: wait for its requests first", team->cid,
+                  floc_coll_team_busy(team) ? "a collective" : what);
+        return FLOC_ERR_BUSY;
+    }
+    team_destroy(team);
+    return 0;
+}
+
+int floc_team_to_world(const floc_ctx_t *team, int rank)
+{
+    FLOC_CHECK_CTX(team);
+    if (rank < 0 || rank >= team->size)
+        return FLOC_INVALID("floc_team_to_world: rank %d outside [0, %d)", rank, team->size);
+    return floc_ctx_world_id(team, rank);
+}
+
+void floc_team_fini_all(floc_ctx_t *world)
+{
+    while (world->next_team) {
+        floc_ctx_t *t = world->next_team;
+        world->next_team = t->next_team;
+        team_destroy(t);
+    }
+}
