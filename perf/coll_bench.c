@@ -39,6 +39,7 @@ static const char *const names[NKINDS] = {"barrier", "bcast", "reduce", "allredu
 
 #ifdef USE_MPI
 static MPI_Comm group;   /* where the collectives run: the world or a row (-t) */
+static int printer;      /* world rank 0: prints the table */
 static void use_rows(void)
 {
     MPI_Comm_split(MPI_COMM_WORLD, rank / (size / 2), rank, &group);
@@ -81,6 +82,7 @@ static void reduce3(double *v)   /* sum, min, max over ranks */
 }
 #else
 static floc_ctx_t *world;   /* (ctx: where the collectives run, the world or a row) */
+static int printer;         /* world rank 0: prints the table */
 static void use_rows(void)
 {
     check(floc_split(ctx, rank / (size / 2), rank, &ctx), "floc_split");
@@ -237,6 +239,7 @@ int main(int argc, char **argv)
 #else
     world = ctx;
 #endif
+    printer = rank == 0;   /* (a row's rank 0 is not the only one) */
     if (o.extra)
         use_rows();
     size_t min = o.min, max = o.max;
@@ -255,7 +258,7 @@ int main(int argc, char **argv)
     }
     memset(s, 1, vec);
     memset(r, 0, vec);
-    if (rank == 0) {
+    if (printer) {
         printf("# OSU-style %s %s Latency Test (%d localities%s)\n", LIB, names[kind], size,
                o.extra ? ", a row team of 2 x n/2" : "");
         printf("# Size       Avg Latency(us)%s%s\n",
@@ -285,7 +288,7 @@ int main(int argc, char **argv)
         double okd[3] = {ok, ok, ok};
         reduce3(okd);
         failures += okd[1] == 0;
-        if (rank == 0) {
+        if (printer) {
             printf("%-12zu%16.2f", bytes, v[0] / size);
             if (full)
                 printf("%18.2f%18.2f%12ld", v[1], v[2], it);

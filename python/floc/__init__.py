@@ -30,6 +30,7 @@ from .collectives import (ReduceOp, all_reduce, broadcast, gather, scatter, barr
                           ireduce_scatter, iscan, iexscan, ibarrier, Future, wait,
                           as_completed, FIRST_COMPLETED, ALL_COMPLETED, loc_dtype,
                           set_checks, checks)
+from ._team import Team, split, dup, split_node, UNDEFINED
 from .distribution import DistributionPolicy
 from ._darray import DistributedArray
 from ._array import (from_numpy, array, zeros, ones, empty, full, arange, distributed_zeros,
@@ -59,5 +60,5 @@ __all__ = [
     "reduce", "all_to_all", "reduce_scatter", "scan", "exscan", "iall_reduce", "ibroadcast",
     "ireduce", "igather", "iall_gather", "iall_to_all", "ireduce_scatter", "iscan", "iexscan",
     "ibarrier", "Future", "wait", "as_completed", "FIRST_COMPLETED", "ALL_COMPLETED",
-    "loc_dtype", "set_checks", "checks",
+    "loc_dtype", "set_checks", "checks", "Team", "split", "dup", "split_node", "UNDEFINED",
 ] + list(_errors_all)

@@ -90,10 +90,20 @@ reduce_scatter = _floc.reduce_scatter
 all_to_all = _floc.all_to_all
 
 
-def barrier(name=None):
-    """Wait until every locality has called barrier.  ``name`` is accepted
-    for HPXPy's signature; floc's barrier spans the whole job."""
-    _floc.barrier()
+def barrier(name=None, team=None):
+    """Wait until every locality (of ``team``, a floc.Team; all by
+    default) has called barrier.  ``name`` is accepted for HPXPy's
+    signature."""
+    _floc.barrier(team=team)
+
+
+def _me(team):
+    """this locality's rank in team (None: in the job)"""
+    return _floc.locality_id() if team is None else team.locality_id()
+
+
+def _size(team):
+    return _floc.num_localities() if team is None else team.num_localities()
 
 
 def _identity(dtype, op):
@@ -127,11 +137,11 @@ def _op_code(op):
     return int(op)
 
 
-def exscan(arr, op="sum", out=None):
+def exscan(arr, op="sum", out=None, team=None):
     """op over the arrays of localities 0 .. me-1; locality 0 gets op's
     identity (0 for sum, 1 for prod, the dtype's largest for min...)."""
-    res = _floc._exscan(arr, op, out)
-    if _floc.locality_id() == 0:
+    res = _floc._exscan(arr, op, out, team=team)
+    if _me(team) == 0:
         a = np.asarray(res)
         a[...] = _identity(a.dtype, op)
     return res
@@ -160,29 +170,29 @@ def _split(out, rows, zero_d):
     return res
 
 
-def gather(arr, root=0):
+def gather(arr, root=0, team=None):
     """Every locality's arr on root, as a list in locality order (blocks of
     any length along the first axis; the other dimensions and the dtype
     the same); an empty list elsewhere."""
     a = _array(arr)
-    rows = _floc._rows("gather", a, root)
-    me = _floc.locality_id()
+    rows = _floc._rows("gather", a, root, team)
+    me = _me(team)
     rb = _row_bytes(a)
     out = None
     if me == root:
         out = like(np.empty((sum(rows),) + a.shape[1:], a.dtype), arr)
-    _floc._gatherv(a, out, [r * rb for r in rows], root)
+    _floc._gatherv(a, out, [r * rb for r in rows], root, team)
     return _split(out, rows, a.ndim == 0) if me == root else []
 
 
-def all_gather(arr):
+def all_gather(arr, team=None):
     """Every locality's arr on every locality, as a list in locality order
     (blocks of any length along the first axis)."""
     a = _array(arr)
-    rows = _floc._rows("all_gather", a, -1)
+    rows = _floc._rows("all_gather", a, -1, team)
     rb = _row_bytes(a)
     out = like(np.empty((sum(rows),) + a.shape[1:], a.dtype), arr)
-    _floc._allgatherv(a, out, [r * rb for r in rows])
+    _floc._allgatherv(a, out, [r * rb for r in rows], team)
     return _split(out, rows, a.ndim == 0)
 
 
@@ -193,27 +203,27 @@ def _pieces(rows, p):
     return [q + (k < r) for k in range(p)]
 
 
-def scatter(arr, root=0):
+def scatter(arr, root=0, team=None):
     """root's arr cut along its first axis into num_localities near-equal
     pieces (the longer ones first); piece i to locality i.  arr is read on
     the root only (pass anything, e.g. None, elsewhere)."""
-    me, p = _floc.locality_id(), _floc.num_localities()
+    me, p = _me(team), _size(team)
     a = None
     if me == root:
         a = _array(arr)
         if a.ndim == 0:
             raise ValueError("scatter: arr must have a first axis to cut (it is 0-d)")
-    _floc._rows("scatter", a, root)
+    _floc._rows("scatter", a, root, team)
     # the root's shape and dtype (and floc.ndarray-ness) for the others
     meta = _floc._bcast_bytes(pickle.dumps((a.shape, a.dtype, isinstance(arr, ndarray)))
-                              if me == root else None, root)
+                              if me == root else None, root, team)
     shape, dtype, ours = pickle.loads(meta)
     counts = _pieces(shape[0], p)
     out = np.empty((counts[me],) + tuple(shape[1:]), dtype)
     if ours:
         out = out.view(ndarray)
     rb = dtype.itemsize * (math.prod(shape[1:]) if len(shape) > 1 else 1)
-    _floc._scatterv(a, out, [c * rb for c in counts], root)
+    _floc._scatterv(a, out, [c * rb for c in counts], root, team)
     return out
 
 
@@ -224,27 +234,27 @@ FIRST_COMPLETED = "FIRST_COMPLETED"
 ALL_COMPLETED = "ALL_COMPLETED"
 
 
-def iall_reduce(arr, op="sum", out=None):
+def iall_reduce(arr, op="sum", out=None, team=None):
     """all_reduce, nonblocking: a Future whose result() is the array."""
-    return _floc._istart("all_reduce", arr, op, None, out)
+    return _floc._istart("all_reduce", arr, op, None, out, team)
 
 
-def ibroadcast(arr, root=0, out=None):
-    return _floc._istart("broadcast", arr, None, root, out)
+def ibroadcast(arr, root=0, out=None, team=None):
+    return _floc._istart("broadcast", arr, None, root, out, team)
 
 
-def ireduce(arr, op="sum", root=0, out=None):
+def ireduce(arr, op="sum", root=0, out=None, team=None):
     """reduce, nonblocking: result() is the array on root, None elsewhere."""
-    return _floc._istart("reduce", arr, op, root, out)
+    return _floc._istart("reduce", arr, op, root, out, team)
 
 
-def iscan(arr, op="sum", out=None):
-    return _floc._istart("scan", arr, op, None, out)
+def iscan(arr, op="sum", out=None, team=None):
+    return _floc._istart("scan", arr, op, None, out, team)
 
 
-def iexscan(arr, op="sum", out=None):
-    f = _floc._istart("exscan", arr, op, None, out)
-    if _floc.locality_id() == 0:
+def iexscan(arr, op="sum", out=None, team=None):
+    f = _floc._istart("exscan", arr, op, None, out, team)
+    if _me(team) == 0:
         def ident(res, op=op):
             np.asarray(res)[...] = _identity(np.asarray(res).dtype, op)
             return res
@@ -252,35 +262,36 @@ def iexscan(arr, op="sum", out=None):
     return f
 
 
-def ireduce_scatter(arr, op="sum", out=None):
-    return _floc._istart("reduce_scatter", arr, op, None, out)
+def ireduce_scatter(arr, op="sum", out=None, team=None):
+    return _floc._istart("reduce_scatter", arr, op, None, out, team)
 
 
-def iall_to_all(arr, out=None):
-    return _floc._istart("all_to_all", arr, None, None, out)
+def iall_to_all(arr, out=None, team=None):
+    return _floc._istart("all_to_all", arr, None, None, out, team)
 
 
-def ibarrier():
-    return _floc._istart("barrier")
+def ibarrier(team=None):
+    return _floc._istart("barrier", team=team)
 
 
-def igather(arr, root=0):
+def igather(arr, root=0, team=None):
     """gather, nonblocking, of blocks of one shape on every locality:
     result() is the list on root, [] elsewhere."""
     a = _array(arr)
-    p = _floc.num_localities()
-    f = _floc._istart("gather", a, None, root)
-    if _floc.locality_id() != root:
+    p = _size(team)
+    f = _floc._istart("gather", a, None, root, team=team)
+    if _me(team) != root:
         return f._then(lambda res: [])
     rows = [a.shape[0] if a.ndim else 1] * p
     return f._then(lambda res: _split(res, rows, a.ndim == 0))
 
 
-def iall_gather(arr):
+def iall_gather(arr, team=None):
     """all_gather, nonblocking, of blocks of one shape on every locality."""
     a = _array(arr)
-    rows = [a.shape[0] if a.ndim else 1] * _floc.num_localities()
-    return _floc._istart("all_gather", a)._then(lambda res: _split(res, rows, a.ndim == 0))
+    rows = [a.shape[0] if a.ndim else 1] * _size(team)
+    return _floc._istart("all_gather", a, team=team)._then(
+        lambda res: _split(res, rows, a.ndim == 0))
 
 
 def wait(fs, timeout=None, return_when=ALL_COMPLETED):

@@ -23,15 +23,15 @@
 static PyObject *py_all_reduce(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
                                PyObject *kwnames)
 {
-    static const char *const names[] = {"arr", "op", "out"};
-    PyObject *a[3];
+    static const char *const names[] = {"arr", "op", "out", "team"};
+    PyObject *a[4];
     pyfloc_call_t c;
-    if (pyfloc_args("all_reduce", args, nargs, kwnames, names, 1, 3, a) < 0 ||
-        pyfloc_call_begin(&c, PYFLOC_ALL_REDUCE, a[0], a[1], -1, 1) < 0)
+    if (pyfloc_args("all_reduce", args, nargs, kwnames, names, 1, 4, a) < 0 ||
+        pyfloc_call_begin(&c, PYFLOC_ALL_REDUCE, a[0], a[1], -1, 1, a[3]) < 0)
         return NULL;
     if (pyfloc_call_out(&c, a[2], c.in.rows) < 0)
         return pyfloc_call_end(&c, -1);
-    const int p = floc_num_localities(pyfloc_ctx);
+    const int p = floc_num_localities(c.ctx);
     if (p == 1) {
         pyfloc_copy(&c.out, &c.in);
         return pyfloc_call_end(&c, 0);
@@ -46,7 +46,7 @@ static PyObject *py_all_reduce(PyObject *self, PyObject *const *args, Py_ssize_t
         if (!ret) {
             const void *s = c.in.view.buf == c.out.view.buf ? FLOC_IN_PLACE : c.in.view.buf;
             Py_BEGIN_ALLOW_THREADS
-            ret = floc_allreduce(pyfloc_ctx, s, c.out.view.buf, c.in.count, c.in.dt, c.op);
+            ret = floc_allreduce(c.ctx, s, c.out.view.buf, c.in.count, c.in.dt, c.op);
             Py_END_ALLOW_THREADS
             ret = pyfloc_check(ret, "all_reduce");
         }
@@ -59,17 +59,17 @@ static PyObject *py_all_reduce(PyObject *self, PyObject *const *args, Py_ssize_t
 static PyObject *py_broadcast(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
                               PyObject *kwnames)
 {
-    static const char *const names[] = {"arr", "root", "out"};
-    PyObject *a[3];
+    static const char *const names[] = {"arr", "root", "out", "team"};
+    PyObject *a[4];
     pyfloc_call_t c;
     int root;
-    if (pyfloc_args("broadcast", args, nargs, kwnames, names, 1, 3, a) < 0 ||
+    if (pyfloc_args("broadcast", args, nargs, kwnames, names, 1, 4, a) < 0 ||
         pyfloc_int_arg(a[1], 0, "broadcast", "root", &root) < 0 ||
-        pyfloc_call_begin(&c, PYFLOC_BROADCAST, a[0], NULL, root, 0) < 0)
+        pyfloc_call_begin(&c, PYFLOC_BROADCAST, a[0], NULL, root, 0, a[3]) < 0)
         return NULL;
     if (pyfloc_call_out(&c, a[2], c.in.rows) < 0)
         return pyfloc_call_end(&c, -1);
-    const int p = floc_num_localities(pyfloc_ctx), me = floc_locality_id(pyfloc_ctx);
+    const int p = floc_num_localities(c.ctx), me = floc_locality_id(c.ctx);
     int ret;
     if (p == 1 || !pyfloc_checks || c.in.nbytes > PYFLOC_FUSE_MAX) {
         ret = pyfloc_call_agree(&c, PYFLOC_AGREE_ALL);
@@ -77,7 +77,7 @@ static PyObject *py_broadcast(PyObject *self, PyObject *const *args, Py_ssize_t 
             pyfloc_copy(&c.out, &c.in);
         if (!ret && p > 1) {
             Py_BEGIN_ALLOW_THREADS
-            ret = floc_broadcast(pyfloc_ctx, c.out.view.buf, c.out.nbytes, FLOC_BYTE, root);
+            ret = floc_broadcast(c.ctx, c.out.view.buf, c.out.nbytes, FLOC_BYTE, root);
             Py_END_ALLOW_THREADS
             ret = pyfloc_check(ret, "broadcast");
         }
@@ -93,15 +93,15 @@ static PyObject *py_broadcast(PyObject *self, PyObject *const *args, Py_ssize_t 
 static PyObject *py_reduce(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
                            PyObject *kwnames)
 {
-    static const char *const names[] = {"arr", "op", "root", "out"};
-    PyObject *a[4];
+    static const char *const names[] = {"arr", "op", "root", "out", "team"};
+    PyObject *a[5];
     pyfloc_call_t c;
     int root;
-    if (pyfloc_args("reduce", args, nargs, kwnames, names, 1, 4, a) < 0 ||
+    if (pyfloc_args("reduce", args, nargs, kwnames, names, 1, 5, a) < 0 ||
         pyfloc_int_arg(a[2], 0, "reduce", "root", &root) < 0 ||
-        pyfloc_call_begin(&c, PYFLOC_REDUCE, a[0], a[1], root, 1) < 0)
+        pyfloc_call_begin(&c, PYFLOC_REDUCE, a[0], a[1], root, 1, a[4]) < 0)
         return NULL;
-    const int me = floc_locality_id(pyfloc_ctx);
+    const int me = floc_locality_id(c.ctx);
     if (me == root && pyfloc_call_out(&c, a[3], c.in.rows) < 0)
         return pyfloc_call_end(&c, -1);
     int ret = pyfloc_call_agree(&c, PYFLOC_AGREE_ALL);
@@ -109,7 +109,7 @@ static PyObject *py_reduce(PyObject *self, PyObject *const *args, Py_ssize_t nar
         const void *s = me == root && c.in.view.buf == c.out.view.buf ? FLOC_IN_PLACE
                                                                       : c.in.view.buf;
         Py_BEGIN_ALLOW_THREADS
-        ret = floc_reduce(pyfloc_ctx, s, me == root ? c.out.view.buf : NULL, c.in.count, c.in.dt,
+        ret = floc_reduce(c.ctx, s, me == root ? c.out.view.buf : NULL, c.in.count, c.in.dt,
                           c.op, root);
         Py_END_ALLOW_THREADS
         ret = pyfloc_check(ret, "reduce");
@@ -126,12 +126,12 @@ static PyObject *py_reduce(PyObject *self, PyObject *const *args, Py_ssize_t nar
 static PyObject *scan_common(pyfloc_kind_t kind, PyObject *const *args, Py_ssize_t nargs,
                              PyObject *kwnames)
 {
-    static const char *const names[] = {"arr", "op", "out"};
+    static const char *const names[] = {"arr", "op", "out", "team"};
     const char *func = pyfloc_kind_names[kind];
-    PyObject *a[3];
+    PyObject *a[4];
     pyfloc_call_t c;
-    if (pyfloc_args(func, args, nargs, kwnames, names, 1, 3, a) < 0 ||
-        pyfloc_call_begin(&c, kind, a[0], a[1], -1, 1) < 0)
+    if (pyfloc_args(func, args, nargs, kwnames, names, 1, 4, a) < 0 ||
+        pyfloc_call_begin(&c, kind, a[0], a[1], -1, 1, a[3]) < 0)
         return NULL;
     if (pyfloc_call_out(&c, a[2], c.in.rows) < 0)
         return pyfloc_call_end(&c, -1);
@@ -139,7 +139,7 @@ static PyObject *scan_common(pyfloc_kind_t kind, PyObject *const *args, Py_ssize
     if (!ret) {
         const void *s = c.in.view.buf == c.out.view.buf ? FLOC_IN_PLACE : c.in.view.buf;
         Py_BEGIN_ALLOW_THREADS
-        ret = (kind == PYFLOC_SCAN ? floc_scan : floc_exscan)(pyfloc_ctx, s, c.out.view.buf,
+        ret = (kind == PYFLOC_SCAN ? floc_scan : floc_exscan)(c.ctx, s, c.out.view.buf,
                                                              c.in.count, c.in.dt, c.op);
         Py_END_ALLOW_THREADS
         ret = pyfloc_check(ret, func);
@@ -166,15 +166,16 @@ static PyObject *py_exscan(PyObject *self, PyObject *const *args, Py_ssize_t nar
 static PyObject *blocks_common(pyfloc_kind_t kind, PyObject *const *args, Py_ssize_t nargs,
                                PyObject *kwnames)
 {
-    static const char *const rs_names[] = {"arr", "op", "out"}, *const a2a_names[] = {"arr", "out"};
-    const int rs = kind == PYFLOC_REDUCE_SCATTER, n = rs ? 3 : 2;
+    static const char *const rs_names[] = {"arr", "op", "out", "team"},
+                             *const a2a_names[] = {"arr", "out", "team"};
+    const int rs = kind == PYFLOC_REDUCE_SCATTER, n = rs ? 4 : 3;
     const char *func = pyfloc_kind_names[kind];
-    PyObject *a[3];
+    PyObject *a[4];
     pyfloc_call_t c;
     if (pyfloc_args(func, args, nargs, kwnames, rs ? rs_names : a2a_names, 1, n, a) < 0 ||
-        pyfloc_call_begin(&c, kind, a[0], rs ? a[1] : NULL, -1, rs) < 0)
+        pyfloc_call_begin(&c, kind, a[0], rs ? a[1] : NULL, -1, rs, a[n - 1]) < 0)
         return NULL;
-    const int p = floc_num_localities(pyfloc_ctx);
+    const int p = floc_num_localities(c.ctx);
     if (c.in.view.ndim == 0 || c.in.rows % (size_t)p) {
         PyErr_Format(PyExc_ValueError,
                      "%s: arr has %zu rows (its first dimension), not a multiple of the %d "
@@ -189,10 +190,10 @@ static PyObject *blocks_common(pyfloc_kind_t kind, PyObject *const *args, Py_ssi
         const size_t block = c.in.count / (size_t)p;
         Py_BEGIN_ALLOW_THREADS
         if (rs)
-            ret = floc_reduce_scatter(pyfloc_ctx, c.in.view.buf, c.out.view.buf, block, c.in.dt,
+            ret = floc_reduce_scatter(c.ctx, c.in.view.buf, c.out.view.buf, block, c.in.dt,
                                       c.op);
         else
-            ret = floc_alltoall(pyfloc_ctx, c.in.view.buf, c.out.view.buf,
+            ret = floc_alltoall(c.ctx, c.in.view.buf, c.out.view.buf,
                                 block * c.in.itemsize, FLOC_BYTE);
         Py_END_ALLOW_THREADS
         ret = pyfloc_check(ret, func);
@@ -215,17 +216,21 @@ static PyObject *py_all_to_all(PyObject *self, PyObject *const *args, Py_ssize_t
 /* barrier(): the record exchange is the barrier (nobody leaves an
  * allgather before everyone entered it), and checks that every locality
  * is at a barrier */
-static PyObject *py_barrier(PyObject *self, PyObject *noargs)
+static PyObject *py_barrier(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                            PyObject *kwnames)
 {
+    static const char *const names[] = {"team"};
+    PyObject *a[1];
     pyfloc_call_t c;
-    if (pyfloc_call_begin(&c, PYFLOC_BARRIER, NULL, NULL, -1, 0) < 0)
+    if (pyfloc_args("barrier", args, nargs, kwnames, names, 0, 1, a) < 0 ||
+        pyfloc_call_begin(&c, PYFLOC_BARRIER, NULL, NULL, -1, 0, a[0]) < 0)
         return NULL;
     int ret;
     if (pyfloc_checks) {
         ret = pyfloc_call_exchange(&c, PYFLOC_AGREE_ALL);
     } else {
         Py_BEGIN_ALLOW_THREADS
-        ret = floc_barrier(pyfloc_ctx);
+        ret = floc_barrier(c.ctx);
         Py_END_ALLOW_THREADS
         ret = pyfloc_check(ret, "barrier");
     }
@@ -276,5 +281,6 @@ PyMethodDef pyfloc_coll_methods[] = {
     {"all_to_all", (PyCFunction)(void (*)(void))py_all_to_all, METH_FASTCALL | METH_KEYWORDS,
      "all_to_all(arr, out=None): block j of arr to locality j; block i of the result from "
      "locality i."},
-    {"barrier", py_barrier, METH_NOARGS, "barrier(): wait until every locality is here."},
+    {"barrier", (PyCFunction)(void (*)(void))py_barrier, METH_FASTCALL | METH_KEYWORDS,
+     "barrier(team=None): wait until every locality (of the team) is here."},
     {NULL, NULL, 0, NULL}};

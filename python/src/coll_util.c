@@ -50,7 +50,7 @@ static int reducible(const pyfloc_call_t *c)
 }
 
 int pyfloc_call_begin(pyfloc_call_t *c, pyfloc_kind_t kind, PyObject *arr, PyObject *op,
-                      int root, int reduces)
+                      int root, int reduces, PyObject *team)
 {
     c->kind = kind;
     c->func = pyfloc_kind_names[kind];
@@ -62,9 +62,9 @@ int pyfloc_call_begin(pyfloc_call_t *c, pyfloc_kind_t kind, PyObject *arr, PyObj
     c->root = root;
     if (reduces && op && pyfloc_op_of(op, &c->op) < 0)
         return -1;
-    if (pyfloc_running(c->func) < 0)
+    if (pyfloc_team_ctx(team, c->func, &c->ctx) < 0)
         return -1;
-    const int p = floc_num_localities(pyfloc_ctx);
+    const int p = floc_num_localities(c->ctx);
     if (root >= p || (root < 0 && root != -1) ||
         (root == -1 && (kind == PYFLOC_BROADCAST || kind == PYFLOC_REDUCE ||
                         kind == PYFLOC_GATHER || kind == PYFLOC_SCATTER))) {
@@ -155,13 +155,13 @@ int pyfloc_call_agree(pyfloc_call_t *c, int how)
 
 int pyfloc_call_exchange(pyfloc_call_t *c, int how)
 {
-    const int p = floc_num_localities(pyfloc_ctx), me = floc_locality_id(pyfloc_ctx);
+    const int p = floc_num_localities(c->ctx), me = floc_locality_id(c->ctx);
     pyfloc_record_t *all = scratch(c, (size_t)p * sizeof *all);
     if (!all)
         return -1;
     int ret;
     Py_BEGIN_ALLOW_THREADS
-    ret = floc_allgather(pyfloc_ctx, &c->mine, all, sizeof c->mine, FLOC_BYTE);
+    ret = floc_allgather(c->ctx, &c->mine, all, sizeof c->mine, FLOC_BYTE);
     Py_END_ALLOW_THREADS
     if (pyfloc_check(ret, c->func) < 0)
         return -1;
@@ -170,7 +170,7 @@ int pyfloc_call_exchange(pyfloc_call_t *c, int how)
 
 int pyfloc_fused(pyfloc_call_t *c, int p)
 {
-    const int me = floc_locality_id(pyfloc_ctx);
+    const int me = floc_locality_id(c->ctx);
     c->block = (sizeof(pyfloc_record_t) + c->in.nbytes + 7) & ~(size_t)7;
     if (!scratch(c, (size_t)(p + 1) * c->block))
         return -1;
@@ -181,7 +181,7 @@ int pyfloc_fused(pyfloc_call_t *c, int p)
     memset(mine + sizeof c->mine + c->in.nbytes, 0, c->block - sizeof c->mine - c->in.nbytes);
     int ret;
     Py_BEGIN_ALLOW_THREADS
-    ret = floc_allgather(pyfloc_ctx, mine, c->scratch, c->block, FLOC_BYTE);
+    ret = floc_allgather(c->ctx, mine, c->scratch, c->block, FLOC_BYTE);
     Py_END_ALLOW_THREADS
     if (ret == FLOC_ERR_MISMATCH || ret == FLOC_ERR_TRUNCATED) {
         /* floc saw blocks of other sizes: an array of another size (or

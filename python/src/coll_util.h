@@ -15,6 +15,7 @@
 typedef struct pyfloc_call {
     pyfloc_kind_t kind;
     const char *func;
+    floc_ctx_t *ctx;           /* where it runs: the job, or a team (team=) */
     PyObject *arr;             /* the input object (a new reference) */
     int converted;             /* arr is numpy.asarray() of a non-buffer (a scalar, a list) */
     pyfloc_buf_t in, out;
@@ -31,10 +32,11 @@ typedef struct pyfloc_call {
  * Check what can be checked alone, before any communication: floc is
  * running, arr is an array (or converts to one), op names a reduction
  * that applies to arr's dtype (reduces != 0), root is a locality (root
- * >= 0 for rooted calls, -1 otherwise).  -1 with the exception set.
+ * >= 0 for rooted calls, -1 otherwise), team is None or a live Team
+ * (c->ctx: where the call runs).  -1 with the exception set.
  */
 int pyfloc_call_begin(pyfloc_call_t *c, pyfloc_kind_t kind, PyObject *arr, PyObject *op,
-                      int root, int reduces);
+                      int root, int reduces, PyObject *team);
 /* The result: out (checked: writable, arr's dtype, `rows` rows and arr's
  * other dimensions), or a new array of that shape.  -1 with exception. */
 int pyfloc_call_out(pyfloc_call_t *c, PyObject *out, size_t rows);

@@ -20,7 +20,7 @@
 /* finish: check the records (first in scratch: p records) */
 static int finish_records(pyfloc_future_t *f)
 {
-    const int p = floc_num_localities(pyfloc_ctx), me = floc_locality_id(pyfloc_ctx);
+    const int p = f->p, me = f->me;
     return pyfloc_records_agree(f->scratch, p, me, PYFLOC_AGREE_ALL);
 }
 
@@ -28,7 +28,7 @@ static int finish_records(pyfloc_future_t *f)
  * copy the root's block (broadcast) */
 static int finish_fused(pyfloc_future_t *f)
 {
-    const int p = floc_num_localities(pyfloc_ctx), me = floc_locality_id(pyfloc_ctx);
+    const int p = f->p, me = f->me;
     pyfloc_call_t c;   /* the view of the exchange pyfloc_fold reads */
     c.scratch = f->scratch;
     c.block = f->block;
@@ -69,7 +69,7 @@ static int rows_ok(const pyfloc_call_t *c, int p)
  * started by the caller) */
 static int start_data(pyfloc_call_t *c, int p, int me, floc_request_t **req)
 {
-    floc_ctx_t *x = pyfloc_ctx;
+    floc_ctx_t *x = c->ctx;
     void *out = c->out.held ? c->out.view.buf : NULL;
     const void *in = c->in.view.buf;
     const void *s = out && in == out ? FLOC_IN_PLACE : in;
@@ -115,13 +115,13 @@ static void adopt(pyfloc_future_t *f, pyfloc_call_t *c)
     c->arr = NULL;
 }
 
-/* _istart(kind, arr, op, root, out) */
+/* _istart(kind, arr, op, root, out, team) */
 static PyObject *py_istart(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
                            PyObject *kwnames)
 {
-    static const char *const names[] = {"kind", "arr", "op", "root", "out"};
-    PyObject *a[5];
-    if (pyfloc_args("_istart", args, nargs, kwnames, names, 1, 5, a) < 0)
+    static const char *const names[] = {"kind", "arr", "op", "root", "out", "team"};
+    PyObject *a[6];
+    if (pyfloc_args("_istart", args, nargs, kwnames, names, 1, 6, a) < 0)
         return NULL;
     const char *name = PyUnicode_Check(a[0]) ? PyUnicode_AsUTF8(a[0]) : NULL;
     int kind = 0, root;
@@ -142,9 +142,9 @@ static PyObject *py_istart(PyObject *self, PyObject *const *args, Py_ssize_t nar
         PyErr_Format(PyExc_TypeError, "i%s() missing required argument 'arr'", name);
         return NULL;
     }
-    if (pyfloc_call_begin(&c, (pyfloc_kind_t)kind, a[1], a[2], root, reduces) < 0)
+    if (pyfloc_call_begin(&c, (pyfloc_kind_t)kind, a[1], a[2], root, reduces, a[5]) < 0)
         return NULL;
-    const int p = floc_num_localities(pyfloc_ctx), me = floc_locality_id(pyfloc_ctx);
+    const int p = floc_num_localities(c.ctx), me = floc_locality_id(c.ctx);
     size_t rows = c.in.rows;
     if (kind == PYFLOC_REDUCE_SCATTER || kind == PYFLOC_ALL_TO_ALL) {
         if (!rows_ok(&c, p))
@@ -168,6 +168,8 @@ static PyObject *py_istart(PyObject *self, PyObject *const *args, Py_ssize_t nar
     if (!f)
         return pyfloc_call_end(&c, -1);
     int ret = 0;
+    f->p = p;
+    f->me = me;
     const int fused = pyfloc_checks && (kind == PYFLOC_ALL_REDUCE || kind == PYFLOC_BROADCAST) &&
                       p > 1 && c.in.nbytes <= PYFLOC_FUSE_MAX;
     if (fused) {
@@ -183,7 +185,7 @@ static PyObject *py_istart(PyObject *self, PyObject *const *args, Py_ssize_t nar
         memcpy(mine + sizeof c.mine, c.in.view.buf, c.in.nbytes);
         memset(mine + sizeof c.mine + c.in.nbytes, 0, f->block - sizeof c.mine - c.in.nbytes);
         f->finish = finish_fused;
-        ret = floc_iallgather(pyfloc_ctx, mine, s, f->block, FLOC_BYTE, &f->reqs[0]);
+        ret = floc_iallgather(c.ctx, mine, s, f->block, FLOC_BYTE, &f->reqs[0]);
         f->nreq = 1;
     } else {
         pyfloc_record_t *all = f->scratch = PyMem_Malloc((size_t)(p + 1) * sizeof *all);
@@ -200,11 +202,11 @@ static PyObject *py_istart(PyObject *self, PyObject *const *args, Py_ssize_t nar
         /* the records (not with the checks off: then only a barrier's
          * own exchange), then the data */
         if (pyfloc_checks) {
-            ret = floc_iallgather(pyfloc_ctx, &all[p], all, sizeof *all, FLOC_BYTE, &f->reqs[0]);
+            ret = floc_iallgather(c.ctx, &all[p], all, sizeof *all, FLOC_BYTE, &f->reqs[0]);
         } else {
             f->finish = NULL;
             if (kind == PYFLOC_BARRIER)
-                ret = floc_ibarrier(pyfloc_ctx, &f->reqs[0]);
+                ret = floc_ibarrier(c.ctx, &f->reqs[0]);
         }
         if (!ret && p > 1 && kind != PYFLOC_BARRIER)
             ret = start_data(&c, p, me, &f->reqs[1]);
@@ -222,6 +224,7 @@ static PyObject *py_istart(PyObject *self, PyObject *const *args, Py_ssize_t nar
 
 PyMethodDef pyfloc_icoll_methods[] = {
     {"_istart", (PyCFunction)(void (*)(void))py_istart, METH_FASTCALL | METH_KEYWORDS,
-     "_istart(kind, arr=None, op=None, root=None, out=None): start a nonblocking collective; "
+     "_istart(kind, arr=None, op=None, root=None, out=None, team=None): start a nonblocking "
+     "collective; "
      "a floc.Future"},
     {NULL, NULL, 0, NULL}};

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 floc_ctx_t *pyfloc_ctx;
+unsigned long pyfloc_epoch;
 
 int pyfloc_running(const char *func)
 {
@@ -68,6 +69,7 @@ static PyObject *py_init(PyObject *self, PyObject *const *args, Py_ssize_t nargs
     if (ret)
         return pyfloc_raise(ret, "init");
     pyfloc_ctx = ctx;
+    pyfloc_epoch++;   /* the Teams of an earlier run are dead */
     const char *checks = getenv("FLOC_PY_CHECKS");
     pyfloc_checks = !(checks && strcmp(checks, "0") == 0);
     Py_RETURN_NONE;
@@ -211,10 +213,15 @@ PyMODINIT_FUNC PyInit__floc(void)
         return NULL;
     if (add_methods(m, pyfloc_coll_methods) < 0 || add_methods(m, pyfloc_vcoll_methods) < 0 ||
         add_methods(m, pyfloc_icoll_methods) < 0 || add_methods(m, pyfloc_pv_methods) < 0 ||
+        add_methods(m, pyfloc_team_methods) < 0 || PyType_Ready(&pyfloc_team_type) < 0 ||
         pyfloc_errors_init(m) < 0 || PyType_Ready(&pyfloc_future_type) < 0 ||
         PyType_Ready(&pyfloc_pv_type) < 0)
         goto fail;
     Py_INCREF(&pyfloc_future_type);
+    Py_INCREF(&pyfloc_team_type);
+    if (PyModule_AddObject(m, "Team", (PyObject *)&pyfloc_team_type) < 0 ||
+        PyModule_AddIntConstant(m, "UNDEFINED", FLOC_UNDEFINED) < 0)
+        return NULL;
     if (PyModule_AddObject(m, "Future", (PyObject *)&pyfloc_future_type) < 0)
         goto fail;
     Py_INCREF(&pyfloc_pv_type);

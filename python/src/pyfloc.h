@@ -10,6 +10,7 @@
  *   coll.c      the collectives over arrays, blocking and nonblocking
  *   future.c    floc._floc.Future: a nonblocking collective in flight
  *   pv.c        floc._floc.PV: a partitioned vector (distributed array)
+ *   team.c      floc._floc.Team: a team of localities, the team= argument
  *
  * Uses floc's public API only.  numpy is needed at run time (results are
  * numpy arrays, made by calling numpy), not to build.
@@ -25,6 +26,7 @@
 
 /* ---- module.c ---- */
 extern floc_ctx_t *pyfloc_ctx;     /* the job's context; NULL when not running */
+extern unsigned long pyfloc_epoch; /* runs of init so far (a Team of an earlier one is dead) */
 /* 0, or -1 with RuntimeError set ("floc is not initialized: call floc.init()") */
 int pyfloc_running(const char *func);
 /* numpy.<name> (a new reference), NULL with ImportError set */
@@ -132,8 +134,16 @@ typedef struct pyfloc_future {
     pyfloc_kind_t kind;
     floc_op_t op;
     int root, how;
+    int p, me;                 /* the size of the group it runs in, this locality's rank */
 } pyfloc_future_t;
 pyfloc_future_t *pyfloc_future_new(void);
+
+/* ---- team.c ---- */
+extern PyTypeObject pyfloc_team_type;
+extern PyMethodDef pyfloc_team_methods[];
+/* The context of a team= argument: the job's for NULL/None, else the
+ * Team's.  -1 with an exception (not running, not a Team, freed). */
+int pyfloc_team_ctx(PyObject *team, const char *func, floc_ctx_t **out);
 
 /* ---- pv.c ---- */
 extern PyTypeObject pyfloc_pv_type;

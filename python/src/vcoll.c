@@ -17,9 +17,9 @@
 static PyObject *py_rows(PyObject *self, PyObject *args)
 {
     const char *name;
-    PyObject *arr;
+    PyObject *arr, *team = NULL;
     int root, kind = 0;
-    if (!PyArg_ParseTuple(args, "sOi", &name, &arr, &root))
+    if (!PyArg_ParseTuple(args, "sOi|O", &name, &arr, &root, &team))
         return NULL;
     while (kind < PYFLOC_KINDS && strcmp(pyfloc_kind_names[kind], name) != 0)
         kind++;
@@ -28,14 +28,14 @@ static PyObject *py_rows(PyObject *self, PyObject *args)
         return NULL;
     }
     pyfloc_call_t c;
-    if (pyfloc_call_begin(&c, (pyfloc_kind_t)kind, arr == Py_None ? NULL : arr, NULL, root, 0) <
-        0)
+    if (pyfloc_call_begin(&c, (pyfloc_kind_t)kind, arr == Py_None ? NULL : arr, NULL, root, 0,
+                          team) < 0)
         return NULL;
     int ret = pyfloc_call_exchange(&c, kind == PYFLOC_SCATTER ? PYFLOC_AGREE_ROOT_ONLY
                                                            : PYFLOC_AGREE_ROWS_FREE);
     PyObject *rows = NULL;
     if (!ret) {
-        const int p = floc_num_localities(pyfloc_ctx);
+        const int p = floc_num_localities(c.ctx);
         const pyfloc_record_t *all = (const pyfloc_record_t *)c.scratch;
         rows = PyList_New(p);
         for (int k = 0; rows && k < p; k++) {
@@ -75,13 +75,15 @@ static PyObject *vform(int which, PyObject *args)
 {
     static const char *const funcs[] = {"gather", "all_gather", "scatter"};
     const char *func = funcs[which];
-    PyObject *arr, *out, *list;
+    PyObject *arr, *out, *list, *team = NULL;
+    floc_ctx_t *ctx;
     int root = 0;
-    if (!PyArg_ParseTuple(args, which == 1 ? "OOO" : "OOOi", &arr, &out, &list, &root))
+    if (!(which == 1 ? PyArg_ParseTuple(args, "OOO|O", &arr, &out, &list, &team)
+                     : PyArg_ParseTuple(args, "OOOi|O", &arr, &out, &list, &root, &team)))
         return NULL;
-    if (pyfloc_running(func) < 0)
+    if (pyfloc_team_ctx(team, func, &ctx) < 0)
         return NULL;
-    const int p = floc_num_localities(pyfloc_ctx);
+    const int p = floc_num_localities(ctx);
     size_t *counts = PyMem_Malloc(2 * (size_t)p * sizeof *counts);
     if (!counts)
         return PyErr_NoMemory();
@@ -93,13 +95,13 @@ static PyObject *vform(int which, PyObject *args)
         (out == Py_None || pyfloc_buf_get(out, &r, 1, func, "out") == 0)) {
         Py_BEGIN_ALLOW_THREADS
         if (which == 0)
-            ret = floc_gatherv(pyfloc_ctx, s.view.buf, s.nbytes, r.view.buf, counts, displs,
+            ret = floc_gatherv(ctx, s.view.buf, s.nbytes, r.view.buf, counts, displs,
                                FLOC_BYTE, root);
         else if (which == 1)
-            ret = floc_allgatherv(pyfloc_ctx, s.view.buf, s.nbytes, r.view.buf, counts, displs,
+            ret = floc_allgatherv(ctx, s.view.buf, s.nbytes, r.view.buf, counts, displs,
                                   FLOC_BYTE);
         else
-            ret = floc_scatterv(pyfloc_ctx, s.view.buf, counts, displs, r.view.buf, r.nbytes,
+            ret = floc_scatterv(ctx, s.view.buf, counts, displs, r.view.buf, r.nbytes,
                                 FLOC_BYTE, root);
         Py_END_ALLOW_THREADS
         ret = pyfloc_check(ret, func);
@@ -130,11 +132,13 @@ static PyObject *py_scatterv(PyObject *self, PyObject *args)
 /* _bcast_bytes(data, root): root's bytes (data ignored elsewhere) */
 static PyObject *py_bcast_bytes(PyObject *self, PyObject *args)
 {
-    PyObject *data;
+    PyObject *data, *team = NULL;
+    floc_ctx_t *ctx;
     int root;
-    if (!PyArg_ParseTuple(args, "Oi", &data, &root) || pyfloc_running("broadcast") < 0)
+    if (!PyArg_ParseTuple(args, "Oi|O", &data, &root, &team) ||
+        pyfloc_team_ctx(team, "broadcast", &ctx) < 0)
         return NULL;
-    const int me = floc_locality_id(pyfloc_ctx);
+    const int me = floc_locality_id(ctx);
     uint64_t len = 0;
     if (me == root) {
         if (!PyBytes_Check(data)) {
@@ -145,7 +149,7 @@ static PyObject *py_bcast_bytes(PyObject *self, PyObject *args)
     }
     int ret;
     Py_BEGIN_ALLOW_THREADS
-    ret = floc_broadcast(pyfloc_ctx, &len, 1, FLOC_UINT64, root);
+    ret = floc_broadcast(ctx, &len, 1, FLOC_UINT64, root);
     Py_END_ALLOW_THREADS
     if (pyfloc_check(ret, "broadcast") < 0)
         return NULL;
@@ -155,7 +159,7 @@ static PyObject *py_bcast_bytes(PyObject *self, PyObject *args)
         return NULL;
     char *buf = PyBytes_AS_STRING(res);
     Py_BEGIN_ALLOW_THREADS
-    ret = floc_broadcast(pyfloc_ctx, buf, (size_t)len, FLOC_BYTE, root);
+    ret = floc_broadcast(ctx, buf, (size_t)len, FLOC_BYTE, root);
     Py_END_ALLOW_THREADS
     if (pyfloc_check(ret, "broadcast") < 0) {
         Py_DECREF(res);
@@ -165,9 +169,11 @@ static PyObject *py_bcast_bytes(PyObject *self, PyObject *args)
 }
 
 PyMethodDef pyfloc_vcoll_methods[] = {
-    {"_rows", py_rows, METH_VARARGS, "_rows(kind, arr, root): records exchanged; rows of each"},
-    {"_gatherv", py_gatherv, METH_VARARGS, "_gatherv(arr, out, byte_counts, root)"},
-    {"_allgatherv", py_allgatherv, METH_VARARGS, "_allgatherv(arr, out, byte_counts)"},
-    {"_scatterv", py_scatterv, METH_VARARGS, "_scatterv(arr, out, byte_counts, root)"},
-    {"_bcast_bytes", py_bcast_bytes, METH_VARARGS, "_bcast_bytes(data, root): root's bytes"},
+    {"_rows", py_rows, METH_VARARGS,
+     "_rows(kind, arr, root, team=None): records exchanged; rows of each"},
+    {"_gatherv", py_gatherv, METH_VARARGS, "_gatherv(arr, out, byte_counts, root, team=None)"},
+    {"_allgatherv", py_allgatherv, METH_VARARGS, "_allgatherv(arr, out, byte_counts, team=None)"},
+    {"_scatterv", py_scatterv, METH_VARARGS, "_scatterv(arr, out, byte_counts, root, team=None)"},
+    {"_bcast_bytes", py_bcast_bytes, METH_VARARGS,
+     "_bcast_bytes(data, root, team=None): root's bytes"},
     {NULL, NULL, 0, NULL}};

@@ -447,10 +447,19 @@ int floc_coll_team_init(floc_ctx_t *team)
     floc_coll_state_t *cs = team->coll = state_new(team);
     if (!cs)
         return FLOC_ERR_NOMEM;
-    /* through the fabric: the node segment's slots and flags belong to
-     * the world's collectives */
     cs->where = (floc_coll_where_t){.p = team->size, .nodes = team->num_nodes};
     return 0;
+}
+
+void floc_coll_team_segment(floc_ctx_t *team, struct floc_node *seg)
+{
+    /* the node segment's slots belong to the world's collectives: a team
+     * of one node has its own, without a pipelined area */
+    floc_coll_state_t *cs = team->coll;
+    cs->seg = seg;
+    cs->where.segment = 1;
+    cs->where.segment_max = seg->max;
+    cs->where.no_pipeline = 1;
 }
 
 int floc_coll_team_busy(const floc_ctx_t *team)
@@ -463,7 +472,8 @@ int floc_coll_init(floc_ctx_t *ctx)
     floc_coll_state_t *cs = ctx->coll = state_new(ctx);
     if (!cs)
         return FLOC_ERR_NOMEM;
-    const floc_node_t *n = ctx->node;
+    floc_node_t *n = ctx->node;
+    cs->seg = n;
     const size_t hier_max = 8192;   /* hier.c's allgather: blocks through the node buffers */
     cs->where = (floc_coll_where_t){
         .p = ctx->size, .nodes = ctx->num_nodes, .segment = n->single, .segment_max = n->max,

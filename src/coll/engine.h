@@ -66,6 +66,10 @@ typedef struct floc_coll_state {
      * (cached), chunks through its pipelined area so far */
     uint64_t shm_seq, shm_all_done, pipe_seq;
     int *reps;                    /* hier.c: a reduce's representative of every node */
+    /* the segment the shared-memory algorithms (shm/) run on: the node
+     * segment for the world's collectives, a team's own for a team of
+     * one node (NULL: none) */
+    struct floc_node *seg;
 } floc_coll_state_t;
 
 /* Check FLOC_<COLL>_ALGO names against the table (before the job is
@@ -76,10 +80,12 @@ int floc_coll_check_config(const floc_config_t *cfg);
  * closed (the graveyard). */
 int floc_coll_init(struct floc_ctx *ctx);
 void floc_coll_fini(struct floc_ctx *ctx);
-/* A team's collective state (src/team): its collectives run through the
- * fabric on the team's ranks; fini is floc_coll_fini.  busy: 1 while it
- * has collectives in flight. */
+/* A team's collective state (src/team): its collectives run on the
+ * team's ranks through the fabric, and, once team_segment gave it a
+ * group segment (a team of one node, node.h), on that too; fini is
+ * floc_coll_fini.  busy: 1 while it has collectives in flight. */
 int floc_coll_team_init(struct floc_ctx *team);
+void floc_coll_team_segment(struct floc_ctx *team, struct floc_node *seg);
 int floc_coll_team_busy(const struct floc_ctx *team);
 
 /* FLOC_CHECK (check.c): do the localities agree on this call of kind

@@ -187,7 +187,7 @@ int floc_coll_alg_usable(const floc_coll_alg_t *a, const floc_coll_where_t *w, s
     if ((a->flags & FLOC_ALG_SEGMENT) &&
         !(w->segment && held(a->kind, bytes, w->p) <= w->segment_max))
         return 0;
-    if ((a->flags & FLOC_ALG_PIPELINE) && !w->segment)
+    if ((a->flags & FLOC_ALG_PIPELINE) && (!w->segment || w->no_pipeline))
         return 0;
     if ((a->flags & FLOC_ALG_CMA) && !(w->segment && w->cma))
         return 0;

@@ -21,6 +21,7 @@ typedef struct floc_coll_where {
     int nodes;            /* nodes of the job */
     int segment;          /* a single-node job whose localities share the node segment */
     size_t segment_max;   /* bytes of the segment's buffers (FLOC_ALG_SEGMENT) */
+    int no_pipeline;      /* ... which has no pipelined area (a team's: FLOC_ALG_PIPELINE) */
     int cma;              /* ... and may read each other's memory (FLOC_ALG_CMA) */
     int hier;             /* several nodes, each node's localities on their segment */
     size_t hier_small_max;/* bytes a FLOC_ALG_HIER_SMALL algorithm takes */

@@ -83,8 +83,12 @@ typedef struct floc_node_memdir {
 typedef struct floc_node_slot {
     _Atomic uint64_t done;         /* last collective this locality finished */
     _Atomic uint64_t base;         /* where this locality mapped the segment (the CMA probe) */
+    /* the last group segment this locality opened, and how it went
+     * (src/team: a token of the split that made the group, 1 ok / 2 not,
+     * in the low 2 bits); written by this locality only */
+    _Atomic uint64_t join;
     _Atomic uint32_t pid;          /* this locality's process (memfds, CMA) */
-    unsigned char pad[64 - 2 * sizeof(uint64_t) - sizeof(uint32_t)];
+    unsigned char pad[64 - 3 * sizeof(uint64_t) - sizeof(uint32_t)];
     floc_node_head_t head[FLOC_NODE_DEPTH];
     unsigned char mid[FLOC_NODE_DEPTH][FLOC_NODE_MID];
     floc_node_memdir_t mems[FLOC_NODE_MEMS];
@@ -150,6 +154,23 @@ typedef struct floc_node {
  * the segment, on every locality alike. */
 int floc_node_init(struct floc_ctx *ctx);
 void floc_node_fini(struct floc_ctx *ctx);
+
+/*
+ * Group segments (teams of this node's localities): the slots of the node
+ * segment's layout, p of them (slot `me` this locality's), without the
+ * pipelined area, in shared memory named for the group (group_name: the
+ * world's segment name, the group's id and its first locality).  Every
+ * member opens it (the first to come creates it, zeroed); then each
+ * announces in its node-segment slot whether it could (join, below),
+ * and once all have, the first unlinks the name.  NULL on failure
+ * (logged).
+ */
+#define FLOC_NODE_GROUP_MAX 16384   /* a group's buffers: small, as its making is (a split) */
+void floc_node_group_name(const struct floc_ctx *world, unsigned id, int leader, char *name,
+                          size_t len);
+floc_node_t *floc_node_group_open(const struct floc_ctx *world, const char *name, int p, int me);
+void floc_node_group_unlink(const char *name);
+void floc_node_group_close(floc_node_t *g);
 
 /*
  * Shared allocations (mem.c): memory a locality allocates for remote

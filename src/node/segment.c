@@ -95,11 +95,15 @@ static int all_agree(floc_ctx_t *ctx, const char *key, unsigned char ok)
     return ret ? ret : agreed;
 }
 
-static int map(floc_ctx_t *ctx, const char *name, int create)
+/* create: 1 make it (a stale one of a dead job is replaced), 0 open the
+ * existing one, MAP_JOIN make it or open it, whoever comes first (a
+ * group's: every member sizes it alike) */
+#define MAP_JOIN 2
+static int map(floc_node_t *n, const char *name, int create)
 {
-    floc_node_t *n = ctx->node;
-    int fd = shm_open(name, O_RDWR | (create ? O_CREAT | O_EXCL : 0), 0600);
-    if (fd < 0 && create && errno == EEXIST) {
+    const int flags = create == MAP_JOIN ? O_CREAT : create ? O_CREAT | O_EXCL : 0;
+    int fd = shm_open(name, O_RDWR | flags, 0600);
+    if (fd < 0 && create == 1 && errno == EEXIST) {
         /* a dead job of the same namespace left it: ours now */
         shm_unlink(name);
         fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL, 0600);
@@ -197,10 +201,10 @@ int floc_node_init(floc_ctx_t *ctx)
     char name[128];
     segment_name(ctx, name, sizeof name);
 
-    int mine = !placed ? 0 : shared && n->me == 0 ? n->scratch && map(ctx, name, 1) : 1;
+    int mine = !placed ? 0 : shared && n->me == 0 ? n->scratch && map(n, name, 1) : 1;
     int ok = all_agree(ctx, "floc.node.created", (unsigned char)mine);
     if (ok == 1 && shared && n->me != 0)
-        mine = n->scratch && map(ctx, name, 0);
+        mine = n->scratch && map(n, name, 0);
     if (ok == 1 && shared && mine) {
         floc_node_slot_t *s = floc_node_slot(n, n->me);
         atomic_store_explicit(&s->pid, (uint32_t)getpid(), memory_order_relaxed);
@@ -244,4 +248,51 @@ void floc_node_fini(floc_ctx_t *ctx)
     drop(ctx);
     free(ctx->node);
     ctx->node = NULL;
+}
+
+/* ---- group segments (teams) ------------------------------------------ */
+
+void floc_node_group_name(const floc_ctx_t *world, unsigned id, int leader, char *name,
+                          size_t len)
+{
+    segment_name(world, name, len);
+    const size_t n = strlen(name);
+    if (n + 1 < len)
+        snprintf(name + n, len - n, "-t%u-%d", id, leader);
+}
+
+floc_node_t *floc_node_group_open(const floc_ctx_t *world, const char *name, int p, int me)
+{
+    const floc_node_t *w = world->node;
+    floc_node_t *g = calloc(1, sizeof *g);
+    if (!g)
+        return NULL;
+    /* the world segment's buffers; no pipelined area (large messages of
+     * a team go through the fabric): a group's memory stays p slots */
+    g->max = w->max < FLOC_NODE_GROUP_MAX ? w->max : FLOC_NODE_GROUP_MAX;
+    g->stride = sizeof(floc_node_slot_t) + 2 * g->max;
+    g->len = 64 + (size_t)p * g->stride;
+    g->p = p;
+    g->me = me;
+    if (!map(g, name, MAP_JOIN)) {
+        free(g);
+        return NULL;
+    }
+    g->enabled = g->single = 1;
+    atomic_store_explicit(&floc_node_slot(g, me)->pid, (uint32_t)getpid(), memory_order_relaxed);
+    return g;
+}
+
+void floc_node_group_unlink(const char *name)
+{
+    shm_unlink(name);
+}
+
+void floc_node_group_close(floc_node_t *g)
+{
+    if (!g)
+        return;
+    if (g->base)
+        munmap(g->base, g->len);
+    free(g);
 }

@@ -20,6 +20,7 @@
 
 #include "../core/ctx.h"
 #include "../coll/engine.h"
+#include "../node/node.h"
 #include "team.h"
 
 #define CID_BYTES (FLOC_CID_MAX / 8)
@@ -28,12 +29,16 @@
 /* what one locality brings to a split */
 typedef struct split_blob {
     int32_t color, key;
+    uint64_t nsplit;   /* splits this locality made so far (group segments' handshake) */
     unsigned char used[CID_BYTES];
 } split_blob_t;
+
+static uint64_t splits_here;   /* (one world per process) */
 
 typedef struct member {
     int32_t key;
     int prank;     /* rank in the parent */
+    uint64_t nsplit;
 } member_t;
 
 static int by_key_then_rank(const void *a, const void *b)
@@ -84,6 +89,7 @@ static void team_destroy(floc_ctx_t *t)
     if (!t)
         return;
     floc_coll_fini(t);
+    floc_node_group_close(t->group);
     free(t->members);
     free(t->rank_of);
     free(t->node_of);
@@ -137,6 +143,65 @@ static int team_make(floc_ctx_t *parent, const member_t *m, int size, int rank, 
     return 0;
 }
 
+/* the handshake of a group segment: every member's node-segment slot
+ * shows its answer for this split (its split count, then 1 ok / 2 not) */
+typedef struct handshake {
+    const floc_ctx_t *t;
+    const member_t *m;
+    int all_ok;
+} handshake_t;
+
+static int all_answered(void *arg)
+{
+    handshake_t *h = arg;
+    const floc_node_t *n = h->t->world->node;
+    int ok = 1;
+    for (int r = 0; r < h->t->size; r++) {
+        const floc_node_slot_t *s = floc_node_slot(n, n->local_of[h->t->members[r]]);
+        const uint64_t j = atomic_load_explicit(&s->join, memory_order_acquire);
+        if (j >> 2 != h->m[r].nsplit)
+            return 0;
+        ok &= (j & 3) == 1;
+    }
+    h->all_ok = ok;
+    return 1;
+}
+
+/*
+ * A team of one node gets a group segment (node.h) for its small
+ * collectives, as the world has the node segment: every member opens it
+ * (the first creates it), says in its node-segment slot whether it could,
+ * and waits for the others' answers, all through shared memory (no
+ * message: the fabric's round trips, ~100 us each with 4 localities on
+ * 2 cores, would cost more than the rest of the split).  Answers carry
+ * the split's count at their locality, so an old answer is never taken
+ * for a new one.  One locality that could not open it: the team goes
+ * through the fabric, on every member alike.
+ */
+static int team_segment(floc_ctx_t *t, const member_t *m)
+{
+    floc_ctx_t *w = t->world;
+    if (t->num_nodes != 1 || t->size < 2 || !w->node->enabled)
+        return 0;
+    char name[192];
+    floc_node_group_name(w, t->cid, t->members[0], name, sizeof name);
+    floc_node_t *g = floc_node_group_open(w, name, t->size, t->rank);
+    floc_node_slot_t *mine = floc_node_slot(w->node, w->node->me);
+    atomic_store_explicit(&mine->join, m[t->rank].nsplit << 2 | (g ? 1u : 2u),
+                          memory_order_release);
+    handshake_t h = {t, m, 0};
+    int ret = floc_progress_poll(t, all_answered, &h, 0.0);
+    if (t->rank == 0)
+        floc_node_group_unlink(name);   /* everyone who will map it has */
+    if (ret || !h.all_ok) {
+        floc_node_group_close(g);
+        return ret;
+    }
+    t->group = g;
+    floc_coll_team_segment(t, g);
+    return 0;
+}
+
 int floc_split(floc_ctx_t *parent, int color, int key, floc_ctx_t **team)
 {
     FLOC_CHECK_CTX(parent);
@@ -145,7 +210,7 @@ int floc_split(floc_ctx_t *parent, int color, int key, floc_ctx_t **team)
     *team = NULL;
     floc_ctx_t *w = parent->world;
     const int p = parent->size;
-    split_blob_t mine = {.color = color, .key = key};
+    split_blob_t mine = {.color = color, .key = key, .nsplit = ++splits_here};
     /* a bad color still joins the exchange, so that every locality fails
      * (none waits for it) */
     if (color < 0 && color != FLOC_UNDEFINED) {
@@ -181,12 +246,16 @@ int floc_split(floc_ctx_t *parent, int color, int key, floc_ctx_t **team)
         int size = 0, rank = -1;
         for (int r = 0; r < p; r++)
             if (all[r].color == color)
-                m[size++] = (member_t){.key = all[r].key, .prank = r};
+                m[size++] = (member_t){.key = all[r].key, .prank = r, .nsplit = all[r].nsplit};
         qsort(m, (size_t)size, sizeof *m, by_key_then_rank);
         for (int r = 0; r < size; r++)
             if (m[r].prank == parent->rank)
                 rank = r;
         ret = team_make(parent, m, size, rank, cid, team);
+        if (!ret && (ret = team_segment(*team, m))) {
+            floc_team_free(*team);
+            *team = NULL;
+        }
         if (!ret)
             FLOC_DEBUG(FLOC_LOG_API, "floc_split: team of %d (color %d, context id %u), rank %d",
                        size, color, cid, rank);

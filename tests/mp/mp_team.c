@@ -20,6 +20,7 @@
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE
 #include <dirent.h>
+#include <malloc.h>
 #include <signal.h>
 #include <time.h>
 #include <unistd.h>
@@ -372,14 +373,39 @@ static long rss_kb(void)
     return res * (sysconf(_SC_PAGESIZE) / 1024);
 }
 
+/* lines of /proc/self/maps: the mappings of this process */
+static long mappings(void)
+{
+    long k = 0;
+    int c;
+    FILE *f = fopen("/proc/self/maps", "r");
+    if (!f)
+        return -1;
+    while ((c = fgetc(f)) != EOF)
+        k += c == '\n';
+    fclose(f);
+    return k;
+}
+
+/* heap bytes in use (malloc'd, small and mmapped) */
+static long heap_bytes(void)
+{
+    struct mallinfo2 mi = mallinfo2();
+    return (long)(mi.uordblks + mi.hblkhd);
+}
+
+/* split/free cycles leave nothing behind: the same files and mappings,
+ * the heap within a request slab or two, resident memory within 2 MiB */
 static void cycles(void)
 {
     floc_ctx_t *t;
-    long rss0 = 0, fd0 = 0;
+    long rss0 = 0, fd0 = 0, maps0 = 0, heap0 = 0;
     for (int i = 0; i < 1100; i++) {
         if (i == 100) {
             rss0 = rss_kb();
             fd0 = open_fds();
+            maps0 = mappings();
+            heap0 = heap_bytes();
         }
         MP_MUST(floc_split(world, me % 2, -me, &t));
         int64_t x = 1, y = 0;
@@ -390,10 +416,14 @@ static void cycles(void)
         }
         MP_MUST(floc_team_free(t));
     }
-    long rss1 = rss_kb(), fd1 = open_fds();
+    long rss1 = rss_kb(), fd1 = open_fds(), maps1 = mappings(), heap1 = heap_bytes();
     if (fd1 != fd0)
         MP_FAIL("1,000 split/free cycles: open files %ld -> %ld", fd0, fd1);
-    if (rss1 - rss0 > 512)
+    if (maps1 != maps0)
+        MP_FAIL("1,000 split/free cycles: mappings %ld -> %ld", maps0, maps1);
+    if (heap1 - heap0 > 16384)
+        MP_FAIL("1,000 split/free cycles: heap in use grew %ld -> %ld bytes", heap0, heap1);
+    if (rss1 - rss0 > 2048)
         MP_FAIL("1,000 split/free cycles: resident memory grew %ld -> %ld kB", rss0, rss1);
 }
 

@@ -56,7 +56,7 @@ static int cma_read(pid_t pid, void *dst, uint64_t addr, size_t bytes)
 
 int floc_shm_allgather_cma(floc_coll_req_t *c)
 {
-    floc_node_t *n = c->ctx->node;
+    floc_node_t *n = c->ctx->coll->seg;
     const size_t bytes = c->v.count * c->esize;
     const int me = c->v.rank, p = c->v.size;
     char *all = c->v.rbuf;

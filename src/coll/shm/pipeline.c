@@ -77,7 +77,7 @@ static int reusable(const floc_node_t *n, int me, int p, uint64_t id)
  * copy in, the fold and the copy out) */
 static size_t chunk_elems(const floc_coll_req_t *c)
 {
-    const floc_node_t *n = c->ctx->node;
+    const floc_node_t *n = c->ctx->coll->seg;
     size_t bytes = c->v.count * c->esize, chunk = n->chunk;
     while (chunk > (16u << 10) && bytes < 4 * chunk)
         chunk /= 2;
@@ -96,7 +96,7 @@ static void start(floc_coll_req_t *c, size_t per)
 
 int floc_shm_pipe_bcast(floc_coll_req_t *c)
 {
-    floc_node_t *n = c->ctx->node;
+    floc_node_t *n = c->ctx->coll->seg;
     const int me = c->v.rank, p = c->v.size, root = me == c->v.root;
     const size_t es = c->esize, per = chunk_elems(c);
     unsigned char *buf = c->v.rbuf;
@@ -143,7 +143,7 @@ static int all_reached(const floc_node_t *n, int me, int p, int res, int b, uint
 static void fold_piece(floc_coll_req_t *c, const unsigned char *in, unsigned char *out,
                        unsigned char *res, int b, size_t first, size_t m0, size_t m1)
 {
-    floc_node_t *n = c->ctx->node;
+    floc_node_t *n = c->ctx->coll->seg;
     const size_t es = c->esize, step = FLOC_NODE_FOLD / es;
     const int private_acc = !out || (in == out && c->v.rank != 0);
     for (size_t e = m0; e < m1; e += step) {
@@ -190,7 +190,7 @@ static size_t piece(const floc_coll_req_t *c, int to_root, size_t len, int k, si
 static int copy_in(floc_coll_req_t *c, const unsigned char *in, size_t per, size_t i, int all,
                    int to_root)
 {
-    floc_node_t *n = c->ctx->node;
+    floc_node_t *n = c->ctx->coll->seg;
     const uint64_t id = c->s.shm.seq + i;
     if (!reusable(n, c->v.rank, c->v.size, id))
         return FLOC_ERR_AGAIN;
@@ -228,7 +228,7 @@ static int run_ahead(floc_coll_req_t *c, const unsigned char *in, size_t per, si
  */
 static int pipe_reduction(floc_coll_req_t *c, int to_root)
 {
-    floc_node_t *n = c->ctx->node;
+    floc_node_t *n = c->ctx->coll->seg;
     const int me = c->v.rank, p = c->v.size, reader = !to_root || me == c->v.root;
     const size_t es = c->esize, per = chunk_elems(c), nch = (c->v.count + per - 1) / per;
     /* the input: sbuf, or rbuf in place (floc_iallreduce and floc_ireduce
@@ -289,7 +289,7 @@ int floc_shm_pipe_allreduce(floc_coll_req_t *c)
  */
 int floc_shm_pipe_allgather(floc_coll_req_t *c)
 {
-    floc_node_t *n = c->ctx->node;
+    floc_node_t *n = c->ctx->coll->seg;
     const int me = c->v.rank, p = c->v.size;
     const size_t es = c->esize, per = chunk_elems(c), nch = (c->v.count + per - 1) / per;
     const size_t block = c->v.count * es;

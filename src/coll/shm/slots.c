@@ -19,7 +19,7 @@
 int floc_shm_all_done(floc_coll_req_t *c, uint64_t s)
 {
     floc_coll_state_t *cs = c->ctx->coll;
-    const floc_node_t *n = c->ctx->node;
+    const floc_node_t *n = c->ctx->coll->seg;
     const int me = c->v.rank, p = c->v.size;
     if (cs->shm_all_done >= s)
         return 1;
@@ -80,7 +80,7 @@ int floc_shm_steps(floc_coll_req_t *c, floc_coll_kind_t kind, const void *contri
                    int wait)
 {
     const uint64_t mine = call_sig(c, kind);
-    floc_node_t *n = c->ctx->node;
+    floc_node_t *n = c->ctx->coll->seg;
     const int me = c->v.rank, p = c->v.size;
     switch (c->step) {
     case FLOC_SHM_START:
@@ -124,7 +124,7 @@ int floc_shm_steps(floc_coll_req_t *c, floc_coll_kind_t kind, const void *contri
 
 int floc_shm_done(floc_coll_req_t *c)
 {
-    atomic_store_explicit(&floc_node_slot(c->ctx->node, c->v.rank)->done, c->s.shm.seq,
+    atomic_store_explicit(&floc_node_slot(c->ctx->coll->seg, c->v.rank)->done, c->s.shm.seq,
                           memory_order_release);
     return 0;
 }

@@ -40,14 +40,15 @@ int floc_shm_bcast(floc_coll_req_t *c)
     if (ret)
         return ret;
     if (!root)
-        memcpy(c->v.rbuf, floc_node_data(c->ctx->node, c->v.root, c->s.shm.seq, bytes), bytes);
+        memcpy(c->v.rbuf, floc_node_data(c->ctx->coll->seg, c->v.root, c->s.shm.seq, bytes),
+               bytes);
     return floc_shm_done(c);
 }
 
 /* rbuf = slot 0 op slot 1 op ... in locality order */
 static void fold_all(floc_coll_req_t *c, size_t bytes)
 {
-    const floc_node_t *n = c->ctx->node;
+    const floc_node_t *n = c->ctx->coll->seg;
     memcpy(c->v.rbuf, floc_node_data(n, 0, c->s.shm.seq, bytes), bytes);
     for (int k = 1; k < c->v.size; k++)
         c->reduce(floc_node_data(n, k, c->s.shm.seq, bytes), c->v.rbuf, c->v.count);
@@ -88,7 +89,7 @@ int floc_shm_allgather(floc_coll_req_t *c)
     int ret = floc_shm_steps(c, FLOC_COLL_ALLGATHER, mine, bytes, FLOC_SHM_WAIT_ALL);
     if (ret)
         return ret;
-    const floc_node_t *n = c->ctx->node;
+    const floc_node_t *n = c->ctx->coll->seg;
     for (int k = 0; k < c->v.size; k++)
         if (k != c->v.rank || c->v.sbuf != FLOC_IN_PLACE)
             memcpy(all + (size_t)k * bytes, floc_node_data(n, k, c->s.shm.seq, bytes), bytes);
@@ -106,7 +107,7 @@ int floc_shm_gather(floc_coll_req_t *c)
     if (ret)
         return ret;
     if (root) {
-        const floc_node_t *n = c->ctx->node;
+        const floc_node_t *n = c->ctx->coll->seg;
         for (int k = 0; k < c->v.size; k++)
             if (k != c->v.rank)
                 memcpy(all + (size_t)k * bytes, floc_node_data(n, k, c->s.shm.seq, bytes), bytes);
@@ -127,7 +128,7 @@ int floc_shm_scatter(floc_coll_req_t *c)
         return ret;
     if (!root)
         memcpy(c->v.rbuf,
-               floc_node_data(c->ctx->node, c->v.root, c->s.shm.seq, total) +
+               floc_node_data(c->ctx->coll->seg, c->v.root, c->s.shm.seq, total) +
                    (size_t)c->v.rank * bytes,
                bytes);
     else if (c->v.rbuf != FLOC_IN_PLACE)
@@ -142,7 +143,7 @@ int floc_shm_alltoall(floc_coll_req_t *c)
     int ret = floc_shm_steps(c, FLOC_COLL_ALLTOALL, c->v.sbuf, total, FLOC_SHM_WAIT_ALL);
     if (ret)
         return ret;
-    const floc_node_t *n = c->ctx->node;
+    const floc_node_t *n = c->ctx->coll->seg;
     char *out = c->v.rbuf;
     for (int k = 0; k < c->v.size; k++) {
         const unsigned char *from = k == c->v.rank ? (const unsigned char *)c->v.sbuf
@@ -160,7 +161,7 @@ int floc_shm_reduce_scatter(floc_coll_req_t *c)
     int ret = floc_shm_steps(c, FLOC_COLL_REDUCE_SCATTER, c->v.sbuf, total, FLOC_SHM_WAIT_ALL);
     if (ret)
         return ret;
-    const floc_node_t *n = c->ctx->node;
+    const floc_node_t *n = c->ctx->coll->seg;
     const size_t mine = (size_t)c->v.rank * bytes;
     memcpy(c->v.rbuf, floc_node_data(n, 0, c->s.shm.seq, total) + mine, bytes);
     for (int k = 1; k < c->v.size; k++)
