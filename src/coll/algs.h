@@ -56,7 +56,8 @@
     X(GATHERV, "direct", floc_gatherv_direct, 0)                                                \
     X(SCATTERV, "direct", floc_scatterv_direct, 0)                                              \
     X(ALLGATHERV, "ring", floc_allgatherv_ring, 0)                                              \
-    X(ALLTOALLV, "pairwise", floc_alltoallv_pairwise, 0)
+    X(ALLTOALLV, "pairwise", floc_alltoallv_pairwise, 0)                                        \
+    X(ALLTOALLV, "cma", floc_shm_alltoallv_cma, FLOC_ALG_CMA)
 
 #define FLOC_COLL_ALG_DECLARE_(kind, name, fn, flags) int fn(floc_coll_req_t *c);
 FLOC_COLL_ALGS(FLOC_COLL_ALG_DECLARE_)

@@ -374,7 +374,7 @@ static int alltoallv_start(floc_ctx_t *ctx, const void *sbuf, const size_t *scou
                             rcounts[c.v.rank], c.v.rank);
     c.v.sbuf = sbuf;
     c.v.rbuf = rbuf;
-    c.v.count = scounts[c.v.rank];
+    c.v.count = 0;   /* (the counts differ by locality: no common count to compare) */
     c.v.counts = scounts;
     c.v.displs = sdispls;
     c.v.rcounts = rcounts;

@@ -141,6 +141,7 @@ static const floc_coll_rule_t rules[] = {
     {FLOC_COLL_GATHERV, "direct", ANY, ANY, 0, ANY, ANY, 0},
     {FLOC_COLL_SCATTERV, "direct", ANY, ANY, 0, ANY, ANY, 0},
     {FLOC_COLL_ALLGATHERV, "ring", ANY, ANY, 0, ANY, ANY, 0},
+    {FLOC_COLL_ALLTOALLV, "cma", ANY, ANY, 0, ANY, ANY, 0},
     {FLOC_COLL_ALLTOALLV, "pairwise", ANY, ANY, 0, ANY, ANY, 0},
 };
 

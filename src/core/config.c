@@ -125,6 +125,7 @@ int floc_config_load(floc_config_t *cfg, floc_getenv_fn get, void *arg, const fl
     cfg->finalize_timeout = 10.0;
     cfg->peer_timeout = FLOC_PEER_TIMEOUT_DEFAULT;
     cfg->spin_count = FLOC_SPIN_AUTO;
+    cfg->team_segment = 1;
     cfg->mr_cache = 1;
     cfg->mr_cache_entries = 64;
     cfg->node_coll_max = FLOC_NODE_COLL_MAX_AUTO;
@@ -173,6 +174,9 @@ int floc_config_load(floc_config_t *cfg, floc_getenv_fn get, void *arg, const fl
     }
     if ((v = get("FLOC_CHECK", arg)) && *v && floc_config_parse_bool(v, &cfg->check))
         return bad_var("FLOC_CHECK", v, "0 or 1");
+    if ((v = get("FLOC_TEAM_SEGMENT", arg)) && *v &&
+        floc_config_parse_bool(v, &cfg->team_segment))
+        return bad_var("FLOC_TEAM_SEGMENT", v, "0 or 1");
     if ((v = get("FLOC_THREADS", arg)) && *v) {
         if (floc_config_parse_uint(v, 1024, &u) || u == 0)
             return bad_var("FLOC_THREADS", v, "worker threads per locality, 1..1024");

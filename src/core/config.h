@@ -43,6 +43,8 @@ typedef struct floc_config {
     unsigned threads;           /* FLOC_THREADS: worker threads per locality, 0 = automatic */
     int check;                  /* FLOC_CHECK: every collective first checks that the
                                    localities called it alike (src/coll/check.c) */
+    int team_segment;           /* FLOC_TEAM_SEGMENT: a team of one node opens a group
+                                   segment (0: this locality answers no, docs/teams.md) */
     size_t node_coll_max;       /* FLOC_NODE_COLL_MAX: largest collective through the node
                                    segment, bytes; 0 = no segment, AUTO = its choice */
     /* FLOC_<COLL>_ALGO, in floc_coll_kind_t order: "" = automatic; names

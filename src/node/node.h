@@ -83,9 +83,10 @@ typedef struct floc_node_memdir {
 typedef struct floc_node_slot {
     _Atomic uint64_t done;         /* last collective this locality finished */
     _Atomic uint64_t base;         /* where this locality mapped the segment (the CMA probe) */
-    /* the last group segment this locality opened, and how it went
-     * (src/team: a token of the split that made the group, 1 ok / 2 not,
-     * in the low 2 bits); written by this locality only */
+    /* src/team's handshake of group segments: in the node segment, the
+     * latest split at which this locality could not open one; in a group
+     * segment, 1 once this locality opened it.  Written by this locality
+     * only */
     _Atomic uint64_t join;
     _Atomic uint32_t pid;          /* this locality's process (memfds, CMA) */
     unsigned char pad[64 - 3 * sizeof(uint64_t) - sizeof(uint32_t)];
@@ -160,10 +161,9 @@ void floc_node_fini(struct floc_ctx *ctx);
  * segment's layout, p of them (slot `me` this locality's), without the
  * pipelined area, in shared memory named for the group (group_name: the
  * world's segment name, the group's id and its first locality).  Every
- * member opens it (the first to come creates it, zeroed); then each
- * announces in its node-segment slot whether it could (join, below),
- * and once all have, the first unlinks the name.  NULL on failure
- * (logged).
+ * member opens it (the first to come creates it, zeroed), then says
+ * whether it could (`join` of the slots, below); once all have, those
+ * that opened it unlink the name.  NULL on failure (logged).
  */
 #define FLOC_NODE_GROUP_MAX 16384   /* a group's buffers: small, as its making is (a split) */
 void floc_node_group_name(const struct floc_ctx *world, unsigned id, int leader, char *name,

@@ -3,14 +3,12 @@
  * move.c - moving whole partitioned vectors: copy between distributions,
  * redistribute, gather to a root, scatter from a root.
  *
- * Copy between two layouts is an all-to-all exchange in which every
- * element moves once over the fabric.  Each locality packs the elements
- * of its source part by destination locality (in global order), exposes
- * the packed buffer, and tells every destination where its piece starts
- * (one alltoall of offsets; the keys are allgathered).  Each destination
- * then pulls its pieces with one RMA read per source, and unpacks them in
- * global order too, so pack and unpack agree without sending indices.  A
- * barrier ends it: nobody's packed buffer is freed while still being read.
+ * Copy between two layouts is one floc_alltoallv in which every element
+ * moves once.  Each locality packs the elements of its source part by
+ * destination locality (in global order) and knows, from the two
+ * distributions alone, how many it gets from each source; after the
+ * exchange it unpacks them in global order too, so pack and unpack agree
+ * without sending indices or offsets.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -39,16 +37,12 @@ static int exchange(floc_pv_t *src, floc_pv_t *dst)
     const size_t es = src->esize;
     size_t *scount = calloc((size_t)p, sizeof *scount), *sdispl = calloc((size_t)p, sizeof *sdispl);
     size_t *rcount = calloc((size_t)p, sizeof *rcount), *rdispl = calloc((size_t)p, sizeof *rdispl);
-    size_t *from = calloc((size_t)p, sizeof *from);   /* where my piece starts at each source */
     size_t *pos = calloc((size_t)p, sizeof *pos);
-    floc_rkey_t *keys = calloc((size_t)p, sizeof *keys);
-    floc_request_t **reqs = calloc((size_t)p, sizeof *reqs);
     char *sbuf = src->nlocal ? malloc(src->nlocal * es) : NULL;
     char *rbuf = dst->nlocal ? malloc(dst->nlocal * es) : NULL;
-    floc_mem_t *mem = NULL;
     int ret = 0;
-    if (!scount || !sdispl || !rcount || !rdispl || !from || !pos || !keys || !reqs ||
-        (src->nlocal && !sbuf) || (dst->nlocal && !rbuf))
+    if (!scount || !sdispl || !rcount || !rdispl || !pos || (src->nlocal && !sbuf) ||
+        (dst->nlocal && !rbuf))
         ret = FLOC_ERR_NOMEM;
 
     /* pack: my source elements by destination, in global order */
@@ -73,45 +67,15 @@ static int exchange(floc_pv_t *src, floc_pv_t *dst)
         for (k = 1; k < p; k++)
             rdispl[k] = rdispl[k - 1] + rcount[k - 1];
     }
-    floc_rkey_t mine = {.owner = me};
-    if (!ret && sbuf) {
-        ret = floc_mem_register(ctx, sbuf, src->nlocal * es, FLOC_MEM_REMOTE_READ, &mem);
-        if (!ret)
-            ret = floc_mem_rkey(mem, &mine);
-    }
     /* everybody takes part in the collectives even after a local failure:
      * the error is then reported by everyone's final check */
     uint64_t failed = ret != 0, any_failed = 0;
     int cret = floc_allreduce(ctx, &failed, &any_failed, 1, FLOC_UINT64, FLOC_MAX);
     if (!cret && !any_failed)
-        cret = floc_alltoall(ctx, sdispl, from, sizeof(size_t), FLOC_BYTE);
-    if (!cret && !any_failed)
-        cret = floc_allgather(ctx, &mine, keys, sizeof mine, FLOC_BYTE);
+        cret = floc_alltoallv(ctx, sbuf, scount, sdispl, rbuf, rcount, rdispl, src->dt);
     if (!ret)
         ret = cret ? cret : (any_failed ? FLOC_ERR_NOMEM : 0);
 
-    /* pull my pieces */
-    int abandoned = 0;
-    for (k = 0; !ret && k < p; k++) {
-        if (!rcount[k])
-            continue;
-        if (k == me)
-            memcpy(rbuf + rdispl[k] * es, sbuf + from[k] * es, rcount[k] * es);
-        else
-            ret = floc_iget(ctx, rbuf + rdispl[k] * es, rcount[k] * es, &keys[k], from[k] * es,
-                            &reqs[k]);
-    }
-    for (k = 0; reqs && k < p; k++) {
-        if (!reqs[k])
-            continue;
-        int w = floc_wait(reqs[k]);
-        if (w == FLOC_ERR_TIMEOUT) {
-            floc_req_finish(reqs[k]);
-            abandoned = 1;
-        }
-        if (w && !ret)
-            ret = w;
-    }
     /* unpack in global order */
     if (!ret) {
         memset(pos, 0, (size_t)p * sizeof *pos);
@@ -120,20 +84,14 @@ static int exchange(floc_pv_t *src, floc_pv_t *dst)
             memcpy((char *)dst->data + l * es, rbuf + (rdispl[k] + pos[k]++) * es, es);
         }
     }
-    /* after this nobody reads sbuf any more */
-    int bret = floc_barrier(ctx);
-    if (!ret)
-        ret = bret;
-    if (mem)
-        floc_mem_deregister(mem);
-    /* a broken job (lost peer, timeout) may still move data in or out of
-     * the staging buffers: leaking them beats a write into freed memory */
-    if (!bret)
+    /* a broken exchange (lost peer, timeout) may still move data in or
+     * out of the staging buffers: leaking them beats a write into freed
+     * memory */
+    if (!cret) {
         free(sbuf);
-    if (!abandoned)
         free(rbuf);
-    free(scount), free(sdispl), free(rcount), free(rdispl), free(from), free(pos), free(keys);
-    free(reqs);
+    }
+    free(scount), free(sdispl), free(rcount), free(rdispl), free(pos);
     return ret;
 }
 

@@ -143,10 +143,19 @@ static int team_make(floc_ctx_t *parent, const member_t *m, int size, int rank, 
     return 0;
 }
 
-/* the handshake of a group segment: every member's node-segment slot
- * shows its answer for this split (its split count, then 1 ok / 2 not) */
+/*
+ * The handshake of a group segment.  A member that opened it says so in
+ * its slot of the group segment (fresh, zeroed: no answer of an earlier
+ * team is found there); one that could not says so in its node-segment
+ * slot, as the latest split (its own count) at which it could not, a
+ * word that only grows.  A member is answered once either shows: its
+ * group slot is written before it moves on to any later split, so a
+ * failure word at or past this split with no group answer means it
+ * failed at this one.
+ */
 typedef struct handshake {
     const floc_ctx_t *t;
+    const floc_node_t *g;
     const member_t *m;
     int all_ok;
 } handshake_t;
@@ -158,10 +167,12 @@ static int all_answered(void *arg)
     int ok = 1;
     for (int r = 0; r < h->t->size; r++) {
         const floc_node_slot_t *s = floc_node_slot(n, n->local_of[h->t->members[r]]);
-        const uint64_t j = atomic_load_explicit(&s->join, memory_order_acquire);
-        if (j >> 2 != h->m[r].nsplit)
-            return 0;
-        ok &= (j & 3) == 1;
+        const uint64_t failed = atomic_load_explicit(&s->join, memory_order_acquire);
+        if (atomic_load_explicit(&floc_node_slot(h->g, r)->join, memory_order_acquire))
+            continue;   /* it opened it */
+        if (failed < h->m[r].nsplit)
+            return 0;   /* no answer yet */
+        ok = 0;
     }
     h->all_ok = ok;
     return 1;
@@ -170,13 +181,11 @@ static int all_answered(void *arg)
 /*
  * A team of one node gets a group segment (node.h) for its small
  * collectives, as the world has the node segment: every member opens it
- * (the first creates it), says in its node-segment slot whether it could,
- * and waits for the others' answers, all through shared memory (no
- * message: the fabric's round trips, ~100 us each with 4 localities on
- * 2 cores, would cost more than the rest of the split).  Answers carry
- * the split's count at their locality, so an old answer is never taken
- * for a new one.  One locality that could not open it: the team goes
- * through the fabric, on every member alike.
+ * (the first creates it), answers, and waits for the others' answers, all
+ * through shared memory (no message: the fabric's round trips, ~100 us
+ * each with 4 localities on 2 cores, would cost more than the rest of the
+ * split).  One locality that could not open it: the team goes through the
+ * fabric, on every member alike.
  */
 static int team_segment(floc_ctx_t *t, const member_t *m)
 {
@@ -185,14 +194,19 @@ static int team_segment(floc_ctx_t *t, const member_t *m)
         return 0;
     char name[192];
     floc_node_group_name(w, t->cid, t->members[0], name, sizeof name);
-    floc_node_t *g = floc_node_group_open(w, name, t->size, t->rank);
-    floc_node_slot_t *mine = floc_node_slot(w->node, w->node->me);
-    atomic_store_explicit(&mine->join, m[t->rank].nsplit << 2 | (g ? 1u : 2u),
-                          memory_order_release);
-    handshake_t h = {t, m, 0};
+    /* (FLOC_TEAM_SEGMENT=0: this locality answers no, as if it could not) */
+    floc_node_t *g = w->cfg.team_segment ? floc_node_group_open(w, name, t->size, t->rank) : NULL;
+    if (!g) {
+        /* the team goes through the fabric: the others learn it from
+         * this word (nothing to wait for here) */
+        atomic_store_explicit(&floc_node_slot(w->node, w->node->me)->join, m[t->rank].nsplit,
+                              memory_order_release);
+        return 0;
+    }
+    atomic_store_explicit(&floc_node_slot(g, t->rank)->join, 1, memory_order_release);
+    handshake_t h = {t, g, m, 0};
     int ret = floc_progress_poll(t, all_answered, &h, 0.0);
-    if (t->rank == 0)
-        floc_node_group_unlink(name);   /* everyone who will map it has */
+    floc_node_group_unlink(name);   /* everyone who will map it has */
     if (ret || !h.all_ok) {
         floc_node_group_close(g);
         return ret;

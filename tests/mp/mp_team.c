@@ -3,6 +3,8 @@
  * mp_team.c - teams: floc_split, floc_dup, floc_split_node, floc_team_free.
  *
  *   floc-run -n N mp_team         every check below (N >= 1)
+ *   floc-run -n N mp_team noseg   the same, locality 1 refusing the group
+ *                                 segments of its teams (FLOC_TEAM_SEGMENT=0)
  *   floc-run -n 4 mp_team lost    a locality of one team freezes: its team
  *                                 fails, a disjoint team and a team without
  *                                 it keep working (FLOC_PEER_TIMEOUT short)
@@ -514,6 +516,11 @@ static int lost(void)
 
 int main(int argc, char **argv)
 {
+    /* noseg: the second locality opens no group segment (as when it
+     * cannot): every team with it goes through the fabric, on all alike */
+    const char *pr = getenv("PMIX_RANK");
+    if (argc > 1 && strcmp(argv[1], "noseg") == 0 && pr && atoi(pr) == 1)
+        setenv("FLOC_TEAM_SEGMENT", "0", 1);
     MP_MUST(floc_init(&argc, &argv, NULL, &world));
     me = mp_me = floc_locality_id(world);
     n = floc_num_localities(world);

@@ -14,10 +14,7 @@
  * and (p-1) n bytes read by the kernel (~10 GB/s here for one reader),
  * then a wait until everyone has read this locality's block.
  */
-#define _GNU_SOURCE
-#include <errno.h>
 #include <string.h>
-#include <sys/uio.h>
 #include <unistd.h>
 
 #include "shm.h"
@@ -26,33 +23,7 @@
 
 enum { CMA_DRAIN = FLOC_SHM_READ + 1 };
 
-typedef struct cma_desc {
-    uint64_t addr;
-    uint32_t pid;
-} cma_desc_t;
-
-_Static_assert(sizeof(cma_desc_t) <= FLOC_NODE_INLINE, "a descriptor fits a header line");
-
-/* bytes of locality pid's memory at addr into dst: 0, or the error */
-static int cma_read(pid_t pid, void *dst, uint64_t addr, size_t bytes)
-{
-    size_t got = 0;
-    while (got < bytes) {
-        struct iovec here = {(char *)dst + got, bytes - got};
-        struct iovec there = {(void *)(uintptr_t)(addr + got), bytes - got};
-        ssize_t r = process_vm_readv(pid, &here, 1, &there, 1, 0);
-        if (r > 0) {
-            got += (size_t)r;
-        } else if (r < 0 && errno == ESRCH) {
-            return FLOC_ERR_PEER_LOST;
-        } else if (!(r < 0 && errno == EINTR)) {
-            FLOC_ERROR(FLOC_LOG_COLL, "process_vm_readv of %zu bytes from pid %d: %s", bytes,
-                       (int)pid, r < 0 ? strerror(errno) : "nothing read");
-            return FLOC_ERR_SYSTEM;
-        }
-    }
-    return 0;
-}
+_Static_assert(sizeof(floc_shm_cma_desc_t) <= FLOC_NODE_INLINE, "a descriptor fits a header line");
 
 int floc_shm_allgather_cma(floc_coll_req_t *c)
 {
@@ -62,15 +33,16 @@ int floc_shm_allgather_cma(floc_coll_req_t *c)
     char *all = c->v.rbuf;
     const void *mine = c->v.sbuf == FLOC_IN_PLACE ? all + (size_t)me * bytes : c->v.sbuf;
     if (c->step != CMA_DRAIN) {
-        const cma_desc_t d = {(uint64_t)(uintptr_t)mine, (uint32_t)getpid()};
+        const floc_shm_cma_desc_t d = {.addr = (uint64_t)(uintptr_t)mine,
+                                       .pid = (uint32_t)getpid()};
         int ret = floc_shm_steps(c, FLOC_COLL_ALLGATHER, &d, sizeof d, FLOC_SHM_WAIT_ALL);
         if (ret)
             return ret;
         for (int i = 1; i < p && !ret; i++) {   /* the next one first: spread the readers */
             const int k = (me + i) % p;
-            cma_desc_t e;
+            floc_shm_cma_desc_t e;
             memcpy(&e, floc_node_data(n, k, c->s.shm.seq, sizeof e), sizeof e);
-            ret = cma_read((pid_t)e.pid, all + (size_t)k * bytes, e.addr, bytes);
+            ret = floc_shm_cma_read((pid_t)e.pid, all + (size_t)k * bytes, e.addr, bytes);
         }
         if (ret)
             return ret;

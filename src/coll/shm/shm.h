@@ -6,6 +6,8 @@
 #ifndef FLOC_COLL_SHM_H
 #define FLOC_COLL_SHM_H
 
+#include <sys/types.h>
+
 #include "../algs.h"
 #include "../engine.h"
 
@@ -25,6 +27,16 @@ enum { FLOC_SHM_WAIT_NONE, FLOC_SHM_WAIT_ROOT, FLOC_SHM_WAIT_ALL };
 int floc_shm_steps(floc_coll_req_t *c, floc_coll_kind_t kind, const void *contribute, size_t bytes,
                    int wait);
 int floc_shm_done(floc_coll_req_t *c);
+/* bytes of process pid's memory at addr into dst (cma.c): 0, or the
+ * error (FLOC_ERR_PEER_LOST when the process is gone) */
+int floc_shm_cma_read(pid_t pid, void *dst, uint64_t addr, size_t bytes);
+/* What a locality publishes for the CMA collectives: where its buffer
+ * is (and, alltoallv, its counts and displacements), and its pid. */
+typedef struct floc_shm_cma_desc {
+    uint64_t addr, counts, displs;
+    uint32_t pid;
+} floc_shm_cma_desc_t;
+
 /* Is every other locality done with collective s?  (Cached: the answer
  * only changes from no to yes.) */
 int floc_shm_all_done(floc_coll_req_t *c, uint64_t s);
