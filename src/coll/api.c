@@ -55,8 +55,13 @@ static int set_op(floc_coll_req_t *c, floc_op_t op, const char *func)
     return 0;
 }
 
-static const floc_coll_alg_t *pick(floc_coll_req_t *c, floc_coll_kind_t kind, size_t bytes)
+/* The algorithm for this call; a team's first blocking call that would
+ * run through a group segment opens it first (group.c) */
+static const floc_coll_alg_t *pick(floc_coll_req_t *c, floc_coll_kind_t kind, size_t bytes,
+                                   int blocking)
 {
+    if (blocking && c->ctx->coll->plan)
+        floc_coll_group_maybe_open(c->ctx, kind, bytes);
     return floc_coll_select(c->ctx, kind, bytes);
 }
 
@@ -79,7 +84,8 @@ static int barrier_start(floc_ctx_t *ctx, floc_request_t **req, int blocking)
     int ret = coll_check(ctx, &c, 0, FLOC_BYTE, req, "floc_barrier");
     if (ret)
         return ret;
-    return start(&c, FLOC_COLL_BARRIER, c.v.size > 1 ? pick(&c, FLOC_COLL_BARRIER, 0) : NULL, req,
+    const floc_coll_alg_t *alg = c.v.size > 1 ? pick(&c, FLOC_COLL_BARRIER, 0, blocking) : NULL;
+    return start(&c, FLOC_COLL_BARRIER, alg, req,
                  blocking, "floc_barrier");
 }
 
@@ -95,7 +101,9 @@ static int broadcast_start(floc_ctx_t *ctx, void *buf, size_t count, floc_dtype_
     c.v.rbuf = buf;
     c.v.root = root;
     const int trivial = c.v.size == 1 || count == 0;
-    return start(&c, FLOC_COLL_BCAST, trivial ? NULL : pick(&c, FLOC_COLL_BCAST, count * c.esize),
+    const floc_coll_alg_t *alg =
+        trivial ? NULL : pick(&c, FLOC_COLL_BCAST, count * c.esize, blocking);
+    return start(&c, FLOC_COLL_BCAST, alg,
                  req, blocking, "floc_broadcast");
 }
 
@@ -121,7 +129,8 @@ static int allreduce_start(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t
     c.v.sbuf = sbuf;
     c.v.rbuf = rbuf;
     const int trivial = c.v.size == 1 || count == 0;
-    const floc_coll_alg_t *alg = trivial ? NULL : pick(&c, FLOC_COLL_ALLREDUCE, count * c.esize);
+    const floc_coll_alg_t *alg =
+        trivial ? NULL : pick(&c, FLOC_COLL_ALLREDUCE, count * c.esize, blocking);
     seed_result(&c, alg);
     return start(&c, FLOC_COLL_ALLREDUCE, alg, req, blocking, "floc_allreduce");
 }
@@ -142,7 +151,8 @@ static int reduce_start(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t co
     c.v.rbuf = rbuf;
     c.v.root = root;
     const int trivial = c.v.size == 1 || count == 0;
-    const floc_coll_alg_t *alg = trivial ? NULL : pick(&c, FLOC_COLL_REDUCE, count * c.esize);
+    const floc_coll_alg_t *alg =
+        trivial ? NULL : pick(&c, FLOC_COLL_REDUCE, count * c.esize, blocking);
     if (at_root)
         seed_result(&c, alg);
     return start(&c, FLOC_COLL_REDUCE, alg, req, blocking, "floc_reduce");
@@ -186,7 +196,7 @@ static int mover_start(floc_ctx_t *ctx, floc_coll_kind_t kind, const void *sbuf,
             memcpy(rbuf, sbuf, count * c.esize);
         return start(&c, kind, NULL, req, blocking, func);
     }
-    return start(&c, kind, pick(&c, kind, count * c.esize), req, blocking, func);
+    return start(&c, kind, pick(&c, kind, count * c.esize, blocking), req, blocking, func);
 }
 
 static int gather_start(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,
@@ -246,7 +256,7 @@ static int reduction_start(floc_ctx_t *ctx, floc_coll_kind_t kind, const void *s
             memcpy(rbuf, sbuf, count * c.esize);
         return start(&c, kind, NULL, req, blocking, func);
     }
-    return start(&c, kind, pick(&c, kind, count * c.esize), req, blocking, func);
+    return start(&c, kind, pick(&c, kind, count * c.esize, blocking), req, blocking, func);
 }
 
 static int reduce_scatter_start(floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,
@@ -312,7 +322,7 @@ static int v_start(floc_ctx_t *ctx, floc_coll_kind_t kind, const void *sbuf, siz
             memcpy(vec_is_r ? v : (char *)rbuf, vec_is_r ? own : v, bytes);
         return start(&c, kind, NULL, req, blocking, func);
     }
-    return start(&c, kind, pick(&c, kind, mycount * c.esize), req, blocking, func);
+    return start(&c, kind, pick(&c, kind, mycount * c.esize, blocking), req, blocking, func);
 }
 
 static int gatherv_start(floc_ctx_t *ctx, const void *sbuf, size_t scount, void *rbuf,
@@ -385,7 +395,8 @@ static int alltoallv_start(floc_ctx_t *ctx, const void *sbuf, const size_t *scou
                    scounts[0] * c.esize);
         return start(&c, FLOC_COLL_ALLTOALLV, NULL, req, blocking, func);
     }
-    return start(&c, FLOC_COLL_ALLTOALLV, pick(&c, FLOC_COLL_ALLTOALLV, 0), req, blocking, func);
+    return start(&c, FLOC_COLL_ALLTOALLV, pick(&c, FLOC_COLL_ALLTOALLV, 0, blocking), req,
+                 blocking, func);
 }
 
 /*

@@ -451,17 +451,6 @@ int floc_coll_team_init(floc_ctx_t *team)
     return 0;
 }
 
-void floc_coll_team_segment(floc_ctx_t *team, struct floc_node *seg)
-{
-    /* the node segment's slots belong to the world's collectives: a team
-     * of one node has its own, without a pipelined area */
-    floc_coll_state_t *cs = team->coll;
-    cs->seg = seg;
-    cs->where.segment = 1;
-    cs->where.segment_max = seg->max;
-    cs->where.no_pipeline = 1;
-}
-
 int floc_coll_team_busy(const floc_ctx_t *team)
 {
     return team->coll && team->coll->active != NULL;
@@ -489,6 +478,7 @@ void floc_coll_fini(floc_ctx_t *ctx)
     floc_coll_state_t *cs = ctx->coll;
     if (!cs)
         return;
+    floc_coll_group_fini(ctx);
     if (ctx->world != ctx && cs->graveyard_n) {
         /* a team's abandoned scratch waits for the endpoint's close too:
          * the world's graveyard takes it (kept, if there is no room) */

@@ -70,6 +70,9 @@ typedef struct floc_coll_state {
      * segment for the world's collectives, a team's own for a team of
      * one node (NULL: none) */
     struct floc_node *seg;
+    /* a team's group segment to open at its first blocking collective
+     * that would run through it (group.c); NULL: none (any more) */
+    struct floc_coll_group_plan *plan;
 } floc_coll_state_t;
 
 /* Check FLOC_<COLL>_ALGO names against the table (before the job is
@@ -81,11 +84,19 @@ int floc_coll_check_config(const floc_config_t *cfg);
 int floc_coll_init(struct floc_ctx *ctx);
 void floc_coll_fini(struct floc_ctx *ctx);
 /* A team's collective state (src/team): its collectives run on the
- * team's ranks through the fabric, and, once team_segment gave it a
- * group segment (a team of one node, node.h), on that too; fini is
- * floc_coll_fini.  busy: 1 while it has collectives in flight. */
+ * team's ranks through the fabric, and, once it opened a group segment
+ * (a team of one node, group.c), on that too; fini is floc_coll_fini.
+ * busy: 1 while it has collectives in flight. */
 int floc_coll_team_init(struct floc_ctx *team);
-void floc_coll_team_segment(struct floc_ctx *team, struct floc_node *seg);
+/* group.c: plan the team's group segment (its name, each member's count
+ * of teams for the handshake); opened by floc_coll_group_maybe_open at
+ * the first blocking call of kind and bytes that would run through it;
+ * fini closes it. */
+typedef struct floc_coll_group_plan floc_coll_group_plan_t;
+int floc_coll_team_plan_segment(struct floc_ctx *team, const char *name,
+                                const uint64_t *tokens);
+void floc_coll_group_maybe_open(struct floc_ctx *ctx, floc_coll_kind_t kind, size_t bytes);
+void floc_coll_group_fini(struct floc_ctx *ctx);
 int floc_coll_team_busy(const struct floc_ctx *team);
 
 /* FLOC_CHECK (check.c): do the localities agree on this call of kind

@@ -89,7 +89,6 @@ static void team_destroy(floc_ctx_t *t)
     if (!t)
         return;
     floc_coll_fini(t);
-    floc_node_group_close(t->group);
     free(t->members);
     free(t->rank_of);
     free(t->node_of);
@@ -144,48 +143,10 @@ static int team_make(floc_ctx_t *parent, const member_t *m, int size, int rank, 
 }
 
 /*
- * The handshake of a group segment.  A member that opened it says so in
- * its slot of the group segment (fresh, zeroed: no answer of an earlier
- * team is found there); one that could not says so in its node-segment
- * slot, as the latest split (its own count) at which it could not, a
- * word that only grows.  A member is answered once either shows: its
- * group slot is written before it moves on to any later split, so a
- * failure word at or past this split with no group answer means it
- * failed at this one.
- */
-typedef struct handshake {
-    const floc_ctx_t *t;
-    const floc_node_t *g;
-    const member_t *m;
-    int all_ok;
-} handshake_t;
-
-static int all_answered(void *arg)
-{
-    handshake_t *h = arg;
-    const floc_node_t *n = h->t->world->node;
-    int ok = 1;
-    for (int r = 0; r < h->t->size; r++) {
-        const floc_node_slot_t *s = floc_node_slot(n, n->local_of[h->t->members[r]]);
-        const uint64_t failed = atomic_load_explicit(&s->join, memory_order_acquire);
-        if (atomic_load_explicit(&floc_node_slot(h->g, r)->join, memory_order_acquire))
-            continue;   /* it opened it */
-        if (failed < h->m[r].nsplit)
-            return 0;   /* no answer yet */
-        ok = 0;
-    }
-    h->all_ok = ok;
-    return 1;
-}
-
-/*
- * A team of one node gets a group segment (node.h) for its small
- * collectives, as the world has the node segment: every member opens it
- * (the first creates it), answers, and waits for the others' answers, all
- * through shared memory (no message: the fabric's round trips, ~100 us
- * each with 4 localities on 2 cores, would cost more than the rest of the
- * split).  One locality that could not open it: the team goes through the
- * fabric, on every member alike.
+ * A team of one node will get a group segment (node.h) for its small
+ * collectives, as the world has the node segment: planned here (its name,
+ * each member's count of splits for the handshake), opened at the team's
+ * first blocking collective that would run through it (coll/group.c).
  */
 static int team_segment(floc_ctx_t *t, const member_t *m)
 {
@@ -194,26 +155,14 @@ static int team_segment(floc_ctx_t *t, const member_t *m)
         return 0;
     char name[192];
     floc_node_group_name(w, t->cid, t->members[0], name, sizeof name);
-    /* (FLOC_TEAM_SEGMENT=0: this locality answers no, as if it could not) */
-    floc_node_t *g = w->cfg.team_segment ? floc_node_group_open(w, name, t->size, t->rank) : NULL;
-    if (!g) {
-        /* the team goes through the fabric: the others learn it from
-         * this word (nothing to wait for here) */
-        atomic_store_explicit(&floc_node_slot(w->node, w->node->me)->join, m[t->rank].nsplit,
-                              memory_order_release);
-        return 0;
-    }
-    atomic_store_explicit(&floc_node_slot(g, t->rank)->join, 1, memory_order_release);
-    handshake_t h = {t, g, m, 0};
-    int ret = floc_progress_poll(t, all_answered, &h, 0.0);
-    floc_node_group_unlink(name);   /* everyone who will map it has */
-    if (ret || !h.all_ok) {
-        floc_node_group_close(g);
-        return ret;
-    }
-    t->group = g;
-    floc_coll_team_segment(t, g);
-    return 0;
+    uint64_t *tokens = malloc((size_t)t->size * sizeof *tokens);
+    if (!tokens)
+        return FLOC_ERR_NOMEM;
+    for (int r = 0; r < t->size; r++)
+        tokens[r] = m[r].nsplit;
+    int ret = floc_coll_team_plan_segment(t, name, tokens);
+    free(tokens);
+    return ret;
 }
 
 int floc_split(floc_ctx_t *parent, int color, int key, floc_ctx_t **team)
