@@ -30,8 +30,11 @@ extern "C" {
  *
  * A team shares its world's endpoint, node layer, heartbeats and progress:
  * making one costs one allgather over the parent (no endpoint, no address
- * exchange, no PMIx fence).  Its collectives go through the fabric (not
- * the node segment, which belongs to the world's collectives).  A lost
+ * exchange, no PMIx fence).  A team of one node runs its small
+ * collectives through a shared-memory segment of its own, opened at its
+ * first blocking collective that would use it; so on a team a blocking
+ * collective must be matched by the blocking form at every member (as in
+ * MPI), not by a nonblocking one.  A lost
  * locality fails the teams that contain it (FLOC_ERR_PEER_LOST), and the
  * world; the other teams keep working.  Teams of teams work.  A
  * locality may have up to 1023 teams at once.
