@@ -56,9 +56,9 @@ FLOC_API int floc_dup(floc_ctx_t *parent, floc_ctx_t **team);
 /* Collective over parent: the team of parent's localities on this node. */
 FLOC_API int floc_split_node(floc_ctx_t *parent, floc_ctx_t **team);
 /*
- * Free a team (local: no communication).  FLOC_ERR_BUSY, naming what is
- * in flight, while a request on it is live; teams still live at
- * floc_finalize are freed there.  The world is not a team: floc_finalize
+ * Free a team (local: no communication).  FLOC_ERR_BUSY, naming what, while
+ * a request on it is live or a partitioned vector made on it is not
+ * destroyed; teams still live at floc_finalize are freed there.  The world is not a team: floc_finalize
  * ends it.
  */
 FLOC_API int floc_team_free(floc_ctx_t *team);

@@ -96,6 +96,7 @@ struct floc_ctx {
     int *rank_of;             /* world id -> team rank, -1 outside the team */
     uint32_t cid;             /* context id (core/team bits in the tag) */
     floc_ctx_t *next_team;    /* world: its live teams, a list (under the lock) */
+    _Atomic int vectors;      /* partitioned vectors made on this context and live */
     unsigned char *cids_used; /* world: the context ids in use here (a bitmap) */
     _Atomic unsigned char *lost_map; /* world: 1 for each lost locality */
 

@@ -130,6 +130,7 @@ int floc_pv_create(floc_ctx_t *ctx, size_t n, floc_dtype_t dt, floc_dist_t dist,
         return ret;
     }
     pv->magic = FLOC_PV_MAGIC;
+    atomic_fetch_add(&ctx->vectors, 1);   /* (a team is not freed under it) */
     FLOC_DEBUG(FLOC_LOG_PV, "created: n %zu, dist %d/%zu, %zu local elements", n, (int)dist.kind,
                pv->dist.block, nlocal);
     *out = pv;
@@ -145,8 +146,10 @@ int floc_pv_destroy(floc_pv_t *pv)
         return FLOC_ERR_BUSY;
     }
     /* nobody may still be reading or writing our part */
-    int ret = floc_barrier(pv->ctx);
+    floc_ctx_t *ctx = pv->ctx;
+    int ret = floc_barrier(ctx);
     pv_free(pv);
+    atomic_fetch_sub(&ctx->vectors, 1);
     return ret;
 }
 

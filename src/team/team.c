@@ -249,7 +249,11 @@ int floc_team_free(floc_ctx_t *team)
     floc_ctx_t *w = team->world;
     char what[160];
     floc_ctx_lock(w);
-    int busy = floc_coll_team_busy(team) || floc_req_live_on(team, what, sizeof what);
+    if (atomic_load(&team->vectors) > 0)
+        snprintf(what, sizeof what, "%d partitioned vectors (destroy them first)",
+                 atomic_load(&team->vectors));
+    int busy = floc_coll_team_busy(team) || atomic_load(&team->vectors) > 0 ||
+               floc_req_live_on(team, what, sizeof what);
     if (!busy) {
         for (floc_ctx_t **pp = &w->next_team; *pp; pp = &(*pp)->next_team)
             if (*pp == team) {
@@ -260,9 +264,9 @@ int floc_team_free(floc_ctx_t *team)
     }
     floc_ctx_unlock(w);
     if (busy) {
-        FLOC_WARN(FLOC_LOG_API, "floc_team_free: the team (context id %u) still has %s in "
-                  "flight: wait for its requests first", team->cid,
-                  floc_coll_team_busy(team) ? "a collective" : what);
+        FLOC_WARN(FLOC_LOG_API, "floc_team_free: the team (context id %u) still has %s: "
+                  "wait for its requests and destroy its vectors first", team->cid,
+                  floc_coll_team_busy(team) ? "a collective in flight" : what);
         return FLOC_ERR_BUSY;
     }
     team_destroy(team);

@@ -601,6 +601,15 @@ int main(int argc, char **argv)
             MP_FAIL("pv on the row team: element %zu is %lld", len - 10 + (size_t)i,
                     (long long)got[i]);
     MP_OK(floc_pv_fence(pv));
+    {   /* a team with a live vector is busy */
+        floc_ctx_t *d;
+        floc_pv_t *dv;
+        MP_MUST(floc_dup(row, &d));
+        MP_MUST(floc_pv_create(d, 10, FLOC_INT64, floc_dist_block(), &dv));
+        MP_EXPECT(FLOC_ERR_BUSY, floc_team_free(d));
+        MP_OK(floc_pv_destroy(dv));
+        MP_OK(floc_team_free(d));
+    }
     MP_OK(floc_pv_destroy(pv));
 
     misuse(row);
