@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: BSD-3-Clause
 # demo.sh - set up, build, and run a 4-locality job through floc-run:
 # every locality reports itself, one-sided puts go around the ring, then a
-# distributed vector is summed and a heat equation runs on one; then the
+# distributed vector is summed and a heat equation runs on one, rows and
+# columns of a grid of localities sum over their teams; then the
 # same from Python (Debian's python3, the package from the build tree).
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,6 +18,8 @@ echo "== floc-run -n 4 pv_sum"
 "$top/build/floc-run" -n 4 --timeout 60 "$top/build/pv_sum"
 echo "== floc-run -n 4 pv_stencil"
 "$top/build/floc-run" -n 4 --timeout 60 "$top/build/pv_stencil"
+echo "== floc-run -n 4 grid_teams"
+"$top/build/floc-run" -n 4 --timeout 60 "$top/build/grid_teams"
 export PYTHONPATH="$top/build/python${PYTHONPATH:+:$PYTHONPATH}"
 echo "== floc-run -n 4 python3 examples/python/spmd_reduce.py"
 "$top/build/floc-run" -n 4 --timeout 60 /usr/bin/python3 "$top/examples/python/spmd_reduce.py"
