@@ -65,6 +65,10 @@ FLOC_API int floc_team_free(floc_ctx_t *team);
 /* The world id (floc_locality_id of floc_init's context) of rank of team;
  * FLOC_ERR_INVALID for a rank outside it. */
 FLOC_API int floc_team_to_world(const floc_ctx_t *team, int rank);
+/* The team's context id: the same at every locality of the team, and no
+ * other live team of any of them has it (0: the world; disjoint teams may
+ * share one).  An order of teams every member agrees on. */
+FLOC_API int floc_team_id(const floc_ctx_t *team);
 
 #ifdef __cplusplus
 }

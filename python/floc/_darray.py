@@ -40,16 +40,18 @@ def _shape_of(shape):
 class DistributedArray:
     """An array distributed over the localities by rows (see the module)."""
 
-    def __init__(self, shape, dtype=np.float64, distribution="block", num_partitions=0):
+    def __init__(self, shape, dtype=np.float64, distribution="block", num_partitions=0,
+                 team=None):
         self._init(_shape_of(shape), np.dtype(dtype), DistributionPolicy.of(distribution),
-                   int(num_partitions))
+                   int(num_partitions), team=team)
 
     # ---- construction -------------------------------------------------
-    def _init(self, shape, dtype, policy, num_partitions, pv=None):
+    def _init(self, shape, dtype, policy, num_partitions, pv=None, team=None):
         if num_partitions < 0:
             raise ValueError("num_partitions must be >= 0, not %d" % num_partitions)
         self._shape, self._dtype, self._policy = shape, dtype, policy
-        p = _floc.num_localities()
+        self._team = team   # a floc.Team: the array spans its localities
+        p = self._p()
         self._rows = shape[0] if shape else 1
         self._row = math.prod(shape[1:]) if len(shape) > 1 else 1   # elements per row
         self._pv, self._whole = None, None
@@ -78,13 +80,22 @@ class DistributedArray:
                             "float64 (native byte order), not %s" % dtype)
         self._kind, self._block = kind, block
         self._pv = pv if pv is not None else _floc.PV(self._rows * self._row,
-                                                      np.empty(0, dtype), kind, block)
+                                                      np.empty(0, dtype), kind, block, team)
 
     @classmethod
-    def _wrap(cls, shape, dtype, policy, num_partitions, pv):
+    def _wrap(cls, shape, dtype, policy, num_partitions, pv, team=None):
         a = cls.__new__(cls)
-        a._init(shape, dtype, policy, num_partitions, pv)
+        a._init(shape, dtype, policy, num_partitions, pv, team)
         return a
+
+    def _me(self):
+        """this locality's rank where the array lives (its team, or the job)"""
+        return _floc.locality_id() if self._team is None else self._team.locality_id()
+
+    def _p(self):
+        return _floc.num_localities() if self._team is None else self._team.num_localities()
+
+    team = property(lambda self: self._team)
 
     # ---- attributes ---------------------------------------------------
     shape = property(lambda self: self._shape)
@@ -95,7 +106,7 @@ class DistributedArray:
     policy = property(lambda self: self._policy)
     distribution = policy
     num_partitions = property(lambda self: self._nparts)
-    locality_id = property(lambda self: _floc.locality_id())
+    locality_id = property(lambda self: self._me())
 
     def __len__(self):
         if not self._shape:
@@ -124,7 +135,7 @@ class DistributedArray:
 
     def local_ranges(self):
         """The global rows this locality holds: a list of ranges."""
-        me, p = _floc.locality_id(), _floc.num_localities()
+        me, p = self._me(), self._p()
         if self._whole is not None:
             return [range(self._rows)]
         if self._policy is DistributionPolicy.cyclic:
@@ -144,7 +155,7 @@ class DistributedArray:
         if len(ranges) != 1:
             raise ValueError("%d partitions over %d localities: this locality holds several "
                              "ranges of rows: use local_ranges()"
-                             % (self._nparts, _floc.num_localities()))
+                             % (self._nparts, self._p()))
         return ranges[0]
 
     def local_indices(self):
@@ -157,15 +168,14 @@ class DistributedArray:
         """policy, num_partitions, chunk_size (rows per partition), the
         locality, its local shape and rows."""
         return {"policy": self._policy.value, "num_partitions": self._nparts,
-                "chunk_size": self._chunk, "locality_id": _floc.locality_id(),
-                "num_localities": _floc.num_localities(), "local_shape": self.local.shape,
+                "chunk_size": self._chunk, "locality_id": self._me(),
+                "num_localities": self._p(), "local_shape": self.local.shape,
                 "local_rows": self.local_ranges()}
 
     def __repr__(self):
         return ("DistributedArray(shape=%s, dtype=%s, distribution=%s, num_partitions=%d, "
                 "locality=%d of %d)" % (self._shape, self._dtype, self._policy.value,
-                                        self._nparts, _floc.locality_id(),
-                                        _floc.num_localities()))
+                                        self._nparts, self._me(), self._p()))
 
     # ---- one-sided access --------------------------------------------
     def _rows_of(self, key):
@@ -307,7 +317,7 @@ class DistributedArray:
         pv = self._pv_ok()
         pv.fence()   # the others' writes are in
         part = (np.sum if op == ReduceOp.sum else np.prod)(self.local, dtype=dtype)
-        return _floc.all_reduce(np.array(part, dtype), op.name)[()]
+        return _floc.all_reduce(np.array(part, dtype), op.name, team=self._team)[()]
 
     def sum(self):
         """The sum of every element (collective; every locality gets the
@@ -383,7 +393,8 @@ class DistributedArray:
             return res
         kind, block = DistributedArray._layout(self._shape, self._dtype, policy, num_partitions)
         pv = self._pv_ok().redistribute(kind, block)
-        return DistributedArray._wrap(self._shape, self._dtype, policy, num_partitions, pv)
+        return DistributedArray._wrap(self._shape, self._dtype, policy, num_partitions, pv,
+                                      self._team)
 
     @staticmethod
     def _layout(shape, dtype, policy, num_partitions):

@@ -18,12 +18,13 @@
 #include <string.h>
 
 static pyfloc_pv_t *live;      /* list of live PV objects */
-static uint64_t next_serial;
 
-/* the graveyard: vectors whose objects died, waiting for collect() */
+/* the graveyard: vectors whose objects died, waiting for collect() on
+ * their context */
 typedef struct grave {
     uint64_t serial;
     floc_pv_t *pv;
+    floc_ctx_t *ctx;
 } grave_t;
 static grave_t *graves;
 static size_t ngraves, cap_graves;
@@ -52,32 +53,39 @@ static int cmp_grave(const void *a, const void *b)
     return x->serial < y->serial ? -1 : x->serial > y->serial;
 }
 
-/* Collective.  Destroys (in creation order) the graves all localities
- * share; keeps the others.  0, or a floc error. */
-static int collect_graves(void)
+/* Collective over ctx.  Destroys (in creation order) the graves of ctx
+ * all its localities share; keeps the others.  0, or a floc error. */
+static int collect_graves(floc_ctx_t *ctx)
 {
-    floc_ctx_t *ctx = pyfloc_ctx;
     const int p = floc_num_localities(ctx);
-    uint64_t mine = ngraves, most = 0;
+    /* this context's graves first, in creation order */
+    size_t n = 0;
+    for (size_t i = 0; i < ngraves; i++)
+        if (graves[i].ctx == ctx) {
+            grave_t g = graves[i];
+            graves[i] = graves[n];
+            graves[n++] = g;
+        }
+    uint64_t mine = n, most = 0;
     int ret;
     Py_BEGIN_ALLOW_THREADS
     ret = floc_allreduce(ctx, &mine, &most, 1, FLOC_UINT64, FLOC_MAX);
     Py_END_ALLOW_THREADS
     if (ret || most == 0)
         return ret;
-    qsort(graves, ngraves, sizeof *graves, cmp_grave);
+    qsort(graves, n, sizeof *graves, cmp_grave);
     uint64_t *all = PyMem_Malloc((size_t)(p + 1) * most * sizeof *all);
     if (!all)   /* the others wait in the allgather below until FLOC_WAIT_TIMEOUT */
         return FLOC_ERR_NOMEM;
     uint64_t *my = all + (size_t)p * most;
     for (uint64_t i = 0; i < most; i++)
-        my[i] = i < ngraves ? graves[i].serial : UINT64_MAX;
+        my[i] = i < n ? graves[i].serial : UINT64_MAX;
     Py_BEGIN_ALLOW_THREADS
     ret = floc_allgather(ctx, my, all, (size_t)most, FLOC_UINT64);
     Py_END_ALLOW_THREADS
     size_t kept = 0;
     for (size_t i = 0; i < ngraves; i++) {
-        int everywhere = !ret;
+        int everywhere = !ret && i < n;
         for (int k = 0; everywhere && k < p; k++) {
             const uint64_t *l = all + (size_t)k * most;
             int found = 0;
@@ -101,7 +109,7 @@ static int collect_graves(void)
     return ret;
 }
 
-static void bury(floc_pv_t *pv, uint64_t serial)
+static void bury(floc_pv_t *pv, uint64_t serial, floc_ctx_t *ctx)
 {
     if (ngraves == cap_graves) {
         size_t cap = cap_graves ? 2 * cap_graves : 16;
@@ -111,12 +119,12 @@ static void bury(floc_pv_t *pv, uint64_t serial)
         graves = g;
         cap_graves = cap;
     }
-    graves[ngraves++] = (grave_t){serial, pv};
+    graves[ngraves++] = (grave_t){serial, pv, ctx};
 }
 
-int pyfloc_pv_collect(void)
+int pyfloc_pv_collect(floc_ctx_t *ctx)
 {
-    return collect_graves();
+    return collect_graves(ctx);
 }
 
 /* collect(): floc.collect(); also before every creation */
@@ -124,7 +132,7 @@ static PyObject *py_collect(PyObject *self, PyObject *noargs)
 {
     if (pyfloc_running("collect") < 0)
         return NULL;
-    int ret = collect_graves();
+    int ret = collect_graves(pyfloc_ctx);
     if (ret)
         return fail(ret, "collect");
     Py_RETURN_NONE;
@@ -148,10 +156,35 @@ int pyfloc_pv_finalize(int strict)
             }
     for (pyfloc_pv_t *v = live; v; v = v->next)
         if (v->pv) {
-            bury(v->pv, v->serial);
+            bury(v->pv, v->serial, v->ctx);
             v->pv = NULL;
         }
-    int ret = collect_graves();
+    /* the job's, then the teams' by context id: the same order at every
+     * member of a team (its id is the team's), so no two localities wait
+     * for each other in different teams */
+    int ret = collect_graves(pyfloc_ctx);
+    for (;;) {
+        floc_ctx_t *next = NULL;
+        int next_cid = 0;
+        for (size_t i = 0; i < ngraves; i++) {
+            const int cid = floc_team_id(graves[i].ctx);
+            if (graves[i].ctx != pyfloc_ctx && (!next || cid < next_cid)) {
+                next = graves[i].ctx;
+                next_cid = cid;
+            }
+        }
+        if (!next)
+            break;
+        int r = collect_graves(next);
+        if (r && !ret)
+            ret = r;
+        /* what is left of it was not dropped everywhere: leave it */
+        size_t kept = 0;
+        for (size_t i = 0; i < ngraves; i++)
+            if (graves[i].ctx != next)
+                graves[kept++] = graves[i];
+        ngraves = kept;
+    }
     /* whatever is left (not buried everywhere) cannot be destroyed in step */
     ngraves = 0;
     PyMem_Free(graves);
@@ -173,15 +206,16 @@ static void link_live(pyfloc_pv_t *v)
 }
 
 
-/* PV(n, like, kind, block): a vector of n elements of like's dtype (a
+/* PV(n, like, kind, block, team=None): a vector of n elements of like's dtype (a
  * numpy array of it), zeros; collective */
 static PyObject *pv_new(PyTypeObject *type, PyObject *args, PyObject *kw)
 {
     unsigned long long n, block;
-    PyObject *like;
+    PyObject *like, *team = NULL, *handle;
+    floc_ctx_t *ctx;
     int kind;
-    if (!PyArg_ParseTuple(args, "KOiK", &n, &like, &kind, &block) ||
-        pyfloc_running("DistributedArray") < 0)
+    if (!PyArg_ParseTuple(args, "KOiK|O", &n, &like, &kind, &block, &team) ||
+        pyfloc_team_resolve(team, "DistributedArray", &ctx, &handle) < 0)
         return NULL;
     pyfloc_buf_t b;
     if (pyfloc_buf_get(like, &b, 0, "DistributedArray", "dtype") < 0)
@@ -198,7 +232,7 @@ static PyObject *pv_new(PyTypeObject *type, PyObject *args, PyObject *kw)
                      format);
         return NULL;
     }
-    int ret = collect_graves();
+    int ret = collect_graves(ctx);
     if (ret)
         return fail(ret, "DistributedArray");
     pyfloc_pv_t *v = (pyfloc_pv_t *)type->tp_alloc(type, 0);
@@ -206,14 +240,17 @@ static PyObject *pv_new(PyTypeObject *type, PyObject *args, PyObject *kw)
         return NULL;
     const floc_dist_t dist = {(floc_dist_kind_t)kind, (size_t)block};
     Py_BEGIN_ALLOW_THREADS
-    ret = floc_pv_create(pyfloc_ctx, (size_t)n, dt, dist, &v->pv);
+    ret = floc_pv_create(ctx, (size_t)n, dt, dist, &v->pv);
     Py_END_ALLOW_THREADS
     if (ret) {
         v->pv = NULL;
         Py_DECREF(v);
         return fail(ret, "DistributedArray");
     }
-    v->serial = next_serial++;
+    v->ctx = ctx;
+    Py_XINCREF(handle);
+    v->team = handle;
+    v->serial = (*pyfloc_team_serial(handle))++;
     v->dt = dt;
     v->itemsize = itemsize;
     v->n = (size_t)n;
@@ -225,12 +262,16 @@ static PyObject *pv_new(PyTypeObject *type, PyObject *args, PyObject *kw)
 PyObject *pyfloc_pv_wrap(floc_pv_t *pv, const pyfloc_pv_t *like)
 {
     pyfloc_pv_t *w = (pyfloc_pv_t *)pyfloc_pv_type.tp_alloc(&pyfloc_pv_type, 0);
+    uint64_t *serial = pyfloc_team_serial(like->team);
     if (!w) {
-        bury(pv, next_serial++);   /* the others have it: destroy it in step later */
+        bury(pv, (*serial)++, like->ctx);   /* the others have it: destroy it in step later */
         return NULL;
     }
     w->pv = pv;
-    w->serial = next_serial++;
+    w->ctx = like->ctx;
+    Py_XINCREF(like->team);
+    w->team = like->team;
+    w->serial = (*serial)++;
     w->dt = like->dt;
     w->itemsize = like->itemsize;
     w->n = like->n;
@@ -253,8 +294,9 @@ static void unlink_live(pyfloc_pv_t *v)
 static void pv_dealloc(pyfloc_pv_t *v)
 {
     if (v->pv && pyfloc_ctx)
-        bury(v->pv, v->serial);
+        bury(v->pv, v->serial, v->ctx);
     v->pv = NULL;
+    Py_CLEAR(v->team);
     unlink_live(v);
     Py_TYPE(v)->tp_free((PyObject *)v);
 }
@@ -321,7 +363,7 @@ static PyBufferProcs pv_as_buffer = {(getbufferproc)pv_getbuffer,
 /* local_count(k=me), global_index(k, l), owner(g) */
 static PyObject *pv_local_count(pyfloc_pv_t *v, PyObject *args)
 {
-    int k = pyfloc_ctx ? floc_locality_id(pyfloc_ctx) : 0;
+    int k = pyfloc_ctx && v->pv ? floc_locality_id(v->ctx) : 0;
     if (!PyArg_ParseTuple(args, "|i", &k) || pyfloc_pv_ok(v, "local_count") < 0)
         return NULL;
     size_t n;
@@ -390,7 +432,7 @@ PyTypeObject pyfloc_pv_type = {
     .tp_dealloc = (destructor)pv_dealloc,
     .tp_as_buffer = &pv_as_buffer,
     .tp_flags = Py_TPFLAGS_DEFAULT,
-    .tp_doc = "A partitioned vector: PV(n, like, kind, block), collective.",
+    .tp_doc = "A partitioned vector: PV(n, like, kind, block, team=None), collective.",
     .tp_methods = pv_methods,
     .tp_getset = pv_getset,
     .tp_new = pv_new,

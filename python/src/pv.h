@@ -11,7 +11,9 @@
 typedef struct pyfloc_pv {
     PyObject_HEAD
     floc_pv_t *pv;             /* NULL once destroyed */
-    uint64_t serial;           /* creation order: the same on every locality */
+    floc_ctx_t *ctx;           /* the job's or a team's (team=) */
+    PyObject *team;            /* the floc._floc.Team (a reference), NULL: the job */
+    uint64_t serial;           /* creation order in its context: the same on its localities */
     floc_dtype_t dt;
     size_t itemsize, n;
     char format[24];           /* the element format the buffer exports */
@@ -22,9 +24,9 @@ typedef struct pyfloc_pv {
 
 /* 0, or -1 with an exception (floc not running, the vector freed) */
 int pyfloc_pv_ok(pyfloc_pv_t *v, const char *func);
-/* Destroy the vectors every locality has dropped (collective): 0 or a
- * floc error */
-int pyfloc_pv_collect(void);
+/* Destroy the vectors of ctx every locality of it has dropped
+ * (collective over ctx): 0 or a floc error */
+int pyfloc_pv_collect(floc_ctx_t *ctx);
 /* A new PV object for pv, with like's element type */
 PyObject *pyfloc_pv_wrap(floc_pv_t *pv, const pyfloc_pv_t *like);
 

@@ -235,7 +235,7 @@ PyObject *pyfloc_pv_redistribute(pyfloc_pv_t *v, PyObject *args)
     unsigned long long block;
     if (!PyArg_ParseTuple(args, "iK", &kind, &block) || pyfloc_pv_ok(v, "redistribute") < 0)
         return NULL;
-    int ret = pyfloc_pv_collect();
+    int ret = pyfloc_pv_collect(v->ctx);
     if (ret)
         return fail(ret, "redistribute");
     floc_pv_t *out = NULL;

@@ -144,6 +144,10 @@ extern PyMethodDef pyfloc_team_methods[];
 /* The context of a team= argument: the job's for NULL/None, else the
  * Team's.  -1 with an exception (not running, not a Team, freed). */
 int pyfloc_team_ctx(PyObject *team, const char *func, floc_ctx_t **out);
+/* The same, with the floc._floc.Team object behind it (NULL: the job) */
+int pyfloc_team_resolve(PyObject *team, const char *func, floc_ctx_t **out, PyObject **handle);
+/* The counter of distributed arrays made on a Team (NULL: the job's) */
+uint64_t *pyfloc_team_serial(PyObject *handle);
 
 /* ---- pv.c ---- */
 extern PyTypeObject pyfloc_pv_type;

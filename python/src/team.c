@@ -9,6 +9,7 @@
  * tells.
  */
 #include "args.h"
+#include "pv.h"
 
 #include <structmember.h>
 
@@ -16,7 +17,15 @@ typedef struct pyfloc_team {
     PyObject_HEAD
     floc_ctx_t *ctx;           /* NULL once freed */
     unsigned long epoch;       /* pyfloc_epoch when it was made */
+    uint64_t serial;           /* distributed arrays made on it (pv.c) */
 } pyfloc_team_t;
+
+static uint64_t job_serial;    /* ... and on the job */
+
+uint64_t *pyfloc_team_serial(PyObject *handle)
+{
+    return handle ? &((pyfloc_team_t *)handle)->serial : &job_serial;
+}
 
 static int alive(const pyfloc_team_t *t)
 {
@@ -25,6 +34,13 @@ static int alive(const pyfloc_team_t *t)
 
 int pyfloc_team_ctx(PyObject *team, const char *func, floc_ctx_t **out)
 {
+    PyObject *handle;
+    return pyfloc_team_resolve(team, func, out, &handle);
+}
+
+int pyfloc_team_resolve(PyObject *team, const char *func, floc_ctx_t **out, PyObject **handle)
+{
+    *handle = NULL;
     if (pyfloc_running(func) < 0)
         return -1;
     if (!team || team == Py_None) {
@@ -52,6 +68,7 @@ int pyfloc_team_ctx(PyObject *team, const char *func, floc_ctx_t **out)
         return -1;
     }
     *out = t->ctx;
+    *handle = team;
     return 0;
 }
 
@@ -67,6 +84,7 @@ static PyObject *team_new(floc_ctx_t *ctx)
     }
     t->ctx = ctx;
     t->epoch = pyfloc_epoch;
+    t->serial = 0;
     return (PyObject *)t;
 }
 
@@ -133,10 +151,13 @@ static PyObject *team_free(PyObject *self, PyObject *noargs)
         t->ctx = NULL;
         Py_RETURN_NONE;   /* freed already (or by finalize): nothing to do */
     }
-    int ret = floc_team_free(t->ctx);
+    /* its dropped distributed arrays first (collective over the team) */
+    int ret = pyfloc_pv_collect(t->ctx);
+    if (!ret)
+        ret = floc_team_free(t->ctx);
     if (ret)
-        return pyfloc_raise_msg(ret, "Team.free: %s (wait for its Futures first)",
-                                floc_strerror(ret));
+        return pyfloc_raise_msg(ret, "Team.free: %s (wait for its Futures, free its "
+                                "distributed arrays first)", floc_strerror(ret));
     t->ctx = NULL;
     Py_RETURN_NONE;
 }
@@ -201,7 +222,8 @@ static PyObject *team_alive(PyObject *self, void *closure)
 
 static PyMethodDef team_type_methods[] = {
     {"free", team_free, METH_NOARGS,
-     "free(): free the team (local; refused while its Futures are in flight)."},
+     "free(): free the team (collective over it: its dropped distributed arrays go first; "
+     "refused while its Futures are in flight or arrays on it are alive)."},
     {"locality_id", team_locality_id, METH_NOARGS, "locality_id(): this locality's rank in it."},
     {"num_localities", team_num_localities, METH_NOARGS, "num_localities(): its size."},
     {"to_world", team_to_world, METH_O, "to_world(rank): the locality id of a rank of it."},

@@ -108,3 +108,34 @@ def test_team_misuse(me, p):
             with pytest.raises(floc.MismatchError):
                 t.all_reduce(np.ones(2 + (me == 0)))
     floc.barrier()
+
+
+def test_distributed_array_on_a_team(me, p):
+    """A DistributedArray spans its team: rows dealt over the team's
+    localities, reductions over them, dropped ones collected on the team,
+    a team with a live array refuses to be freed."""
+    import gc
+    team = floc.split(me % 2)
+    mine = members(lambda k: k % 2, p)[me % 2]
+    q, r = len(mine), team.locality_id()
+    a = floc.zeros((10, 3), distribution="block", team=team)
+    ok = a.team is team and a.locality_id == r
+    rows = a.local_range
+    first = r * (10 // q) + min(r, 10 % q)             # floc's block rule, on the team
+    ok &= rows == range(first, first + 10 // q + (r < 10 % q))
+    a.local[...] = np.arange(rows.start, rows.stop)[:, None] * 10 + np.arange(3)
+    want = (np.arange(10)[:, None] * 10 + np.arange(3)).sum()
+    ok &= a.sum() == want
+    ok &= float(a[7, 2]) == 72.0                   # one-sided, from any member
+    # reductions really are over the team: the other team's array differs
+    b = floc.full((6,), float(me % 2 + 1), distribution="cyclic", team=team)
+    ok &= b.sum() == 6.0 * (me % 2 + 1)
+    c = b.redistribute("block")
+    ok &= c.team is team and c.sum() == b.sum()
+    # a live array keeps the team; dropped ones are collected by free()
+    with pytest.raises(floc.FlocError):
+        team.free()
+    del a, b, c
+    gc.collect()
+    team.free()
+    assert every(ok and not team.alive)

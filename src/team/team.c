@@ -281,6 +281,12 @@ int floc_team_to_world(const floc_ctx_t *team, int rank)
     return floc_ctx_world_id(team, rank);
 }
 
+int floc_team_id(const floc_ctx_t *team)
+{
+    FLOC_CHECK_CTX(team);
+    return (int)team->cid;
+}
+
 void floc_team_fini_all(floc_ctx_t *world)
 {
     while (world->next_team) {
