@@ -12,8 +12,9 @@ A Team is made collectively (every locality of the parent calls split,
 dup or split_node alike); its collectives run on its localities only,
 ranked 0 .. num_localities()-1 in it.  Every collective of floc takes
 ``team=``; a Team's methods of the same names are those collectives on
-it.  A Team is freed by free(), at the end of a ``with`` block, or at
-finalize.
+it; distributed arrays span a team with ``floc.zeros(..., team=t)``.  A
+Team is freed by free() (collective over it), at the end of a ``with``
+block, or at finalize.
 """
 
 from . import _floc
@@ -48,7 +49,9 @@ class Team:
         return self._t.alive
 
     def free(self):
-        """Free the team (local; refused while its Futures are in flight)."""
+        """Free the team (collective over it: its dropped distributed arrays
+        are destroyed first; BusyError while its Futures are in flight or an
+        array made on it is alive)."""
         self._t.free()
 
     def __enter__(self):
