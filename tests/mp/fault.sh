@@ -26,6 +26,7 @@ run=$1 prog=$2 n=$3 action=${4:-abort}
 victim=$((n - 1))
 peer_timeout=2          # seconds: FLOC_PEER_TIMEOUT of the job
 earliest=""             # ms: no survivor may learn of the loss sooner
+event=""                # 1: every survivor must name the launcher's event
 work=$(mktemp -d) || exit 1
 trap 'rm -rf "$work"' EXIT
 mkdir "$work/tmp" "$work/cwd"
@@ -38,8 +39,11 @@ case $action in
           earliest=$((peer_timeout * 850)) ;;
   pause) peer_timeout=4 args="loop 8" limit=0 ;;
   segv) args="segv" limit=10000 ;;
-  exit) args="exit" limit=1500 ;;            # the launcher's event, from the exit
-  floc_abort) args="floc_abort" limit=1500 ;;
+  # the launcher's event, from the exit: the heartbeat is out of reach
+  # (30 s), every survivor must name the event, and it must come within
+  # 4 s (1.1 s on an idle machine; 1.8 s seen with CI's other tests running)
+  exit) peer_timeout=30 args="exit" limit=4000 event=1 ;;
+  floc_abort) peer_timeout=30 args="floc_abort" limit=4000 event=1 ;;
   *) echo "fault.sh: unknown action $action"; exit 2 ;;
 esac
 . "$(dirname "$0")/fault_lib.sh"
@@ -122,6 +126,9 @@ else
   if [ -n "$failed_at" ]; then
     # wall-clock time each survivor learnt of the loss, from the failure
     check_loss "$work/out" "$victim" "$failed_at" "$limit" "fault.sh: $action" $earliest || fail=1
+    if [ -n "${event:-}" ] && [ "$(grep -c "lost (PMIx event" "$work/out")" -lt "$victim" ]; then
+      echo "FAIL: not every survivor learnt of the loss from the launcher's event"; fail=1
+    fi
   else
     # aborted from inside: the job's own start is the only clock
     check_loss "$work/out" "$victim" "$start" 1000000 "fault.sh: $action" || fail=1
