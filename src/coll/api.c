@@ -85,8 +85,7 @@ static int barrier_start(floc_ctx_t *ctx, floc_request_t **req, int blocking)
     if (ret)
         return ret;
     const floc_coll_alg_t *alg = c.v.size > 1 ? pick(&c, FLOC_COLL_BARRIER, 0, blocking) : NULL;
-    return start(&c, FLOC_COLL_BARRIER, alg, req,
-                 blocking, "floc_barrier");
+    return start(&c, FLOC_COLL_BARRIER, alg, req, blocking, "floc_barrier");
 }
 
 static int broadcast_start(floc_ctx_t *ctx, void *buf, size_t count, floc_dtype_t dt, int root,
@@ -103,8 +102,7 @@ static int broadcast_start(floc_ctx_t *ctx, void *buf, size_t count, floc_dtype_
     const int trivial = c.v.size == 1 || count == 0;
     const floc_coll_alg_t *alg =
         trivial ? NULL : pick(&c, FLOC_COLL_BCAST, count * c.esize, blocking);
-    return start(&c, FLOC_COLL_BCAST, alg,
-                 req, blocking, "floc_broadcast");
+    return start(&c, FLOC_COLL_BCAST, alg, req, blocking, "floc_broadcast");
 }
 
 /* allreduce and reduce: the result is built in rbuf from this locality's
