@@ -247,5 +247,6 @@ FLOC_API int floc_waitsome(size_t n, floc_request_t *reqs[], size_t *count, size
 #include "floc/coll.h"     /* element types, reductions, collectives */
 #include "floc/pv.h"       /* partitioned vectors */
 #include "floc/team.h"     /* teams: split, dup, node team */
+#include "floc/action.h"   /* remote actions */
 
 #endif /* FLOC_H */

@@ -28,7 +28,9 @@ static void ctx_destroy(floc_ctx_t *ctx)
     floc_team_fini_all(ctx);
     floc_exec_fini(ctx);
     floc_progress_thread_stop(ctx);
+    floc_action_release(ctx);
     floc_fabric_close(ctx);   /* no completion arrives after this */
+    floc_action_free(ctx);
     floc_node_fini(ctx);
     floc_coll_fini(ctx);      /* its graveyard only now */
     floc_req_pool_fini(&ctx->reqs);
@@ -112,6 +114,8 @@ int floc_finalize(floc_ctx_t *ctx)
     if (ctx->members)
         return FLOC_INVALID("floc_finalize: this is a team: floc_team_free frees it; floc_finalize "
                             "takes the context floc_init gave");
+    /* the actions this locality posted have run (serving the others' meanwhile) */
+    int ret0 = floc_action_flush(ctx);
     floc_ctx_lock(ctx);
     size_t live_reqs = ctx->reqs.live, live_mems = ctx->fab->live_mems;
     floc_ctx_unlock(ctx);
@@ -134,6 +138,8 @@ int floc_finalize(floc_ctx_t *ctx)
                                        : floc_pmix_fence_progress(ctx, ctx->cfg.finalize_timeout);
     if (!ret)
         ret = ret2;
+    if (!ret)
+        ret = ret0;
     if (floc_ctx_peer_lost(ctx))
         ret = FLOC_ERR_PEER_LOST;
 

@@ -26,6 +26,7 @@ struct floc_fabric;
 struct floc_node;
 struct floc_coll_state;
 struct floc_exec;
+struct floc_actions;
 
 /*
  * Progress hooks: the layers that need the wait loop to drive them
@@ -42,6 +43,13 @@ typedef struct floc_progress_hook {
     void *arg;
 } floc_progress_hook_t;
 #define FLOC_PROGRESS_HOOKS 4
+/*
+ * Service: work a layer must do without the lock because it may call
+ * floc itself (remote actions' handlers, src/exec).  A progress hook
+ * that finds such work sets ctx->service_due; the wait loop and the
+ * progress thread then call service(world, arg) after unlocking.
+ */
+typedef void (*floc_service_fn)(floc_ctx_t *ctx, void *arg);
 
 typedef struct floc_topo {
     void *topology;   /* hwloc_topology_t, kept opaque outside topo.c */
@@ -73,12 +81,16 @@ struct floc_ctx {
     floc_req_pool_t reqs;
     floc_progress_hook_t hooks[FLOC_PROGRESS_HOOKS];
     int nhooks;
+    floc_service_fn service;  /* world: see floc_service_fn, NULL: none */
+    void *service_arg;
+    _Atomic int service_due;
 
     /* the layers (src/init.c makes and destroys them) */
     struct floc_node *node;        /* node segments, shared allocations (src/node) */
     struct floc_fabric *fab;       /* libfabric (src/fabric) */
     struct floc_coll_state *coll;  /* the collectives' engine (src/coll) */
     struct floc_exec *exec;        /* worker threads (src/exec), made at first use */
+    struct floc_actions *actions;  /* remote actions (src/exec), made at first use */
 
     /* Set by the PMIx event handler (another thread) or by fabric errors. */
     _Atomic int lost;         /* 1 once any peer was lost */
@@ -111,6 +123,8 @@ struct floc_ctx {
 #define FLOC_TEAM_MAGIC 0x7465616du /* "team" */
 /* context ids: 0 is the world's; a team's is below this (the bitmap) */
 #define FLOC_CID_MAX 1024
+/* the context id of remote actions' messages: above every team's */
+#define FLOC_CID_ACTIONS FLOC_CID_MAX
 
 /* the lock is the world's, for a team too */
 static inline void floc_ctx_lock(floc_ctx_t *ctx)
@@ -216,6 +230,9 @@ int floc_progress_wait(floc_ctx_t *ctx, floc_done_fn done, void *arg, double tim
 int floc_progress_poll(floc_ctx_t *ctx, floc_done_fn done, void *arg, double timeout);
 /* One round of progress: every hook in order.  Caller holds the lock. */
 int floc_progress_once(floc_ctx_t *ctx);
+/* The service, if due (floc_service_fn): 1 if it ran.  Caller does NOT
+ * hold the lock. */
+int floc_progress_service(floc_ctx_t *ctx);
 int floc_progress_thread_start(floc_ctx_t *ctx);
 void floc_progress_thread_stop(floc_ctx_t *ctx);
 

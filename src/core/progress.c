@@ -17,7 +17,9 @@
  * What a poll does is not this file's business: the layers above register
  * progress hooks at init (the fabric drains its completion queues, the
  * collectives advance their state machines), as UCC's progress queue and
- * libuv's loop do, so the wait loop names none of them.
+ * libuv's loop do, so the wait loop names none of them.  Work that may
+ * call floc itself (remote actions' handlers) runs as the service, after
+ * the lock is released.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -49,6 +51,15 @@ int floc_progress_once(floc_ctx_t *ctx)
         events += n;
     }
     return events;
+}
+
+int floc_progress_service(floc_ctx_t *ctx)
+{
+    ctx = ctx->world;
+    if (!atomic_load_explicit(&ctx->service_due, memory_order_acquire) || !ctx->service)
+        return 0;
+    ctx->service(ctx, ctx->service_arg);
+    return 1;
 }
 
 /* after a timeout: what every layer still has in flight */
@@ -146,6 +157,7 @@ static int wait_loop(floc_ctx_t *ctx, floc_done_fn done, void *arg, double timeo
             return 0;
         if (n < 0)
             return n;
+        n += floc_progress_service(ctx);
         if (floc_ctx_peer_lost(ctx))
             return FLOC_ERR_PEER_LOST;
         if (timeout > 0.0 && (polls & 255) == 0) {
@@ -187,6 +199,8 @@ static void *progress_main(void *arg)
         floc_ctx_lock(ctx);
         int n = floc_progress_once(ctx);
         floc_ctx_unlock(ctx);
+        if (n >= 0)
+            n += floc_progress_service(ctx);
         if (n > 0) {
             backoff_reset(&b);
         } else {
@@ -225,6 +239,8 @@ int floc_progress(floc_ctx_t *ctx)
     floc_ctx_lock(ctx);
     int n = floc_progress_once(ctx);
     floc_ctx_unlock(ctx);
+    if (n >= 0)
+        n += floc_progress_service(ctx);
     if (n >= 0 && floc_ctx_peer_lost(ctx))
         return FLOC_ERR_PEER_LOST;
     return n;

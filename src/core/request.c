@@ -83,10 +83,17 @@ floc_request_t *floc_req_complete_new(floc_ctx_t *ctx)
     return req;
 }
 
+void floc_req_hide(floc_ctx_t *ctx, floc_request_t *req)
+{
+    if (req->magic == FLOC_REQ_LIVE && !req->counter && !req->hidden)
+        ctx->world->reqs.live--;
+    req->hidden = 1;
+}
+
 void floc_req_release(floc_ctx_t *ctx, floc_request_t *req)
 {
     floc_req_pool_t *pool = &ctx->world->reqs;
-    if (req->magic == FLOC_REQ_LIVE && !req->counter)
+    if (req->magic == FLOC_REQ_LIVE && !req->counter && !req->hidden)
         pool->live--;
     if (req->fini)
         req->fini(req);
@@ -182,7 +189,7 @@ int floc_req_abandon(floc_ctx_t *ctx, floc_request_t *req)
     }
     /* Transport ops still reference it: it goes back to the pool when
      * the last one completes, or at finalize. */
-    if (req->magic == FLOC_REQ_LIVE && !req->counter)
+    if (req->magic == FLOC_REQ_LIVE && !req->counter && !req->hidden)
         ctx->world->reqs.live--;
     req->magic = FLOC_REQ_ORPHAN;
     return 1;
@@ -218,7 +225,7 @@ void floc_req_pool_dump(floc_ctx_t *ctx)
     for (size_t s = 0; s < pool->nslabs; s++)
         for (size_t i = 0; i < FLOC_REQ_SLAB; i++) {
             floc_request_t *r = (floc_request_t *)(void *)((char *)pool->slabs[s] + i * pool->elem);
-            if (r->magic != FLOC_REQ_LIVE || r->counter || r->parent)
+            if (r->magic != FLOC_REQ_LIVE || r->counter || r->parent || r->hidden)
                 continue;
             if (shown++ == 8) {
                 FLOC_WARN(FLOC_LOG_API, "  ... and %zu more", pool->live - 8);
@@ -239,7 +246,7 @@ int floc_req_live_on(const floc_ctx_t *ctx, char *what, size_t len)
     for (size_t s = 0; s < pool->nslabs; s++)
         for (size_t i = 0; i < FLOC_REQ_SLAB; i++) {
             floc_request_t *r = (floc_request_t *)(void *)((char *)pool->slabs[s] + i * pool->elem);
-            if (r->magic != FLOC_REQ_LIVE || r->ctx != ctx || r->counter || r->parent)
+            if (r->magic != FLOC_REQ_LIVE || r->ctx != ctx || r->counter || r->parent || r->hidden)
                 continue;
             snprintf(what, len, "a request");
             if (r->describe)

@@ -36,6 +36,7 @@ struct floc_request {
     int status;                /* first error seen, or 0 */
     int pending;               /* transport operations in flight */
     int done;                  /* composite: state machine finished */
+    int hidden;                /* a layer's own long-lived request: not live (floc_req_hide) */
     floc_ctx_t *ctx;
     /* tagged receive bookkeeping */
     size_t capacity;
@@ -98,6 +99,10 @@ void floc_req_finish(floc_request_t *req);
 int floc_req_abandon(floc_ctx_t *ctx, floc_request_t *req);
 /* Called for each finished transport op of req (status 0 or error). */
 void floc_req_op_done(floc_ctx_t *ctx, floc_request_t *req, int status);
+/* A layer's own request that lives as long as the layer (a posted
+ * receive of the actions' mailbox): not counted among the live ones that
+ * make finalize refuse.  Caller holds the lock. */
+void floc_req_hide(floc_ctx_t *ctx, floc_request_t *req);
 /* A request that is complete already (a copy done in the call). */
 floc_request_t *floc_req_complete_new(floc_ctx_t *ctx);
 /* Log the live requests (up to a few), for finalize's FLOC_ERR_BUSY. */

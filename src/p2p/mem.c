@@ -120,6 +120,39 @@ int floc_mem_rkey(const floc_mem_t *mem, floc_rkey_t *rkey)
     return 0;
 }
 
+int floc_p2p_expose(floc_ctx_t *ctx, const void *buf, size_t len, floc_mem_t **mem,
+                    floc_rkey_t *rkey)
+{
+    ctx = ctx->world;
+    floc_mem_t *m = calloc(1, sizeof *m);
+    if (!m)
+        return FLOC_ERR_NOMEM;
+    int ret = floc_mr_reg(ctx, (void *)buf, len, FI_READ | FI_WRITE | FI_REMOTE_READ, &m->mr,
+                          &m->node_mr);
+    if (ret) {
+        free(m);
+        return ret;
+    }
+    m->magic = FLOC_MEM_MAGIC;
+    m->ctx = ctx;
+    m->buf = (void *)buf;
+    m->len = len;
+    m->access = FLOC_MEM_REMOTE_READ;
+    m->fd = -1;
+    m->dir_entry = -1;
+    *mem = m;
+    return floc_mem_rkey(m, rkey);
+}
+
+void floc_p2p_unexpose(floc_mem_t *mem)
+{
+    if (!mem)
+        return;
+    floc_mr_close(mem->mr, mem->node_mr);
+    mem->magic = 0;
+    free(mem);
+}
+
 /* deregister (and for an allocation unpublish and unmap) mem */
 static int mem_release(floc_mem_t *mem, int allocated, const char *func)
 {

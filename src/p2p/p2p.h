@@ -50,4 +50,12 @@ static inline floc_rwin_t floc_rkey_win(const floc_rkey_t *rkey)
 int floc_p2p_rma(floc_ctx_t *ctx, int write, void *local, size_t len, const floc_rkey_t *rkey,
                  size_t offset, floc_request_t **out, const char *func);
 
+/* mem.c: a layer's own exposure of [buf, buf + len) to remote reads (the
+ * actions' large arguments and replies): not one of the user's
+ * registrations (finalize does not wait for it).  Caller holds the lock
+ * for both. */
+int floc_p2p_expose(floc_ctx_t *ctx, const void *buf, size_t len, floc_mem_t **mem,
+                    floc_rkey_t *rkey);
+void floc_p2p_unexpose(floc_mem_t *mem);
+
 #endif

@@ -1,0 +1,531 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * action.c - remote actions, the caller's side and the public calls
+ * (floc/action.h; the protocol in action.h and docs/exec.md).
+ *
+ * A call takes a credit for its target and a slot (its token), sends
+ * ACT_CALL with the arguments inline or, past FLOC_ACTION_EAGER bytes, a
+ * remote key the target reads them through; the reply comes back inline
+ * or as a key the caller reads from, and gives the credit back.  The
+ * request the user waits on looks at the slot.  Posts take a credit and
+ * no slot (a large one waits for ACT_READ in a slot); the target gives
+ * posts' credits back in batches.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "action.h"
+#include "exec.h"
+
+static int actions(floc_ctx_t *ctx, struct floc_actions **a)
+{
+    *a = ctx->world->actions;
+    return *a ? 0 : floc_act_start(ctx, a);
+}
+
+/* ---- slots (lock held) --------------------------------------------------- */
+
+static int slot_new(struct floc_actions *a, int kind, int target, uint32_t *token)
+{
+    if (a->free_slot == UINT32_MAX) {
+        uint32_t n = a->nslots ? 2 * a->nslots : 64;
+        act_slot_t *s = realloc(a->slots, n * sizeof *s);
+        if (!s)
+            return FLOC_ERR_NOMEM;
+        for (uint32_t i = a->nslots; i < n; i++)
+            s[i] = (act_slot_t){.kind = SLOT_FREE, .next_free = i + 1 < n ? i + 1 : UINT32_MAX};
+        a->slots = s;
+        a->free_slot = a->nslots;
+        a->nslots = n;
+    }
+    uint32_t t = a->free_slot;
+    act_slot_t *s = &a->slots[t];
+    a->free_slot = s->next_free;
+    *s = (act_slot_t){.kind = kind, .target = target, .waited = 1};
+    *token = t;
+    return 0;
+}
+
+void floc_act_slot_free(struct floc_actions *a, uint32_t token)
+{
+    act_slot_t *s = &a->slots[token];
+    floc_p2p_unexpose(s->args_mem);
+    *s = (act_slot_t){.kind = SLOT_FREE, .next_free = a->free_slot};
+    a->free_slot = token;
+}
+
+/* ---- waiting ------------------------------------------------------------- */
+
+typedef struct credit_wait {
+    struct floc_actions *a;
+    int to;
+} credit_wait_t;
+
+static int has_credit(void *arg)
+{
+    credit_wait_t *c = arg;
+    return c->a->credits[c->to] > 0 ||
+           atomic_load_explicit(&c->a->ctx->lost_map[c->to], memory_order_relaxed);
+}
+
+typedef struct slot_wait {
+    struct floc_actions *a;
+    uint32_t token;
+} slot_wait_t;
+
+static int slot_done(void *arg)
+{
+    slot_wait_t *s = arg;
+    return s->a->slots[s->token].done;
+}
+
+/* ---- sending ------------------------------------------------------------- */
+
+/* Send a call or post to world id `to`: a credit first (waiting for one
+ * serves the others meanwhile), then the message.  A large one exposes
+ * args and keeps them in slot *token (kind), else no slot (*token =
+ * UINT32_MAX) for a post. */
+static int send_request(floc_ctx_t *ctx, struct floc_actions *a, int type, int to, floc_action_t id,
+                        const void *args, size_t len, uint32_t *token)
+{
+    floc_ctx_t *w = a->ctx;
+    credit_wait_t cw = {a, to};
+    int ret = floc_progress_wait(ctx, has_credit, &cw, 0.0);
+    if (ret)
+        return ret;
+    if (atomic_load_explicit(&w->lost_map[to], memory_order_relaxed))
+        return FLOC_ERR_PEER_LOST;
+    const int large = len > ACT_INLINE;
+    act_hdr_t h = {.type = (uint8_t)type, .id = id, .len = len};
+    *token = UINT32_MAX;
+    floc_ctx_lock(w);
+    if (type == ACT_CALL || large)
+        ret = slot_new(a, type == ACT_CALL ? SLOT_CALL : SLOT_POST, to, token);
+    if (!ret) {
+        h.token = *token;
+        h.credits = floc_act_take_owed(a, to);
+        if (large) {
+            floc_rkey_t rkey;
+            act_slot_t *s = &a->slots[*token];
+            ret = floc_p2p_expose(w, args, len, &s->args_mem, &rkey);
+            h.flags = ACT_LARGE;
+            if (!ret)
+                ret = floc_act_send(a, to, &h, &rkey, sizeof rkey);
+        } else {
+            ret = floc_act_send(a, to, &h, args, len);
+        }
+        if (ret) {
+            a->owed[to] += h.credits;
+            if (*token != UINT32_MAX)
+                floc_act_slot_free(a, *token);
+        } else {
+            a->credits[to]--;
+            if (type == ACT_POST)
+                a->posts_sent[to]++;
+        }
+    }
+    floc_ctx_unlock(w);
+    return ret;
+}
+
+/* ---- the caller's side of arriving messages ------------------------------ */
+
+static act_slot_t *slot_of(struct floc_actions *a, const act_msg_t *m, int kind)
+{
+    const uint32_t t = m->u.hdr.token;
+    if (t >= a->nslots || a->slots[t].kind != kind || a->slots[t].target != m->source ||
+        a->slots[t].done) {
+        FLOC_WARN(FLOC_LOG_API, "an action message (type %d) from locality %d for no call of "
+                  "ours: dropped", m->u.hdr.type, m->source);
+        return NULL;
+    }
+    return &a->slots[t];
+}
+
+static void name_of(struct floc_actions *a, floc_action_t id, char *buf, size_t len)
+{
+    const act_entry_t *e = floc_act_lookup(a, id);
+    if (e)
+        snprintf(buf, len, "'%s' (0x%016llx)", e->name, (unsigned long long)id);
+    else
+        snprintf(buf, len, "0x%016llx", (unsigned long long)id);
+}
+
+static void on_reply(struct floc_actions *a, const act_msg_t *m)
+{
+    floc_ctx_t *w = a->ctx;
+    const act_hdr_t *h = &m->u.hdr;
+    floc_ctx_lock(w);
+    act_slot_t *s = slot_of(a, m, SLOT_CALL);
+    void *dst = s && s->waited ? s->reply : NULL;
+    const size_t n = s ? (h->len < s->cap ? h->len : s->cap) : 0;
+    floc_ctx_unlock(w);
+    int status = h->status;
+    if (h->flags & ACT_LARGE) {
+        /* read it from the target's copy, then let it go */
+        floc_rkey_t rkey;
+        memcpy(&rkey, m->u.bytes + sizeof *h, sizeof rkey);
+        if (s && dst && n) {
+            int ret = floc_get(w, dst, n, &rkey, 0);
+            if (ret && !status)
+                status = ret;
+        }
+        act_hdr_t ack = {.type = ACT_ACK, .seq = h->seq};
+        floc_ctx_lock(w);
+        ack.credits = floc_act_take_owed(a, m->source);
+        if (floc_act_send(a, m->source, &ack, NULL, 0))
+            a->owed[m->source] += ack.credits;
+        floc_ctx_unlock(w);
+    } else if (s && dst && n) {
+        memcpy(dst, m->u.bytes + sizeof *h, n);
+    }
+    floc_ctx_lock(w);
+    s = slot_of(a, m, SLOT_CALL);   /* again: the lock was let go */
+    if (s) {
+        if (h->flags & ACT_UNKNOWN) {
+            char name[96];
+            name_of(a, h->id, name, sizeof name);
+            FLOC_WARN(FLOC_LOG_API, "locality %d does not serve action %s: its table differs "
+                      "from this locality's", m->source, name);
+        }
+        s->len = h->len;
+        s->status = status ? status : h->len > s->cap ? FLOC_ERR_TRUNCATED : 0;
+        s->done = 1;
+        floc_p2p_unexpose(s->args_mem);
+        s->args_mem = NULL;
+        if (!s->waited)
+            floc_act_slot_free(a, h->token);
+    }
+    floc_ctx_unlock(w);
+}
+
+void floc_act_caller_msg(struct floc_actions *a, act_msg_t *m)
+{
+    floc_ctx_t *w = a->ctx;
+    const act_hdr_t *h = &m->u.hdr;
+    if (h->type == ACT_REPLY) {
+        on_reply(a, m);
+        return;
+    }
+    floc_ctx_lock(w);
+    act_slot_t *s = NULL;
+    if (h->type == ACT_READ)
+        s = slot_of(a, m, SLOT_POST);
+    else if (h->type == ACT_FLUSHED)
+        s = slot_of(a, m, SLOT_FLUSH);
+    else if (h->type != ACT_CREDIT)
+        FLOC_WARN(FLOC_LOG_API, "an action message of unknown type %d from locality %d: dropped",
+                  h->type, m->source);
+    if (s) {
+        floc_p2p_unexpose(s->args_mem);
+        s->args_mem = NULL;
+        s->done = 1;
+    }
+    floc_ctx_unlock(w);
+}
+
+/* ---- running a handler --------------------------------------------------- */
+
+int floc_act_run(struct floc_actions *a, floc_action_call_t *call, floc_action_t id,
+                 const void *args, size_t len)
+{
+    floc_ctx_lock(a->ctx);
+    const act_entry_t *e = floc_act_lookup(a, id);
+    const act_entry_t found = e ? *e : (act_entry_t){0};
+    floc_ctx_unlock(a->ctx);
+    if (!e) {
+        FLOC_WARN(FLOC_LOG_API, "locality %d called action 0x%016llx, which is not registered "
+                  "here", call->source, (unsigned long long)id);
+        return FLOC_ERR_INVALID;
+    }
+    int status = found.fn(call, args, len, found.user);
+    if (status > 0) {
+        FLOC_WARN(FLOC_LOG_API, "action '%s' returned %d: a handler returns 0 or a FLOC_ERR_* "
+                  "code", found.name, status);
+        status = FLOC_ERR_INVALID;
+    }
+    return status;
+}
+
+/* ---- the public calls ---------------------------------------------------- */
+
+floc_action_t floc_action_id(const char *name)
+{
+    return name ? floc_act_hash(name) : 0;
+}
+
+int floc_action_register(floc_ctx_t *ctx, const char *name, floc_action_fn fn, void *user,
+                         floc_action_t *id)
+{
+    FLOC_CHECK_CTX(ctx);
+    if (!name || !fn || !id)
+        return FLOC_INVALID("%s is NULL", !name ? "name" : !fn ? "fn" : "id");
+    const size_t n = strlen(name);
+    if (n == 0 || n > FLOC_ACTION_NAME_MAX)
+        return FLOC_INVALID("the name has %zu characters (1 to %d)", n, FLOC_ACTION_NAME_MAX);
+    struct floc_actions *a;
+    int ret = actions(ctx, &a);
+    if (ret)
+        return ret;
+    floc_ctx_lock(a->ctx);
+    ret = floc_act_table_add(a, name, fn, user, id);
+    floc_ctx_unlock(a->ctx);
+    return ret;
+}
+
+int floc_action_reply(floc_action_call_t *call, const void *data, size_t len)
+{
+    if (!call)
+        return FLOC_INVALID("call is NULL");
+    if (!data && len)
+        return FLOC_INVALID("data is NULL");
+    if (!call->want_reply) {
+        /* not a warning: one handler may serve both floc_call and floc_post */
+        FLOC_DEBUG(FLOC_LOG_API, "floc_action_reply: a posted action has nobody to reply to");
+        return FLOC_ERR_STATE;
+    }
+    if (call->replied) {
+        FLOC_WARN(FLOC_LOG_API, "floc_action_reply: this call has its reply already");
+        return FLOC_ERR_STATE;
+    }
+    call->replied = 1;
+    call->len = len;
+    if (len <= call->cap) {
+        if (len)
+            memcpy(call->out, data, len);
+    } else if (call->source == call->ctx->rank && call->out) {
+        memcpy(call->out, data, call->cap);   /* a local call: truncated at the caller's cap */
+    } else if (call->source != call->ctx->rank) {
+        call->heap = malloc(len);
+        if (!call->heap) {
+            call->len = 0;
+            return FLOC_ERR_NOMEM;
+        }
+        memcpy(call->heap, data, len);
+    }
+    return 0;
+}
+
+int floc_action_source(const floc_action_call_t *call)
+{
+    if (!call)
+        return FLOC_INVALID("call is NULL");
+    return call->source;
+}
+
+static int check_call(floc_ctx_t *ctx, int locality, const void *args, size_t len,
+                      const void *reply, size_t cap)
+{
+    FLOC_CHECK_CTX(ctx);
+    const int p = floc_num_localities(ctx);
+    if (locality < 0 || locality >= p)
+        return FLOC_INVALID("locality %d outside [0, %d)", locality, p);
+    if (!args && len)
+        return FLOC_INVALID("args is NULL with len %zu", len);
+    if (!reply && cap)
+        return FLOC_INVALID("reply is NULL with cap %zu", cap);
+    if (floc_ctx_peer_lost(ctx) &&
+        atomic_load_explicit(&ctx->world->lost_map[floc_ctx_world_id(ctx, locality)],
+                             memory_order_relaxed))
+        return FLOC_ERR_PEER_LOST;
+    return 0;
+}
+
+static int call_progress(floc_request_t *req)
+{
+    struct floc_actions *a = req->ctx->world->actions;
+    const uint32_t t = (uint32_t)(uintptr_t)req->priv;
+    act_slot_t *s = &a->slots[t];
+    if (!s->done)
+        return FLOC_ERR_AGAIN;
+    if (s->reply_len)
+        *s->reply_len = s->len;
+    return s->status;
+}
+
+static void call_fini(floc_request_t *req)
+{
+    struct floc_actions *a = req->ctx->world->actions;
+    const uint32_t t = (uint32_t)(uintptr_t)req->priv;
+    if (a->slots[t].done)
+        floc_act_slot_free(a, t);
+    else
+        a->slots[t].waited = 0;   /* given up: freed when its answer comes */
+}
+
+static void call_describe(floc_request_t *req, char *buf, size_t len)
+{
+    struct floc_actions *a = req->ctx->world->actions;
+    const act_slot_t *s = &a->slots[(uint32_t)(uintptr_t)req->priv];
+    snprintf(buf, len, "an action call to locality %d%s", s->target,
+             s->done ? " (answered)" : "");
+}
+
+/* a call on this locality: the handler runs now */
+static int call_here(floc_ctx_t *ctx, struct floc_actions *a, floc_action_t id, const void *args,
+                     size_t len, void *reply, size_t cap, size_t *reply_len)
+{
+    (void)ctx;
+    floc_action_call_t call = {.ctx = a->ctx, .source = a->ctx->rank, .want_reply = 1,
+                               .out = reply, .cap = cap};
+    int status = floc_act_run(a, &call, id, args, len);
+    if (reply_len)
+        *reply_len = call.len;
+    return status ? status : call.len > cap ? FLOC_ERR_TRUNCATED : 0;
+}
+
+int floc_async(floc_ctx_t *ctx, int locality, floc_action_t action, const void *args, size_t len,
+               void *reply, size_t cap, size_t *reply_len, floc_request_t **req)
+{
+    int ret = check_call(ctx, locality, args, len, reply, cap);
+    if (ret)
+        return ret;
+    if (!req)
+        return FLOC_INVALID("req (output) is NULL");
+    struct floc_actions *a;
+    if ((ret = actions(ctx, &a)))
+        return ret;
+    const int to = floc_ctx_world_id(ctx, locality);
+    floc_request_t *r;
+    if (to == a->ctx->rank) {
+        int status = call_here(ctx, a, action, args, len, reply, cap, reply_len);
+        floc_ctx_lock(ctx);
+        r = floc_req_complete_new(ctx);
+        if (r)
+            r->status = status;
+        floc_ctx_unlock(ctx);
+        if (!r)
+            return FLOC_ERR_NOMEM;
+        *req = floc_req_handle(r);
+        return 0;
+    }
+    uint32_t token;
+    if ((ret = send_request(ctx, a, ACT_CALL, to, action, args, len, &token)))
+        return ret;
+    floc_ctx_lock(ctx);
+    a->slots[token].reply = reply;
+    a->slots[token].cap = cap;
+    a->slots[token].reply_len = reply_len;
+    r = floc_req_alloc(ctx, NULL);
+    if (r) {
+        r->progress = call_progress;
+        r->fini = call_fini;
+        r->describe = call_describe;
+        r->priv = (void *)(uintptr_t)token;
+    } else {
+        a->slots[token].waited = 0;
+    }
+    floc_ctx_unlock(ctx);
+    if (!r)
+        return FLOC_ERR_NOMEM;
+    *req = floc_req_handle(r);
+    return 0;
+}
+
+int floc_call(floc_ctx_t *ctx, int locality, floc_action_t action, const void *args, size_t len,
+              void *reply, size_t cap, size_t *reply_len)
+{
+    floc_request_t *req;
+    int ret = floc_async(ctx, locality, action, args, len, reply, cap, reply_len, &req);
+    return ret ? ret : floc_wait(req);
+}
+
+/* wait for an internal slot (a large post, a flush), then free it */
+static int wait_slot(floc_ctx_t *ctx, struct floc_actions *a, uint32_t token)
+{
+    slot_wait_t sw = {a, token};
+    int ret = floc_progress_wait(ctx, slot_done, &sw, 0.0);
+    floc_ctx_lock(a->ctx);
+    if (!ret)
+        ret = a->slots[token].status;
+    if (a->slots[token].done)
+        floc_act_slot_free(a, token);
+    else
+        a->slots[token].waited = 0;
+    floc_ctx_unlock(a->ctx);
+    return ret;
+}
+
+int floc_post(floc_ctx_t *ctx, int locality, floc_action_t action, const void *args, size_t len)
+{
+    int ret = check_call(ctx, locality, args, len, NULL, 0);
+    if (ret)
+        return ret;
+    struct floc_actions *a;
+    if ((ret = actions(ctx, &a)))
+        return ret;
+    const int to = floc_ctx_world_id(ctx, locality);
+    if (to == a->ctx->rank) {
+        floc_action_call_t call = {.ctx = a->ctx, .source = to};
+        int status = floc_act_run(a, &call, action, args, len);
+        if (status)
+            FLOC_WARN(FLOC_LOG_API, "action 0x%016llx posted to this locality failed: %s",
+                      (unsigned long long)action, floc_strerror(status));
+        return 0;
+    }
+    uint32_t token;
+    if ((ret = send_request(ctx, a, ACT_POST, to, action, args, len, &token)))
+        return ret;
+    return token == UINT32_MAX ? 0 : wait_slot(ctx, a, token);
+}
+
+int floc_action_flush(floc_ctx_t *ctx)
+{
+    FLOC_CHECK_CTX(ctx);
+    struct floc_actions *a = ctx->world->actions;
+    if (!a)
+        return 0;   /* nothing was ever posted */
+    floc_ctx_t *w = a->ctx;
+    int ret = 0;
+    for (int t = 0; t < w->size && !ret; t++) {
+        floc_ctx_lock(w);
+        const uint32_t sent = a->posts_sent[t];
+        uint32_t token = UINT32_MAX;
+        if (sent != a->posts_flushed[t]) {
+            if (atomic_load_explicit(&w->lost_map[t], memory_order_relaxed))
+                ret = FLOC_ERR_PEER_LOST;
+            else if (!(ret = slot_new(a, SLOT_FLUSH, t, &token))) {
+                act_hdr_t h = {.type = ACT_FLUSH, .token = token, .seq = sent};
+                h.credits = floc_act_take_owed(a, t);
+                if ((ret = floc_act_send(a, t, &h, NULL, 0))) {
+                    a->owed[t] += h.credits;
+                    floc_act_slot_free(a, token);
+                    token = UINT32_MAX;
+                }
+            }
+        }
+        floc_ctx_unlock(w);
+        if (token != UINT32_MAX && !(ret = wait_slot(ctx, a, token))) {
+            floc_ctx_lock(w);
+            a->posts_flushed[t] = sent;
+            floc_ctx_unlock(w);
+        }
+    }
+    return ret;
+}
+
+int floc_action_on_all(floc_ctx_t *ctx, floc_action_t action, const void *args, size_t len,
+                       void *replies, size_t cap, size_t *reply_lens)
+{
+    FLOC_CHECK_CTX(ctx);
+    const int p = floc_num_localities(ctx);
+    if (!replies && cap)
+        return FLOC_INVALID("replies is NULL with cap %zu", cap);
+    floc_request_t **reqs = calloc((size_t)p, sizeof *reqs);
+    if (!reqs)
+        return FLOC_ERR_NOMEM;
+    int ret = 0;
+    for (int k = 0; k < p && !ret; k++)
+        ret = floc_async(ctx, k, action, args, len, cap ? (char *)replies + (size_t)k * cap : NULL,
+                         cap, reply_lens ? &reply_lens[k] : NULL, &reqs[k]);
+    for (int k = 0; k < p; k++) {
+        if (!reqs[k])
+            continue;
+        int r = floc_wait(reqs[k]);
+        if (r && !ret)
+            ret = r;
+    }
+    free(reqs);
+    return ret;
+}

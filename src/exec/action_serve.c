@@ -1,0 +1,471 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * action_serve.c - the actions' mailbox and the target's side (action.h).
+ *
+ * The progress hook (under the lock) only moves what arrived in the
+ * posted receives to a queue and reposts them; the service (no lock)
+ * runs what is queued: handlers, the reads of large arguments, replies.
+ * A handler that waits (floc_call inside it) runs the service again from
+ * that wait, so the queue never stalls behind it, and the receives are
+ * reposted before anything runs, so a deep a -> b -> a recursion cannot
+ * use them all up.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "action.h"
+#include "exec.h"
+
+#define ACT_TAG 1
+#define ACT_SPACE FLOC_TAG_SPACE(1, FLOC_CID_ACTIONS)
+
+static int post_box(struct floc_actions *a, int i)
+{
+    floc_request_t *r;
+    int ret = floc_tagged_post(a->ctx, 0, a->boxes + (size_t)i * ACT_MSG, ACT_MSG, FLOC_ANY_SOURCE,
+                               ACT_TAG, ACT_SPACE, NULL, &r);
+    if (ret)
+        return ret;
+    floc_req_hide(a->ctx, r);
+    a->posted[i] = r;
+    return 0;
+}
+
+static act_msg_t *msg_new(struct floc_actions *a)
+{
+    act_msg_t *m = a->spare;
+    if (m) {
+        a->spare = m->next;
+        a->spares--;
+        return m;
+    }
+    return malloc(sizeof *m);
+}
+
+static void msg_free(struct floc_actions *a, act_msg_t *m)
+{
+    if (a->spares < 2 * ACT_MAILBOX) {
+        m->next = a->spare;
+        a->spare = m;
+        a->spares++;
+    } else {
+        free(m);
+    }
+}
+
+/* A loss completes the calls to the lost one (the wait loop says so
+ * too; this frees what they hold). */
+static void fail_lost(struct floc_actions *a)
+{
+    floc_ctx_t *w = a->ctx;
+    for (uint32_t t = 0; t < a->nslots; t++) {
+        act_slot_t *s = &a->slots[t];
+        if (s->kind == SLOT_FREE || s->done ||
+            !atomic_load_explicit(&w->lost_map[s->target], memory_order_relaxed))
+            continue;
+        s->done = 1;
+        s->status = FLOC_ERR_PEER_LOST;
+        floc_p2p_unexpose(s->args_mem);
+        s->args_mem = NULL;
+        if (!s->waited)
+            floc_act_slot_free(a, t);
+    }
+}
+
+/* the progress hook: what arrived goes to the queue, the box is posted again */
+static int mailbox_progress(floc_ctx_t *ctx, void *arg)
+{
+    struct floc_actions *a = arg;
+    int events = 0;
+    for (int i = 0; i < ACT_MAILBOX; i++) {
+        floc_request_t *r = a->posted[i];
+        if (!r || !floc_req_complete(r))
+            continue;
+        if (r->status) {
+            FLOC_WARN(FLOC_LOG_API, "an action message from locality %d was dropped: %s",
+                      r->msg.source, floc_strerror(r->status));
+        } else {
+            act_msg_t *m = msg_new(a);
+            if (!m)
+                return FLOC_ERR_NOMEM;
+            m->next = NULL;
+            m->source = r->msg.source;
+            m->len = r->msg.len;
+            memcpy(m->u.bytes, a->boxes + (size_t)i * ACT_MSG, m->len);
+            *a->queue_tail = m;
+            a->queue_tail = &m->next;
+        }
+        floc_req_release(ctx, r);
+        a->posted[i] = NULL;
+        int ret = post_box(a, i);
+        if (ret)
+            return ret;
+        events++;
+    }
+    if (atomic_load_explicit(&ctx->lost, memory_order_relaxed))
+        fail_lost(a);
+    if (a->queue)
+        atomic_store_explicit(&ctx->service_due, 1, memory_order_release);
+    return events;
+}
+
+static void mailbox_dump(floc_ctx_t *ctx, void *arg)
+{
+    (void)ctx;
+    struct floc_actions *a = arg;
+    size_t n = 0;
+    for (uint32_t t = 0; t < a->nslots; t++)
+        n += a->slots[t].kind != SLOT_FREE && !a->slots[t].done;
+    if (n)
+        FLOC_WARN(FLOC_LOG_API, "actions: %zu calls, posts or flushes waiting for their targets", n);
+}
+
+int floc_act_send(struct floc_actions *a, int to, const act_hdr_t *h, const void *data, size_t len)
+{
+    floc_ctx_t *w = a->ctx;
+    unsigned char buf[ACT_MSG];
+    const size_t n = sizeof *h + len;
+    memcpy(buf, h, sizeof *h);
+    if (len)
+        memcpy(buf + sizeof *h, data, len);
+    int ret = floc_tagged_try_inject(w, buf, n, to, ACT_TAG, ACT_SPACE);
+    if (ret != 0)
+        return ret < 0 ? ret : 0;
+    /* not taken at once: a request carries a copy, freed with it */
+    unsigned char *copy = malloc(n);
+    if (!copy)
+        return FLOC_ERR_NOMEM;
+    memcpy(copy, buf, n);
+    floc_request_t *req;
+    ret = floc_tagged_post(w, 1, copy, n, to, ACT_TAG, ACT_SPACE, NULL, &req);
+    if (ret) {
+        free(copy);
+        return ret;
+    }
+    req->heap = copy;
+    floc_req_hide(w, req);
+    floc_req_abandon(w, req);
+    return 0;
+}
+
+uint16_t floc_act_take_owed(struct floc_actions *a, int to)
+{
+    int n = a->owed[to];
+    if (n > UINT16_MAX - 1)
+        n = UINT16_MAX - 1;
+    a->owed[to] -= n;
+    return (uint16_t)n;
+}
+
+/* flushes from `source` that its posts run so far answer */
+static void answer_flushes(struct floc_actions *a, int source)
+{
+    for (act_flush_t **p = &a->flushes; *p;) {
+        act_flush_t *f = *p;
+        if (f->source != source || (int32_t)(a->posts_run[source] - f->seq) < 0) {
+            p = &f->next;
+            continue;
+        }
+        act_hdr_t h = {.type = ACT_FLUSHED, .token = f->token};
+        h.credits = floc_act_take_owed(a, source);
+        if (floc_act_send(a, source, &h, NULL, 0))
+            a->owed[source] += h.credits;   /* the next message carries them */
+        *p = f->next;
+        free(f);
+    }
+}
+
+/* a large reply, kept (and exposed) until its caller read it */
+static int hold_reply(struct floc_actions *a, int caller, void *data, size_t len, uint32_t *idx,
+                      floc_rkey_t *rkey)
+{
+    uint32_t i = 0;
+    while (i < a->nholds && a->holds[i].caller >= 0)
+        i++;
+    if (i == a->nholds) {
+        uint32_t n = a->nholds ? 2 * a->nholds : 16;
+        act_hold_t *h = realloc(a->holds, n * sizeof *h);
+        if (!h)
+            return FLOC_ERR_NOMEM;
+        for (uint32_t k = a->nholds; k < n; k++)
+            h[k].caller = -1;
+        a->holds = h;
+        a->nholds = n;
+    }
+    int ret = floc_p2p_expose(a->ctx, data, len, &a->holds[i].mem, rkey);
+    if (ret)
+        return ret;
+    a->holds[i].data = data;
+    a->holds[i].caller = caller;
+    *idx = i;
+    return 0;
+}
+
+static void unhold(struct floc_actions *a, uint32_t i, int caller)
+{
+    if (i >= a->nholds || a->holds[i].caller != caller)
+        return;   /* not ours to free (a forged or repeated ack) */
+    floc_p2p_unexpose(a->holds[i].mem);
+    free(a->holds[i].data);
+    a->holds[i] = (act_hold_t){NULL, NULL, -1};
+}
+
+/* the answer to a call that ran here (lock held) */
+static void reply(struct floc_actions *a, int to, const act_hdr_t *req, int status, int unknown,
+                  floc_action_call_t *call, unsigned char *inline_reply)
+{
+    act_hdr_t h = {.type = ACT_REPLY, .token = req->token, .id = req->id, .status = status,
+                   .flags = unknown ? ACT_UNKNOWN : 0};
+    h.credits = (uint16_t)(1 + floc_act_take_owed(a, to));
+    h.len = call->len;
+    int ret;
+    if (call->heap) {
+        floc_rkey_t rkey;
+        ret = hold_reply(a, to, call->heap, call->len, &h.seq, &rkey);
+        if (!ret) {
+            call->heap = NULL;   /* the hold owns it */
+            h.flags |= ACT_LARGE;
+            ret = floc_act_send(a, to, &h, &rkey, sizeof rkey);
+            if (ret)
+                unhold(a, h.seq, to);
+        }
+        if (ret) {   /* say so instead */
+            h.flags &= (uint8_t)~ACT_LARGE;
+            h.len = 0;
+            h.status = ret;
+            ret = floc_act_send(a, to, &h, NULL, 0);
+        }
+    } else {
+        ret = floc_act_send(a, to, &h, inline_reply, call->len);
+    }
+    if (ret)
+        FLOC_WARN(FLOC_LOG_API, "the reply to locality %d could not be sent: %s", to,
+                  floc_strerror(ret));
+}
+
+/* ACT_CALL and ACT_POST: read the arguments, run, answer */
+static void serve_request(struct floc_actions *a, const act_msg_t *m)
+{
+    floc_ctx_t *w = a->ctx;
+    const act_hdr_t *h = &m->u.hdr;
+    const int from = m->source, post = h->type == ACT_POST;
+    const unsigned char *data = m->u.bytes + sizeof *h;
+    void *big = NULL;
+    int status = 0;
+    if (h->flags & ACT_LARGE) {
+        floc_rkey_t rkey;
+        memcpy(&rkey, data, sizeof rkey);
+        big = malloc(h->len);
+        status = big ? floc_get(w, big, h->len, &rkey, 0) : FLOC_ERR_NOMEM;
+        if (post) {   /* the caller may go on */
+            act_hdr_t r = {.type = ACT_READ, .token = h->token};
+            floc_ctx_lock(w);
+            r.credits = floc_act_take_owed(a, from);
+            if (floc_act_send(a, from, &r, NULL, 0))
+                a->owed[from] += r.credits;
+            floc_ctx_unlock(w);
+        }
+        data = big;
+    }
+    unsigned char out[ACT_INLINE];
+    floc_action_call_t call = {.ctx = w, .source = from, .want_reply = !post, .out = out,
+                               .cap = sizeof out};
+    floc_ctx_lock(w);
+    const int unknown = !floc_act_lookup(a, h->id);
+    floc_ctx_unlock(w);
+    if (!status)
+        status = floc_act_run(a, &call, h->id, data, h->len);
+    free(big);
+    floc_ctx_lock(w);
+    if (post) {
+        a->posts_run[from]++;
+        a->owed[from]++;
+        if (status)
+            FLOC_WARN(FLOC_LOG_API, "action 0x%016llx posted by locality %d failed: %s",
+                      (unsigned long long)h->id, from, floc_strerror(status));
+        answer_flushes(a, from);
+        if (a->owed[from] >= FLOC_ACTION_CREDITS / 2) {
+            act_hdr_t c = {.type = ACT_CREDIT, .credits = floc_act_take_owed(a, from)};
+            if (floc_act_send(a, from, &c, NULL, 0))
+                a->owed[from] += c.credits;
+        }
+    } else {
+        reply(a, from, h, status, unknown, &call, out);
+    }
+    floc_ctx_unlock(w);
+    free(call.heap);
+}
+
+static void serve_msg(struct floc_actions *a, act_msg_t *m)
+{
+    const act_hdr_t *h = &m->u.hdr;
+    const size_t body = m->len >= sizeof *h ? m->len - sizeof *h : 0;
+    const size_t want = h->flags & ACT_LARGE ? sizeof(floc_rkey_t) : h->len;
+    const int has_data = h->type == ACT_CALL || h->type == ACT_POST || h->type == ACT_REPLY;
+    if (m->len < sizeof *h || (has_data && body != want) || m->source < 0 ||
+        m->source >= a->ctx->size) {
+        FLOC_WARN(FLOC_LOG_API, "a malformed action message (%zu bytes) from locality %d: dropped",
+                  m->len, m->source);
+        return;
+    }
+    /* every message may carry credits back */
+    floc_ctx_lock(a->ctx);
+    a->credits[m->source] += h->credits;
+    floc_ctx_unlock(a->ctx);
+    switch (h->type) {
+    case ACT_CALL:
+    case ACT_POST:
+        serve_request(a, m);
+        return;
+    case ACT_ACK:
+        floc_ctx_lock(a->ctx);
+        unhold(a, h->seq, m->source);
+        floc_ctx_unlock(a->ctx);
+        return;
+    case ACT_FLUSH: {
+        act_flush_t *f = malloc(sizeof *f);
+        floc_ctx_lock(a->ctx);
+        if (f) {
+            *f = (act_flush_t){a->flushes, m->source, h->token, h->seq};
+            a->flushes = f;
+            answer_flushes(a, m->source);
+        }
+        floc_ctx_unlock(a->ctx);
+        return;
+    }
+    default:
+        floc_act_caller_msg(a, m);
+    }
+}
+
+/* the service: run what the mailbox queued, one message at a time */
+static void serve(floc_ctx_t *ctx, void *arg)
+{
+    struct floc_actions *a = arg;
+    for (;;) {
+        floc_ctx_lock(ctx);
+        act_msg_t *m = a->queue;
+        if (m) {
+            a->queue = m->next;
+            if (!a->queue)
+                a->queue_tail = &a->queue;
+        } else {
+            atomic_store_explicit(&ctx->service_due, 0, memory_order_release);
+        }
+        floc_ctx_unlock(ctx);
+        if (!m)
+            break;
+        serve_msg(a, m);
+        floc_ctx_lock(ctx);
+        msg_free(a, m);
+        floc_ctx_unlock(ctx);
+    }
+}
+
+/* the per-peer arrays */
+static void free_peers(struct floc_actions *a)
+{
+    free(a->credits);
+    free(a->posts_sent);
+    free(a->posts_flushed);
+    free(a->posts_run);
+    free(a->owed);
+}
+
+int floc_act_start(floc_ctx_t *ctx, struct floc_actions **out)
+{
+    floc_ctx_t *w = ctx->world;
+    floc_ctx_lock(w);
+    if (w->actions) {
+        *out = w->actions;
+        floc_ctx_unlock(w);
+        return 0;
+    }
+    const size_t p = (size_t)w->size;
+    struct floc_actions *a = calloc(1, sizeof *a);
+    int ret = FLOC_ERR_NOMEM;
+    if (!a)
+        goto out;
+    a->ctx = w;
+    a->queue_tail = &a->queue;
+    a->free_slot = UINT32_MAX;
+    a->boxes = malloc((size_t)ACT_MAILBOX * ACT_MSG);
+    a->credits = malloc(p * sizeof *a->credits);
+    a->posts_sent = calloc(p, sizeof *a->posts_sent);
+    a->posts_flushed = calloc(p, sizeof *a->posts_flushed);
+    a->posts_run = calloc(p, sizeof *a->posts_run);
+    a->owed = calloc(p, sizeof *a->owed);
+    if (!a->boxes || !a->credits || !a->posts_sent || !a->posts_flushed || !a->posts_run ||
+        !a->owed)
+        goto out;
+    for (size_t k = 0; k < p; k++)
+        a->credits[k] = FLOC_ACTION_CREDITS;
+    for (int i = 0; i < ACT_MAILBOX; i++)
+        if ((ret = post_box(a, i)))
+            goto out;
+    if ((ret = floc_progress_hook_add(w, mailbox_progress, mailbox_dump, a)))
+        goto out;
+    w->service_arg = a;
+    w->service = serve;
+    w->actions = a;
+    *out = a;
+out:
+    if (ret && a) {
+        int posted = 0;
+        for (int i = 0; i < ACT_MAILBOX; i++)
+            if (a->posted[i]) {
+                floc_req_abandon(w, a->posted[i]);
+                posted = 1;
+            }
+        /* receives posted into the boxes keep them until the fabric closes */
+        if (!posted)
+            free(a->boxes);
+        free_peers(a);
+        free(a);
+    }
+    floc_ctx_unlock(w);
+    return ret;
+}
+
+void floc_action_release(floc_ctx_t *ctx)
+{
+    struct floc_actions *a = ctx->actions;
+    if (!a)
+        return;
+    floc_ctx_lock(ctx);
+    for (uint32_t i = 0; i < a->nholds; i++)
+        if (a->holds[i].caller >= 0)
+            unhold(a, i, a->holds[i].caller);
+    for (uint32_t t = 0; t < a->nslots; t++) {
+        floc_p2p_unexpose(a->slots[t].args_mem);
+        a->slots[t].args_mem = NULL;
+    }
+    floc_ctx_unlock(ctx);
+}
+
+void floc_action_free(floc_ctx_t *ctx)
+{
+    struct floc_actions *a = ctx->actions;
+    if (!a)
+        return;
+    ctx->actions = NULL;
+    ctx->service = NULL;
+    for (act_msg_t *m = a->queue, *n; m; m = n) {
+        n = m->next;
+        free(m);
+    }
+    for (act_msg_t *m = a->spare, *n; m; m = n) {
+        n = m->next;
+        free(m);
+    }
+    for (act_flush_t *f = a->flushes, *n; f; f = n) {
+        n = f->next;
+        free(f);
+    }
+    floc_act_table_fini(a);
+    free(a->boxes);
+    free_peers(a);
+    free(a->slots);
+    free(a->holds);
+    free(a);
+}

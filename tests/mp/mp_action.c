@@ -1,0 +1,463 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * mp_action.c - remote actions (floc/action.h).
+ *
+ *   floc-run -n N mp_action          every check below (N >= 1)
+ *   floc-run -n N mp_action flood    10,000 one-way 1 MiB actions to locality 0
+ *                                    from each other one; peak memory printed
+ *   floc-run -n N mp_action busy     (FLOC_PROGRESS=thread) a target that
+ *                                    computes without floc calls answers
+ *   floc-run -n 3 mp_action kill     locality 2 is killed with calls to it in
+ *                                    flight: they fail with FLOC_ERR_PEER_LOST
+ *
+ * Every reply is checked against a value computed here: 100,000 calls
+ * among all pairs in windows, arguments and replies of 0, 1, eager - 1,
+ * eager, eager + 1, 1 MiB + 3 and 64 MiB bytes, truncation, handler
+ * errors, unknown ids, tables that differ, recursion a -> b -> a inside
+ * handlers, posts counted at their targets after floc_action_flush,
+ * floc_action_on_all, misuse.
+ */
+#define _POSIX_C_SOURCE 200809L
+#define _DEFAULT_SOURCE
+#include <signal.h>
+#include <stdatomic.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "mp_util.h"
+
+static floc_ctx_t *ctx;
+static int me, n;
+static floc_action_t a_mix, a_echo, a_fail, a_rec, a_count, a_size, a_busy;
+static _Atomic uint64_t posts_here, bytes_here;
+
+static uint64_t mix(uint64_t x)
+{
+    x ^= x >> 31;
+    x *= 0x7fb5d329728ea185ull;
+    x ^= x >> 27;
+    return x * 0x81dadef4bc2dd44dull;
+}
+
+static unsigned char pattern(size_t i, uint64_t seed)
+{
+    return (unsigned char)(mix(seed + i / 8) >> (8 * (i % 8)));
+}
+
+/* reply mix(a ^ b << 1) ^ this locality */
+static int h_mix(floc_action_call_t *call, const void *args, size_t len, void *user)
+{
+    (void)user;
+    uint64_t v[2];
+    if (len != sizeof v)
+        return FLOC_ERR_INVALID;
+    memcpy(v, args, sizeof v);
+    uint64_t r = mix(v[0] ^ v[1] << 1) ^ (uint64_t)me;
+    return floc_action_reply(call, &r, sizeof r);
+}
+
+static int h_echo(floc_action_call_t *call, const void *args, size_t len, void *user)
+{
+    (void)user;
+    return floc_action_reply(call, args, len);
+}
+
+static int h_fail(floc_action_call_t *call, const void *args, size_t len, void *user)
+{
+    (void)call, (void)args, (void)len, (void)user;
+    return FLOC_ERR_ACCESS;
+}
+
+/* args {depth, value}: depth 0 replies value; else calls the caller back
+ * with {depth - 1, value + 1} and replies what it got */
+static int h_rec(floc_action_call_t *call, const void *args, size_t len, void *user)
+{
+    (void)user;
+    int64_t v[2];
+    if (len != sizeof v)
+        return FLOC_ERR_INVALID;
+    memcpy(v, args, sizeof v);
+    if (v[0] > 0) {
+        int64_t next[2] = {v[0] - 1, v[1] + 1}, got = 0;
+        size_t gl = 0;
+        int ret = floc_call(ctx, floc_action_source(call), a_rec, next, sizeof next, &got,
+                            sizeof got, &gl);
+        if (ret)
+            return ret;
+        v[1] = got;
+    }
+    return floc_action_reply(call, &v[1], sizeof v[1]);
+}
+
+static int h_count(floc_action_call_t *call, const void *args, size_t len, void *user)
+{
+    (void)user;
+    int first;
+    if (len == sizeof first && (memcpy(&first, args, sizeof first), first == 0) &&
+        floc_action_reply(call, NULL, 0) != FLOC_ERR_STATE)
+        return FLOC_ERR_INVALID;   /* a post has nobody to reply to */
+    /* every byte checked: pattern seeded by the sender */
+    if (len >= 8) {
+        uint64_t seed;
+        memcpy(&seed, args, 8);
+        const unsigned char *b = args;
+        for (size_t i = 8; i < len; i += 4093)
+            if (b[i] != pattern(i, seed))
+                return FLOC_ERR_INVALID;
+    }
+    atomic_fetch_add(&posts_here, 1);
+    atomic_fetch_add(&bytes_here, len);
+    return 0;
+}
+
+/* args {size, seed}: a reply of size bytes of pattern(seed) */
+static int h_size(floc_action_call_t *call, const void *args, size_t len, void *user)
+{
+    (void)user;
+    uint64_t v[2];
+    if (len < sizeof v)
+        return FLOC_ERR_INVALID;
+    memcpy(v, args, sizeof v);
+    unsigned char *b = malloc(v[0] ? v[0] : 1);
+    if (!b)
+        return FLOC_ERR_NOMEM;
+    for (size_t i = 0; i < v[0]; i++)
+        b[i] = pattern(i, v[1]);
+    int ret = floc_action_reply(call, b, v[0]);
+    free(b);
+    return ret;
+}
+
+static int h_busy(floc_action_call_t *call, const void *args, size_t len, void *user)
+{
+    (void)args, (void)len, (void)user;
+    int r = me;
+    return floc_action_reply(call, &r, sizeof r);
+}
+
+static void sync_all(void)
+{
+    MP_MUST(floc_barrier(ctx));
+}
+
+static void check_pairs(int total)
+{
+    enum { WINDOW = 64 };
+    floc_request_t *reqs[WINDOW] = {0};
+    uint64_t got[WINDOW], args[WINDOW][2];
+    int to[WINDOW];
+    size_t lens[WINDOW];
+    int bad = 0;
+    for (int i = 0; i < total + WINDOW; i++) {
+        const int w = i % WINDOW;
+        if (reqs[w]) {
+            int ret = floc_wait(reqs[w]);
+            uint64_t want = mix(args[w][0] ^ args[w][1] << 1) ^ (uint64_t)to[w];
+            if (ret || got[w] != want || lens[w] != 8)
+                if (bad++ < 3)
+                    MP_FAIL("call %llu to %d: %s, %llx (want %llx)",
+                            (unsigned long long)args[w][0], to[w], floc_strerror(ret),
+                            (unsigned long long)got[w], (unsigned long long)want);
+            reqs[w] = NULL;
+        }
+        if (i >= total)
+            continue;
+        to[w] = (me + 1 + i) % n;
+        args[w][0] = (uint64_t)i;
+        args[w][1] = (uint64_t)me * 1000003u;
+        MP_OK(floc_async(ctx, to[w], a_mix, args[w], sizeof args[w], &got[w], sizeof got[w],
+                         &lens[w], &reqs[w]));
+    }
+}
+
+static void check_sizes(int big)
+{
+    const size_t eager = FLOC_ACTION_EAGER;
+    const size_t sizes[] = {0, 1, eager - 1, eager, eager + 1, ((size_t)1 << 20) + 3,
+                            (size_t)64 << 20};
+    const int nsizes = big ? 7 : 6;
+    unsigned char *buf = malloc(((size_t)64 << 20) + 16), *out = malloc(((size_t)64 << 20) + 16);
+    if (!buf || !out)
+        exit(1);
+    for (int s = 0; s < nsizes; s++) {
+        const size_t len = sizes[s];
+        const int t = (me + 1) % n;
+        /* arguments of len bytes echoed */
+        uint64_t seed = mix((uint64_t)me * 77 + (uint64_t)s);
+        for (size_t i = 0; i < len; i++)
+            buf[i] = pattern(i, seed);
+        size_t rl = 12345;
+        MP_OK(floc_call(ctx, t, a_echo, buf, len, out, len, &rl));
+        if (rl != len || (len && memcmp(out, buf, len)))
+            MP_FAIL("echo of %zu bytes to %d: %zu back, %s", len, t, rl,
+                    len && memcmp(out, buf, len) ? "different" : "same");
+        /* a reply of len bytes from a small request */
+        uint64_t req[2] = {len, seed ^ 1};
+        rl = 0;
+        memset(out, 0, len + 1);
+        MP_OK(floc_call(ctx, t, a_size, req, sizeof req, out, len + 1, &rl));
+        int same = rl == len;
+        for (size_t i = 0; same && i < len; i++)
+            same = out[i] == pattern(i, seed ^ 1);
+        if (!same)
+            MP_FAIL("reply of %zu bytes from %d: %zu, wrong", len, t, rl);
+        /* truncated: half the capacity */
+        if (len >= 2) {
+            rl = 0;
+            MP_EXPECT(FLOC_ERR_TRUNCATED, floc_call(ctx, t, a_size, req, sizeof req, out, len / 2,
+                                                    &rl));
+            if (rl != len || out[len / 2 - 1] != pattern(len / 2 - 1, seed ^ 1))
+                MP_FAIL("truncated reply of %zu bytes: length %zu", len, rl);
+        }
+    }
+    free(buf);
+    free(out);
+}
+
+static int all_checks(void)
+{
+    floc_action_t dup;
+    MP_EXPECT(FLOC_ERR_INVALID, floc_action_register(ctx, "mp.echo", h_echo, NULL, &dup));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_action_register(ctx, "", h_echo, NULL, &dup));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_action_register(ctx, "x", NULL, NULL, &dup));
+    if (a_echo != floc_action_id("mp.echo"))
+        MP_FAIL("the id is not the name's");
+    MP_EXPECT(FLOC_ERR_INVALID, floc_call(ctx, n, a_echo, NULL, 0, NULL, 0, NULL));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_call(ctx, 0, a_echo, NULL, 5, NULL, 0, NULL));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_async(ctx, 0, a_echo, NULL, 0, NULL, 0, NULL, NULL));
+    MP_EXPECT(FLOC_ERR_INVALID, floc_action_reply(NULL, NULL, 0));
+
+    /* handler errors and unknown ids, on every target */
+    for (int t = 0; t < n; t++) {
+        MP_EXPECT(FLOC_ERR_ACCESS, floc_call(ctx, t, a_fail, NULL, 0, NULL, 0, NULL));
+        MP_EXPECT(FLOC_ERR_INVALID,
+                  floc_call(ctx, t, floc_action_id("nobody serves this"), NULL, 0, NULL, 0, NULL));
+    }
+    /* tables that differ: only locality 0 serves mp.only0 */
+    if (me == 0) {
+        floc_action_t id;
+        MP_OK(floc_action_register(ctx, "mp.only0", h_busy, NULL, &id));
+    }
+    sync_all();
+    int r = -1;
+    MP_OK(floc_call(ctx, 0, floc_action_id("mp.only0"), NULL, 0, &r, sizeof r, NULL));
+    if (r != 0)
+        MP_FAIL("mp.only0 on 0 answered %d", r);
+    if (n > 1)
+        MP_EXPECT(FLOC_ERR_INVALID, floc_call(ctx, n - 1, floc_action_id("mp.only0"), NULL, 0, &r,
+                                              sizeof r, NULL));
+
+    /* recursion a -> b -> a -> ... inside handlers */
+    for (int depth = 0; depth <= 6; depth++) {
+        int64_t v[2] = {depth, 1000 * me}, got = -1;
+        MP_OK(floc_call(ctx, (me + 1) % n, a_rec, v, sizeof v, &got, sizeof got, NULL));
+        if (got != 1000 * me + depth)
+            MP_FAIL("recursion depth %d: %lld", depth, (long long)got);
+    }
+
+    check_pairs(100000 / n);
+    check_sizes(1);
+
+    /* posts: K small and 3 large to every locality, counted there */
+    enum { K = 500 };
+    sync_all();
+    uint64_t before = atomic_load(&posts_here), before_bytes = atomic_load(&bytes_here);
+    sync_all();
+    unsigned char *large = malloc((size_t)1 << 20);
+    uint64_t seed = mix((uint64_t)me + 99);
+    memcpy(large, &seed, 8);
+    for (size_t i = 8; i < ((size_t)1 << 20); i++)
+        large[i] = pattern(i, seed);
+    for (int t = 0; t < n; t++) {
+        for (int k = 0; k < K; k++)
+            MP_OK(floc_post(ctx, t, a_count, &k, sizeof k));
+        for (int k = 0; k < 3; k++)
+            MP_OK(floc_post(ctx, t, a_count, large, (size_t)1 << 20));
+    }
+    MP_OK(floc_action_flush(ctx));
+    free(large);
+    sync_all();
+    uint64_t got = atomic_load(&posts_here) - before, gotb = atomic_load(&bytes_here) - before_bytes;
+    uint64_t want = (uint64_t)n * (K + 3), wantb = (uint64_t)n * (K * sizeof(int) + 3 * (1u << 20));
+    if (got != want || gotb != wantb)
+        MP_FAIL("posts run here: %llu (%llu bytes), want %llu (%llu)", (unsigned long long)got,
+                (unsigned long long)gotb, (unsigned long long)want, (unsigned long long)wantb);
+
+    /* every locality at once */
+    int *replies = calloc((size_t)n, sizeof *replies);
+    size_t *lens = calloc((size_t)n, sizeof *lens);
+    MP_OK(floc_action_on_all(ctx, a_busy, NULL, 0, replies, sizeof *replies, lens));
+    for (int k = 0; k < n; k++)
+        if (replies[k] != k || lens[k] != sizeof(int))
+            MP_FAIL("on_all: locality %d answered %d (%zu bytes)", k, replies[k], lens[k]);
+    free(replies);
+    free(lens);
+    sync_all();
+    return 0;
+}
+
+static long peak_kib(void)
+{
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    return ru.ru_maxrss;
+}
+
+static int flood(void)
+{
+    enum { COUNT = 10000 };
+    const size_t len = (size_t)1 << 20;
+    sync_all();
+    const long before = peak_kib();
+    double t0 = 0;
+    if (me != 0) {
+        unsigned char *b = malloc(len);
+        uint64_t seed = mix((uint64_t)me);
+        memcpy(b, &seed, 8);
+        for (size_t i = 8; i < len; i++)
+            b[i] = pattern(i, seed);
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        t0 = (double)ts.tv_sec + ts.tv_nsec * 1e-9;
+        for (int i = 0; i < COUNT; i++)
+            MP_OK(floc_post(ctx, 0, a_count, b, len));
+        MP_OK(floc_action_flush(ctx));
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        t0 = (double)ts.tv_sec + ts.tv_nsec * 1e-9 - t0;
+        free(b);
+    }
+    sync_all();
+    if (me == 0 && atomic_load(&posts_here) != (uint64_t)COUNT * (uint64_t)(n - 1))
+        MP_FAIL("flood: %llu posts ran, want %llu", (unsigned long long)atomic_load(&posts_here),
+                (unsigned long long)COUNT * (uint64_t)(n - 1));
+    printf("flood: locality %d: peak RSS %ld MiB (%ld MiB before)%s\n", me, peak_kib() / 1024,
+           before / 1024, me ? "" : " (the target)");
+    if (me)
+        printf("flood: locality %d: %d x 1 MiB in %.2f s (%.0f MB/s)\n", me, COUNT, t0,
+               COUNT * (double)len / t0 / 1e6);
+    /* bounded: a few times the credits' worth of 1 MiB buffers, not 10,000 */
+    if (peak_kib() - before > 1024L * 1024)
+        MP_FAIL("flood: peak memory grew by %ld MiB", (peak_kib() - before) / 1024);
+    return 0;
+}
+
+static int busy(void)
+{
+    /* locality 0 computes for 2 s without calling floc; the others call it */
+    sync_all();
+    if (me == 0) {
+        struct timespec a, b;
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        volatile double x = 0;
+        do {
+            for (int i = 0; i < 100000; i++)
+                x += i * 1e-9;
+            clock_gettime(CLOCK_MONOTONIC, &b);
+        } while (b.tv_sec - a.tv_sec + (b.tv_nsec - a.tv_nsec) * 1e-9 < 2.0);
+    } else {
+        usleep(300000);   /* well inside the computation */
+        double worst = 0, t_all[100];
+        for (int i = 0; i < 100; i++) {
+            struct timespec a, b;
+            int r = -1;
+            clock_gettime(CLOCK_MONOTONIC, &a);
+            MP_OK(floc_call(ctx, 0, a_busy, NULL, 0, &r, sizeof r, NULL));
+            clock_gettime(CLOCK_MONOTONIC, &b);
+            double t = b.tv_sec - a.tv_sec + (b.tv_nsec - a.tv_nsec) * 1e-9;
+            worst = t > worst ? t : worst;
+            t_all[i] = t;
+            if (r != 0)
+                MP_FAIL("busy target answered %d", r);
+        }
+        int below = 0;
+        for (int i = 0; i < 100; i++)
+            below += t_all[i] < 1e-3;
+        printf("busy: locality %d: round trips to a computing target: %d of 100 within 1 ms, "
+               "worst %.0f us\n", me, below, worst * 1e6);
+        /* the progress thread shares the target's cores with its computation:
+         * the scheduler, not floc, decides the worst case on a small machine */
+        if (below < 50)
+            MP_FAIL("a computing target answered only %d of 100 calls within 1 ms", below);
+    }
+    sync_all();
+    return 0;
+}
+
+static int kill_target(void)
+{
+    sync_all();
+    if (me == 2) {   /* serves for 0.2 s, then dies with calls in flight */
+        struct timespec a, b;
+        clock_gettime(CLOCK_MONOTONIC, &a);
+        do {
+            floc_progress(ctx);
+            clock_gettime(CLOCK_MONOTONIC, &b);
+        } while (b.tv_sec - a.tv_sec + (b.tv_nsec - a.tv_nsec) * 1e-9 < 0.2);
+        raise(SIGKILL);
+    }
+    if (me == 2)
+        return 0;
+    /* calls to 2 in flight when it dies, and after */
+    enum { C = 32 };
+    floc_request_t *reqs[C];
+    uint64_t args[2] = {1, 2}, got[C];
+    int lost = 0, ok = 0;
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    for (int round = 0; round < 100000 && lost == 0; round++) {
+        for (int i = 0; i < C; i++)
+            if (floc_async(ctx, 2, a_mix, args, sizeof args, &got[i], 8, NULL, &reqs[i]))
+                reqs[i] = NULL;
+        for (int i = 0; i < C; i++) {
+            if (!reqs[i]) {
+                lost++;
+                continue;
+            }
+            int r = floc_wait(reqs[i]);
+            lost += r == FLOC_ERR_PEER_LOST;
+            ok += r == 0;
+        }
+    }
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    printf("kill: locality %d: %d answered, then %d failed with 'peer lost' after %.2f s\n", me,
+           ok, lost, b.tv_sec - a.tv_sec + (b.tv_nsec - a.tv_nsec) * 1e-9);
+    if (!lost || !ok)
+        MP_FAIL("%d calls answered before the loss, %d failed with FLOC_ERR_PEER_LOST after it",
+                ok, lost);
+    floc_finalize(ctx);
+    if (mp_failures)
+        fprintf(stderr, "locality %d: %d failures\n", me, mp_failures);
+    return mp_failures ? 1 : 0;
+}
+
+int main(int argc, char **argv)
+{
+    floc_attr_t attr = FLOC_ATTR_INIT;
+    attr.thread_level = FLOC_THREAD_MULTIPLE;
+    MP_MUST(floc_init(&argc, &argv, &attr, &ctx));
+    me = mp_me = floc_locality_id(ctx);
+    n = floc_num_localities(ctx);
+    MP_MUST(floc_action_register(ctx, "mp.mix", h_mix, NULL, &a_mix));
+    MP_MUST(floc_action_register(ctx, "mp.echo", h_echo, NULL, &a_echo));
+    MP_MUST(floc_action_register(ctx, "mp.fail", h_fail, NULL, &a_fail));
+    MP_MUST(floc_action_register(ctx, "mp.rec", h_rec, NULL, &a_rec));
+    MP_MUST(floc_action_register(ctx, "mp.count", h_count, NULL, &a_count));
+    MP_MUST(floc_action_register(ctx, "mp.size", h_size, NULL, &a_size));
+    MP_MUST(floc_action_register(ctx, "mp.busy", h_busy, NULL, &a_busy));
+    sync_all();   /* everyone serves before anyone calls */
+
+    const char *mode = argc > 1 ? argv[1] : "all";
+    if (strcmp(mode, "kill") == 0)
+        return n == 3 ? kill_target() : 2;
+    if (strcmp(mode, "flood") == 0)
+        flood();
+    else if (strcmp(mode, "busy") == 0)
+        busy();
+    else
+        all_checks();
+    MP_OK(floc_finalize(ctx));
+    if (mp_failures)
+        fprintf(stderr, "locality %d: %d failures\n", me, mp_failures);
+    return mp_failures ? 1 : 0;
+}
