@@ -31,6 +31,7 @@ from .collectives import (ReduceOp, all_reduce, broadcast, gather, scatter, barr
                           as_completed, FIRST_COMPLETED, ALL_COMPLETED, loc_dtype,
                           set_checks, checks)
 from ._team import Team, split, dup, split_node, UNDEFINED
+from ._actions import async_, call, run_on_all, RemoteTraceback
 from .distribution import DistributionPolicy
 from ._darray import DistributedArray
 from ._array import (from_numpy, array, zeros, ones, empty, full, arange, distributed_zeros,
@@ -61,4 +62,5 @@ __all__ = [
     "ireduce", "igather", "iall_gather", "iall_to_all", "ireduce_scatter", "iscan", "iexscan",
     "ibarrier", "Future", "wait", "as_completed", "FIRST_COMPLETED", "ALL_COMPLETED",
     "loc_dtype", "set_checks", "checks", "Team", "split", "dup", "split_node", "UNDEFINED",
+    "async_", "call", "run_on_all", "RemoteTraceback",
 ] + list(_errors_all)

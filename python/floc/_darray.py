@@ -16,6 +16,7 @@ holds the whole array, and the methods work on it alone.
 """
 
 import math
+import weakref
 
 import numpy as np
 
@@ -26,6 +27,19 @@ from .distribution import DistributionPolicy
 __all__ = ["DistributedArray"]
 
 _BLOCK, _CYCLIC, _BLOCK_CYCLIC = 0, 1, 2   # floc_dist_kind_t
+
+
+_by_serial = weakref.WeakValueDictionary()   # the job's live arrays by PV serial
+
+
+def _apply_here(serial, first, fn, args, kwargs):
+    """DistributedArray.apply, on the owner: fn on the row at local element `first`."""
+    d = _by_serial.get(serial)
+    if d is None or d._pv.freed:
+        raise LookupError("distributed array %d is not alive on locality %d"
+                          % (serial, _floc.locality_id()))
+    flat = np.frombuffer(d._pv, dtype=d._dtype)
+    return fn(flat[first:first + d._row].reshape(d._shape[1:]), *args, **kwargs)
 
 
 def _shape_of(shape):
@@ -81,6 +95,8 @@ class DistributedArray:
         self._kind, self._block = kind, block
         self._pv = pv if pv is not None else _floc.PV(self._rows * self._row,
                                                       np.empty(0, dtype), kind, block, team)
+        if team is None:
+            _by_serial[self._pv.serial] = self     # for apply() from other localities
 
     @classmethod
     def _wrap(cls, shape, dtype, policy, num_partitions, pv, team=None):
@@ -116,6 +132,28 @@ class DistributedArray:
     def is_distributed(self):
         """True unless the policy is none (every locality holds all)."""
         return self._policy is not DistributionPolicy.none
+
+    def apply(self, index, fn, *args, **kwargs):
+        """Run ``fn(row, *args, **kwargs)`` on the locality that owns row
+        ``index`` and return its result: ``row`` is a numpy view of that
+        row in the owner's local part (a 0-d view for a 1-d array), so
+        writes through it stay.  fn goes by reference (a module-level
+        function, as for ``floc.async_``).  Arrays over the whole job."""
+        from . import _actions
+        if self._team is not None:
+            raise NotImplementedError("apply() runs on arrays over the whole job; this one "
+                                      "lives on a team")
+        if not self._shape:
+            raise IndexError("apply() takes a row index; this array has no rows")
+        i = int(index)
+        if not -self._rows <= i < self._rows:
+            raise IndexError("index %d is out of bounds for axis 0 with size %d"
+                             % (i, self._rows))
+        i %= self._rows
+        if self._whole is not None:
+            return fn(self._whole[i], *args, **kwargs)
+        owner, first = self._pv_ok().owner(i * self._row)
+        return _actions.call(owner, _apply_here, self._pv.serial, first, fn, args, kwargs)
 
     def _pv_ok(self):
         if self._pv.freed:

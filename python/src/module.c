@@ -70,6 +70,8 @@ static PyObject *py_init(PyObject *self, PyObject *const *args, Py_ssize_t nargs
         return pyfloc_raise(ret, "init");
     pyfloc_ctx = ctx;
     pyfloc_epoch++;   /* the Teams of an earlier run are dead */
+    if (pyfloc_actions_init(ctx) < 0)
+        return NULL;
     const char *checks = getenv("FLOC_PY_CHECKS");
     pyfloc_checks = !(checks && strcmp(checks, "0") == 0);
     Py_RETURN_NONE;
@@ -213,7 +215,8 @@ PyMODINIT_FUNC PyInit__floc(void)
         return NULL;
     if (add_methods(m, pyfloc_coll_methods) < 0 || add_methods(m, pyfloc_vcoll_methods) < 0 ||
         add_methods(m, pyfloc_icoll_methods) < 0 || add_methods(m, pyfloc_pv_methods) < 0 ||
-        add_methods(m, pyfloc_team_methods) < 0 || PyType_Ready(&pyfloc_team_type) < 0 ||
+        add_methods(m, pyfloc_team_methods) < 0 || add_methods(m, pyfloc_action_methods) < 0 ||
+        PyType_Ready(&pyfloc_team_type) < 0 ||
         pyfloc_errors_init(m) < 0 || PyType_Ready(&pyfloc_future_type) < 0 ||
         PyType_Ready(&pyfloc_pv_type) < 0)
         goto fail;
@@ -228,7 +231,8 @@ PyMODINIT_FUNC PyInit__floc(void)
     if (PyModule_AddObject(m, "PV", (PyObject *)&pyfloc_pv_type) < 0)
         goto fail;
     if (PyModule_AddStringConstant(m, "version", floc_version_string()) < 0 ||
-        PyModule_AddIntConstant(m, "FUSE_MAX", PYFLOC_FUSE_MAX) < 0)
+        PyModule_AddIntConstant(m, "FUSE_MAX", PYFLOC_FUSE_MAX) < 0 ||
+        PyModule_AddIntConstant(m, "ACTION_REPLY_MAX", PYFLOC_ACTION_REPLY_MAX) < 0)
         goto fail;
     return m;
 fail:

@@ -398,6 +398,11 @@ static PyObject *pv_get_size(pyfloc_pv_t *v, void *closure)
     return PyLong_FromSize_t(v->n);
 }
 
+static PyObject *pv_get_serial(pyfloc_pv_t *v, void *closure)
+{
+    return PyLong_FromUnsignedLongLong(v->serial);
+}
+
 static PyObject *pv_get_freed(pyfloc_pv_t *v, void *closure)
 {
     return PyBool_FromLong(v->pv == NULL);
@@ -424,6 +429,8 @@ static PyMethodDef pv_methods[] = {
 static PyGetSetDef pv_getset[] = {
     {"size", (getter)pv_get_size, NULL, "elements", NULL},
     {"freed", (getter)pv_get_freed, NULL, "destroyed", NULL},
+    {"serial", (getter)pv_get_serial, NULL,
+     "the same number on every locality of its team (made collectively, in order)", NULL},
     {NULL, NULL, NULL, NULL, NULL}};
 
 PyTypeObject pyfloc_pv_type = {

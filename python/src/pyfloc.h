@@ -149,6 +149,13 @@ int pyfloc_team_resolve(PyObject *team, const char *func, floc_ctx_t **out, PyOb
 /* The counter of distributed arrays made on a Team (NULL: the job's) */
 uint64_t *pyfloc_team_serial(PyObject *handle);
 
+/* ---- action.c ---- */
+extern PyMethodDef pyfloc_action_methods[];
+/* Register floc's Python action on ctx (init): -1 with an exception */
+int pyfloc_actions_init(floc_ctx_t *ctx);
+/* The reply bytes a call carries inline; larger results are fetched */
+#define PYFLOC_ACTION_REPLY_MAX 65536
+
 /* ---- pv.c ---- */
 extern PyTypeObject pyfloc_pv_type;
 extern PyMethodDef pyfloc_pv_methods[];
