@@ -95,7 +95,7 @@ int floc_init(int *argc, char ***argv, const floc_attr_t *attr, floc_ctx_t **out
     if ((ret = floc_pmix_init(ctx)) != 0 || (ret = teams_init(ctx)) != 0 ||
         (ret = floc_topo_init(ctx)) != 0 ||
         (ret = floc_fabric_open(ctx)) != 0 || (ret = floc_node_init(ctx)) != 0 ||
-        (ret = floc_coll_init(ctx)) != 0)
+        (ret = floc_coll_init(ctx)) != 0 || (ret = floc_action_init(ctx)) != 0)
         goto fail;
     if (ctx->cfg.progress == FLOC_PROGRESS_THREAD && (ret = floc_progress_thread_start(ctx)) != 0)
         goto fail;

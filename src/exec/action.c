@@ -129,6 +129,104 @@ static int send_request(floc_ctx_t *ctx, struct floc_actions *a, int type, int t
     return ret;
 }
 
+/* ---- batches of small posts -------------------------------------------- */
+
+/* Send to's batch as one message (lock held, a credit available). */
+static int send_batch(struct floc_actions *a, int to)
+{
+    act_hdr_t h = {.type = ACT_BATCH, .seq = a->batch_n[to], .len = a->batch_len[to]};
+    h.credits = floc_act_take_owed(a, to);
+    int ret = floc_act_send(a, to, &h, a->batch[to], a->batch_len[to]);
+    if (ret) {
+        a->owed[to] += h.credits;
+        return ret;
+    }
+    a->credits[to]--;
+    a->batch_len[to] = a->batch_n[to] = 0;
+    return 0;
+}
+
+static int lost_peer(const struct floc_actions *a, int to)
+{
+    return atomic_load_explicit(&a->ctx->lost_map[to], memory_order_relaxed);
+}
+
+int floc_act_send_batches(struct floc_actions *a)
+{
+    int kept = 0, ret = 0;
+    for (int i = 0; i < a->ndirty; i++) {
+        const int to = a->dirty[i];
+        if (a->batch_n[to] && lost_peer(a, to))
+            a->batch_len[to] = a->batch_n[to] = 0;   /* nobody to run them: flush says so */
+        if (!ret && a->batch_n[to] && a->credits[to] > 0)
+            ret = send_batch(a, to);
+        if (a->batch_n[to])
+            a->dirty[kept++] = to;
+        else
+            a->queued[to] = 0;
+    }
+    a->ndirty = kept;
+    return ret;
+}
+
+/* Send to's batch now, waiting for a credit if need be (lock NOT held). */
+static int drain_batch(floc_ctx_t *ctx, struct floc_actions *a, int to)
+{
+    for (;;) {
+        floc_ctx_lock(a->ctx);
+        int ret = 0, wait = 0;
+        if (a->batch_n[to] && lost_peer(a, to))
+            ret = FLOC_ERR_PEER_LOST;
+        else if (a->batch_n[to] && a->credits[to] > 0)
+            ret = send_batch(a, to);
+        else
+            wait = a->batch_n[to] != 0;
+        floc_ctx_unlock(a->ctx);
+        if (ret || !wait)
+            return ret;
+        credit_wait_t cw = {a, to};
+        if ((ret = floc_progress_wait(ctx, has_credit, &cw, 0.0)))
+            return ret;
+    }
+}
+
+/* A small post: appended to to's batch (sent by the next round of
+ * progress, when it is full, or by a flush). */
+static int batch_post(floc_ctx_t *ctx, struct floc_actions *a, int to, floc_action_t id,
+                      const void *args, size_t len)
+{
+    const size_t rec = sizeof(act_rec_t) + ((len + 7) & ~(size_t)7);
+    floc_ctx_t *w = a->ctx;
+    for (;;) {
+        floc_ctx_lock(w);
+        if (a->batch_len[to] + rec <= ACT_INLINE)
+            break;
+        floc_ctx_unlock(w);
+        int ret = drain_batch(ctx, a, to);
+        if (ret)
+            return ret;
+    }
+    int ret = 0;
+    if (!a->batch[to] && !(a->batch[to] = malloc(ACT_INLINE)))
+        ret = FLOC_ERR_NOMEM;
+    if (!ret) {
+        act_rec_t r = {id, len};
+        unsigned char *p = a->batch[to] + a->batch_len[to];
+        memcpy(p, &r, sizeof r);
+        if (len)
+            memcpy(p + sizeof r, args, len);
+        a->batch_len[to] += (uint32_t)rec;
+        a->batch_n[to]++;
+        a->posts_sent[to]++;
+        if (!a->queued[to]) {
+            a->queued[to] = 1;
+            a->dirty[a->ndirty++] = to;
+        }
+    }
+    floc_ctx_unlock(w);
+    return ret;
+}
+
 /* ---- the caller's side of arriving messages ------------------------------ */
 
 static act_slot_t *slot_of(struct floc_actions *a, const act_msg_t *m, int kind)
@@ -182,13 +280,7 @@ static void on_reply(struct floc_actions *a, const act_msg_t *m)
     }
     floc_ctx_lock(w);
     s = slot_of(a, m, SLOT_CALL);   /* again: the lock was let go */
-    if (s) {
-        if (h->flags & ACT_UNKNOWN) {
-            char name[96];
-            name_of(a, h->id, name, sizeof name);
-            FLOC_WARN(FLOC_LOG_API, "locality %d does not serve action %s: its table differs "
-                      "from this locality's", m->source, name);
-        }
+    if (s) {   /* (a large reply: an unknown action's is never large) */
         s->len = h->len;
         s->status = status ? status : h->len > s->cap ? FLOC_ERR_TRUNCATED : 0;
         s->done = 1;
@@ -200,29 +292,59 @@ static void on_reply(struct floc_actions *a, const act_msg_t *m)
     floc_ctx_unlock(w);
 }
 
+int floc_act_quick(struct floc_actions *a, int source, const unsigned char *msg, size_t len)
+{
+    act_hdr_t h;
+    if (len < sizeof h || source < 0 || source >= a->ctx->size)
+        return 0;   /* the service drops it, saying why */
+    memcpy(&h, msg, sizeof h);
+    const int reply = h.type == ACT_REPLY && !(h.flags & ACT_LARGE) &&
+                      len == sizeof h + h.len;
+    if (!reply && h.type != ACT_CREDIT && h.type != ACT_READ && h.type != ACT_FLUSHED)
+        return 0;
+    a->credits[source] += h.credits;
+    const int kind = reply ? SLOT_CALL : h.type == ACT_READ ? SLOT_POST : SLOT_FLUSH;
+    act_slot_t *s = NULL;
+    if (h.type != ACT_CREDIT) {
+        const uint32_t t = h.token;
+        if (t < a->nslots && a->slots[t].kind == kind && a->slots[t].target == source &&
+            !a->slots[t].done)
+            s = &a->slots[t];
+        else
+            FLOC_WARN(FLOC_LOG_API, "an action message (type %d) from locality %d for no call "
+                      "of ours: dropped", h.type, source);
+    }
+    if (!s)
+        return 1;
+    if (reply) {
+        if (h.flags & ACT_UNKNOWN) {
+            char name[96];
+            name_of(a, h.id, name, sizeof name);
+            FLOC_WARN(FLOC_LOG_API, "locality %d does not serve action %s: its table differs "
+                      "from this locality's", source, name);
+        }
+        const size_t n = h.len < s->cap ? h.len : s->cap;
+        if (s->waited && n)
+            memcpy(s->reply, msg + sizeof h, n);
+        s->len = h.len;
+        s->status = h.status ? h.status : h.len > s->cap ? FLOC_ERR_TRUNCATED : 0;
+    }
+    s->done = 1;
+    floc_p2p_unexpose(s->args_mem);
+    s->args_mem = NULL;
+    if (!s->waited)
+        floc_act_slot_free(a, h.token);
+    return 1;
+}
+
 void floc_act_caller_msg(struct floc_actions *a, act_msg_t *m)
 {
-    floc_ctx_t *w = a->ctx;
-    const act_hdr_t *h = &m->u.hdr;
-    if (h->type == ACT_REPLY) {
+    /* the others were taken by floc_act_quick in the progress hook */
+    if (m->u.hdr.type == ACT_REPLY)
         on_reply(a, m);
-        return;
-    }
-    floc_ctx_lock(w);
-    act_slot_t *s = NULL;
-    if (h->type == ACT_READ)
-        s = slot_of(a, m, SLOT_POST);
-    else if (h->type == ACT_FLUSHED)
-        s = slot_of(a, m, SLOT_FLUSH);
-    else if (h->type != ACT_CREDIT)
-        FLOC_WARN(FLOC_LOG_API, "an action message of unknown type %d from locality %d: dropped",
-                  h->type, m->source);
-    if (s) {
-        floc_p2p_unexpose(s->args_mem);
-        s->args_mem = NULL;
-        s->done = 1;
-    }
-    floc_ctx_unlock(w);
+    else
+        FLOC_WARN(FLOC_LOG_API, "an action message of unknown type %d from locality %d: "
+                  "dropped", m->u.hdr.type, m->source);
 }
 
 /* ---- running a handler --------------------------------------------------- */
@@ -464,6 +586,10 @@ int floc_post(floc_ctx_t *ctx, int locality, floc_action_t action, const void *a
                       (unsigned long long)action, floc_strerror(status));
         return 0;
     }
+    if (atomic_load_explicit(&a->ctx->lost_map[to], memory_order_relaxed))
+        return FLOC_ERR_PEER_LOST;
+    if (len <= ACT_BATCH_MAX)
+        return batch_post(ctx, a, to, action, args, len);
     uint32_t token;
     if ((ret = send_request(ctx, a, ACT_POST, to, action, args, len, &token)))
         return ret;
@@ -479,6 +605,8 @@ int floc_action_flush(floc_ctx_t *ctx)
     floc_ctx_t *w = a->ctx;
     int ret = 0;
     for (int t = 0; t < w->size && !ret; t++) {
+        if ((ret = drain_batch(ctx, a, t)))
+            break;
         floc_ctx_lock(w);
         const uint32_t sent = a->posts_sent[t];
         uint32_t token = UINT32_MAX;

@@ -32,8 +32,16 @@ enum {
     ACT_ACK,        /* a large reply was read: the target frees it (seq: its hold) */
     ACT_CREDIT,     /* credits only */
     ACT_FLUSH,      /* answer once seq of my posts have run (token: the caller's slot) */
-    ACT_FLUSHED
+    ACT_FLUSHED,
+    ACT_BATCH       /* small posts, one after the other (seq: how many) */
 };
+/* In an ACT_BATCH message, each post: this, then len bytes, to a multiple of 8 */
+typedef struct act_rec {
+    uint64_t id;
+    uint64_t len;
+} act_rec_t;
+/* Posts of up to this many bytes of arguments go in batches */
+#define ACT_BATCH_MAX 512
 #define ACT_LARGE 1u    /* flag: the data is read through the remote key that follows */
 #define ACT_UNKNOWN 2u  /* flag of a reply: the target does not serve the action */
 
@@ -103,6 +111,8 @@ struct floc_actions {
     size_t table_cap, table_n;
     /* the mailbox (action_serve.c) */
     floc_request_t *posted[ACT_MAILBOX];
+    int head;                 /* the oldest posted box */
+    unsigned rounds;
     unsigned char *boxes;     /* ACT_MAILBOX receive buffers of ACT_MSG bytes */
     act_msg_t *queue, **queue_tail, *spare;
     size_t spares;
@@ -112,6 +122,10 @@ struct floc_actions {
     uint32_t *posts_flushed;  /* of those, known to have run */
     uint32_t *posts_run;      /* its posts I ran */
     int *owed;                /* credits I owe it */
+    unsigned char **batch;    /* small posts waiting to go to it (ACT_INLINE bytes) */
+    uint32_t *batch_len, *batch_n;
+    int *dirty, ndirty;       /* the peers with a batch waiting, a list */
+    unsigned char *queued;    /* per peer: on that list */
     act_flush_t *flushes;
     /* the caller's slots (action.c) */
     act_slot_t *slots;
@@ -140,6 +154,12 @@ int floc_act_send(struct floc_actions *a, int to, const act_hdr_t *h, const void
  * Caller holds the lock. */
 uint16_t floc_act_take_owed(struct floc_actions *a, int to);
 
+/* action.c: send the batches waiting (those with a credit).  Caller holds the lock. */
+int floc_act_send_batches(struct floc_actions *a);
+/* action.c: a message for the caller's side that needs no waiting (a
+ * credit, READ, FLUSHED, an inline REPLY), taken straight from the box
+ * by the progress hook: 1 if it was.  Caller holds the lock. */
+int floc_act_quick(struct floc_actions *a, int source, const unsigned char *msg, size_t len);
 /* action.c: the caller's side of a message that arrived (REPLY, READ,
  * FLUSHED, CREDIT).  Caller does NOT hold the lock. */
 void floc_act_caller_msg(struct floc_actions *a, act_msg_t *m);

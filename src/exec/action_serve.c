@@ -73,35 +73,59 @@ static void fail_lost(struct floc_actions *a)
 }
 
 /* the progress hook: what arrived goes to the queue, the box is posted again */
+/* box i's message: answered here if it is a caller's quick one, else
+ * copied to the queue for the service; the box is posted again */
+static int take_box(floc_ctx_t *ctx, struct floc_actions *a, int i)
+{
+    floc_request_t *r = a->posted[i];
+    const unsigned char *box = a->boxes + (size_t)i * ACT_MSG;
+    if (r->status) {
+        FLOC_WARN(FLOC_LOG_API, "an action message from locality %d was dropped: %s",
+                  r->msg.source, floc_strerror(r->status));
+    } else if (!floc_act_quick(a, r->msg.source, box, r->msg.len)) {
+        act_msg_t *m = msg_new(a);
+        if (!m)
+            return FLOC_ERR_NOMEM;
+        m->next = NULL;
+        m->source = r->msg.source;
+        m->len = r->msg.len;
+        memcpy(m->u.bytes, box, m->len);
+        *a->queue_tail = m;
+        a->queue_tail = &m->next;
+    }
+    floc_req_release(ctx, r);
+    a->posted[i] = NULL;
+    return post_box(a, i);
+}
+
+/*
+ * The progress hook.  The provider fills posted receives of one tag in
+ * the order they were posted, so only the oldest (head) needs a look on
+ * each round; every 128th round looks at all of them, in case a provider
+ * does not keep that order.
+ */
 static int mailbox_progress(floc_ctx_t *ctx, void *arg)
 {
     struct floc_actions *a = arg;
-    int events = 0;
-    for (int i = 0; i < ACT_MAILBOX; i++) {
-        floc_request_t *r = a->posted[i];
-        if (!r || !floc_req_complete(r))
-            continue;
-        if (r->status) {
-            FLOC_WARN(FLOC_LOG_API, "an action message from locality %d was dropped: %s",
-                      r->msg.source, floc_strerror(r->status));
-        } else {
-            act_msg_t *m = msg_new(a);
-            if (!m)
-                return FLOC_ERR_NOMEM;
-            m->next = NULL;
-            m->source = r->msg.source;
-            m->len = r->msg.len;
-            memcpy(m->u.bytes, a->boxes + (size_t)i * ACT_MSG, m->len);
-            *a->queue_tail = m;
-            a->queue_tail = &m->next;
-        }
-        floc_req_release(ctx, r);
-        a->posted[i] = NULL;
-        int ret = post_box(a, i);
-        if (ret)
+    int events = 0, ret;
+    for (int n = 0; n < ACT_MAILBOX; n++) {
+        const int i = a->head;
+        if (!a->posted[i] || a->posted[i]->pending)
+            break;
+        if ((ret = take_box(ctx, a, i)))
             return ret;
+        a->head = (i + 1) % ACT_MAILBOX;
         events++;
     }
+    if ((++a->rounds & 127) == 0)
+        for (int i = 0; i < ACT_MAILBOX; i++)
+            if (a->posted[i] && !a->posted[i]->pending) {
+                if ((ret = take_box(ctx, a, i)))
+                    return ret;
+                events++;
+            }
+    if (a->ndirty && (ret = floc_act_send_batches(a)))
+        return ret;
     if (atomic_load_explicit(&ctx->lost, memory_order_relaxed))
         fail_lost(a);
     if (a->queue)
@@ -243,6 +267,19 @@ static void reply(struct floc_actions *a, int to, const act_hdr_t *req, int stat
                   floc_strerror(ret));
 }
 
+/* the end of a post that ran (lock held): counted, its flushes answered */
+static void post_ran(struct floc_actions *a, int from, uint32_t n, int credits)
+{
+    a->posts_run[from] += n;
+    a->owed[from] += credits;
+    answer_flushes(a, from);
+    if (a->owed[from] >= FLOC_ACTION_CREDITS / 2) {
+        act_hdr_t c = {.type = ACT_CREDIT, .credits = floc_act_take_owed(a, from)};
+        if (floc_act_send(a, from, &c, NULL, 0))
+            a->owed[from] += c.credits;
+    }
+}
+
 /* ACT_CALL and ACT_POST: read the arguments, run, answer */
 static void serve_request(struct floc_actions *a, const act_msg_t *m)
 {
@@ -278,17 +315,10 @@ static void serve_request(struct floc_actions *a, const act_msg_t *m)
     free(big);
     floc_ctx_lock(w);
     if (post) {
-        a->posts_run[from]++;
-        a->owed[from]++;
         if (status)
             FLOC_WARN(FLOC_LOG_API, "action 0x%016llx posted by locality %d failed: %s",
                       (unsigned long long)h->id, from, floc_strerror(status));
-        answer_flushes(a, from);
-        if (a->owed[from] >= FLOC_ACTION_CREDITS / 2) {
-            act_hdr_t c = {.type = ACT_CREDIT, .credits = floc_act_take_owed(a, from)};
-            if (floc_act_send(a, from, &c, NULL, 0))
-                a->owed[from] += c.credits;
-        }
+        post_ran(a, from, 1, 1);
     } else {
         reply(a, from, h, status, unknown, &call, out);
     }
@@ -296,12 +326,42 @@ static void serve_request(struct floc_actions *a, const act_msg_t *m)
     free(call.heap);
 }
 
+/* ACT_BATCH: the posts one after the other, then one credit back */
+static void serve_batch(struct floc_actions *a, const act_msg_t *m)
+{
+    floc_ctx_t *w = a->ctx;
+    const unsigned char *p = m->u.bytes + sizeof(act_hdr_t), *end = m->u.bytes + m->len;
+    uint32_t n = 0;
+    while (n < m->u.hdr.seq && p + sizeof(act_rec_t) <= end) {
+        act_rec_t r;
+        memcpy(&r, p, sizeof r);
+        p += sizeof r;
+        if (r.len > (size_t)(end - p))
+            break;
+        floc_action_call_t call = {.ctx = w, .source = m->source};
+        int status = floc_act_run(a, &call, r.id, p, r.len);
+        if (status)
+            FLOC_WARN(FLOC_LOG_API, "action 0x%016llx posted by locality %d failed: %s",
+                      (unsigned long long)r.id, m->source, floc_strerror(status));
+        p += (r.len + 7) & ~(uint64_t)7;
+        n++;
+    }
+    if (n != m->u.hdr.seq)
+        FLOC_WARN(FLOC_LOG_API, "a malformed batch of posts from locality %d: %u of %u run",
+                  m->source, n, m->u.hdr.seq);
+    floc_ctx_lock(w);
+    post_ran(a, m->source, m->u.hdr.seq, 1);
+    floc_ctx_unlock(w);
+}
+
 static void serve_msg(struct floc_actions *a, act_msg_t *m)
 {
     const act_hdr_t *h = &m->u.hdr;
     const size_t body = m->len >= sizeof *h ? m->len - sizeof *h : 0;
     const size_t want = h->flags & ACT_LARGE ? sizeof(floc_rkey_t) : h->len;
-    const int has_data = h->type == ACT_CALL || h->type == ACT_POST || h->type == ACT_REPLY;
+    /* (a batch's len is the bytes of its records) */
+    const int has_data = h->type == ACT_CALL || h->type == ACT_POST || h->type == ACT_REPLY ||
+                         h->type == ACT_BATCH;
     if (m->len < sizeof *h || (has_data && body != want) || m->source < 0 ||
         m->source >= a->ctx->size) {
         FLOC_WARN(FLOC_LOG_API, "a malformed action message (%zu bytes) from locality %d: dropped",
@@ -316,6 +376,9 @@ static void serve_msg(struct floc_actions *a, act_msg_t *m)
     case ACT_CALL:
     case ACT_POST:
         serve_request(a, m);
+        return;
+    case ACT_BATCH:
+        serve_batch(a, m);
         return;
     case ACT_ACK:
         floc_ctx_lock(a->ctx);
@@ -365,6 +428,13 @@ static void serve(floc_ctx_t *ctx, void *arg)
 /* the per-peer arrays */
 static void free_peers(struct floc_actions *a)
 {
+    for (int k = 0; a->batch && k < a->ctx->size; k++)
+        free(a->batch[k]);
+    free(a->batch);
+    free(a->batch_len);
+    free(a->batch_n);
+    free(a->dirty);
+    free(a->queued);
     free(a->credits);
     free(a->posts_sent);
     free(a->posts_flushed);
@@ -395,8 +465,13 @@ int floc_act_start(floc_ctx_t *ctx, struct floc_actions **out)
     a->posts_flushed = calloc(p, sizeof *a->posts_flushed);
     a->posts_run = calloc(p, sizeof *a->posts_run);
     a->owed = calloc(p, sizeof *a->owed);
-    if (!a->boxes || !a->credits || !a->posts_sent || !a->posts_flushed || !a->posts_run ||
-        !a->owed)
+    a->batch = calloc(p, sizeof *a->batch);
+    a->batch_len = calloc(p, sizeof *a->batch_len);
+    a->batch_n = calloc(p, sizeof *a->batch_n);
+    a->dirty = calloc(p, sizeof *a->dirty);
+    a->queued = calloc(p, 1);
+    if (!a->queued || !a->boxes || !a->credits || !a->posts_sent || !a->posts_flushed || !a->posts_run ||
+        !a->owed || !a->batch || !a->batch_len || !a->batch_n || !a->dirty)
         goto out;
     for (size_t k = 0; k < p; k++)
         a->credits[k] = FLOC_ACTION_CREDITS;
@@ -425,6 +500,12 @@ out:
     }
     floc_ctx_unlock(w);
     return ret;
+}
+
+int floc_action_init(floc_ctx_t *ctx)
+{
+    struct floc_actions *a;
+    return floc_act_start(ctx, &a);
 }
 
 void floc_action_release(floc_ctx_t *ctx)

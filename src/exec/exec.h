@@ -34,7 +34,11 @@ void floc_exec_run(struct floc_ctx *ctx, size_t n, int nparts, floc_exec_fn fn, 
 /* Stop and join the threads (context destruction). */
 void floc_exec_fini(struct floc_ctx *ctx);
 
-/* Remote actions (action.c, floc/action.h) at finalize: release the
+/* Remote actions (action_serve.c, floc/action.h): the mailbox posted and
+ * its hooks registered (init: a locality that registers nothing still
+ * answers "unknown action" instead of leaving its callers waiting). */
+int floc_action_init(struct floc_ctx *ctx);
+/* Remote actions at finalize: release the
  * exposures they keep (before the fabric closes), then free the rest
  * (after: the mailbox's receives point into it). */
 void floc_action_release(struct floc_ctx *ctx);

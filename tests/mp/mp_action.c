@@ -438,6 +438,12 @@ int main(int argc, char **argv)
     MP_MUST(floc_init(&argc, &argv, &attr, &ctx));
     me = mp_me = floc_locality_id(ctx);
     n = floc_num_localities(ctx);
+    /* a locality that registered nothing answers "unknown" (it serves from
+     * floc_init on), no hang */
+    if (n > 1 && me == 0)
+        MP_EXPECT(FLOC_ERR_INVALID, floc_call(ctx, n - 1, floc_action_id("mp.mix"), NULL, 0,
+                                              NULL, 0, NULL));
+    sync_all();
     MP_MUST(floc_action_register(ctx, "mp.mix", h_mix, NULL, &a_mix));
     MP_MUST(floc_action_register(ctx, "mp.echo", h_echo, NULL, &a_echo));
     MP_MUST(floc_action_register(ctx, "mp.fail", h_fail, NULL, &a_fail));
