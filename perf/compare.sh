@@ -73,6 +73,10 @@ py_allreduce.4 py             4 lat allreduce -m 8:$((BIG * 4)) -i $((ITC * 2)) 
 py_bcast.2     py             2 lat bcast -m 8:$((BIG * 4)) -i $((ITC * 4)) -x 100
 py_bcast.4     py             4 lat bcast -m 8:$((BIG * 4)) -i $((ITC * 2)) -x 50
 py_allreduce_alloc.2 py       2 lat allreduce_alloc -m 8:65536 -i $((ITC * 4)) -x 100
+action_rtt     action_bench   2 lat rtt -m 0:64 -i $((IT * 5)) -x 200
+action_rate    action_bench   2 rate rate -i $((IT * 5))
+action_bw      action_bench   2 bw  bw -m 8192:$BIG -i 200 -x 10
+action_rtt_tcp action_tcp     2 lat rtt -m 0:64 -i $IT -x 100
 LIST
 }
 
@@ -92,6 +96,17 @@ run() {
         else
             # shellcheck disable=SC2086
             timeout 300 $MPIRUN -np "$n" "$PY" "$here/py_coll_bench.py" mpi4py "$@" 2>/dev/null
+        fi
+        return
+    fi
+    if [ "$prog" = action_tcp ]; then   # both over TCP on loopback
+        if [ "$lib" = floc ]; then
+            FLOC_PROVIDER="tcp;ofi_rxm" timeout 300 "$build/floc-run" -n "$n" --timeout 280 \
+                "$build/perf/floc_action_bench" "$@"
+        else
+            # shellcheck disable=SC2086
+            timeout 300 $MPIRUN --mca pml ob1 --mca btl tcp,self -np "$n" \
+                "$build/perf/mpi_action_bench" "$@" 2>/dev/null
         fi
         return
     fi
@@ -140,8 +155,12 @@ dsum=$(timeout 300 "$build/floc-run" -n 2 --timeout 280 "$PY" "$here/py_darray_b
        -n $([ "$quick" = 1 ] && echo 10000000 || echo 100000000) -r 5 2>/dev/null |
        awk '/^ratio/ {print $2}' || true)
 
+# an action on oneself (floc only: a direct call)
+aself=$(timeout 120 "$build/floc-run" -n 2 --timeout 100 "$build/perf/floc_action_bench" self \
+        -i 200000 2>/dev/null | awk '/^[0-9]/ {print $2; exit}' || true)
+
 # medians per (benchmark, library, size); tables; data files for gnuplot
-awk -v out="$out" -v fipp="$fipp" -v dsum="$dsum" '
+awk -v out="$out" -v fipp="$fipp" -v dsum="$dsum" -v aself="$aself" '
 function median(s,   n, a, i, j, t) {
     n = split(s, a, " ")
     for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
@@ -157,8 +176,8 @@ function median(s,   n, a, i, j, t) {
 END {
     for (b = 1; b <= nb; b++) {
         name = names[b]
-        bw = name ~ /bw$/; ovl = name ~ /^iallreduce/
-        unit = bw ? "MB/s" : "us"
+        bw = name ~ /(bw|rate)$/; ovl = name ~ /^iallreduce/
+        unit = name ~ /rate$/ ? "actions/s" : bw ? "MB/s" : "us"
         printf "\n## %s (%s)\n", name, ovl ? "pure comm. us; overlap %" : unit
         if (ovl) printf "%-10s %12s %12s %8s %10s %10s\n", "size", "floc", "MPI", "ratio", "floc ovl%", "MPI ovl%"
         else printf "%-10s %12s %12s %8s\n", "size", "floc", "MPI", "ratio"
@@ -208,6 +227,24 @@ END {
         printf "%-34s %8.2f  (target >= 0.90: floc put %.0f MB/s, MPI send %.0f MB/s)  %s\n",
                "put bw 4 MiB / MPI p2p bw 4 MiB", q, val["put_bw", "floc", 4194304], val["bw", "mpi", 4194304], (q >= 0.9 ? "met" : "NOT met")
     }
+    actions()
+}
+function actions(   r, q) {
+    print "\n## remote actions (2 localities; the MPI reference: an RPC by MPI_Send/MPI_Recv)"
+    t("action_rtt", 0, 1.0, "action round trip / MPI RPC")
+    if (("action_rtt", "floc", 0) in val)
+        printf "%-34s %8.2f  (us; target <= 1.50)  %s\n", "action round trip, null", val["action_rtt", "floc", 0], (val["action_rtt", "floc", 0] <= 1.5 ? "met" : "NOT met")
+    for (k in val) { split(k, w, SUBSEP); if (w[1] == "action_rate" && w[2] == "floc") r = val[k] }
+    if (r != "")
+        printf "%-34s %8.2f  (M actions/s; target >= 5.00)  %s\n", "one-way action rate", r / 1e6, (r >= 5e6 ? "met" : "NOT met")
+    if (aself != "")
+        printf "%-34s %8.2f  (us; target <= 0.20)  %s\n", "action on oneself", aself, (aself <= 0.2 ? "met" : "NOT met")
+    if (("action_bw", "floc", 4194304) in val && ("get_bw", "floc", 4194304) in val) {
+        q = val["action_bw", "floc", 4194304] / val["get_bw", "floc", 4194304]
+        printf "%-34s %8.2f  (target >= 0.90: %.0f MB/s, floc_get %.0f MB/s)  %s\n", "4 MiB arguments / floc_get bw", q,
+               val["action_bw", "floc", 4194304], val["get_bw", "floc", 4194304], (q >= 0.9 ? "met" : "NOT met")
+    }
+    t("action_rtt_tcp", 0, 1.0, "action round trip, tcp / MPI tcp")
 }
 function worst(name, target, label,   k, m, w) {
     m = 0

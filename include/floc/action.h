@@ -103,6 +103,32 @@ FLOC_API int floc_action_flush(floc_ctx_t *ctx);
 FLOC_API int floc_action_on_all(floc_ctx_t *ctx, floc_action_t action, const void *args,
                                 size_t len, void *replies, size_t cap, size_t *reply_lens);
 
+/*
+ * Actions on the elements of a partitioned vector (floc/pv.h): run
+ * `action` on the owners of global elements idx[0, count), one call per
+ * owner carrying all of its indices (in the order given) and args, and
+ * wait for them all.  On the owner the handler (registered as any action)
+ * calls floc_pv_apply_unpack on what it received to get the vector, its
+ * local part and the local indices of the elements, then reads or
+ * updates them in place.  Not collective.  Returns the first handler
+ * error.  Errors: FLOC_ERR_INVALID (an index >= n, NULL idx with count >
+ * 0), FLOC_ERR_NOMEM, FLOC_ERR_PEER_LOST.
+ */
+typedef struct floc_pv_apply_view {
+    floc_pv_t *pv;          /* the owner's handle of the vector */
+    void *local;            /* its local part (as floc_pv_local gives it) */
+    const uint64_t *lidx;   /* the elements' indices in that part */
+    size_t count;
+    const void *args;       /* the caller's args */
+    size_t len;
+} floc_pv_apply_view_t;
+FLOC_API int floc_pv_apply(floc_pv_t *pv, const size_t *idx, size_t count, floc_action_t action,
+                           const void *args, size_t len);
+/* In the handler: what floc_pv_apply sent (FLOC_ERR_INVALID if it is not
+ * that, or the vector is not alive here). */
+FLOC_API int floc_pv_apply_unpack(const floc_action_call_t *call, const void *args, size_t len,
+                                  floc_pv_apply_view_t *view);
+
 #ifdef __cplusplus
 }
 #endif

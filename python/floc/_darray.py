@@ -95,7 +95,7 @@ class DistributedArray:
         self._kind, self._block = kind, block
         self._pv = pv if pv is not None else _floc.PV(self._rows * self._row,
                                                       np.empty(0, dtype), kind, block, team)
-        if team is None:
+        if team is None and self._pv is not False:   # (False: _layout's sketch)
             _by_serial[self._pv.serial] = self     # for apply() from other localities
 
     @classmethod

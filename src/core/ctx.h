@@ -109,6 +109,8 @@ struct floc_ctx {
     uint32_t cid;             /* context id (core/team bits in the tag) */
     floc_ctx_t *next_team;    /* world: its live teams, a list (under the lock) */
     _Atomic int vectors;      /* partitioned vectors made on this context and live */
+    uint64_t pv_made;         /* vectors made on this context so far (the next one's serial) */
+    struct floc_pv *pv_live;  /* world: the live vectors of all its contexts (src/pv) */
     unsigned char *cids_used; /* world: the context ids in use here (a bitmap) */
     _Atomic unsigned char *lost_map; /* world: 1 for each lost locality */
 
@@ -228,6 +230,9 @@ int floc_progress_wait(floc_ctx_t *ctx, floc_done_fn done, void *arg, double tim
  * flags): done() is polled first; the hooks every 4th poll while
  * spinning, every poll once yielding. */
 int floc_progress_poll(floc_ctx_t *ctx, floc_done_fn done, void *arg, double timeout);
+/* floc_progress_wait for what completes itself when its own peer is
+ * lost (request.h, own_loss): a loss elsewhere does not end it. */
+int floc_progress_wait_own(floc_ctx_t *ctx, floc_done_fn done, void *arg, double timeout);
 /* One round of progress: every hook in order.  Caller holds the lock. */
 int floc_progress_once(floc_ctx_t *ctx);
 /* The service, if due (floc_service_fn): 1 if it ran.  Caller does NOT

@@ -124,7 +124,8 @@ static void backoff_step(floc_backoff_t *b)
  * RMA meanwhile) every 4th poll while spinning and every poll once
  * yielding.
  */
-static int wait_loop(floc_ctx_t *ctx, floc_done_fn done, void *arg, double timeout, int node)
+static int wait_loop(floc_ctx_t *ctx, floc_done_fn done, void *arg, double timeout, int node,
+                     int own)
 {
     floc_backoff_t b = {.spin_limit = ctx->cfg.spin_count, .may_sleep = ctx->topo.oversubscribed};
     double deadline = 0.0;
@@ -158,7 +159,7 @@ static int wait_loop(floc_ctx_t *ctx, floc_done_fn done, void *arg, double timeo
         if (n < 0)
             return n;
         n += floc_progress_service(ctx);
-        if (floc_ctx_peer_lost(ctx))
+        if (!own && floc_ctx_peer_lost(ctx))
             return FLOC_ERR_PEER_LOST;
         if (timeout > 0.0 && (polls & 255) == 0) {
             double now = floc_now();
@@ -180,12 +181,17 @@ static int wait_loop(floc_ctx_t *ctx, floc_done_fn done, void *arg, double timeo
 
 int floc_progress_wait(floc_ctx_t *ctx, floc_done_fn done, void *arg, double timeout)
 {
-    return wait_loop(ctx, done, arg, timeout, 0);
+    return wait_loop(ctx, done, arg, timeout, 0, 0);
+}
+
+int floc_progress_wait_own(floc_ctx_t *ctx, floc_done_fn done, void *arg, double timeout)
+{
+    return wait_loop(ctx, done, arg, timeout, 0, 1);
 }
 
 int floc_progress_poll(floc_ctx_t *ctx, floc_done_fn done, void *arg, double timeout)
 {
-    return wait_loop(ctx, done, arg, timeout, 1);
+    return wait_loop(ctx, done, arg, timeout, 1, 0);
 }
 
 static void *progress_main(void *arg)

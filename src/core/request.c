@@ -175,7 +175,8 @@ static int req_complete_cb(void *arg)
 
 int floc_req_wait(floc_request_t *req, double timeout)
 {
-    int ret = floc_progress_wait(req->ctx, req_complete_cb, req, timeout);
+    int ret = req->own_loss ? floc_progress_wait_own(req->ctx, req_complete_cb, req, timeout)
+                            : floc_progress_wait(req->ctx, req_complete_cb, req, timeout);
     return ret ? ret : req->status;
 }
 

@@ -37,6 +37,9 @@ struct floc_request {
     int pending;               /* transport operations in flight */
     int done;                  /* composite: state machine finished */
     int hidden;                /* a layer's own long-lived request: not live (floc_req_hide) */
+    int own_loss;              /* completes itself with FLOC_ERR_PEER_LOST when its own peer
+                                * is lost (an action call): a loss elsewhere does not end
+                                * its waits */
     floc_ctx_t *ctx;
     /* tagged receive bookkeeping */
     size_t capacity;

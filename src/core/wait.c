@@ -63,7 +63,7 @@ int floc_test(floc_request_t *h, int *done)
     floc_ctx_unlock(ctx);
     if (complete) {
         ret = req->status;
-    } else if (n < 0 || floc_ctx_peer_lost(ctx)) {
+    } else if (n < 0 || (!req->own_loss && floc_ctx_peer_lost(ctx))) {
         ret = n < 0 ? n : FLOC_ERR_PEER_LOST;
     } else {
         *done = 0;
@@ -110,6 +110,21 @@ static int resolve_all(size_t n, floc_request_t *hs[], floc_request_t **reqs, fl
         *ctx = *ctx && reqs[i]->ctx != *ctx ? reqs[i]->ctx->world : reqs[i]->ctx;
     }
     return 0;
+}
+
+/* Each of these completes itself when its own peer is lost (own_loss) */
+static int all_own(floc_request_t **reqs, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (reqs[i] && !reqs[i]->own_loss)
+            return 0;
+    return 1;
+}
+
+/* A loss ends a wait for these, unless all_own */
+static int loss_ends(floc_ctx_t *ctx, floc_request_t **reqs, size_t n)
+{
+    return floc_ctx_peer_lost(ctx) && !all_own(reqs, n);
 }
 
 int floc_waitall_status(size_t n, floc_request_t *hs[], int statuses[])
@@ -176,11 +191,13 @@ static int find_any(floc_ctx_t *ctx, any_wait_t *w, int block, int *err)
     floc_ctx_unlock(ctx);
     if (found)
         return 1;
+    const int own = all_own(w->reqs, w->n);
     if (block) {
-        *err = floc_progress_wait(ctx, any_complete, w, 0.0);
+        *err = own ? floc_progress_wait_own(ctx, any_complete, w, 0.0)
+                   : floc_progress_wait(ctx, any_complete, w, 0.0);
         return *err == 0;
     }
-    *err = n < 0 ? n : floc_ctx_peer_lost(ctx) ? FLOC_ERR_PEER_LOST : 0;
+    *err = n < 0 ? n : loss_ends(ctx, w->reqs, w->n) ? FLOC_ERR_PEER_LOST : 0;
     return 0;
 }
 
@@ -257,7 +274,7 @@ int floc_testall(size_t n, floc_request_t *hs[], int statuses[], int *done)
                 hs[i] = NULL;
             }
             *done = 1;
-        } else if (progress < 0 || floc_ctx_peer_lost(ctx)) {
+        } else if (progress < 0 || loss_ends(ctx, reqs, n)) {
             ret = progress < 0 ? progress : FLOC_ERR_PEER_LOST;
         }
         floc_ctx_unlock(ctx);

@@ -91,7 +91,7 @@ static int send_request(floc_ctx_t *ctx, struct floc_actions *a, int type, int t
 {
     floc_ctx_t *w = a->ctx;
     credit_wait_t cw = {a, to};
-    int ret = floc_progress_wait(ctx, has_credit, &cw, 0.0);
+    int ret = floc_progress_wait_own(ctx, has_credit, &cw, 0.0);
     if (ret)
         return ret;
     if (atomic_load_explicit(&w->lost_map[to], memory_order_relaxed))
@@ -185,7 +185,7 @@ static int drain_batch(floc_ctx_t *ctx, struct floc_actions *a, int to)
         if (ret || !wait)
             return ret;
         credit_wait_t cw = {a, to};
-        if ((ret = floc_progress_wait(ctx, has_credit, &cw, 0.0)))
+        if ((ret = floc_progress_wait_own(ctx, has_credit, &cw, 0.0)))
             return ret;
     }
 }
@@ -225,149 +225,6 @@ static int batch_post(floc_ctx_t *ctx, struct floc_actions *a, int to, floc_acti
     }
     floc_ctx_unlock(w);
     return ret;
-}
-
-/* ---- the caller's side of arriving messages ------------------------------ */
-
-static act_slot_t *slot_of(struct floc_actions *a, const act_msg_t *m, int kind)
-{
-    const uint32_t t = m->u.hdr.token;
-    if (t >= a->nslots || a->slots[t].kind != kind || a->slots[t].target != m->source ||
-        a->slots[t].done) {
-        FLOC_WARN(FLOC_LOG_API, "an action message (type %d) from locality %d for no call of "
-                  "ours: dropped", m->u.hdr.type, m->source);
-        return NULL;
-    }
-    return &a->slots[t];
-}
-
-static void name_of(struct floc_actions *a, floc_action_t id, char *buf, size_t len)
-{
-    const act_entry_t *e = floc_act_lookup(a, id);
-    if (e)
-        snprintf(buf, len, "'%s' (0x%016llx)", e->name, (unsigned long long)id);
-    else
-        snprintf(buf, len, "0x%016llx", (unsigned long long)id);
-}
-
-static void on_reply(struct floc_actions *a, const act_msg_t *m)
-{
-    floc_ctx_t *w = a->ctx;
-    const act_hdr_t *h = &m->u.hdr;
-    floc_ctx_lock(w);
-    act_slot_t *s = slot_of(a, m, SLOT_CALL);
-    void *dst = s && s->waited ? s->reply : NULL;
-    const size_t n = s ? (h->len < s->cap ? h->len : s->cap) : 0;
-    floc_ctx_unlock(w);
-    int status = h->status;
-    if (h->flags & ACT_LARGE) {
-        /* read it from the target's copy, then let it go */
-        floc_rkey_t rkey;
-        memcpy(&rkey, m->u.bytes + sizeof *h, sizeof rkey);
-        if (s && dst && n) {
-            int ret = floc_get(w, dst, n, &rkey, 0);
-            if (ret && !status)
-                status = ret;
-        }
-        act_hdr_t ack = {.type = ACT_ACK, .seq = h->seq};
-        floc_ctx_lock(w);
-        ack.credits = floc_act_take_owed(a, m->source);
-        if (floc_act_send(a, m->source, &ack, NULL, 0))
-            a->owed[m->source] += ack.credits;
-        floc_ctx_unlock(w);
-    } else if (s && dst && n) {
-        memcpy(dst, m->u.bytes + sizeof *h, n);
-    }
-    floc_ctx_lock(w);
-    s = slot_of(a, m, SLOT_CALL);   /* again: the lock was let go */
-    if (s) {   /* (a large reply: an unknown action's is never large) */
-        s->len = h->len;
-        s->status = status ? status : h->len > s->cap ? FLOC_ERR_TRUNCATED : 0;
-        s->done = 1;
-        floc_p2p_unexpose(s->args_mem);
-        s->args_mem = NULL;
-        if (!s->waited)
-            floc_act_slot_free(a, h->token);
-    }
-    floc_ctx_unlock(w);
-}
-
-int floc_act_quick(struct floc_actions *a, int source, const unsigned char *msg, size_t len)
-{
-    act_hdr_t h;
-    if (len < sizeof h || source < 0 || source >= a->ctx->size)
-        return 0;   /* the service drops it, saying why */
-    memcpy(&h, msg, sizeof h);
-    const int reply = h.type == ACT_REPLY && !(h.flags & ACT_LARGE) &&
-                      len == sizeof h + h.len;
-    if (!reply && h.type != ACT_CREDIT && h.type != ACT_READ && h.type != ACT_FLUSHED)
-        return 0;
-    a->credits[source] += h.credits;
-    const int kind = reply ? SLOT_CALL : h.type == ACT_READ ? SLOT_POST : SLOT_FLUSH;
-    act_slot_t *s = NULL;
-    if (h.type != ACT_CREDIT) {
-        const uint32_t t = h.token;
-        if (t < a->nslots && a->slots[t].kind == kind && a->slots[t].target == source &&
-            !a->slots[t].done)
-            s = &a->slots[t];
-        else
-            FLOC_WARN(FLOC_LOG_API, "an action message (type %d) from locality %d for no call "
-                      "of ours: dropped", h.type, source);
-    }
-    if (!s)
-        return 1;
-    if (reply) {
-        if (h.flags & ACT_UNKNOWN) {
-            char name[96];
-            name_of(a, h.id, name, sizeof name);
-            FLOC_WARN(FLOC_LOG_API, "locality %d does not serve action %s: its table differs "
-                      "from this locality's", source, name);
-        }
-        const size_t n = h.len < s->cap ? h.len : s->cap;
-        if (s->waited && n)
-            memcpy(s->reply, msg + sizeof h, n);
-        s->len = h.len;
-        s->status = h.status ? h.status : h.len > s->cap ? FLOC_ERR_TRUNCATED : 0;
-    }
-    s->done = 1;
-    floc_p2p_unexpose(s->args_mem);
-    s->args_mem = NULL;
-    if (!s->waited)
-        floc_act_slot_free(a, h.token);
-    return 1;
-}
-
-void floc_act_caller_msg(struct floc_actions *a, act_msg_t *m)
-{
-    /* the others were taken by floc_act_quick in the progress hook */
-    if (m->u.hdr.type == ACT_REPLY)
-        on_reply(a, m);
-    else
-        FLOC_WARN(FLOC_LOG_API, "an action message of unknown type %d from locality %d: "
-                  "dropped", m->u.hdr.type, m->source);
-}
-
-/* ---- running a handler --------------------------------------------------- */
-
-int floc_act_run(struct floc_actions *a, floc_action_call_t *call, floc_action_t id,
-                 const void *args, size_t len)
-{
-    floc_ctx_lock(a->ctx);
-    const act_entry_t *e = floc_act_lookup(a, id);
-    const act_entry_t found = e ? *e : (act_entry_t){0};
-    floc_ctx_unlock(a->ctx);
-    if (!e) {
-        FLOC_WARN(FLOC_LOG_API, "locality %d called action 0x%016llx, which is not registered "
-                  "here", call->source, (unsigned long long)id);
-        return FLOC_ERR_INVALID;
-    }
-    int status = found.fn(call, args, len, found.user);
-    if (status > 0) {
-        FLOC_WARN(FLOC_LOG_API, "action '%s' returned %d: a handler returns 0 or a FLOC_ERR_* "
-                  "code", found.name, status);
-        status = FLOC_ERR_INVALID;
-    }
-    return status;
 }
 
 /* ---- the public calls ---------------------------------------------------- */
@@ -514,8 +371,10 @@ int floc_async(floc_ctx_t *ctx, int locality, floc_action_t action, const void *
         int status = call_here(ctx, a, action, args, len, reply, cap, reply_len);
         floc_ctx_lock(ctx);
         r = floc_req_complete_new(ctx);
-        if (r)
+        if (r) {
             r->status = status;
+            r->own_loss = 1;
+        }
         floc_ctx_unlock(ctx);
         if (!r)
             return FLOC_ERR_NOMEM;
@@ -532,6 +391,7 @@ int floc_async(floc_ctx_t *ctx, int locality, floc_action_t action, const void *
     r = floc_req_alloc(ctx, NULL);
     if (r) {
         r->progress = call_progress;
+        r->own_loss = 1;   /* fail_lost completes it when its target is lost */
         r->fini = call_fini;
         r->describe = call_describe;
         r->priv = (void *)(uintptr_t)token;
@@ -557,7 +417,7 @@ int floc_call(floc_ctx_t *ctx, int locality, floc_action_t action, const void *a
 static int wait_slot(floc_ctx_t *ctx, struct floc_actions *a, uint32_t token)
 {
     slot_wait_t sw = {a, token};
-    int ret = floc_progress_wait(ctx, slot_done, &sw, 0.0);
+    int ret = floc_progress_wait_own(ctx, slot_done, &sw, 0.0);
     floc_ctx_lock(a->ctx);
     if (!ret)
         ret = a->slots[token].status;

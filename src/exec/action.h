@@ -4,7 +4,8 @@
  * Internal.
  *
  *   action_table.c  names, ids and handlers
- *   action.c        the caller's side: calls, posts, flush, credits
+ *   action.c        the caller's side: calls, posts, flush, credits, batches
+ *   action_answer.c the answers a caller gets, running a handler
  *   action_serve.c  the mailbox and the target's side: handlers, replies
  *
  * Every message is one tagged message of at most ACT_MSG bytes in the

@@ -74,6 +74,7 @@ int floc_pv_create(floc_ctx_t *ctx, size_t n, floc_dtype_t dt, floc_dist_t dist,
         return FLOC_INVALID("%zu elements of %zu bytes overflow", n, esize);
     size_t nlocal = floc_dist_local_count(&map, ctx->rank);
 
+    const uint64_t serial = ctx->pv_made++;   /* counted by every member, failed or not */
     floc_pv_t *pv = calloc(1, sizeof *pv);
     if (!pv)
         return FLOC_ERR_NOMEM;
@@ -130,7 +131,12 @@ int floc_pv_create(floc_ctx_t *ctx, size_t n, floc_dtype_t dt, floc_dist_t dist,
         return ret;
     }
     pv->magic = FLOC_PV_MAGIC;
+    pv->serial = serial;
     atomic_fetch_add(&ctx->vectors, 1);   /* (a team is not freed under it) */
+    floc_ctx_lock(ctx);
+    pv->next_live = ctx->world->pv_live;
+    ctx->world->pv_live = pv;
+    floc_ctx_unlock(ctx);
     FLOC_DEBUG(FLOC_LOG_PV, "created: n %zu, dist %d/%zu, %zu local elements", n, (int)dist.kind,
                pv->dist.block, nlocal);
     *out = pv;
@@ -148,6 +154,13 @@ int floc_pv_destroy(floc_pv_t *pv)
     /* nobody may still be reading or writing our part */
     floc_ctx_t *ctx = pv->ctx;
     int ret = floc_barrier(ctx);
+    floc_ctx_lock(ctx);
+    for (floc_pv_t **q = &ctx->world->pv_live; *q; q = &(*q)->next_live)
+        if (*q == pv) {
+            *q = pv->next_live;
+            break;
+        }
+    floc_ctx_unlock(ctx);
     pv_free(pv);
     atomic_fetch_sub(&ctx->vectors, 1);
     return ret;

@@ -43,6 +43,8 @@ struct floc_pv {
     int allocated;             /* data and mem from floc_mem_alloc (freed together) */
     floc_rkey_t *rkeys;        /* every locality's key (len 0: empty part) */
     size_t inflight;           /* nonblocking gets/puts handed out, not yet freed */
+    uint64_t serial;           /* its place among its context's vectors, the same everywhere */
+    floc_pv_t *next_live;      /* the world's list (floc_pv_apply finds vectors by serial) */
 };
 
 /* Check a pv handle at a public entry point (logs, FLOC_ERR_INVALID). */

@@ -8,14 +8,16 @@
  *   floc-run -n N mp_action busy     (FLOC_PROGRESS=thread) a target that
  *                                    computes without floc calls answers
  *   floc-run -n 3 mp_action kill     locality 2 is killed with calls to it in
- *                                    flight: they fail with FLOC_ERR_PEER_LOST
+ *                                    flight: they fail with FLOC_ERR_PEER_LOST,
+ *                                    and the survivors go on calling each other
  *
  * Every reply is checked against a value computed here: 100,000 calls
  * among all pairs in windows, arguments and replies of 0, 1, eager - 1,
  * eager, eager + 1, 1 MiB + 3 and 64 MiB bytes, truncation, handler
  * errors, unknown ids, tables that differ, recursion a -> b -> a inside
  * handlers, posts counted at their targets after floc_action_flush,
- * floc_action_on_all, misuse.
+ * floc_action_on_all, floc_pv_apply on every element of a cyclic and a
+ * block vector, misuse.
  */
 #define _POSIX_C_SOURCE 200809L
 #define _DEFAULT_SOURCE
@@ -134,6 +136,34 @@ static int h_busy(floc_action_call_t *call, const void *args, size_t len, void *
     (void)args, (void)len, (void)user;
     int r = me;
     return floc_action_reply(call, &r, sizeof r);
+}
+
+/* floc_pv_apply's handler: the elements += the int64 argument */
+static int h_pvadd(floc_action_call_t *call, const void *args, size_t len, void *user)
+{
+    (void)user;
+    floc_pv_apply_view_t v;
+    int ret = floc_pv_apply_unpack(call, args, len, &v);
+    if (ret)
+        return ret;
+    int64_t add;
+    if (v.len != sizeof add)
+        return FLOC_ERR_INVALID;
+    memcpy(&add, v.args, sizeof add);
+    int64_t *local = v.local;
+    for (size_t i = 0; i < v.count; i++)
+        local[v.lidx[i]] += add;
+    return 0;
+}
+static floc_action_t a_pvadd;
+
+static _Atomic int done_here;
+static floc_action_t a_done;
+static int h_done(floc_action_call_t *call, const void *args, size_t len, void *user)
+{
+    (void)call, (void)args, (void)len, (void)user;
+    atomic_store(&done_here, 1);
+    return 0;
 }
 
 static void sync_all(void)
@@ -284,6 +314,37 @@ static int all_checks(void)
         MP_FAIL("posts run here: %llu (%llu bytes), want %llu (%llu)", (unsigned long long)got,
                 (unsigned long long)gotb, (unsigned long long)want, (unsigned long long)wantb);
 
+    /* floc_pv_apply on every element of a cyclic vector, in a scrambled order */
+    for (int d = 0; d < 2; d++) {
+        const size_t nel = 1000 + 7;
+        floc_pv_t *pv;
+        MP_OK(floc_pv_zeros(ctx, nel, FLOC_INT64, d ? floc_dist_block() : floc_dist_cyclic(),
+                            &pv));
+        size_t *idx = malloc(nel * sizeof *idx);
+        for (size_t i = 0; i < nel; i++)
+            idx[i] = (i * 7919 + (size_t)me) % nel;
+        int64_t add = me + 1;
+        MP_OK(floc_pv_apply(pv, idx, nel, a_pvadd, &add, sizeof add));
+        size_t past = nel;
+        MP_EXPECT(FLOC_ERR_INVALID, floc_pv_apply(pv, &past, 1, a_pvadd, &add, sizeof add));
+        sync_all();
+        int64_t *all = malloc(nel * sizeof *all);
+        MP_OK(floc_pv_get(pv, 0, nel, all));
+        const int64_t total = (int64_t)n * (n + 1) / 2;
+        for (size_t i = 0; i < nel; i++)
+            if (all[i] != total) {
+                MP_FAIL("floc_pv_apply: element %zu is %lld, want %lld", i, (long long)all[i],
+                        (long long)total);
+                break;
+            }
+        sync_all();
+        MP_OK(floc_pv_destroy(pv));
+        free(all);
+        free(idx);
+    }
+    /* arguments that floc_pv_apply did not make */
+    MP_EXPECT(FLOC_ERR_INVALID, floc_call(ctx, (me + 1) % n, a_pvadd, "junk", 4, NULL, 0, NULL));
+
     /* every locality at once */
     int *replies = calloc((size_t)n, sizeof *replies);
     size_t *lens = calloc((size_t)n, sizeof *lens);
@@ -425,6 +486,32 @@ static int kill_target(void)
     if (!lost || !ok)
         MP_FAIL("%d calls answered before the loss, %d failed with FLOC_ERR_PEER_LOST after it",
                 ok, lost);
+    /* the survivors go on with each other */
+    const int other = 1 - me;
+    int after = 0;
+    for (uint64_t i = 0; i < 1000; i++) {
+        uint64_t v[2] = {i, (uint64_t)me}, r = 0;
+        int ret = floc_call(ctx, other, a_mix, v, sizeof v, &r, sizeof r, NULL);
+        after += !ret && r == (mix(i ^ (uint64_t)me << 1) ^ (uint64_t)other);
+    }
+    MP_EXPECT(FLOC_ERR_PEER_LOST, floc_call(ctx, 2, a_mix, args, sizeof args, got, 8, NULL));
+    printf("kill: locality %d: %d of 1000 calls to the other survivor answered after the loss\n",
+           me, after);
+    if (after != 1000)
+        MP_FAIL("after the loss, %d of 1000 calls to the other survivor were answered", after);
+    /* leave together: each tells the other it is done, serving until told
+     * (no flush: the other may be gone once it has run our post, and a
+     * finalize after a loss has no closing fence to wait for it) */
+    int one = 1;
+    MP_OK(floc_post(ctx, other, a_done, &one, sizeof one));
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    do {
+        (void)floc_progress(ctx);
+        clock_gettime(CLOCK_MONOTONIC, &b);
+    } while (!atomic_load(&done_here) &&
+             b.tv_sec - a.tv_sec + (b.tv_nsec - a.tv_nsec) * 1e-9 < 10.0);
+    if (!atomic_load(&done_here))
+        MP_FAIL("the other survivor never said it was done");
     floc_finalize(ctx);
     if (mp_failures)
         fprintf(stderr, "locality %d: %d failures\n", me, mp_failures);
@@ -451,6 +538,8 @@ int main(int argc, char **argv)
     MP_MUST(floc_action_register(ctx, "mp.count", h_count, NULL, &a_count));
     MP_MUST(floc_action_register(ctx, "mp.size", h_size, NULL, &a_size));
     MP_MUST(floc_action_register(ctx, "mp.busy", h_busy, NULL, &a_busy));
+    MP_MUST(floc_action_register(ctx, "mp.pvadd", h_pvadd, NULL, &a_pvadd));
+    MP_MUST(floc_action_register(ctx, "mp.done", h_done, NULL, &a_done));
     sync_all();   /* everyone serves before anyone calls */
 
     const char *mode = argc > 1 ? argv[1] : "all";

@@ -1,0 +1,154 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * action_answer.c - remote actions: the answers a caller receives (a
+ * reply inline or to be read one-sidedly, READ, FLUSHED, credits), and
+ * running a handler (action.h).
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "action.h"
+
+/* ---- the caller's side of arriving messages ------------------------------ */
+
+static act_slot_t *slot_of(struct floc_actions *a, const act_msg_t *m, int kind)
+{
+    const uint32_t t = m->u.hdr.token;
+    if (t >= a->nslots || a->slots[t].kind != kind || a->slots[t].target != m->source ||
+        a->slots[t].done) {
+        FLOC_WARN(FLOC_LOG_API, "an action message (type %d) from locality %d for no call of "
+                  "ours: dropped", m->u.hdr.type, m->source);
+        return NULL;
+    }
+    return &a->slots[t];
+}
+
+static void name_of(struct floc_actions *a, floc_action_t id, char *buf, size_t len)
+{
+    const act_entry_t *e = floc_act_lookup(a, id);
+    if (e)
+        snprintf(buf, len, "'%s' (0x%016llx)", e->name, (unsigned long long)id);
+    else
+        snprintf(buf, len, "0x%016llx", (unsigned long long)id);
+}
+
+static void on_reply(struct floc_actions *a, const act_msg_t *m)
+{
+    floc_ctx_t *w = a->ctx;
+    const act_hdr_t *h = &m->u.hdr;
+    floc_ctx_lock(w);
+    act_slot_t *s = slot_of(a, m, SLOT_CALL);
+    void *dst = s && s->waited ? s->reply : NULL;
+    const size_t n = s ? (h->len < s->cap ? h->len : s->cap) : 0;
+    floc_ctx_unlock(w);
+    int status = h->status;
+    if (h->flags & ACT_LARGE) {
+        /* read it from the target's copy, then let it go */
+        floc_rkey_t rkey;
+        memcpy(&rkey, m->u.bytes + sizeof *h, sizeof rkey);
+        if (s && dst && n) {
+            int ret = floc_get(w, dst, n, &rkey, 0);
+            if (ret && !status)
+                status = ret;
+        }
+        act_hdr_t ack = {.type = ACT_ACK, .seq = h->seq};
+        floc_ctx_lock(w);
+        ack.credits = floc_act_take_owed(a, m->source);
+        if (floc_act_send(a, m->source, &ack, NULL, 0))
+            a->owed[m->source] += ack.credits;
+        floc_ctx_unlock(w);
+    } else if (s && dst && n) {
+        memcpy(dst, m->u.bytes + sizeof *h, n);
+    }
+    floc_ctx_lock(w);
+    s = slot_of(a, m, SLOT_CALL);   /* again: the lock was let go */
+    if (s) {   /* (a large reply: an unknown action's is never large) */
+        s->len = h->len;
+        s->status = status ? status : h->len > s->cap ? FLOC_ERR_TRUNCATED : 0;
+        s->done = 1;
+        floc_p2p_unexpose(s->args_mem);
+        s->args_mem = NULL;
+        if (!s->waited)
+            floc_act_slot_free(a, h->token);
+    }
+    floc_ctx_unlock(w);
+}
+
+int floc_act_quick(struct floc_actions *a, int source, const unsigned char *msg, size_t len)
+{
+    act_hdr_t h;
+    if (len < sizeof h || source < 0 || source >= a->ctx->size)
+        return 0;   /* the service drops it, saying why */
+    memcpy(&h, msg, sizeof h);
+    const int reply = h.type == ACT_REPLY && !(h.flags & ACT_LARGE) &&
+                      len == sizeof h + h.len;
+    if (!reply && h.type != ACT_CREDIT && h.type != ACT_READ && h.type != ACT_FLUSHED)
+        return 0;
+    a->credits[source] += h.credits;
+    const int kind = reply ? SLOT_CALL : h.type == ACT_READ ? SLOT_POST : SLOT_FLUSH;
+    act_slot_t *s = NULL;
+    if (h.type != ACT_CREDIT) {
+        const uint32_t t = h.token;
+        if (t < a->nslots && a->slots[t].kind == kind && a->slots[t].target == source &&
+            !a->slots[t].done)
+            s = &a->slots[t];
+        else
+            FLOC_WARN(FLOC_LOG_API, "an action message (type %d) from locality %d for no call "
+                      "of ours: dropped", h.type, source);
+    }
+    if (!s)
+        return 1;
+    if (reply) {
+        if (h.flags & ACT_UNKNOWN) {
+            char name[96];
+            name_of(a, h.id, name, sizeof name);
+            FLOC_WARN(FLOC_LOG_API, "locality %d does not serve action %s: its table differs "
+                      "from this locality's", source, name);
+        }
+        const size_t n = h.len < s->cap ? h.len : s->cap;
+        if (s->waited && n)
+            memcpy(s->reply, msg + sizeof h, n);
+        s->len = h.len;
+        s->status = h.status ? h.status : h.len > s->cap ? FLOC_ERR_TRUNCATED : 0;
+    }
+    s->done = 1;
+    floc_p2p_unexpose(s->args_mem);
+    s->args_mem = NULL;
+    if (!s->waited)
+        floc_act_slot_free(a, h.token);
+    return 1;
+}
+
+void floc_act_caller_msg(struct floc_actions *a, act_msg_t *m)
+{
+    /* the others were taken by floc_act_quick in the progress hook */
+    if (m->u.hdr.type == ACT_REPLY)
+        on_reply(a, m);
+    else
+        FLOC_WARN(FLOC_LOG_API, "an action message of unknown type %d from locality %d: "
+                  "dropped", m->u.hdr.type, m->source);
+}
+
+/* ---- running a handler --------------------------------------------------- */
+
+int floc_act_run(struct floc_actions *a, floc_action_call_t *call, floc_action_t id,
+                 const void *args, size_t len)
+{
+    floc_ctx_lock(a->ctx);
+    const act_entry_t *e = floc_act_lookup(a, id);
+    const act_entry_t found = e ? *e : (act_entry_t){0};
+    floc_ctx_unlock(a->ctx);
+    if (!e) {
+        FLOC_WARN(FLOC_LOG_API, "locality %d called action 0x%016llx, which is not registered "
+                  "here", call->source, (unsigned long long)id);
+        return FLOC_ERR_INVALID;
+    }
+    int status = found.fn(call, args, len, found.user);
+    if (status > 0) {
+        FLOC_WARN(FLOC_LOG_API, "action '%s' returned %d: a handler returns 0 or a FLOC_ERR_* "
+                  "code", found.name, status);
+        status = FLOC_ERR_INVALID;
+    }
+    return status;
+}
+
