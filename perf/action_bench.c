@@ -12,7 +12,9 @@
  *                                last answered before the clock stops)
  *   action_bench self            an action on oneself (floc: a direct call)
  *   action_bench bw    [-m max]  large arguments: MB/s of a call with
- *                                args of the size and an empty reply
+ *                                args of the size and an empty reply (floc:
+ *                                args in floc_mem_alloc memory, as
+ *                                floc_get_bw's)
  */
 #define _POSIX_C_SOURCE 200809L
 #include "bench_lib.h"
@@ -111,7 +113,17 @@ int main(int argc, char **argv)
         lib_fini();
         return 2;
     }
-    char *args = calloc(1, o.max + 8);
+    char *args = NULL;
+#ifndef USE_MPI
+    /* the arguments in floc_mem_alloc memory, as floc_get_bw's window (osu
+     * -w allocate): on one node the target reads them through the shared
+     * mapping */
+    floc_mem_t *args_mem = NULL;
+    check(floc_mem_alloc(ctx, o.max + 8, FLOC_MEM_REMOTE_READ, (void **)&args, &args_mem),
+          "floc_mem_alloc");
+#else
+    args = calloc(1, o.max + 8);
+#endif
     lib_barrier();
     if (rank == 1 && b != SELF) {
         serve(o.max);
@@ -153,7 +165,11 @@ int main(int argc, char **argv)
             stop();
     }
     lib_barrier();
+#ifndef USE_MPI
+    check(floc_mem_free(args_mem), "floc_mem_free");
+#else
     free(args);
+#endif
     lib_fini();
     return 0;
 }

@@ -241,7 +241,7 @@ function actions(   r, q) {
         printf "%-34s %8.2f  (us; target <= 0.20)  %s\n", "action on oneself", aself, (aself <= 0.2 ? "met" : "NOT met")
     if (("action_bw", "floc", 4194304) in val && ("get_bw", "floc", 4194304) in val) {
         q = val["action_bw", "floc", 4194304] / val["get_bw", "floc", 4194304]
-        printf "%-34s %8.2f  (target >= 0.90: %.0f MB/s, floc_get %.0f MB/s)  %s\n", "4 MiB arguments / floc_get bw", q,
+        printf "%-34s %8.2f  (target >= 0.90: %.0f MB/s, floc_get %.0f MB/s)  %s\n", "4 MiB args / floc_get bw (mem_alloc)", q,
                val["action_bw", "floc", 4194304], val["get_bw", "floc", 4194304], (q >= 0.9 ? "met" : "NOT met")
     }
     t("action_rtt_tcp", 0, 1.0, "action round trip, tcp / MPI tcp")

@@ -131,6 +131,9 @@ struct floc_actions {
     /* the caller's slots (action.c) */
     act_slot_t *slots;
     uint32_t nslots, free_slot;   /* free list head, UINT32_MAX: empty */
+    void *big;                /* the buffer large arguments are read into */
+    size_t big_cap;
+    int big_busy;
     /* large replies held for their callers */
     act_hold_t *holds;
     uint32_t nholds;

@@ -280,6 +280,39 @@ static void post_ran(struct floc_actions *a, int from, uint32_t n, int credits)
     }
 }
 
+/* Where large arguments land: one buffer kept for them (a fresh malloc
+ * of megabytes is fresh pages, a page fault per 4 KiB of them), or a
+ * malloc when it is in use by a handler below this one or the arguments
+ * are larger than we keep. */
+#define ACT_KEEP_MAX ((size_t)64 << 20)
+static void *args_buffer(struct floc_actions *a, size_t len)
+{
+    floc_ctx_lock(a->ctx);
+    void *b = NULL;
+    if (!a->big_busy && len <= ACT_KEEP_MAX) {
+        if (a->big_cap < len) {
+            free(a->big);
+            a->big = malloc(len);
+            a->big_cap = a->big ? len : 0;
+        }
+        if (a->big) {
+            a->big_busy = 1;
+            b = a->big;
+        }
+    }
+    floc_ctx_unlock(a->ctx);
+    return b ? b : malloc(len);
+}
+
+/* (lock held) */
+static void args_buffer_done(struct floc_actions *a, void *b)
+{
+    if (b && b == a->big)
+        a->big_busy = 0;
+    else
+        free(b);
+}
+
 /* ACT_CALL and ACT_POST: read the arguments, run, answer */
 static void serve_request(struct floc_actions *a, const act_msg_t *m)
 {
@@ -292,7 +325,7 @@ static void serve_request(struct floc_actions *a, const act_msg_t *m)
     if (h->flags & ACT_LARGE) {
         floc_rkey_t rkey;
         memcpy(&rkey, data, sizeof rkey);
-        big = malloc(h->len);
+        big = args_buffer(a, h->len);
         status = big ? floc_get(w, big, h->len, &rkey, 0) : FLOC_ERR_NOMEM;
         if (post) {   /* the caller may go on */
             act_hdr_t r = {.type = ACT_READ, .token = h->token};
@@ -312,8 +345,8 @@ static void serve_request(struct floc_actions *a, const act_msg_t *m)
     floc_ctx_unlock(w);
     if (!status)
         status = floc_act_run(a, &call, h->id, data, h->len);
-    free(big);
     floc_ctx_lock(w);
+    args_buffer_done(a, big);
     if (post) {
         if (status)
             FLOC_WARN(FLOC_LOG_API, "action 0x%016llx posted by locality %d failed: %s",
@@ -548,5 +581,6 @@ void floc_action_free(floc_ctx_t *ctx)
     free_peers(a);
     free(a->slots);
     free(a->holds);
+    free(a->big);
     free(a);
 }
