@@ -90,7 +90,7 @@ struct floc_ctx {
     struct floc_fabric *fab;       /* libfabric (src/fabric) */
     struct floc_coll_state *coll;  /* the collectives' engine (src/coll) */
     struct floc_exec *exec;        /* worker threads (src/exec), made at first use */
-    struct floc_actions *actions;  /* remote actions (src/exec), made at first use */
+    struct floc_actions *actions;  /* remote actions (src/exec): the mailbox, from init on */
 
     /* Set by the PMIx event handler (another thread) or by fabric errors. */
     _Atomic int lost;         /* 1 once any peer was lost */

@@ -147,7 +147,7 @@ int floc_act_table_add(struct floc_actions *a, const char *name, floc_action_fn 
 void floc_act_table_fini(struct floc_actions *a);
 
 /* action_serve.c */
-/* Make ctx's actions (first use): the mailbox posted, the hook and the
+/* Make ctx's actions (floc_action_init, at floc_init): the mailbox posted, the hook and the
  * service registered.  Caller does NOT hold the lock. */
 int floc_act_start(floc_ctx_t *ctx, struct floc_actions **out);
 /* Send a message to world id `to` (header + data, copied): the provider
