@@ -162,3 +162,42 @@ def test_killed_locality_raises_peer_lost(tmp_path):
     assert rc != 0, out          # a locality was killed: the job failed
     assert out.count("PeerLostError") == 2 and "survivor 0" in out and "survivor 1" in out, out
     assert time.monotonic() - t0 < 20
+
+
+def test_killed_target_of_actions(tmp_path):
+    """Calls in flight to a killed locality raise PeerLostError; the two
+    survivors then go on calling each other (their progress threads serve
+    while they sleep, so neither leaves the other waiting)."""
+    s = script(tmp_path, """
+        import os, signal, time
+        import floc
+
+        def square(x):
+            return x * x
+
+        floc.init()
+        me = floc.locality_id()
+        floc.barrier()
+        if me == 2:
+            time.sleep(0.3)                         # served by the progress thread
+            os.kill(os.getpid(), signal.SIGKILL)    # with calls in flight
+        t0 = time.monotonic()
+        answered = 0
+        try:
+            while time.monotonic() - t0 < 30:
+                futures = [floc.async_(2, square, i) for i in range(16)]
+                answered += sum(f.result() == i * i for i, f in enumerate(futures))
+        except floc.PeerLostError as e:
+            print("survivor %d: PeerLostError after %d answers: %s" % (me, answered, e))
+        after = sum(floc.call(1 - me, square, i) == i * i for i in range(200))
+        print("survivor %d: %d of 200 calls to the other survivor answered" % (me, after),
+              flush=True)
+        time.sleep(1.0)                             # the other may still be calling
+        os._exit(0)
+    """)
+    t0 = time.monotonic()
+    rc, out = run_job(3, s, timeout=60, env={"FLOC_PEER_TIMEOUT": "2", "FLOC_PROGRESS": "thread"})
+    assert rc != 0, out          # a locality was killed: the job failed
+    assert out.count("PeerLostError after") == 2, out
+    assert out.count("200 of 200 calls to the other survivor answered") == 2, out
+    assert time.monotonic() - t0 < 30
