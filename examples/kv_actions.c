@@ -112,6 +112,7 @@ int main(int argc, char **argv)
     /* a histogram of the stored values' last digits... of 64 bins */
     floc_pv_t *hist;
     CHECK(floc_pv_zeros(world, BINS, FLOC_INT64, floc_dist_cyclic(), &hist));
+    CHECK(floc_pv_fence(hist));   /* made everywhere before anyone applies (as for puts) */
     size_t idx[KEYS_PER_LOCALITY];
     for (int i = 0; i < KEYS_PER_LOCALITY; i++)
         idx[i] = (size_t)(value_of((int64_t)i * n + me) % BINS);

@@ -114,8 +114,11 @@ int floc_finalize(floc_ctx_t *ctx)
     if (ctx->members)
         return FLOC_INVALID("floc_finalize: this is a team: floc_team_free frees it; floc_finalize "
                             "takes the context floc_init gave");
-    /* the actions this locality posted have run (serving the others' meanwhile) */
-    int ret0 = floc_action_flush(ctx);
+    /* the actions this locality posted have run (serving the others'
+     * meanwhile); after a loss a peer may have left without the closing
+     * fence, so the wait is bounded then */
+    int ret0 = floc_action_flush_within(ctx, floc_ctx_peer_lost(ctx) ? ctx->cfg.finalize_timeout
+                                                                    : 0.0);
     floc_ctx_lock(ctx);
     size_t live_reqs = ctx->reqs.live, live_mems = ctx->fab->live_mems;
     floc_ctx_unlock(ctx);

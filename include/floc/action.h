@@ -36,8 +36,10 @@ extern "C" {
  * with FLOC_PROGRESS=thread also in the progress thread, so a target that
  * computes without calling floc still serves.  A handler may call
  * floc_async, floc_post and the blocking floc_call (back to its caller
- * too: a -> b -> a works) and the one-sided calls; not collectives.  An
- * action on oneself is a direct call.
+ * too: a -> b -> a works) and the one-sided calls; not collectives.
+ * Handlers never run concurrently with each other (with a progress
+ * thread, one may run while the application's threads do).  An action
+ * on oneself is a direct call.
  *
  * Back-pressure: at most FLOC_ACTION_CREDITS calls and posts per target
  * are in flight; the next waits (driving progress, serving others) for
@@ -110,8 +112,9 @@ FLOC_API int floc_action_on_all(floc_ctx_t *ctx, floc_action_t action, const voi
  * wait for them all.  On the owner the handler (registered as any action)
  * calls floc_pv_apply_unpack on what it received to get the vector, its
  * local part and the local indices of the elements, then reads or
- * updates them in place.  Not collective.  Returns the first handler
- * error.  Errors: FLOC_ERR_INVALID (an index >= n, NULL idx with count >
+ * updates them in place.  Not collective; as for floc_pv_put, the vector
+ * must be made (and filled) everywhere first: a floc_pv_fence after
+ * making it.  Returns the first handler error.  Errors: FLOC_ERR_INVALID (an index >= n, NULL idx with count >
  * 0), FLOC_ERR_NOMEM, FLOC_ERR_PEER_LOST.
  */
 typedef struct floc_pv_apply_view {

@@ -47,7 +47,9 @@ typedef struct floc_progress_hook {
  * Service: work a layer must do without the lock because it may call
  * floc itself (remote actions' handlers, src/exec).  A progress hook
  * that finds such work sets ctx->service_due; the wait loop and the
- * progress thread then call service(world, arg) after unlocking.
+ * progress thread then call service(world, arg) after unlocking.  One
+ * thread at a time runs it (nested in itself, as a handler's own wait
+ * does, is allowed): handlers never run concurrently with each other.
  */
 typedef void (*floc_service_fn)(floc_ctx_t *ctx, void *arg);
 
@@ -84,6 +86,7 @@ struct floc_ctx {
     floc_service_fn service;  /* world: see floc_service_fn, NULL: none */
     void *service_arg;
     _Atomic int service_due;
+    _Atomic uintptr_t service_thread; /* the thread running the service, 0: none */
 
     /* the layers (src/init.c makes and destroys them) */
     struct floc_node *node;        /* node segments, shared allocations (src/node) */

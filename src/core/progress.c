@@ -53,12 +53,22 @@ int floc_progress_once(floc_ctx_t *ctx)
     return events;
 }
 
+/* its address names the calling thread */
+static _Thread_local char this_thread;
+
 int floc_progress_service(floc_ctx_t *ctx)
 {
     ctx = ctx->world;
     if (!atomic_load_explicit(&ctx->service_due, memory_order_acquire) || !ctx->service)
         return 0;
+    const uintptr_t me = (uintptr_t)&this_thread;
+    uintptr_t none = 0;
+    const int outer = atomic_load_explicit(&ctx->service_thread, memory_order_acquire) != me;
+    if (outer && !atomic_compare_exchange_strong(&ctx->service_thread, &none, me))
+        return 0;   /* another thread is serving: it takes the queue */
     ctx->service(ctx, ctx->service_arg);
+    if (outer)
+        atomic_store_explicit(&ctx->service_thread, 0, memory_order_release);
     return 1;
 }
 

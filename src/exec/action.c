@@ -87,7 +87,8 @@ static int slot_done(void *arg)
  * args and keeps them in slot *token (kind), else no slot (*token =
  * UINT32_MAX) for a post. */
 static int send_request(floc_ctx_t *ctx, struct floc_actions *a, int type, int to, floc_action_t id,
-                        const void *args, size_t len, uint32_t *token)
+                        const void *args, size_t len, void *reply, size_t cap, size_t *reply_len,
+                        uint32_t *token)
 {
     floc_ctx_t *w = a->ctx;
     credit_wait_t cw = {a, to};
@@ -103,6 +104,13 @@ static int send_request(floc_ctx_t *ctx, struct floc_actions *a, int type, int t
     if (type == ACT_CALL || large)
         ret = slot_new(a, type == ACT_CALL ? SLOT_CALL : SLOT_POST, to, token);
     if (!ret) {
+        if (*token != UINT32_MAX) {
+            /* where the answer goes, before it can come (a progress thread
+             * may take it as soon as the message is out) */
+            a->slots[*token].reply = reply;
+            a->slots[*token].cap = cap;
+            a->slots[*token].reply_len = reply_len;
+        }
         h.token = *token;
         h.credits = floc_act_take_owed(a, to);
         if (large) {
@@ -169,8 +177,9 @@ int floc_act_send_batches(struct floc_actions *a)
     return ret;
 }
 
-/* Send to's batch now, waiting for a credit if need be (lock NOT held). */
-static int drain_batch(floc_ctx_t *ctx, struct floc_actions *a, int to)
+/* Send to's batch now, waiting for a credit if need be (lock NOT held;
+ * timeout as floc_progress_wait's). */
+static int drain_batch(floc_ctx_t *ctx, struct floc_actions *a, int to, double timeout)
 {
     for (;;) {
         floc_ctx_lock(a->ctx);
@@ -185,7 +194,7 @@ static int drain_batch(floc_ctx_t *ctx, struct floc_actions *a, int to)
         if (ret || !wait)
             return ret;
         credit_wait_t cw = {a, to};
-        if ((ret = floc_progress_wait_own(ctx, has_credit, &cw, 0.0)))
+        if ((ret = floc_progress_wait_own(ctx, has_credit, &cw, timeout)))
             return ret;
     }
 }
@@ -202,7 +211,7 @@ static int batch_post(floc_ctx_t *ctx, struct floc_actions *a, int to, floc_acti
         if (a->batch_len[to] + rec <= ACT_INLINE)
             break;
         floc_ctx_unlock(w);
-        int ret = drain_batch(ctx, a, to);
+        int ret = drain_batch(ctx, a, to, 0.0);
         if (ret)
             return ret;
     }
@@ -382,12 +391,10 @@ int floc_async(floc_ctx_t *ctx, int locality, floc_action_t action, const void *
         return 0;
     }
     uint32_t token;
-    if ((ret = send_request(ctx, a, ACT_CALL, to, action, args, len, &token)))
+    if ((ret = send_request(ctx, a, ACT_CALL, to, action, args, len, reply, cap, reply_len,
+                            &token)))
         return ret;
     floc_ctx_lock(ctx);
-    a->slots[token].reply = reply;
-    a->slots[token].cap = cap;
-    a->slots[token].reply_len = reply_len;
     r = floc_req_alloc(ctx, NULL);
     if (r) {
         r->progress = call_progress;
@@ -413,11 +420,12 @@ int floc_call(floc_ctx_t *ctx, int locality, floc_action_t action, const void *a
     return ret ? ret : floc_wait(req);
 }
 
-/* wait for an internal slot (a large post, a flush), then free it */
-static int wait_slot(floc_ctx_t *ctx, struct floc_actions *a, uint32_t token)
+/* wait for an internal slot (a large post, a flush), then free it (or
+ * leave it to its answer, after a timeout) */
+static int wait_slot(floc_ctx_t *ctx, struct floc_actions *a, uint32_t token, double timeout)
 {
     slot_wait_t sw = {a, token};
-    int ret = floc_progress_wait_own(ctx, slot_done, &sw, 0.0);
+    int ret = floc_progress_wait_own(ctx, slot_done, &sw, timeout);
     floc_ctx_lock(a->ctx);
     if (!ret)
         ret = a->slots[token].status;
@@ -451,46 +459,60 @@ int floc_post(floc_ctx_t *ctx, int locality, floc_action_t action, const void *a
     if (len <= ACT_BATCH_MAX)
         return batch_post(ctx, a, to, action, args, len);
     uint32_t token;
-    if ((ret = send_request(ctx, a, ACT_POST, to, action, args, len, &token)))
+    if ((ret = send_request(ctx, a, ACT_POST, to, action, args, len, NULL, 0, NULL, &token)))
         return ret;
-    return token == UINT32_MAX ? 0 : wait_slot(ctx, a, token);
+    return token == UINT32_MAX ? 0 : wait_slot(ctx, a, token, 0.0);
+}
+
+/* flush the posts to world id t (lock NOT held) */
+static int flush_one(floc_ctx_t *ctx, struct floc_actions *a, int t, double timeout)
+{
+    floc_ctx_t *w = a->ctx;
+    int ret = drain_batch(ctx, a, t, timeout);
+    if (ret)
+        return ret;
+    floc_ctx_lock(w);
+    const uint32_t sent = a->posts_sent[t];
+    uint32_t token = UINT32_MAX;
+    if (sent != a->posts_flushed[t]) {
+        if (atomic_load_explicit(&w->lost_map[t], memory_order_relaxed))
+            ret = FLOC_ERR_PEER_LOST;
+        else if (!(ret = slot_new(a, SLOT_FLUSH, t, &token))) {
+            act_hdr_t h = {.type = ACT_FLUSH, .token = token, .seq = sent};
+            h.credits = floc_act_take_owed(a, t);
+            if ((ret = floc_act_send(a, t, &h, NULL, 0))) {
+                a->owed[t] += h.credits;
+                floc_act_slot_free(a, token);
+                token = UINT32_MAX;
+            }
+        }
+    }
+    floc_ctx_unlock(w);
+    if (token != UINT32_MAX && !(ret = wait_slot(ctx, a, token, timeout))) {
+        floc_ctx_lock(w);
+        a->posts_flushed[t] = sent;
+        floc_ctx_unlock(w);
+    }
+    return ret;
+}
+
+int floc_action_flush_within(floc_ctx_t *ctx, double timeout)
+{
+    struct floc_actions *a = ctx->world->actions;
+    int first = 0;
+    for (int t = 0; a && t < a->ctx->size; t++) {
+        /* every target, even after one failed: the others' posts still run */
+        int ret = flush_one(ctx, a, t, timeout);
+        if (ret && !first)
+            first = ret;
+    }
+    return first;
 }
 
 int floc_action_flush(floc_ctx_t *ctx)
 {
     FLOC_CHECK_CTX(ctx);
-    struct floc_actions *a = ctx->world->actions;
-    if (!a)
-        return 0;   /* nothing was ever posted */
-    floc_ctx_t *w = a->ctx;
-    int ret = 0;
-    for (int t = 0; t < w->size && !ret; t++) {
-        if ((ret = drain_batch(ctx, a, t)))
-            break;
-        floc_ctx_lock(w);
-        const uint32_t sent = a->posts_sent[t];
-        uint32_t token = UINT32_MAX;
-        if (sent != a->posts_flushed[t]) {
-            if (atomic_load_explicit(&w->lost_map[t], memory_order_relaxed))
-                ret = FLOC_ERR_PEER_LOST;
-            else if (!(ret = slot_new(a, SLOT_FLUSH, t, &token))) {
-                act_hdr_t h = {.type = ACT_FLUSH, .token = token, .seq = sent};
-                h.credits = floc_act_take_owed(a, t);
-                if ((ret = floc_act_send(a, t, &h, NULL, 0))) {
-                    a->owed[t] += h.credits;
-                    floc_act_slot_free(a, token);
-                    token = UINT32_MAX;
-                }
-            }
-        }
-        floc_ctx_unlock(w);
-        if (token != UINT32_MAX && !(ret = wait_slot(ctx, a, token))) {
-            floc_ctx_lock(w);
-            a->posts_flushed[t] = sent;
-            floc_ctx_unlock(w);
-        }
-    }
-    return ret;
+    return floc_action_flush_within(ctx, 0.0);
 }
 
 int floc_action_on_all(floc_ctx_t *ctx, floc_action_t action, const void *args, size_t len,

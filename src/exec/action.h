@@ -144,6 +144,9 @@ floc_action_t floc_act_hash(const char *name);
 const act_entry_t *floc_act_lookup(const struct floc_actions *a, floc_action_t id);
 int floc_act_table_add(struct floc_actions *a, const char *name, floc_action_fn fn, void *user,
                        floc_action_t *id);
+/* The same under a given id (the unit test forges a collision with it) */
+int floc_act_table_put(struct floc_actions *a, floc_action_t id, const char *name,
+                       floc_action_fn fn, void *user, floc_action_t *out);
 void floc_act_table_fini(struct floc_actions *a);
 
 /* action_serve.c */

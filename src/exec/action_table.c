@@ -54,7 +54,12 @@ static int grow(struct floc_actions *a)
 int floc_act_table_add(struct floc_actions *a, const char *name, floc_action_fn fn, void *user,
                        floc_action_t *id)
 {
-    const floc_action_t h = floc_act_hash(name);
+    return floc_act_table_put(a, floc_act_hash(name), name, fn, user, id);
+}
+
+int floc_act_table_put(struct floc_actions *a, floc_action_t h, const char *name,
+                       floc_action_fn fn, void *user, floc_action_t *id)
+{
     const act_entry_t *old = floc_act_lookup(a, h);
     if (old && strcmp(old->name, name) == 0)
         return FLOC_INVALID("floc_action_register: '%s' is registered already", name);

@@ -38,6 +38,10 @@ void floc_exec_fini(struct floc_ctx *ctx);
  * its hooks registered (init: a locality that registers nothing still
  * answers "unknown action" instead of leaving its callers waiting). */
 int floc_action_init(struct floc_ctx *ctx);
+/* floc_action_flush, its waits bounded by timeout (seconds, 0: the
+ * context's wait timeout): finalize's, after a loss, when a peer may have
+ * left without the closing fence. */
+int floc_action_flush_within(struct floc_ctx *ctx, double timeout);
 /* Remote actions at finalize: release the
  * exposures they keep (before the fabric closes), then free the rest
  * (after: the mailbox's receives point into it). */

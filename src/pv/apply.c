@@ -101,7 +101,8 @@ int floc_pv_apply_unpack(const floc_action_call_t *call, const void *args, size_
         pv = pv->next_live;
     floc_ctx_unlock(w);
     if (!pv)
-        return FLOC_INVALID("vector %llu of context %u is not alive here",
+        return FLOC_INVALID("vector %llu of context %u is not alive here (not made yet? a "
+                            "floc_pv_fence after making a vector orders it before applies)",
                             (unsigned long long)h.serial, h.cid);
     const uint64_t *lidx = (const uint64_t *)(const void *)((const unsigned char *)args + sizeof h);
     for (uint64_t i = 0; i < h.count; i++)

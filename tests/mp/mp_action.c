@@ -320,6 +320,7 @@ static int all_checks(void)
         floc_pv_t *pv;
         MP_OK(floc_pv_zeros(ctx, nel, FLOC_INT64, d ? floc_dist_block() : floc_dist_cyclic(),
                             &pv));
+        MP_OK(floc_pv_fence(pv));   /* made everywhere before anyone applies (as for puts) */
         size_t *idx = malloc(nel * sizeof *idx);
         for (size_t i = 0; i < nel; i++)
             idx[i] = (i * 7919 + (size_t)me) % nel;
