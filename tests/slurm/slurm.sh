@@ -43,8 +43,12 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 node=$(hostname -s)
-# ports of this run only (two runs at once do not meet)
-base=$((20000 + $$ % 20000))
+# ports of this run only (two runs at once do not meet), below the
+# kernel's ephemeral range: a port in it may be any outgoing connection's
+# at the moment slurmd binds (a CI run failed so, "Address already in use")
+lo=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || echo 32768)
+[ "${lo:-0}" -gt 10500 ] 2>/dev/null || lo=32768
+base=$((10000 + $$ % (lo - 10000 - 300)))
 mkdir -p "$dir/state" "$dir/spool"
 cat >"$SLURM_CONF" <<CONF
 ClusterName=floc
