@@ -72,6 +72,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
     setenv("FLOC_LOG_LEVEL", "none", 1);   /* refusals are expected: keep quiet */
+    /* every wait bounded: a forged key that passes the checks sends a real
+     * transfer through the singleton's fabric, and one of those (to its
+     * own window, at an offset the fuzzer picked) has been seen to never
+     * complete, hanging the run (CI, twice; not yet understood: see the
+     * closing note of session 9).  A timeout is a refusal like the others. */
+    setenv("FLOC_WAIT_TIMEOUT", "1", 1);
     floc_log_init();
     /* a singleton (no launcher): one locality, its own memory registered */
     if (floc_init(NULL, NULL, NULL, &ctx) == 0)
