@@ -106,11 +106,8 @@ void floc_ctx_mark_lost(floc_ctx_t *ctx, int rank, const char *why)
 
 int floc_ctx_team_lost(const floc_ctx_t *team)
 {
-    const floc_ctx_t *w = team->world;
-    if (!w->lost_map)
-        return 1;
     for (int r = 0; r < team->size; r++)
-        if (atomic_load_explicit(&w->lost_map[team->members[r]], memory_order_acquire))
+        if (floc_ctx_locality_lost(team, team->members[r]))
             return 1;
     return 0;
 }

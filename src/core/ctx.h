@@ -190,6 +190,13 @@ int floc_ctx_check(const floc_ctx_t *ctx, const char *func);
 void floc_ctx_mark_lost(floc_ctx_t *ctx, int rank, const char *why);
 /* A team after a loss: 1 if one of its members is lost (or who is not known). */
 int floc_ctx_team_lost(const floc_ctx_t *team);
+/* 1 if world id w is lost (lost_map: a world made without it, 1) */
+static inline int floc_ctx_locality_lost(const floc_ctx_t *ctx, int w)
+{
+    const floc_ctx_t *world = ctx->world;
+    return !world->lost_map ||
+           atomic_load_explicit(&world->lost_map[w], memory_order_acquire);
+}
 /* 1 once a locality of ctx is lost: any for the world, a member for a
  * team (a loss elsewhere leaves a team working). */
 static inline int floc_ctx_peer_lost(const floc_ctx_t *ctx)

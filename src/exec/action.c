@@ -18,12 +18,6 @@
 #include "action.h"
 #include "exec.h"
 
-static int actions(floc_ctx_t *ctx, struct floc_actions **a)
-{
-    *a = ctx->world->actions;
-    return *a ? 0 : floc_act_start(ctx, a);
-}
-
 /* ---- slots (lock held) --------------------------------------------------- */
 
 static int slot_new(struct floc_actions *a, int kind, int target, uint32_t *token)
@@ -44,6 +38,7 @@ static int slot_new(struct floc_actions *a, int kind, int target, uint32_t *toke
     a->free_slot = s->next_free;
     *s = (act_slot_t){.kind = kind, .target = target, .waited = 1};
     *token = t;
+    a->live_slots++;
     return 0;
 }
 
@@ -53,6 +48,7 @@ void floc_act_slot_free(struct floc_actions *a, uint32_t token)
     floc_p2p_unexpose(s->args_mem);
     *s = (act_slot_t){.kind = SLOT_FREE, .next_free = a->free_slot};
     a->free_slot = token;
+    a->live_slots--;
 }
 
 /* ---- waiting ------------------------------------------------------------- */
@@ -65,8 +61,7 @@ typedef struct credit_wait {
 static int has_credit(void *arg)
 {
     credit_wait_t *c = arg;
-    return c->a->credits[c->to] > 0 ||
-           atomic_load_explicit(&c->a->ctx->lost_map[c->to], memory_order_relaxed);
+    return c->a->credits[c->to] > 0 || floc_ctx_locality_lost(c->a->ctx, c->to);
 }
 
 typedef struct slot_wait {
@@ -95,7 +90,7 @@ static int send_request(floc_ctx_t *ctx, struct floc_actions *a, int type, int t
     int ret = floc_progress_wait_own(ctx, has_credit, &cw, 0.0);
     if (ret)
         return ret;
-    if (atomic_load_explicit(&w->lost_map[to], memory_order_relaxed))
+    if (floc_ctx_locality_lost(w, to))
         return FLOC_ERR_PEER_LOST;
     const int large = len > ACT_INLINE;
     act_hdr_t h = {.type = (uint8_t)type, .id = id, .len = len};
@@ -154,17 +149,12 @@ static int send_batch(struct floc_actions *a, int to)
     return 0;
 }
 
-static int lost_peer(const struct floc_actions *a, int to)
-{
-    return atomic_load_explicit(&a->ctx->lost_map[to], memory_order_relaxed);
-}
-
 int floc_act_send_batches(struct floc_actions *a)
 {
     int kept = 0, ret = 0;
     for (int i = 0; i < a->ndirty; i++) {
         const int to = a->dirty[i];
-        if (a->batch_n[to] && lost_peer(a, to))
+        if (a->batch_n[to] && floc_ctx_locality_lost(a->ctx, to))
             a->batch_len[to] = a->batch_n[to] = 0;   /* nobody to run them: flush says so */
         if (!ret && a->batch_n[to] && a->credits[to] > 0)
             ret = send_batch(a, to);
@@ -184,7 +174,7 @@ static int drain_batch(floc_ctx_t *ctx, struct floc_actions *a, int to, double t
     for (;;) {
         floc_ctx_lock(a->ctx);
         int ret = 0, wait = 0;
-        if (a->batch_n[to] && lost_peer(a, to))
+        if (a->batch_n[to] && floc_ctx_locality_lost(a->ctx, to))
             ret = FLOC_ERR_PEER_LOST;
         else if (a->batch_n[to] && a->credits[to] > 0)
             ret = send_batch(a, to);
@@ -252,12 +242,9 @@ int floc_action_register(floc_ctx_t *ctx, const char *name, floc_action_fn fn, v
     const size_t n = strlen(name);
     if (n == 0 || n > FLOC_ACTION_NAME_MAX)
         return FLOC_INVALID("the name has %zu characters (1 to %d)", n, FLOC_ACTION_NAME_MAX);
-    struct floc_actions *a;
-    int ret = actions(ctx, &a);
-    if (ret)
-        return ret;
+    struct floc_actions *a = ctx->world->actions;   /* made at floc_init */
     floc_ctx_lock(a->ctx);
-    ret = floc_act_table_add(a, name, fn, user, id);
+    int ret = floc_act_table_add(a, name, fn, user, id);
     floc_ctx_unlock(a->ctx);
     return ret;
 }
@@ -313,9 +300,7 @@ static int check_call(floc_ctx_t *ctx, int locality, const void *args, size_t le
         return FLOC_INVALID("args is NULL with len %zu", len);
     if (!reply && cap)
         return FLOC_INVALID("reply is NULL with cap %zu", cap);
-    if (floc_ctx_peer_lost(ctx) &&
-        atomic_load_explicit(&ctx->world->lost_map[floc_ctx_world_id(ctx, locality)],
-                             memory_order_relaxed))
+    if (floc_ctx_locality_lost(ctx, floc_ctx_world_id(ctx, locality)))
         return FLOC_ERR_PEER_LOST;
     return 0;
 }
@@ -371,9 +356,7 @@ int floc_async(floc_ctx_t *ctx, int locality, floc_action_t action, const void *
         return ret;
     if (!req)
         return FLOC_INVALID("req (output) is NULL");
-    struct floc_actions *a;
-    if ((ret = actions(ctx, &a)))
-        return ret;
+    struct floc_actions *a = ctx->world->actions;
     const int to = floc_ctx_world_id(ctx, locality);
     floc_request_t *r;
     if (to == a->ctx->rank) {
@@ -442,9 +425,7 @@ int floc_post(floc_ctx_t *ctx, int locality, floc_action_t action, const void *a
     int ret = check_call(ctx, locality, args, len, NULL, 0);
     if (ret)
         return ret;
-    struct floc_actions *a;
-    if ((ret = actions(ctx, &a)))
-        return ret;
+    struct floc_actions *a = ctx->world->actions;
     const int to = floc_ctx_world_id(ctx, locality);
     if (to == a->ctx->rank) {
         floc_action_call_t call = {.ctx = a->ctx, .source = to};
@@ -454,7 +435,7 @@ int floc_post(floc_ctx_t *ctx, int locality, floc_action_t action, const void *a
                       (unsigned long long)action, floc_strerror(status));
         return 0;
     }
-    if (atomic_load_explicit(&a->ctx->lost_map[to], memory_order_relaxed))
+    if (floc_ctx_locality_lost(a->ctx, to))
         return FLOC_ERR_PEER_LOST;
     if (len <= ACT_BATCH_MAX)
         return batch_post(ctx, a, to, action, args, len);
@@ -475,7 +456,7 @@ static int flush_one(floc_ctx_t *ctx, struct floc_actions *a, int t, double time
     const uint32_t sent = a->posts_sent[t];
     uint32_t token = UINT32_MAX;
     if (sent != a->posts_flushed[t]) {
-        if (atomic_load_explicit(&w->lost_map[t], memory_order_relaxed))
+        if (floc_ctx_locality_lost(w, t))
             ret = FLOC_ERR_PEER_LOST;
         else if (!(ret = slot_new(a, SLOT_FLUSH, t, &token))) {
             act_hdr_t h = {.type = ACT_FLUSH, .token = token, .seq = sent};

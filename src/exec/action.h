@@ -131,6 +131,7 @@ struct floc_actions {
     /* the caller's slots (action.c) */
     act_slot_t *slots;
     uint32_t nslots, free_slot;   /* free list head, UINT32_MAX: empty */
+    uint32_t live_slots;          /* not free: what a loss may have to fail */
     void *big;                /* the buffer large arguments are read into */
     size_t big_cap;
     int big_busy;
@@ -150,9 +151,8 @@ int floc_act_table_put(struct floc_actions *a, floc_action_t id, const char *nam
 void floc_act_table_fini(struct floc_actions *a);
 
 /* action_serve.c */
-/* Make ctx's actions (floc_action_init, at floc_init): the mailbox posted, the hook and the
- * service registered.  Caller does NOT hold the lock. */
-int floc_act_start(floc_ctx_t *ctx, struct floc_actions **out);
+/* (floc_action_init, exec.h: the mailbox posted, the hook and the service
+ * registered, at floc_init) */
 /* Send a message to world id `to` (header + data, copied): the provider
  * takes it at once or a request carries it.  Caller holds the lock. */
 int floc_act_send(struct floc_actions *a, int to, const act_hdr_t *h, const void *data,
@@ -173,6 +173,9 @@ void floc_act_caller_msg(struct floc_actions *a, act_msg_t *m);
 /* A slot's end: its exposure released, back on the free list.  Caller
  * holds the lock. */
 void floc_act_slot_free(struct floc_actions *a, uint32_t token);
+/* A slot answered (or failed) with status: done, its exposure released,
+ * freed if nobody waits for it.  Caller holds the lock. */
+void floc_act_slot_done(struct floc_actions *a, uint32_t token, int status);
 /* Run a handler here (a local call or a message's): status, reply
  * copied to out[0, cap) with its full length in *len (calls) or to a
  * buffer of its own (*heap, large remote replies).  Caller does NOT hold

@@ -11,16 +11,34 @@
 
 /* ---- the caller's side of arriving messages ------------------------------ */
 
-static act_slot_t *slot_of(struct floc_actions *a, const act_msg_t *m, int kind)
+/* The open slot `token` of kind waiting for `source`, or NULL (logged). */
+static act_slot_t *slot_of(struct floc_actions *a, int source, const act_hdr_t *h, int kind)
 {
-    const uint32_t t = m->u.hdr.token;
-    if (t >= a->nslots || a->slots[t].kind != kind || a->slots[t].target != m->source ||
+    const uint32_t t = h->token;
+    if (t >= a->nslots || a->slots[t].kind != kind || a->slots[t].target != source ||
         a->slots[t].done) {
         FLOC_WARN(FLOC_LOG_API, "an action message (type %d) from locality %d for no call of "
-                  "ours: dropped", m->u.hdr.type, m->source);
+                  "ours: dropped", h->type, source);
         return NULL;
     }
     return &a->slots[t];
+}
+
+void floc_act_slot_done(struct floc_actions *a, uint32_t token, int status)
+{
+    act_slot_t *s = &a->slots[token];
+    s->status = status;
+    s->done = 1;
+    floc_p2p_unexpose(s->args_mem);   /* the target has read them, or never will */
+    s->args_mem = NULL;
+    if (!s->waited)
+        floc_act_slot_free(a, token);
+}
+
+/* a call's status from its reply's */
+static int reply_status(const act_slot_t *s, const act_hdr_t *h, int status)
+{
+    return status ? status : h->len > s->cap ? FLOC_ERR_TRUNCATED : 0;
 }
 
 static void name_of(struct floc_actions *a, floc_action_t id, char *buf, size_t len)
@@ -37,7 +55,7 @@ static void on_reply(struct floc_actions *a, const act_msg_t *m)
     floc_ctx_t *w = a->ctx;
     const act_hdr_t *h = &m->u.hdr;
     floc_ctx_lock(w);
-    act_slot_t *s = slot_of(a, m, SLOT_CALL);
+    act_slot_t *s = slot_of(a, m->source, h, SLOT_CALL);
     void *dst = s && s->waited ? s->reply : NULL;
     const size_t n = s ? (h->len < s->cap ? h->len : s->cap) : 0;
     floc_ctx_unlock(w);
@@ -61,15 +79,10 @@ static void on_reply(struct floc_actions *a, const act_msg_t *m)
         memcpy(dst, m->u.bytes + sizeof *h, n);
     }
     floc_ctx_lock(w);
-    s = slot_of(a, m, SLOT_CALL);   /* again: the lock was let go */
+    s = slot_of(a, m->source, h, SLOT_CALL);   /* again: the lock was let go */
     if (s) {   /* (a large reply: an unknown action's is never large) */
         s->len = h->len;
-        s->status = status ? status : h->len > s->cap ? FLOC_ERR_TRUNCATED : 0;
-        s->done = 1;
-        floc_p2p_unexpose(s->args_mem);
-        s->args_mem = NULL;
-        if (!s->waited)
-            floc_act_slot_free(a, h->token);
+        floc_act_slot_done(a, h->token, reply_status(s, h, status));
     }
     floc_ctx_unlock(w);
 }
@@ -86,18 +99,10 @@ int floc_act_quick(struct floc_actions *a, int source, const unsigned char *msg,
         return 0;
     a->credits[source] += h.credits;
     const int kind = reply ? SLOT_CALL : h.type == ACT_READ ? SLOT_POST : SLOT_FLUSH;
-    act_slot_t *s = NULL;
-    if (h.type != ACT_CREDIT) {
-        const uint32_t t = h.token;
-        if (t < a->nslots && a->slots[t].kind == kind && a->slots[t].target == source &&
-            !a->slots[t].done)
-            s = &a->slots[t];
-        else
-            FLOC_WARN(FLOC_LOG_API, "an action message (type %d) from locality %d for no call "
-                      "of ours: dropped", h.type, source);
-    }
+    act_slot_t *s = h.type == ACT_CREDIT ? NULL : slot_of(a, source, &h, kind);
     if (!s)
         return 1;
+    int status = 0;
     if (reply) {
         if (h.flags & ACT_UNKNOWN) {
             char name[96];
@@ -109,13 +114,9 @@ int floc_act_quick(struct floc_actions *a, int source, const unsigned char *msg,
         if (s->waited && n)
             memcpy(s->reply, msg + sizeof h, n);
         s->len = h.len;
-        s->status = h.status ? h.status : h.len > s->cap ? FLOC_ERR_TRUNCATED : 0;
+        status = reply_status(s, &h, h.status);
     }
-    s->done = 1;
-    floc_p2p_unexpose(s->args_mem);
-    s->args_mem = NULL;
-    if (!s->waited)
-        floc_act_slot_free(a, h.token);
+    floc_act_slot_done(a, h.token, status);
     return 1;
 }
 

@@ -60,15 +60,8 @@ static void fail_lost(struct floc_actions *a)
     floc_ctx_t *w = a->ctx;
     for (uint32_t t = 0; t < a->nslots; t++) {
         act_slot_t *s = &a->slots[t];
-        if (s->kind == SLOT_FREE || s->done ||
-            !atomic_load_explicit(&w->lost_map[s->target], memory_order_relaxed))
-            continue;
-        s->done = 1;
-        s->status = FLOC_ERR_PEER_LOST;
-        floc_p2p_unexpose(s->args_mem);
-        s->args_mem = NULL;
-        if (!s->waited)
-            floc_act_slot_free(a, t);
+        if (s->kind != SLOT_FREE && !s->done && floc_ctx_locality_lost(w, s->target))
+            floc_act_slot_done(a, t, FLOC_ERR_PEER_LOST);
     }
 }
 
@@ -126,8 +119,8 @@ static int mailbox_progress(floc_ctx_t *ctx, void *arg)
             }
     if (a->ndirty && (ret = floc_act_send_batches(a)))
         return ret;
-    if (atomic_load_explicit(&ctx->lost, memory_order_relaxed))
-        fail_lost(a);
+    if (a->live_slots && atomic_load_explicit(&ctx->lost, memory_order_relaxed))
+        fail_lost(a);   /* (after a loss: only while calls are open) */
     if (a->queue)
         atomic_store_explicit(&ctx->service_due, 1, memory_order_release);
     return events;
@@ -475,15 +468,10 @@ static void free_peers(struct floc_actions *a)
     free(a->owed);
 }
 
-int floc_act_start(floc_ctx_t *ctx, struct floc_actions **out)
+int floc_action_init(floc_ctx_t *ctx)
 {
     floc_ctx_t *w = ctx->world;
     floc_ctx_lock(w);
-    if (w->actions) {
-        *out = w->actions;
-        floc_ctx_unlock(w);
-        return 0;
-    }
     const size_t p = (size_t)w->size;
     struct floc_actions *a = calloc(1, sizeof *a);
     int ret = FLOC_ERR_NOMEM;
@@ -516,7 +504,6 @@ int floc_act_start(floc_ctx_t *ctx, struct floc_actions **out)
     w->service_arg = a;
     w->service = serve;
     w->actions = a;
-    *out = a;
 out:
     if (ret && a) {
         int posted = 0;
@@ -533,12 +520,6 @@ out:
     }
     floc_ctx_unlock(w);
     return ret;
-}
-
-int floc_action_init(floc_ctx_t *ctx)
-{
-    struct floc_actions *a;
-    return floc_act_start(ctx, &a);
 }
 
 void floc_action_release(floc_ctx_t *ctx)
