@@ -101,6 +101,8 @@ typedef struct floc_coll_view {
     size_t count;                  /* elements (per block for the movers) */
     const size_t *counts, *displs; /* the v-variants: elements per rank, offsets */
     const size_t *rcounts, *rdispls; /* alltoallv: the receiving side's (counts, displs: sending) */
+    int tag_base;                  /* added to the steps in message tags (hier.c: the node steps
+                                      before and after the leaders' do not match each other) */
 } floc_coll_view_t;
 
 #define FLOC_COLL_INLINE_BATCH 16   /* ops of a batch without a malloc */
@@ -116,6 +118,8 @@ struct floc_coll_req {
     floc_op_t op;
     floc_reduce_fn reduce;
     int step;                /* where the algorithm is */
+    int node_seg;            /* hier.c: its node steps run through the context's segment (there
+                                was one at its start; else through the fabric) */
     int err;                 /* the first failed op of the batch in flight (engine.c) */
     /* what each algorithm keeps between steps */
     union {

@@ -20,7 +20,7 @@
 static int coll_tag(const floc_coll_req_t *c, int step)
 {
     return (int)(((c->seq & FLOC_COLL_SEQ_MASK) << FLOC_COLL_STEP_BITS) |
-                 ((unsigned)step & ((1u << FLOC_COLL_STEP_BITS) - 1)));
+                 ((unsigned)(step + c->v.tag_base) & ((1u << FLOC_COLL_STEP_BITS) - 1)));
 }
 
 /* scratch buffers larger than this are not kept between collectives */
@@ -395,6 +395,7 @@ int floc_coll_start(const floc_coll_req_t *proto, const floc_coll_alg_t *alg, fl
         c->batch = c->inline_batch;
         c->batch_cap = FLOC_COLL_INLINE_BATCH;
         c->seq = cs->seq++;
+        c->node_seg = cs->seg != NULL;
         req->priv = c;
         c->next_active = NULL;
         if (cs->tail)
@@ -429,6 +430,13 @@ int floc_coll_check_config(const floc_config_t *cfg)
     return 0;
 }
 
+/* hier.c's allgather: blocks through the node buffers */
+static size_t hier_small_max(const floc_ctx_t *ctx)
+{
+    const size_t most = 8192;
+    return ctx->cfg.node_coll_max < most ? ctx->cfg.node_coll_max : most;
+}
+
 /* the state every context's collectives start from */
 static floc_coll_state_t *state_new(const floc_ctx_t *ctx)
 {
@@ -447,8 +455,24 @@ int floc_coll_team_init(floc_ctx_t *team)
     floc_coll_state_t *cs = team->coll = state_new(team);
     if (!cs)
         return FLOC_ERR_NOMEM;
-    cs->where = (floc_coll_where_t){.p = team->size, .nodes = team->num_nodes};
-    return 0;
+    /* hierarchical on the team's nodes as the world is on its own (the
+     * same decision at every member: sizes only), for messages its group
+     * segments hold; a node whose members have none (yet) runs its node
+     * steps through the fabric */
+    const floc_node_t *n = team->world->node;
+    cs->where = (floc_coll_where_t){
+        .p = team->size, .nodes = team->num_nodes,
+        .hier = n->hier && team->num_nodes > 1 && team->size > team->num_nodes,
+        .hier_small_max = hier_small_max(team),
+        .hier_max = n->max < FLOC_NODE_GROUP_MAX ? n->max : FLOC_NODE_GROUP_MAX};
+    if (!cs->where.hier)
+        return 0;
+    cs->at = &cs->team_at;
+    int ret = floc_node_place(team->size, team->rank, team->node_of, team->num_nodes,
+                              team->members, &cs->team_at);
+    if (!ret && !(cs->reps = malloc((size_t)team->num_nodes * sizeof *cs->reps)))
+        ret = FLOC_ERR_NOMEM;
+    return ret;
 }
 
 int floc_coll_team_busy(const floc_ctx_t *team)
@@ -463,11 +487,11 @@ int floc_coll_init(floc_ctx_t *ctx)
         return FLOC_ERR_NOMEM;
     floc_node_t *n = ctx->node;
     cs->seg = n;
-    const size_t hier_max = 8192;   /* hier.c's allgather: blocks through the node buffers */
+    cs->at = &n->at;
     cs->where = (floc_coll_where_t){
         .p = ctx->size, .nodes = ctx->num_nodes, .segment = n->single, .segment_max = n->max,
-        .cma = n->single && n->cma, .hier = n->hier,
-        .hier_small_max = ctx->cfg.node_coll_max < hier_max ? ctx->cfg.node_coll_max : hier_max};
+        .cma = n->single && n->cma, .hier = n->hier, .hier_small_max = hier_small_max(ctx),
+        .hier_max = SIZE_MAX};
     if (!(cs->reps = malloc((size_t)ctx->num_nodes * sizeof *cs->reps)))
         return FLOC_ERR_NOMEM;
     return floc_progress_hook_add(ctx, coll_progress_all, coll_dump, NULL);
@@ -496,6 +520,7 @@ void floc_coll_fini(floc_ctx_t *ctx)
         free(cs->graveyard[i]);
     free(cs->graveyard);
     free(cs->reps);
+    floc_node_place_free(&cs->team_at);
     free(cs);
     ctx->coll = NULL;
 }

@@ -10,6 +10,7 @@
 #include "coll.h"
 #include "select.h"
 #include "../core/config.h"
+#include "../node/node.h"
 
 struct floc_ctx;
 
@@ -66,9 +67,13 @@ typedef struct floc_coll_state {
      * (cached), chunks through its pipelined area so far */
     uint64_t shm_seq, shm_all_done, pipe_seq;
     int *reps;                    /* hier.c: a reduce's representative of every node */
+    /* where the context's localities sit (hier.c): the node layer's for
+     * the world, team_at for a team */
+    const floc_node_place_t *at;
+    floc_node_place_t team_at;
     /* the segment the shared-memory algorithms (shm/) run on: the node
-     * segment for the world's collectives, a team's own for a team of
-     * one node (NULL: none) */
+     * segment for the world's collectives, a team's group segment of its
+     * localities on this node (NULL: none) */
     struct floc_node *seg;
     /* a team's group segment to open at its first blocking collective
      * that would run through it (group.c); NULL: none (any more) */
@@ -83,18 +88,21 @@ int floc_coll_check_config(const floc_config_t *cfg);
  * closed (the graveyard). */
 int floc_coll_init(struct floc_ctx *ctx);
 void floc_coll_fini(struct floc_ctx *ctx);
-/* A team's collective state (src/team): its collectives run on the
- * team's ranks through the fabric, and, once it opened a group segment
- * (a team of one node, group.c), on that too; fini is floc_coll_fini.
- * busy: 1 while it has collectives in flight. */
+/* A team's collective state (src/team; after the team's node view,
+ * ctx->node_of): its collectives run on the team's ranks through the
+ * fabric, hierarchically when it spans nodes with several members on
+ * one, and, once it opened the group segment of its members on this
+ * node (group.c), through that too; fini is floc_coll_fini.  busy: 1
+ * while it has collectives in flight. */
 int floc_coll_team_init(struct floc_ctx *team);
-/* group.c: plan the team's group segment (its name, each member's count
- * of teams for the handshake); opened by floc_coll_group_maybe_open at
+/* group.c: plan the group segment of the team's p members on this node
+ * (its name; this locality's index me; their world ids and counts of
+ * splits, for the handshake); opened by floc_coll_group_maybe_open at
  * the first blocking call of kind and bytes that would run through it;
  * fini closes it. */
 typedef struct floc_coll_group_plan floc_coll_group_plan_t;
-int floc_coll_team_plan_segment(struct floc_ctx *team, const char *name,
-                                const uint64_t *tokens);
+int floc_coll_team_plan_segment(struct floc_ctx *team, const char *name, int p, int me,
+                                const int *members, const uint64_t *tokens);
 void floc_coll_group_maybe_open(struct floc_ctx *ctx, floc_coll_kind_t kind, size_t bytes);
 void floc_coll_group_fini(struct floc_ctx *ctx);
 int floc_coll_team_busy(const struct floc_ctx *team);

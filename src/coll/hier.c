@@ -44,20 +44,32 @@
  * and the last node step (nothing to run) */
 enum { PHASE_START, PHASE_NODE_FIRST, PHASE_LEADERS, PHASE_LOCAL, PHASE_NODE_LAST, PHASE_END };
 
+/* A node step through the fabric numbers its messages from here in the
+ * last node phase: they never match the first one's (a node phase is a
+ * few algorithm steps among the localities of one node) */
+#define NODE_LAST_TAGS (1 << 14)
+
 typedef floc_coll_view_t view_t;
+
+/* where the context's localities sit (the world's, or a team's) */
+static const floc_node_place_t *at(const floc_coll_req_t *c)
+{
+    return c->ctx->coll->at;
+}
 
 static view_t node_view(const floc_coll_req_t *c, int root, const void *sbuf)
 {
-    const floc_node_t *n = c->ctx->node;
-    return (view_t){.rank = n->me, .size = n->p, .root = root, .sbuf = sbuf, .rbuf = c->v.rbuf,
-                    .count = c->v.count};
+    const floc_node_place_t *a = at(c);
+    return (view_t){.rank = a->me, .size = a->p, .root = root, .map = a->here, .sbuf = sbuf,
+                    .rbuf = c->v.rbuf, .count = c->v.count,
+                    .tag_base = c->phase == PHASE_NODE_LAST ? NODE_LAST_TAGS : 0};
 }
 
 static view_t leaders_view(const floc_coll_req_t *c, int root)
 {
     const floc_ctx_t *ctx = c->ctx;
     return (view_t){.rank = ctx->node_id, .size = ctx->num_nodes, .root = root,
-                    .map = ctx->node->leaders, .sbuf = FLOC_IN_PLACE, .rbuf = c->v.rbuf,
+                    .map = at(c)->leaders, .sbuf = FLOC_IN_PLACE, .rbuf = c->v.rbuf,
                     .count = c->v.count};
 }
 
@@ -82,7 +94,7 @@ static void next_phase(floc_coll_req_t *c)
 /* Is this locality its node's leader?  (Index 0 on its node.) */
 static int leader(const floc_coll_req_t *c)
 {
-    return c->ctx->node->me == 0;
+    return at(c)->me == 0;
 }
 
 /*
@@ -121,14 +133,21 @@ static int leaders_step(floc_coll_req_t *c, floc_coll_kind_t kind, size_t bytes,
     return 1;
 }
 
-/* A node step: the node-segment algorithm of kind among this node's
- * localities, root an index on the node (a node of one: nothing). */
+/* A node step: the segment's algorithm of kind among this node's
+ * localities, root an index on the node (a node of one: nothing); the
+ * fabric's where the segment cannot take it, or there was none when the
+ * collective started (a team's group segment opens at its first
+ * blocking call that would use it: all of a node's members decide the
+ * same) */
 static int node_step(floc_coll_req_t *c, floc_coll_kind_t kind, size_t bytes, int root,
                      const void *sbuf, const floc_coll_alg_t **alg, view_t *v)
 {
-    if (c->ctx->node->p < 2)
+    const int p = at(c)->p;
+    if (p < 2)
         return 0;
-    *alg = floc_coll_select_node(c->ctx, kind, bytes);
+    *alg = c->node_seg ? floc_coll_select_node(c->ctx, kind, bytes) : NULL;
+    if (!*alg)
+        *alg = floc_coll_select_fabric(c->ctx, kind, bytes, p);
     *v = node_view(c, root, sbuf);
     return 1;
 }
@@ -161,7 +180,7 @@ static int bcast_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **al
     switch (phase) {
     case PHASE_NODE_FIRST:
         return at_root_node &&
-               node_step(c, FLOC_COLL_BCAST, bytes, ctx->node->local_of[c->v.root], NULL, alg, v);
+               node_step(c, FLOC_COLL_BCAST, bytes, at(c)->local_of[c->v.root], NULL, alg, v);
     case PHASE_LEADERS:
         return leaders_step(c, FLOC_COLL_BCAST, bytes, root_node, alg, v);
     case PHASE_NODE_LAST:
@@ -217,7 +236,7 @@ static int is_rep(const floc_coll_req_t *c)
 static int reduce_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **alg, view_t *v)
 {
     floc_ctx_t *ctx = c->ctx;
-    floc_node_t *n = ctx->node;
+    const floc_node_place_t *n = at(c);
     const size_t bytes = c->v.count * c->esize;
     const int root = ctx->rank == c->v.root, rep = is_rep(c);
     const int root_node = ctx->node_of[c->v.root];
@@ -238,7 +257,7 @@ static int reduce_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **a
          * on a node of one) */
         int *reps = ctx->coll->reps;
         memcpy(reps, n->leaders, (size_t)ctx->num_nodes * sizeof *reps);
-        reps[root_node] = c->v.root;
+        reps[root_node] = floc_ctx_world_id(ctx, c->v.root);
         *alg = floc_coll_select_fabric(ctx, FLOC_COLL_REDUCE, bytes, ctx->num_nodes);
         *v = (view_t){.rank = ctx->node_id, .size = ctx->num_nodes, .root = root_node,
                       .map = reps, .sbuf = root ? FLOC_IN_PLACE : n->p > 1 ? c->hold : c->v.sbuf,
@@ -251,8 +270,7 @@ static int reduce_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **a
 
 int floc_reduce_hier(floc_coll_req_t *c)
 {
-    if (c->phase == PHASE_START && is_rep(c) && c->ctx->rank != c->v.root &&
-        c->ctx->node->p > 1) {
+    if (c->phase == PHASE_START && is_rep(c) && c->ctx->rank != c->v.root && at(c)->p > 1) {
         const size_t bytes = c->v.count * c->esize;
         if (!(c->hold = malloc(bytes ? bytes : 1)))
             return FLOC_ERR_NOMEM;
@@ -292,7 +310,7 @@ static const void *own_block(const floc_coll_req_t *c)
 static int allgather_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **alg, view_t *v)
 {
     floc_ctx_t *ctx = c->ctx;
-    const floc_node_t *n = ctx->node;
+    const floc_node_place_t *n = at(c);
     const size_t bytes = c->v.count * c->esize, nn = (size_t)ctx->num_nodes;
     const size_t *counts = leader(c) ? hold_counts(c) : NULL, *displs = counts ? counts + nn : NULL;
     switch (phase) {
@@ -328,7 +346,7 @@ static int allgather_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t 
 int floc_allgather_hier(floc_coll_req_t *c)
 {
     floc_ctx_t *ctx = c->ctx;
-    const floc_node_t *n = ctx->node;
+    const floc_node_place_t *n = at(c);
     if (c->phase == PHASE_START && leader(c)) {
         const size_t bytes = c->v.count * c->esize, nn = (size_t)ctx->num_nodes;
         if (!(c->hold = malloc(counts_at(c) + 2 * nn * sizeof(size_t))))

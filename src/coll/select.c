@@ -192,7 +192,7 @@ int floc_coll_alg_usable(const floc_coll_alg_t *a, const floc_coll_where_t *w, s
         return 0;
     if ((a->flags & FLOC_ALG_CMA) && !(w->segment && w->cma))
         return 0;
-    if ((a->flags & FLOC_ALG_HIER) && !w->hier)
+    if ((a->flags & FLOC_ALG_HIER) && !(w->hier && bytes <= w->hier_max))
         return 0;
     if ((a->flags & FLOC_ALG_HIER_SMALL) && bytes > w->hier_small_max)
         return 0;
@@ -290,19 +290,24 @@ const floc_coll_alg_t *floc_coll_select_fabric(const floc_ctx_t *ctx, floc_coll_
 }
 
 /*
- * A node phase of a hierarchical collective: the segment's small
- * algorithm while the rules would take it on this node (and its buffers
- * hold the message), else the pipelined one.  The localities of one node
+ * A node phase of a hierarchical collective, through the context's
+ * segment: the segment's small algorithm while the rules would take it
+ * on this node (and its buffers hold the message), else the pipelined
+ * one; NULL if the segment has neither for it (a team's group segment
+ * has no pipelined area: the fabric then).  The localities of one node
  * agree: the same size, the same segment.
  */
 const floc_coll_alg_t *floc_coll_select_node(const floc_ctx_t *ctx, floc_coll_kind_t kind,
                                              size_t bytes)
 {
-    const floc_node_t *n = ctx->node;
-    const floc_coll_where_t w = {.p = n->p, .nodes = 1, .segment = 1, .segment_max = n->max};
+    const floc_node_t *n = ctx->coll->seg;
+    const floc_coll_where_t w = {.p = n->p, .nodes = 1, .segment = 1, .segment_max = n->max,
+                                 .no_pipeline = !n->pipe_off};
     const floc_coll_alg_t *a = floc_coll_choose(&w, kind, bytes, 0);
     if (a && (a->flags & FLOC_ALG_SHM))
         return a;
+    if (w.no_pipeline)
+        return NULL;
     /* past the small algorithm's sizes (or its buffers): the pipeline */
     for (size_t i = 0; i < sizeof algs / sizeof algs[0]; i++)
         if (algs[i].kind == kind && (algs[i].flags & FLOC_ALG_PIPELINE))

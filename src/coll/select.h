@@ -25,6 +25,7 @@ typedef struct floc_coll_where {
     int cma;              /* ... and may read each other's memory (FLOC_ALG_CMA) */
     int hier;             /* several nodes, each node's localities on their segment */
     size_t hier_small_max;/* bytes a FLOC_ALG_HIER_SMALL algorithm takes */
+    size_t hier_max;      /* bytes a hierarchical algorithm takes (a team's: its group segments') */
 } floc_coll_where_t;
 
 /* A rule: the first row of a kind whose bounds hold and whose algorithm
@@ -56,9 +57,10 @@ const floc_coll_alg_t *floc_coll_choose(const floc_coll_where_t *w, floc_coll_ki
 /* For a call of ctx: FLOC_<COLL>_ALGO's algorithm when it can run here,
  * else the rules' choice. */
 const floc_coll_alg_t *floc_coll_select(struct floc_ctx *ctx, floc_coll_kind_t kind, size_t bytes);
-/* The phases of the hierarchical algorithms: the node segment's
- * algorithm among the localities of this node, and the fabric's among
- * p localities (the leaders). */
+/* The phases of the hierarchical algorithms: the algorithm of the
+ * context's segment among its localities on this node (NULL: that
+ * segment cannot take it), and the fabric's among p localities (the
+ * leaders, or a node's localities without a segment). */
 const floc_coll_alg_t *floc_coll_select_node(const struct floc_ctx *ctx, floc_coll_kind_t kind,
                                              size_t bytes);
 const floc_coll_alg_t *floc_coll_select_fabric(const struct floc_ctx *ctx, floc_coll_kind_t kind,

@@ -78,7 +78,7 @@ int floc_node_mem_create(size_t len, void **buf, int *fd)
 /* the slot of locality k (of this node) */
 static floc_node_slot_t *slot_of(const floc_node_t *n, int k)
 {
-    return floc_node_slot(n, n->local_of[k]);
+    return floc_node_slot(n, n->at.local_of[k]);
 }
 
 static floc_node_memdir_t *dir(const floc_node_t *n, int k, int entry)
@@ -203,7 +203,7 @@ void *floc_node_mem_reach(floc_ctx_t *ctx, int owner, uint64_t raddr, size_t len
                           unsigned access)
 {
     floc_node_t *n = ctx->node;
-    if (!n->enabled || owner == ctx->rank || n->local_of[owner] < 0)
+    if (!n->enabled || owner == ctx->rank || n->at.local_of[owner] < 0)
         return NULL;   /* not a peer of this node */
     floc_node_map_t *m = NULL;
     for (int i = 0; i < n->nmaps && !m; i++) {

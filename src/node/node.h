@@ -117,22 +117,39 @@ typedef struct floc_node_pipe {
 
 _Static_assert(sizeof(floc_node_pipe_t) % 64 == 0, "pipe areas keep cache-line alignment");
 
+/*
+ * Where a group's localities sit on the nodes (the world's, or a team's:
+ * floc_node_place), ranks being the group's and nodes its dense node ids
+ * (numbered in order of first rank, ctx->node_of).  A node's localities
+ * are indexed in the order of their ranks: index 0 is its leader.
+ */
+typedef struct floc_node_place {
+    int me, p;                /* this locality's index on its node, and the group's count there */
+    int *local_of;            /* rank -> its index on this node, -1 on another node */
+    int *index_on_node;       /* rank -> its index on its own node */
+    int *node_size;           /* node -> the group's localities there */
+    int *leaders;             /* node -> its leader, as a locality (world) id */
+    int *here;                /* index on this node -> locality (world) id */
+} floc_node_place_t;
+
+/* Fill *pl for a group of size localities (this one: rank) on num_nodes
+ * nodes; world: rank -> world id (NULL: the ranks are world ids).
+ * FLOC_ERR_NOMEM, with nothing held, on failure. */
+int floc_node_place(int size, int rank, const int *node_of, int num_nodes, const int *world,
+                    floc_node_place_t *pl);
+void floc_node_place_free(floc_node_place_t *pl);
+
 typedef struct floc_node {
     int enabled;              /* this node's localities mapped the segment (2 or more) */
     int single;               /* enabled, and the job is this one node */
     int hier;                 /* a multi-node job whose every node with 2 or more localities
                                  has its segment: hierarchical collectives (same everywhere) */
-    /* who is where (segment.c): this locality's index among its node's
-     * and their number (the slots of the segment are indexed so); the
-     * index of every locality on its own node, -1 on another node; the
-     * lowest locality of every node (dense node id), its leader */
+    /* who is where (the node segment: the world's localities, segment.c);
+     * me, p: this locality's slot and the slots (a group segment's too) */
+    floc_node_place_t at;
     int me, p;
     int cma;                  /* every locality of the node reads the others' memory with
                                  process_vm_readv (allgather_cma) */
-    int *local_of;
-    int *index_on_node;       /* every locality's index on its own node */
-    int *node_size;           /* localities of every node (dense node id) */
-    int *leaders;
     void *base;
     size_t len;
     size_t max;               /* largest message through the segment */

@@ -33,27 +33,52 @@ static void segment_name(const floc_ctx_t *ctx, char *name, size_t len)
         snprintf(name + n, len - (size_t)n, "-%d", ctx->node_id);
 }
 
-/* n->me, n->p, n->local_of, n->leaders from the localities' node ids;
- * localities of a node are numbered in the order of their ids */
+int floc_node_place(int size, int rank, const int *node_of, int num_nodes, const int *world,
+                    floc_node_place_t *pl)
+{
+    *pl = (floc_node_place_t){0};
+    pl->local_of = malloc((size_t)size * sizeof *pl->local_of);
+    pl->index_on_node = malloc((size_t)size * sizeof *pl->index_on_node);
+    pl->leaders = malloc((size_t)num_nodes * sizeof *pl->leaders);
+    int *count = pl->node_size = calloc((size_t)num_nodes, sizeof *count);
+    pl->here = malloc((size_t)size * sizeof *pl->here);   /* (p <= size) */
+    if (!pl->local_of || !pl->index_on_node || !pl->leaders || !count || !pl->here) {
+        floc_node_place_free(pl);
+        return FLOC_ERR_NOMEM;
+    }
+    const int my_node = node_of[rank];
+    for (int k = 0; k < size; k++) {
+        const int d = node_of[k], id = world ? world[k] : k;
+        if (count[d] == 0)
+            pl->leaders[d] = id;
+        pl->index_on_node[k] = count[d]++;
+        pl->local_of[k] = d == my_node ? pl->index_on_node[k] : -1;
+        if (d == my_node)
+            pl->here[pl->local_of[k]] = id;
+    }
+    pl->p = count[my_node];
+    pl->me = pl->local_of[rank];
+    return 0;
+}
+
+void floc_node_place_free(floc_node_place_t *pl)
+{
+    free(pl->local_of);
+    free(pl->index_on_node);
+    free(pl->node_size);
+    free(pl->leaders);
+    free(pl->here);
+    *pl = (floc_node_place_t){0};
+}
+
+/* n->at, n->me, n->p: the world's localities, a slot each on their node */
 static int place(floc_ctx_t *ctx)
 {
     floc_node_t *n = ctx->node;
-    n->local_of = malloc((size_t)ctx->size * sizeof *n->local_of);
-    n->index_on_node = malloc((size_t)ctx->size * sizeof *n->index_on_node);
-    n->leaders = malloc((size_t)ctx->num_nodes * sizeof *n->leaders);
-    int *count = n->node_size = calloc((size_t)ctx->num_nodes, sizeof *count);
-    if (!n->local_of || !n->index_on_node || !n->leaders || !count)
-        return FLOC_ERR_NOMEM;   /* floc_node_fini frees what there is */
-    for (int k = 0; k < ctx->size; k++) {
-        const int d = ctx->node_of[k];
-        if (count[d] == 0)
-            n->leaders[d] = k;
-        n->index_on_node[k] = count[d]++;
-        n->local_of[k] = d == ctx->node_id ? n->index_on_node[k] : -1;
-    }
-    n->p = count[ctx->node_id];
-    n->me = n->local_of[ctx->rank];
-    return 0;
+    int ret = floc_node_place(ctx->size, ctx->rank, ctx->node_of, ctx->num_nodes, NULL, &n->at);
+    n->me = n->at.me;
+    n->p = n->at.p;
+    return ret;
 }
 
 /*
@@ -159,10 +184,7 @@ static void drop(floc_ctx_t *ctx)
     if (n->base)
         munmap(n->base, n->len);
     free(n->scratch);
-    free(n->local_of);
-    free(n->leaders);
-    free(n->index_on_node);
-    free(n->node_size);
+    floc_node_place_free(&n->at);
     const size_t stream_above = n->stream_above;
     memset(n, 0, sizeof *n);
     n->stream_above = stream_above;

@@ -143,24 +143,33 @@ static int team_make(floc_ctx_t *parent, const member_t *m, int size, int rank, 
 }
 
 /*
- * A team of one node will get a group segment (node.h) for its small
- * collectives, as the world has the node segment: planned here (its name,
- * each member's count of splits for the handshake), opened at the team's
- * first blocking collective that would run through it (coll/group.c).
+ * The team's members on this node, two or more, will get a group segment
+ * (node.h) for the team's small collectives (a team of one node) or the
+ * node steps of its hierarchical ones (a team of several), as the world
+ * has the node segment: planned here (its name, each member's count of
+ * splits for the handshake), opened at the team's first blocking
+ * collective that would run through it (coll/group.c).
  */
 static int team_segment(floc_ctx_t *t, const member_t *m)
 {
     floc_ctx_t *w = t->world;
-    if (t->num_nodes != 1 || t->size < 2 || !w->node->enabled)
+    if (t->local_size < 2 || !w->node->enabled)
         return 0;
-    char name[192];
-    floc_node_group_name(w, t->cid, t->members[0], name, sizeof name);
-    uint64_t *tokens = malloc((size_t)t->size * sizeof *tokens);
-    if (!tokens)
-        return FLOC_ERR_NOMEM;
-    for (int r = 0; r < t->size; r++)
-        tokens[r] = m[r].nsplit;
-    int ret = floc_coll_team_plan_segment(t, name, tokens);
+    const int p = t->local_size, node = t->node_of[t->rank];
+    int *here = malloc((size_t)p * sizeof *here);
+    uint64_t *tokens = malloc((size_t)p * sizeof *tokens);
+    int ret = here && tokens ? 0 : FLOC_ERR_NOMEM;
+    for (int r = 0, i = 0; !ret && r < t->size; r++)
+        if (t->node_of[r] == node) {
+            here[i] = t->members[r];
+            tokens[i++] = m[r].nsplit;
+        }
+    if (!ret) {
+        char name[192];
+        floc_node_group_name(w, t->cid, here[0], name, sizeof name);
+        ret = floc_coll_team_plan_segment(t, name, p, t->local_rank, here, tokens);
+    }
+    free(here);
     free(tokens);
     return ret;
 }

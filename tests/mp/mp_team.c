@@ -466,6 +466,132 @@ static void misuse(floc_ctx_t *row)
     MP_OK(floc_team_free(d));
 }
 
+/* the small collectives of a team that spans nodes with several members
+ * on one are hierarchical (unless an algorithm is forced) */
+static void check_hier(floc_ctx_t *t, const char *kind, const char *what)
+{
+    const char *ran = NULL;
+    const char *forced = getenv(strcmp(kind, "bcast") == 0 ? "FLOC_BCAST_ALGO"
+                                : strcmp(kind, "allreduce") == 0 ? "FLOC_ALLREDUCE_ALGO"
+                                : strcmp(kind, "reduce") == 0 ? "FLOC_REDUCE_ALGO"
+                                : strcmp(kind, "allgather") == 0 ? "FLOC_ALLGATHER_ALGO"
+                                : "FLOC_BARRIER_ALGO");
+    MP_OK(floc_coll_last_algorithm(t, kind, &ran));
+    if (!(forced && *forced) && ran && strcmp(ran, "hierarchical") != 0)
+        MP_FAIL("%s: %s ran %s, not hierarchical", what, kind, ran);
+}
+
+/*
+ * A fresh team over nodes with several of its members on one (of the
+ * world less its locality 1, ranked backwards: uneven nodes, leaders that
+ * are not the lowest world ids): its nonblocking collectives before any
+ * blocking one run their node steps through the fabric (no group segment
+ * yet), the blocking ones after through the group segments; every result
+ * checked, the algorithm too.  Then a message past the group segments'
+ * size: not hierarchical, still right.
+ */
+static void spanning(void)
+{
+    floc_ctx_t *t;
+    MP_MUST(floc_split(world, me == 1 ? FLOC_UNDEFINED : 0, n - me, &t));
+    if (!t)
+        return;
+    const int s = floc_num_localities(t), r = floc_locality_id(t), nodes = floc_num_nodes(t);
+    if (s <= nodes || nodes < 2) {
+        MP_OK(floc_team_free(t));
+        return;
+    }
+    enum { K = 3 };
+    int64_t x[K], y[K], all[64], sum[K] = {0}, max[K] = {0};
+    int w[64];
+    for (int q = 0; q < s && q < 64; q++)
+        w[q] = floc_team_to_world(t, q);
+    for (int i = 0; i < K; i++)
+        for (int q = 0; q < s; q++) {
+            sum[i] += big(w[q], (size_t)i);
+            max[i] = q ? fold(FLOC_MAX, max[i], val(w[q], (size_t)i) * w[q]) : val(w[q], (size_t)i) * w[q];
+        }
+    for (int blocking = 0; blocking < 2; blocking++) {
+        const char *how = blocking ? "spanning team, blocking" : "spanning team, nonblocking";
+        floc_request_t *req;
+        for (int i = 0; i < K; i++)
+            x[i] = big(me, (size_t)i);
+        if (blocking)
+            MP_OK(floc_allreduce(t, x, y, K, FLOC_INT64, FLOC_SUM));
+        else if (!floc_iallreduce(t, x, y, K, FLOC_INT64, FLOC_SUM, &req))
+            MP_OK(floc_wait(req));
+        for (int i = 0; i < K; i++)
+            if (y[i] != sum[i])
+                MP_FAIL("%s: allreduce element %d is %lld, not %lld", how, i, (long long)y[i],
+                        (long long)sum[i]);
+        check_hier(t, "allreduce", how);
+
+        for (int i = 0; i < K; i++)
+            x[i] = r == s - 1 ? big(me, (size_t)i) : -1;
+        if (blocking)
+            MP_OK(floc_broadcast(t, x, K, FLOC_INT64, s - 1));
+        else if (!floc_ibroadcast(t, x, K, FLOC_INT64, s - 1, &req))
+            MP_OK(floc_wait(req));
+        for (int i = 0; i < K; i++)
+            if (x[i] != big(w[s - 1], (size_t)i))
+                MP_FAIL("%s: broadcast element %d is %lld", how, i, (long long)x[i]);
+        check_hier(t, "bcast", how);
+
+        /* reduce to rank 1: a root that is not its node's leader */
+        for (int i = 0; i < K; i++)
+            x[i] = val(me, (size_t)i) * me, y[i] = -1;
+        if (blocking)
+            MP_OK(floc_reduce(t, x, y, K, FLOC_INT64, FLOC_MAX, 1));
+        else if (!floc_ireduce(t, x, y, K, FLOC_INT64, FLOC_MAX, 1, &req))
+            MP_OK(floc_wait(req));
+        for (int i = 0; r == 1 && i < K; i++)
+            if (y[i] != max[i])
+                MP_FAIL("%s: reduce element %d is %lld, not %lld", how, i, (long long)y[i],
+                        (long long)max[i]);
+        check_hier(t, "reduce", how);
+
+        x[0] = big(me, 0);
+        if (blocking)
+            MP_OK(floc_allgather(t, x, all, 1, FLOC_INT64));
+        else if (!floc_iallgather(t, x, all, 1, FLOC_INT64, &req))
+            MP_OK(floc_wait(req));
+        for (int q = 0; q < s && q < 64; q++)
+            if (all[q] != big(w[q], 0))
+                MP_FAIL("%s: allgather block %d is %lld", how, q, (long long)all[q]);
+        check_hier(t, "allgather", how);
+
+        if (blocking)
+            MP_OK(floc_barrier(t));
+        else if (!floc_ibarrier(t, &req))
+            MP_OK(floc_wait(req));
+        check_hier(t, "barrier", how);
+    }
+    /* past the group segments: the flat algorithms */
+    const size_t big_count = (64 << 10) / sizeof(int64_t);
+    int64_t *a = alloc64(big_count), *b = alloc64(big_count);
+    for (size_t i = 0; i < big_count; i++)
+        a[i] = big(me, i);
+    MP_OK(floc_allreduce(t, a, b, big_count, FLOC_INT64, FLOC_SUM));
+    for (size_t i = 0; i < big_count; i++) {
+        int64_t want = 0;
+        for (int q = 0; q < s; q++)
+            want += big(w[q], i);
+        if (b[i] != want) {
+            MP_FAIL("spanning team: 64 KiB allreduce element %zu is %lld, not %lld", i,
+                    (long long)b[i], (long long)want);
+            break;
+        }
+    }
+    const char *ran = NULL;
+    MP_OK(floc_coll_last_algorithm(t, "allreduce", &ran));
+    if (ran && strcmp(ran, "hierarchical") == 0)
+        MP_FAIL("spanning team: a 64 KiB allreduce ran hierarchical (its group segments hold "
+                "16 KiB)");
+    free(a);
+    free(b);
+    MP_OK(floc_team_free(t));
+}
+
 static void check_team(floc_ctx_t *t, int size, int rank, const char *name)
 {
     if (!t) {
@@ -498,15 +624,26 @@ static int lost(void)
         verdict = rc == FLOC_ERR_PEER_LOST;
         printf("locality 2: its team with the frozen locality failed: %s\n", floc_strerror(rc));
     } else {
-        /* 0 and 1: team allreduces until both know of the loss, then 50 more */
+        /* 0 and 1: team allreduces until both know of the loss, then 50
+         * more (bounded in time, not in calls: the pair's allreduce through
+         * its group segment takes well under a microsecond, the loss 2 s
+         * of silence to be known) */
         int after = -1, i;
-        for (i = 0; i < 1000000 && after < 50; i++) {
-            int64_t v[2] = {floc_progress(world) == FLOC_ERR_PEER_LOST, 1}, r[2];
-            int rc = floc_allreduce(pair, v, r, 2, FLOC_INT64, FLOC_SUM);
+        struct timespec t0, t;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        for (i = 0; after < 50; i++) {
+            clock_gettime(CLOCK_MONOTONIC, &t);
+            /* (the time limit travels with the data: both stop together) */
+            int64_t v[3] = {floc_progress(world) == FLOC_ERR_PEER_LOST, 1,
+                            t.tv_sec - t0.tv_sec > 30},
+                    r[3];
+            int rc = floc_allreduce(pair, v, r, 3, FLOC_INT64, FLOC_SUM);
             if (rc || r[1] != 2) {
                 MP_FAIL("pair allreduce %d after the loss: %s", i, floc_strerror(rc));
                 break;
             }
+            if (r[2])
+                break;   /* 30 s without both knowing of the loss */
             if (r[0] == 2 && after < 0)
                 after = 0;
             else if (after >= 0)
@@ -557,6 +694,8 @@ int main(int argc, char **argv)
         collectives(col, counts[i], "column");
     }
     collectives(world, 7, "world");
+
+    spanning();
 
     /* reversed keys order the team backwards */
     floc_ctx_t *rev;

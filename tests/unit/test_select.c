@@ -35,7 +35,8 @@ static floc_coll_where_t flat(int p, int nodes)
 /* several nodes with segments: the hierarchical algorithms */
 static floc_coll_where_t hier(int p, int nodes)
 {
-    return (floc_coll_where_t){.p = p, .nodes = nodes, .hier = 1, .hier_small_max = 8 * KiB};
+    return (floc_coll_where_t){.p = p, .nodes = nodes, .hier = 1, .hier_small_max = 8 * KiB,
+                               .hier_max = SIZE_MAX};
 }
 
 static const char *choose(floc_coll_where_t w, floc_coll_kind_t kind, size_t bytes)
@@ -168,6 +169,11 @@ static void test_hierarchical(void **state)
     floc_coll_where_t w = hier(6, 2);
     const floc_coll_alg_t *shm = floc_coll_alg_find(FLOC_COLL_ALLREDUCE, "shm");
     assert_false(floc_coll_alg_usable(shm, &w, 8));
+    /* a team of several nodes: hierarchical up to what its group segments hold */
+    w.hier_max = 16 * KiB;
+    assert_string_equal(choose(w, FLOC_COLL_ALLREDUCE, 16 * KiB), "hierarchical");
+    assert_string_equal(choose(w, FLOC_COLL_ALLREDUCE, 16 * KiB + 8), "recursive_doubling");
+    assert_string_equal(choose(w, FLOC_COLL_BARRIER, 0), "hierarchical");
     /* nor the hierarchical ones on one node */
     assert_false(floc_coll_alg_usable(floc_coll_alg_find(FLOC_COLL_BARRIER, "hierarchical"),
                                       &(floc_coll_where_t){.p = 4, .nodes = 1, .segment = 1}, 0));
