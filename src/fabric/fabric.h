@@ -146,6 +146,7 @@ typedef struct floc_fabric {
     uint64_t puts_issued, puts_done;
     int put_status;          /* first failure among them, reported by flush */
     size_t live_mems;        /* user registrations (floc_mem_t) not yet released */
+    struct floc_mem *mems;   /* the live ones and floc_p2p_expose's, a list (src/p2p/mem.c) */
 
     /* the message protocol (tagged.c): the number of the next large
      * message to every locality, and the bounce buffers of receives

@@ -26,7 +26,34 @@ struct floc_mem {
     unsigned access;  /* FLOC_MEM_* the owner allows */
     int fd;           /* floc_mem_alloc: the memfd; -1 for a registration */
     int dir_entry;    /* floc_mem_alloc: its node directory entry, or -1 */
+    floc_mem_t *next; /* ctx->fab->mems: this locality's live regions */
 };
+
+/* Under the context lock: the list of live regions, whose keys this
+ * locality's own accesses are checked against (floc_p2p_own_region) */
+static void live_add(floc_ctx_t *ctx, floc_mem_t *m)
+{
+    m->next = ctx->fab->mems;
+    ctx->fab->mems = m;
+}
+
+static void live_remove(floc_ctx_t *ctx, floc_mem_t *m)
+{
+    for (floc_mem_t **pp = &ctx->fab->mems; *pp; pp = &(*pp)->next)
+        if (*pp == m) {
+            *pp = m->next;
+            return;
+        }
+}
+
+int floc_p2p_own_region(floc_ctx_t *ctx, const floc_rkey_t *rkey)
+{
+    for (const floc_mem_t *m = ctx->fab->mems; m; m = m->next)
+        if ((uint64_t)(uintptr_t)m->buf == rkey->addr && m->len == rkey->len &&
+            fi_mr_key(m->mr) == rkey->key && m->access == rkey->access)
+            return 1;
+    return 0;
+}
 
 int floc_mem_register(floc_ctx_t *ctx, void *buf, size_t len, unsigned access, floc_mem_t **mem)
 {
@@ -53,20 +80,22 @@ int floc_mem_register(floc_ctx_t *ctx, void *buf, size_t len, unsigned access, f
         return FLOC_ERR_NOMEM;
     floc_ctx_lock(ctx);
     int ret = floc_mr_reg(ctx, buf, len, fa, &m->mr, &m->node_mr);
-    if (!ret)
+    if (!ret) {
         ctx->fab->live_mems++;
+        m->magic = FLOC_MEM_MAGIC;
+        m->ctx = ctx;
+        m->buf = buf;
+        m->len = len;
+        m->access = access;
+        m->fd = -1;
+        m->dir_entry = -1;
+        live_add(ctx, m);
+    }
     floc_ctx_unlock(ctx);
     if (ret) {
         free(m);
         return ret;
     }
-    m->magic = FLOC_MEM_MAGIC;
-    m->ctx = ctx;
-    m->buf = buf;
-    m->len = len;
-    m->access = access;
-    m->fd = -1;
-    m->dir_entry = -1;
     *mem = m;
     return 0;
 }
@@ -140,6 +169,7 @@ int floc_p2p_expose(floc_ctx_t *ctx, const void *buf, size_t len, floc_mem_t **m
     m->access = FLOC_MEM_REMOTE_READ;
     m->fd = -1;
     m->dir_entry = -1;
+    live_add(ctx, m);
     *mem = m;
     return floc_mem_rkey(m, rkey);
 }
@@ -148,6 +178,7 @@ void floc_p2p_unexpose(floc_mem_t *mem)
 {
     if (!mem)
         return;
+    live_remove(mem->ctx, mem);
     floc_mr_close(mem->mr, mem->node_mr);
     mem->magic = 0;
     free(mem);
@@ -167,6 +198,7 @@ static int mem_release(floc_mem_t *mem, int allocated, const char *func)
     floc_ctx_t *ctx = mem->ctx;
     FLOC_CHECK_CTX(ctx);
     floc_ctx_lock(ctx);
+    live_remove(ctx, mem);
     floc_mr_close(mem->mr, mem->node_mr);
     ctx->fab->live_mems--;
     if (allocated)

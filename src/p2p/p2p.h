@@ -57,5 +57,12 @@ int floc_p2p_rma(floc_ctx_t *ctx, int write, void *local, size_t len, const floc
 int floc_p2p_expose(floc_ctx_t *ctx, const void *buf, size_t len, floc_mem_t **mem,
                     floc_rkey_t *rkey);
 void floc_p2p_unexpose(floc_mem_t *mem);
+/* 1 if rkey names a region this locality has registered (or exposed)
+ * and not released, exactly (address, length, key, access).  A key of
+ * this locality's own is checked so before an access: a stale or forged
+ * one would go to the provider, whose shm transfers to self with a bad
+ * address or key never complete (libfabric 1.17: the error reaches no
+ * request).  Caller holds the lock. */
+int floc_p2p_own_region(floc_ctx_t *ctx, const floc_rkey_t *rkey);
 
 #endif

@@ -45,6 +45,16 @@ static int check_remote(floc_ctx_t *ctx, const char *func, const void *local,
                   func, offset, len, (unsigned long long)rkey->len, (int)rkey->owner);
         return FLOC_ERR_ACCESS;
     }
+    if (rkey->owner == ctx->rank) {
+        floc_ctx_lock(ctx);
+        const int live = floc_p2p_own_region(ctx, rkey);
+        floc_ctx_unlock(ctx);
+        if (!live) {
+            FLOC_WARN(FLOC_LOG_API, "%s: rkey names no region this locality has registered now "
+                      "(deregistered since, or not made by floc_mem_rkey)", func);
+            return FLOC_ERR_ACCESS;
+        }
+    }
     if (floc_ctx_peer_lost(ctx))
         return FLOC_ERR_PEER_LOST;
     return 0;
