@@ -18,9 +18,9 @@
 #define FLOC_SPIN_AUTO 0xffffffffu
 #define FLOC_SPIN_DEFAULT 2000u
 
-/* FLOC_PEER_TIMEOUT: long enough for a loaded node's scheduler, short
- * enough that a job with a dead locality ends in seconds */
-#define FLOC_PEER_TIMEOUT_DEFAULT 5.0
+/* FLOC_PEER_TIMEOUT's default (config.c), 5 s: long enough for a loaded
+ * node's scheduler, short enough that a job with a dead locality ends in
+ * seconds; below this it would take a busy peer for a lost one */
 #define FLOC_PEER_TIMEOUT_MIN 0.1
 
 #define FLOC_CONFIG_COLL_KINDS 15
@@ -53,6 +53,44 @@ typedef struct floc_config {
 } floc_config_t;
 
 typedef const char *(*floc_getenv_fn)(const char *name, void *arg);
+
+/*
+ * The settings table (config.c): every FLOC_* variable once.  It drives
+ * floc_config_load, its refusals, floc-info, the README's table and
+ * floc(7).
+ */
+typedef enum floc_setting_kind {
+    FLOC_SET_NAME,      /* a name, shorter than its field */
+    FLOC_SET_BOOL,      /* 0/1, yes/no, on/off, true/false */
+    FLOC_SET_UINT,      /* an integer in [min, max] */
+    FLOC_SET_SECONDS,   /* a duration: 30, 500ms, 2m */
+    FLOC_SET_CHOICE,    /* one of the words `accepts` lists */
+    FLOC_SET_OTHER,     /* read where it is used (the log, the Python package): check says */
+} floc_setting_kind_t;
+
+typedef struct floc_setting {
+    const char *name;
+    const char *subsystem;      /* the part of floc it belongs to */
+    floc_setting_kind_t kind;
+    const char *def;            /* the default, a value the setting takes ("auto": decided at
+                                   run time) */
+    const char *accepts;        /* the values it takes, as the refusal says */
+    const char *what;           /* what it does, one line */
+    size_t offset, size;        /* its field of floc_config_t (FLOC_SET_OTHER: none) */
+    unsigned long long min, max;/* FLOC_SET_UINT's range */
+    unsigned long long auto_value; /* FLOC_SET_UINT: the field's value for "auto" */
+    int (*check)(const char *v);/* FLOC_SET_OTHER: 0 if v is valid */
+    double least;               /* FLOC_SET_SECONDS: the shortest duration other than 0 */
+} floc_setting_t;
+
+const floc_setting_t *floc_config_settings(size_t *n);
+/* the setting called name, NULL if none */
+const floc_setting_t *floc_config_setting(const char *name);
+/* Parse v as setting s into cfg (FLOC_SET_OTHER: only check it); 0 or
+ * FLOC_ERR_INVALID, cfg unchanged then. */
+int floc_config_set(floc_config_t *cfg, const floc_setting_t *s, const char *v);
+/* s's value in cfg as text ("auto" where it is still to be decided) */
+void floc_config_format(const floc_config_t *cfg, const floc_setting_t *s, char *buf, size_t len);
 
 /* Defaults, then the environment read through get, then attr (non-default
  * fields win).  Returns FLOC_ERR_INVALID naming the bad variable. */

@@ -219,6 +219,12 @@ void floc_pmix_abort(floc_ctx_t *ctx, int status, const char *msg);
 
 /* core/topo.c */
 int floc_topo_init(floc_ctx_t *ctx);
+/* The binding local rank r of local_size on this node would get with
+ * FLOC_BIND=how in topology (a hwloc_topology_t), the launcher leaving it
+ * unbound: *resolved (auto made concrete) and its cpus as a list, "0-3"
+ * (floc-info). */
+int floc_topo_plan(void *topology, floc_bind_t how, int local_rank, int local_size,
+                   floc_bind_t *resolved, char *cpus, size_t len);
 int floc_topo_pin_thread(floc_ctx_t *ctx, pthread_t thread);
 /* Worker threads a locality should run when FLOC_THREADS is not set: one
  * per core of its binding (1 when the node is oversubscribed). */

@@ -50,6 +50,36 @@ static int share_cpuset(hwloc_topology_t topo, int local_rank, int local_size, f
     return hwloc_bitmap_iszero(out) ? FLOC_ERR_SYSTEM : 0;
 }
 
+/* FLOC_BIND_AUTO made concrete: keep the launcher's binding, none when
+ * oversubscribed or alone (the kernel balances), else a share of cores */
+static floc_bind_t resolve(floc_bind_t how, int launcher_bound, int local_size, int ncores)
+{
+    if (how != FLOC_BIND_AUTO)
+        return how;
+    if (launcher_bound || local_size > ncores || local_size <= 1)
+        return FLOC_BIND_NONE;
+    return FLOC_BIND_CORE;
+}
+
+int floc_topo_plan(void *topology, floc_bind_t how, int local_rank, int local_size,
+                   floc_bind_t *resolved, char *cpus, size_t len)
+{
+    hwloc_topology_t topo = topology;
+    *resolved = resolve(how, 0, local_size, hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE));
+    hwloc_bitmap_t set = hwloc_bitmap_alloc();
+    if (!set)
+        return FLOC_ERR_NOMEM;
+    int ret = 0;
+    if (*resolved == FLOC_BIND_NONE)
+        hwloc_bitmap_copy(set, hwloc_topology_get_allowed_cpuset(topo));
+    else
+        ret = share_cpuset(topo, local_rank, local_size, *resolved, set);
+    if (!ret)
+        hwloc_bitmap_list_snprintf(cpus, len, set);
+    hwloc_bitmap_free(set);
+    return ret;
+}
+
 int floc_topo_init(floc_ctx_t *ctx)
 {
     hwloc_topology_t topo;
@@ -77,18 +107,9 @@ int floc_topo_init(floc_ctx_t *ctx)
     ctx->topo.oversubscribed = npus > 0 && ctx->local_size > npus;
     if (ctx->cfg.spin_count == FLOC_SPIN_AUTO)
         ctx->cfg.spin_count = ctx->topo.oversubscribed ? 0 : FLOC_SPIN_DEFAULT;
-    floc_bind_t how = ctx->cfg.bind;
-
-    if (how == FLOC_BIND_AUTO) {
-        if (launcher_bound) {
-            FLOC_INFO(FLOC_LOG_TOPO, "launcher bound this locality already: keeping it");
-            how = FLOC_BIND_NONE;
-        } else if (ctx->local_size > ncores || ctx->local_size <= 1) {
-            how = FLOC_BIND_NONE;   /* oversubscribed or alone: let the kernel balance */
-        } else {
-            how = FLOC_BIND_CORE;
-        }
-    }
+    if (ctx->cfg.bind == FLOC_BIND_AUTO && launcher_bound)
+        FLOC_INFO(FLOC_LOG_TOPO, "launcher bound this locality already: keeping it");
+    const floc_bind_t how = resolve(ctx->cfg.bind, launcher_bound, ctx->local_size, ncores);
     if (how != FLOC_BIND_NONE) {
         if (share_cpuset(topo, ctx->local_rank, ctx->local_size, how, want) == 0 &&
             hwloc_set_cpubind(topo, want, HWLOC_CPUBIND_PROCESS) == 0) {

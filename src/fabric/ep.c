@@ -72,18 +72,21 @@ static int internode_score(const char *name)
 
 /* Can a provider of info reach every locality of this node?  (shm has
  * a peer limit, its domain's ep_cnt; the others none worth checking.) */
-static int peers_fit(const floc_ctx_t *ctx, const struct fi_info *info)
+static int peers_fit(int local_size, const struct fi_info *info)
 {
     return strcmp(info->fabric_attr->prov_name, "shm") != 0 || !info->domain_attr->ep_cnt ||
-           (size_t)ctx->local_size <= info->domain_attr->ep_cnt;
+           (size_t)local_size <= info->domain_attr->ep_cnt;
 }
 
-static int get_info(floc_ctx_t *ctx, struct fi_info **chosen)
+#define WHY(...) (why ? (void)snprintf(why, why_len, __VA_ARGS__) : (void)0)
+
+int floc_fabric_pick(const floc_config_t *cfg, int num_nodes, int local_size,
+                     struct fi_info **chosen, char *why, size_t why_len)
 {
-    const int user_choice = ctx->cfg.provider[0] || getenv("FI_PROVIDER");
-    const char *want = ctx->cfg.provider[0] ? ctx->cfg.provider : NULL;
+    const int user_choice = cfg->provider[0] || getenv("FI_PROVIDER");
+    const char *want = cfg->provider[0] ? cfg->provider : NULL;
     /* one node: shm, unless the user chose (or shm is not there) */
-    const int try_shm = !user_choice && ctx->num_nodes == 1;
+    const int try_shm = !user_choice && num_nodes == 1;
     struct fi_info *list = NULL;
     int ret = -FI_ENODATA;
 
@@ -96,14 +99,14 @@ static int get_info(floc_ctx_t *ctx, struct fi_info **chosen)
             ret = fi_getinfo(FLOC_FI_VERSION, NULL, NULL, 0, hints, &list);
             fi_freeinfo(hints);
         }
-        if (!ret && pass == 0 && !peers_fit(ctx, list)) {
+        if (!ret && pass == 0 && !peers_fit(local_size, list)) {
             /* more localities on this node than shm can reach (256 in
              * libfabric 1.17): every locality fails the same way, so
              * they all take the next provider */
             FLOC_WARN(FLOC_LOG_FABRIC, "libfabric's shm reaches at most %zu localities on a node, "
                       "%d run on this one: using the inter-node provider over the loopback "
                       "instead (slower, more memory per locality; fewer localities per node "
-                      "keep shm)", list->domain_attr->ep_cnt, ctx->local_size);
+                      "keep shm)", list->domain_attr->ep_cnt, local_size);
             fi_freeinfo(list);
             list = NULL;
             ret = -FI_ENOSPC;
@@ -118,16 +121,20 @@ static int get_info(floc_ctx_t *ctx, struct fi_info **chosen)
                    "messages: %s", want ? " named " : "", want ? want : "", fi_strerror(-ret));
         return FLOC_ERR_NOT_SUPPORTED;
     }
-    if (want && !peers_fit(ctx, list)) {
+    if (want && !peers_fit(local_size, list)) {
         FLOC_ERROR(FLOC_LOG_FABRIC, "FLOC_PROVIDER=%s reaches at most %zu localities, but %d run "
                    "on this node: run fewer per node, or choose another provider (tcp;ofi_rxm "
-                   "reaches any number)", want, list->domain_attr->ep_cnt, ctx->local_size);
+                   "reaches any number)", want, list->domain_attr->ep_cnt, local_size);
         fi_freeinfo(list);
         return FLOC_ERR_NOT_SUPPORTED;
     }
     struct fi_info *best = NULL;
-    if (want || strcmp(list->fabric_attr->prov_name, "shm") == 0) {
-        best = list;   /* FLOC_PROVIDER, or shm on one node: the first offered */
+    if (want) {
+        best = list;   /* the first offered */
+        WHY("FLOC_PROVIDER=%s", want);
+    } else if (strcmp(list->fabric_attr->prov_name, "shm") == 0) {
+        best = list;
+        WHY("one node: shared memory");
     } else {
         int best_score = -1;
         for (struct fi_info *i = list; i; i = i->next) {
@@ -141,6 +148,12 @@ static int get_info(floc_ctx_t *ctx, struct fi_info **chosen)
          * ourselves (sockets...): the user asked for them */
         if (!best && getenv("FI_PROVIDER"))
             best = list;
+        if (best)
+            WHY("%s%s", getenv("FI_PROVIDER") ? "among FI_PROVIDER's: " : "",
+                num_nodes == 1 ? "shm unavailable or too small for this node: the best "
+                                 "inter-node provider"
+                               : "several nodes: the best inter-node provider (cxi, efa, "
+                                 "verbs;ofi_rxm, psm3, opx, psm2, tcp;ofi_rxm, tcp)");
     }
     if (!best) {
         fi_freeinfo(list);
@@ -211,7 +224,7 @@ static void open_node_rail(floc_ctx_t *ctx)
     int ret =
         nr && hints ? fi_getinfo(FLOC_FI_VERSION, NULL, NULL, 0, hints, &nr->fi.info) : -FI_ENOMEM;
     fi_freeinfo(hints);
-    if (!ret && !peers_fit(ctx, nr->fi.info))
+    if (!ret && !peers_fit(ctx->local_size, nr->fi.info))
         ret = -FI_ENOSPC;   /* too many localities here for it: the main provider serves */
     if (!ret && strcmp(prov, "shm") == 0)
         ret = name_shm_endpoint(ctx, nr->fi.info) ? -FI_ENOMEM : 0;
@@ -408,9 +421,8 @@ static int fabric_open(floc_ctx_t *ctx)
     if (ret)
         return ret;
     floc_shm_reap();   /* files of dead localities, before ours are made */
-    if ((ret = get_info(ctx, &f->fi.info)))
-        return ret;
-    if (ret)
+    if ((ret = floc_fabric_pick(&ctx->cfg, ctx->num_nodes, ctx->local_size, &f->fi.info, NULL,
+                                0)))
         return ret;
 
     struct fi_info *info = f->fi.info;

@@ -190,6 +190,13 @@ struct floc_ctx;
  * progress hook; close is safe on a partial open */
 int floc_fabric_open(struct floc_ctx *ctx);
 void floc_fabric_close(struct floc_ctx *ctx);
+/* The provider floc takes for a locality of a job of num_nodes nodes with
+ * local_size localities on its node, under cfg (FLOC_PROVIDER) and
+ * FI_PROVIDER; why (if not NULL) says why in a few words.  *chosen is the
+ * caller's to fi_freeinfo.  (floc_fabric_open and floc-info.) */
+struct floc_config;
+int floc_fabric_pick(const struct floc_config *cfg, int num_nodes, int local_size,
+                     struct fi_info **chosen, char *why, size_t why_len);
 /* Map a libfabric return code (negative) to a FLOC_ERR_*, logging what. */
 int floc_fabric_err(int fi_ret, const char *what);
 /* Open set's fabric, domain, CQ (cq_format), AV (one entry per locality)

@@ -147,7 +147,13 @@ static void test_config_load(void **state)
     assert_true(c.wait_timeout == 0.0);
     assert_int_equal(c.mr_cache, 1);
     assert_int_equal(c.spin_count, FLOC_SPIN_AUTO);
-    assert_true(c.peer_timeout == FLOC_PEER_TIMEOUT_DEFAULT);
+    assert_true(c.peer_timeout == 5.0);
+    assert_int_equal(c.mr_cache_entries, 64);
+    assert_true(c.finalize_timeout == 10.0);
+    assert_string_equal(c.node_provider, "shm");
+    assert_int_equal(c.node_coll_max, FLOC_NODE_COLL_MAX_AUTO);
+    assert_int_equal(c.threads, 0);
+    assert_int_equal(c.team_segment, 1);
 
     const char *env[] = {"FLOC_PROVIDER", "tcp;ofi_rxm", "FLOC_BIND", "none", "FLOC_PROGRESS",
                          "thread", "FLOC_WAIT_TIMEOUT", "1500ms", "FLOC_SPIN", "10",
@@ -188,6 +194,58 @@ static void test_config_load(void **state)
     longname[sizeof longname - 1] = '\0';
     const char *e2[] = {"FLOC_PROVIDER", longname, NULL};
     assert_int_equal(floc_config_load(&c, fake_env, (void *)e2, NULL), FLOC_ERR_INVALID);
+}
+
+/* The settings table: every default is a value its setting takes, and
+ * reads back as itself; every entry says what it is; names are unique;
+ * "auto" where the default is auto, refused elsewhere. */
+static void test_settings_table(void **state)
+{
+    (void)state;
+    size_t n;
+    const floc_setting_t *t = floc_config_settings(&n);
+    assert_true(n >= 30);
+    floc_config_t c;
+    assert_int_equal(floc_config_load(&c, fake_env, NULL, NULL), 0);
+    for (size_t i = 0; i < n; i++) {
+        assert_true(strncmp(t[i].name, "FLOC_", 5) == 0);
+        assert_true(t[i].def && t[i].accepts && *t[i].accepts && t[i].what && *t[i].what);
+        assert_true(t[i].subsystem && *t[i].subsystem);
+        assert_ptr_equal(floc_config_setting(t[i].name), &t[i]);
+        for (size_t j = 0; j < i; j++)
+            assert_true(strcmp(t[i].name, t[j].name) != 0);
+        floc_config_t d = c;
+        assert_int_equal(floc_config_set(&d, &t[i], t[i].def), 0);
+        if (t[i].kind == FLOC_SET_OTHER)
+            continue;
+        char buf[128];
+        floc_config_format(&c, &t[i], buf, sizeof buf);
+        if (t[i].kind == FLOC_SET_SECONDS) {
+            double a, b;
+            assert_int_equal(floc_config_parse_seconds(buf, &a), 0);
+            assert_int_equal(floc_config_parse_seconds(t[i].def, &b), 0);
+            assert_true(a == b);
+        } else {
+            assert_string_equal(buf, t[i].def);
+        }
+        /* a value it refuses leaves the field alone */
+        assert_int_equal(floc_config_set(&d, &t[i], "no such value, surely"),
+                         t[i].kind == FLOC_SET_NAME ? 0 : FLOC_ERR_INVALID);
+    }
+    assert_null(floc_config_setting("FLOC_NOTHING"));
+    assert_string_equal(floc_config_algo_var(2), "FLOC_ALLREDUCE_ALGO");
+    assert_string_equal(floc_config_algo_var(14), "FLOC_ALLTOALLV_ALGO");
+    /* auto only where the default is */
+    const char *a1[] = {"FLOC_SPIN", "auto", "FLOC_THREADS", "AUTO", NULL};
+    assert_int_equal(floc_config_load(&c, fake_env, (void *)a1, NULL), 0);
+    assert_int_equal(c.spin_count, FLOC_SPIN_AUTO);
+    assert_int_equal(c.threads, 0);
+    const char *a2[] = {"FLOC_MR_CACHE_SIZE", "auto", NULL};
+    assert_int_equal(floc_config_load(&c, fake_env, (void *)a2, NULL), FLOC_ERR_INVALID);
+    const char *a3[] = {"FLOC_LOG_LEVEL", "loud", NULL};   /* read by the log, not here */
+    assert_int_equal(floc_config_load(&c, fake_env, (void *)a3, NULL), 0);
+    assert_int_equal(floc_config_set(&c, floc_config_setting("FLOC_LOG_LEVEL"), "loud"),
+                     FLOC_ERR_INVALID);
 }
 
 static void test_attr_checks(void **state)
@@ -402,6 +460,7 @@ int main(void)
         cmocka_unit_test(test_parse_log),
         cmocka_unit_test(test_parse_values),
         cmocka_unit_test(test_config_load),
+        cmocka_unit_test(test_settings_table),
         cmocka_unit_test(test_attr_checks),
         cmocka_unit_test(test_mr_cache_find),
         cmocka_unit_test(test_null_ctx),
