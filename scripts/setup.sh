@@ -7,7 +7,7 @@ set -eu
 PKGS="build-essential cmake pkg-config libfabric-dev libfabric-bin libpmix-dev libpmix-bin
       libhwloc-dev hwloc libcmocka-dev openmpi-bin libopenmpi-dev openssh-client procps
       clang libclang-rt-14-dev valgrind slurm-wlm slurm-wlm-basic-plugins nftables iproute2
-      python3 python3-dev python3-numpy python3-pytest python3-mpi4py"
+      python3 python3-dev python3-numpy python3-pytest python3-mpi4py man-db groff-base lmod"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -361,18 +361,15 @@ static void settings_table(const char *format)
     size_t n;
     const floc_setting_t *t = floc_config_settings(&n);
     const int man = strcmp(format, "man") == 0;
-    if (man)
-        printf(".TS\nallbox;\nl l l.\nVariable\tDefault\tWhat\n");
-    else
+    if (!man)
         printf("| variable | what | takes | default |\n|---|---|---|---|\n");
     for (size_t i = 0; i < n; i++) {
         if (man)
-            printf("%s\t%s\tT{\n%s (%s)\nT}\n", t[i].name, t[i].def, t[i].what, t[i].accepts);
+            printf(".TP\n.B %s\n%s.\nTakes %s; default: %s.\n", t[i].name, t[i].what,
+                   t[i].accepts, t[i].def);
         else
             printf("| `%s` | %s | %s | `%s` |\n", t[i].name, t[i].what, t[i].accepts, t[i].def);
     }
-    if (man)
-        printf(".TE\n");
 }
 
 /* ---- collectives ---------------------------------------------------------- */
@@ -595,9 +592,26 @@ static const char *env_get(const char *name, void *arg)
 
 static void usage(FILE *to)
 {
-    fprintf(to, "usage: floc-info [--all] [--json] [--param NAME] [--shape P:NODES]\n"
-                "       floc-run -n N floc-info --job [--json]\n"
-                "       floc-info --settings-format markdown|man\n");
+    fprintf(to,
+            "floc-info %s: what floc finds on this machine and how it is set\n"
+            "usage: floc-info [--all] [--json] [--shape P:NODES]\n"
+            "       floc-info --param NAME [--json]\n"
+            "       floc-run -n N floc-info --job [--json]\n"
+            "       floc-info --settings-format markdown|man\n"
+            "Without options: the version and build, the libfabric provider a locality\n"
+            "would take and why, the topology and the binding a locality would get, and\n"
+            "every FLOC_* setting with its value and whether the environment set it.\n"
+            "  -a, --all           also every provider found, every local rank's binding,\n"
+            "                      each collective's algorithms and the rules' choice by size\n"
+            "  --json              the same as one JSON object, for scripts\n"
+            "  --param NAME        one setting: value, default, source, what it takes\n"
+            "  --shape P:NODES     add a job of P localities on NODES nodes to the choices\n"
+            "  --job               under a launcher: what each locality chose (node, local\n"
+            "                      rank, provider, binding, node segment), in order\n"
+            "  --settings-format F the settings table alone, as markdown or man (tbl)\n"
+            "  -h, --help          this text\n"
+            "  --version           the version\n",
+            FLOC_VERSION_STRING);
 }
 
 int main(int argc, char **argv)
