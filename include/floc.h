@@ -248,5 +248,6 @@ FLOC_API int floc_waitsome(size_t n, floc_request_t *reqs[], size_t *count, size
 #include "floc/pv.h"       /* partitioned vectors */
 #include "floc/team.h"     /* teams: split, dup, node team */
 #include "floc/action.h"   /* remote actions */
+#include "floc/tool.h"     /* tools: the interception point for profilers */
 
 #endif /* FLOC_H */

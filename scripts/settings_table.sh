@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # settings_table.sh [BUILD_DIR] - rewrite the README's table of FLOC_*
 # variables from the settings table (src/core/config.c), through
 # floc-info.  tests/tool/settings_readme.sh checks that it is current.

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "core/ctx.h"
+#include "core/profile.h"
 #include "node/node.h"
 #include "fabric/fabric.h"
 #include "coll/engine.h"
@@ -99,6 +100,10 @@ int floc_init(int *argc, char ***argv, const floc_attr_t *attr, floc_ctx_t **out
         goto fail;
     if (ctx->cfg.progress == FLOC_PROGRESS_THREAD && (ret = floc_progress_thread_start(ctx)) != 0)
         goto fail;
+    /* FLOC_PROFILE: counted from here to floc_finalize (a profiler that
+     * cannot attach, 4 tools there already, leaves the job unprofiled) */
+    if (ctx->cfg.profile != FLOC_PROFILE_OFF && floc_profile_start(&ctx->cfg))
+        FLOC_WARN(FLOC_LOG_CORE, "FLOC_PROFILE: the profiler could not attach: no profile");
     *out = ctx;
     return 0;
 
@@ -106,6 +111,31 @@ fail:
     floc_ctx_release(ctx, 0);
     ctx_destroy(ctx);
     return ret;
+}
+
+/*
+ * FLOC_PROFILE's report, at finalize (every locality is there): summary
+ * gathers the localities' counts at locality 0, which prints the job's;
+ * each (and after a loss, when a gather could wait for the lost one)
+ * every locality prints its own.  The gather is not profiled.
+ */
+static void profile_report(floc_ctx_t *ctx)
+{
+    if (!floc_profile_running())
+        return;
+    uint64_t mine[FLOC_PROFILE_WORDS];
+    floc_profile_pack(mine);
+    floc_profile_stop();
+    if (ctx->cfg.profile == FLOC_PROFILE_EACH || ctx->size == 1 || floc_ctx_peer_lost(ctx)) {
+        floc_profile_report(&ctx->cfg, ctx->rank, 1, mine);
+        return;
+    }
+    uint64_t *all = ctx->rank == 0 ? malloc((size_t)ctx->size * sizeof mine) : NULL;
+    const int ok = (ctx->rank != 0 || all) &&
+                   floc_gather(ctx, mine, all, FLOC_PROFILE_WORDS, FLOC_UINT64, 0) == 0;
+    if (ctx->rank == 0)
+        floc_profile_report(&ctx->cfg, ok ? -1 : 0, ok ? ctx->size : 1, ok ? all : mine);
+    free(all);
 }
 
 int floc_finalize(floc_ctx_t *ctx)
@@ -131,6 +161,7 @@ int floc_finalize(floc_ctx_t *ctx)
         floc_ctx_unlock(ctx);
         return FLOC_ERR_BUSY;
     }
+    profile_report(ctx);
 
     /* 1. our own writes are complete at their targets */
     int ret = floc_rma_flush_wait(ctx, ctx->cfg.finalize_timeout);

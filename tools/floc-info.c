@@ -34,6 +34,7 @@
 #include "coll/select.h"
 #include "fabric/fabric.h"
 #include "node/node.h"
+#include "info.h"
 
 #ifndef FLOC_VERSION_STRING
 #define FLOC_VERSION_STRING "?"
@@ -45,68 +46,6 @@
 #define FLOC_BUILD_COMPILER "?"
 #endif
 
-typedef struct opts {
-    int all, json, job;
-    const char *param;
-    const char *settings_format;   /* markdown, man: the settings table alone */
-    int shape_p, shape_nodes;      /* --shape: one more job shape for the choices */
-} opts_t;
-
-/* ---- output: text or JSON, one writer ---------------------------------- */
-
-static int json;
-static int json_first = 1;   /* no comma before the next member */
-
-static void json_str(const char *s)
-{
-    putchar('"');
-    for (; s && *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c == '"' || c == '\\')
-            printf("\\%c", c);
-        else if (c < 0x20)
-            printf("\\u%04x", c);
-        else
-            putchar(c);
-    }
-    putchar('"');
-}
-
-static void json_key(const char *key)
-{
-    if (!json_first)
-        putchar(',');
-    json_first = 0;
-    if (key) {
-        json_str(key);
-        putchar(':');
-    }
-}
-
-static void json_open(const char *key, char bracket)
-{
-    json_key(key);
-    putchar(bracket);
-    json_first = 1;
-}
-
-static void json_close(char bracket)
-{
-    putchar(bracket);
-    json_first = 0;
-}
-
-static void json_kv(const char *key, const char *value)
-{
-    json_key(key);
-    json_str(value);
-}
-
-static void json_kv_int(const char *key, long long v)
-{
-    json_key(key);
-    printf("%lld", v);
-}
 
 /* ---- version and build ------------------------------------------------- */
 
@@ -372,216 +311,6 @@ static void settings_table(const char *format)
     }
 }
 
-/* ---- collectives ---------------------------------------------------------- */
-
-static void size_text(size_t b, char *buf, size_t len)
-{
-    if (b >= (1u << 20) && b % (1u << 20) == 0)
-        snprintf(buf, len, "%zu MiB", b >> 20);
-    else if (b >= 1024 && b % 1024 == 0)
-        snprintf(buf, len, "%zu KiB", b >> 10);
-    else
-        snprintf(buf, len, "%zu B", b);
-}
-
-/* kind's choice by size under w, as ranges: "0 B-4 KiB recursive_doubling, ..." */
-static void choices(const floc_coll_where_t *w, floc_coll_kind_t kind)
-{
-    const floc_coll_alg_t *prev = NULL;
-    size_t from = 0;
-    char a[32], b[32];
-    for (size_t bytes = 0;; bytes = bytes ? bytes * 2 : 1) {
-        const int end = bytes > ((size_t)64 << 20);
-        const floc_coll_alg_t *alg = end ? NULL : floc_coll_choose(w, kind, bytes, 0);
-        if (bytes && (alg != prev || end)) {
-            size_text(from, a, sizeof a);
-            size_text(bytes / 2, b, sizeof b);
-            if (json) {
-                json_open(NULL, '{');
-                json_kv_int("from", (long long)from);
-                json_kv_int("to", (long long)(end ? bytes / 2 : bytes / 2));
-                json_kv("algorithm", prev ? prev->name : "none");
-                json_close('}');
-            } else {
-                printf(" %s%s%s %s;", a, strcmp(a, b) ? "-" : "", strcmp(a, b) ? b : "",
-                       prev ? prev->name : "none");
-            }
-            from = bytes;
-        }
-        if (end)
-            break;
-        if (!bytes)
-            from = 0;
-        prev = alg;
-        if (!bytes)
-            continue;
-    }
-}
-
-static void collectives(const opts_t *o, const floc_config_t *cfg)
-{
-    size_t n;
-    const floc_coll_alg_t *algs = floc_coll_algs(&n);
-    const size_t seg = 65536;
-    struct {
-        const char *label;
-        floc_coll_where_t w;
-    } shapes[4] = {
-        {"one node, 4 localities (node segment)",
-         {.p = 4, .nodes = 1, .segment = 1, .segment_max = seg, .cma = 1}},
-        {"16 nodes x 8 (hierarchical)",
-         {.p = 128, .nodes = 16, .hier = 1, .hier_small_max = 8192, .hier_max = SIZE_MAX}},
-        {"64 nodes x 1 (fabric)", {.p = 64, .nodes = 64}},
-    };
-    int nshapes = 3;
-    char custom[64];
-    if (o->shape_p > 0) {
-        const int nodes = o->shape_nodes > 0 ? o->shape_nodes : 1, per = o->shape_p / nodes;
-        snprintf(custom, sizeof custom, "%d localities on %d node%s", o->shape_p, nodes,
-                 nodes == 1 ? "" : "s");
-        shapes[nshapes].label = custom;
-        shapes[nshapes++].w = (floc_coll_where_t){
-            .p = o->shape_p, .nodes = nodes, .segment = nodes == 1, .segment_max = seg,
-            .cma = nodes == 1, .hier = nodes > 1 && per > 1, .hier_small_max = 8192,
-            .hier_max = SIZE_MAX};
-    }
-    if (json)
-        json_open("collectives", '[');
-    else
-        printf("Collectives: algorithms (FLOC_<COLL>_ALGO forces one) and the rules' choice by "
-               "bytes per locality (sampled at powers of two)\n");
-    for (int k = 0; k < FLOC_COLL_KINDS; k++) {
-        const char *forced = cfg->coll_algo[k];
-        if (json) {
-            json_open(NULL, '{');
-            json_kv("collective", floc_coll_kind_name((floc_coll_kind_t)k));
-            json_kv("variable", floc_config_algo_var(k));
-            json_kv("forced", forced);
-            json_open("algorithms", '[');
-        } else {
-            printf("  %s (%s%s%s):", floc_coll_kind_name((floc_coll_kind_t)k),
-                   floc_config_algo_var(k), *forced ? "=" : "", forced);
-        }
-        for (size_t i = 0; i < n; i++)
-            if (algs[i].kind == (floc_coll_kind_t)k) {
-                if (json)
-                    json_kv(NULL, algs[i].name);
-                else
-                    printf(" %s", algs[i].name);
-            }
-        if (json) {
-            json_close(']');
-            json_open("choice", '[');
-        } else {
-            printf("\n");
-        }
-        for (int s = 0; s < nshapes; s++) {
-            if (json) {
-                json_open(NULL, '{');
-                json_kv("job", shapes[s].label);
-                json_open("by_size", '[');
-            } else {
-                printf("    %s:", shapes[s].label);
-            }
-            choices(&shapes[s].w, (floc_coll_kind_t)k);
-            if (json) {
-                json_close(']');
-                json_close('}');
-            } else {
-                printf("\n");
-            }
-        }
-        if (json) {
-            json_close(']');
-            json_close('}');
-        }
-    }
-    if (json)
-        json_close(']');
-    else
-        printf("\n");
-}
-
-/* ---- --job: each locality of a running job --------------------------------- */
-
-#define RECORD 640
-
-static int job(void)
-{
-    floc_ctx_t *ctx;
-    int ret = floc_init(NULL, NULL, NULL, &ctx);
-    if (ret) {
-        fprintf(stderr, "floc-info --job: floc_init: %s\n", floc_strerror(ret));
-        return 1;
-    }
-    const int me = floc_locality_id(ctx), p = floc_num_localities(ctx);
-    char host[128] = "?", cpus[256] = "?";
-    gethostname(host, sizeof host);
-    hwloc_bitmap_list_snprintf(cpus, sizeof cpus, ctx->topo.cpuset);
-    const floc_node_t *n = ctx->node;
-    char mine[RECORD];
-    snprintf(mine, sizeof mine, "%d\t%s\t%d\t%d\t%d\t%s\t%s\t%s\t%zu", me, host,
-             floc_node_id(ctx), floc_local_rank(ctx), floc_local_size(ctx),
-             floc_provider_name(ctx), cpus, ctx->topo.bound ? "bound" : "unbound",
-             n->enabled ? n->max : 0);
-    char *all = me == 0 ? malloc((size_t)p * RECORD) : NULL;
-    if (me == 0 && !all) {
-        floc_finalize(ctx);
-        return 1;
-    }
-    ret = floc_gather(ctx, mine, all, RECORD, FLOC_BYTE, 0);
-    if (!ret && me == 0) {
-        if (json) {
-            json_first = 1;
-            json_open(NULL, '{');
-            json_kv_int("localities", p);
-            json_kv_int("nodes", floc_num_nodes(ctx));
-            json_open("job", '[');
-        } else {
-            printf("%d localities on %d node%s\n", p, floc_num_nodes(ctx),
-                   floc_num_nodes(ctx) == 1 ? "" : "s");
-        }
-        for (int r = 0; r < p; r++) {
-            char *f[9], *save = NULL, *rec = all + (size_t)r * RECORD;
-            rec[RECORD - 1] = '\0';
-            for (int i = 0; i < 9; i++)
-                f[i] = strtok_r(i ? NULL : rec, "\t", &save);
-            if (!f[8])
-                continue;
-            if (json) {
-                json_open(NULL, '{');
-                json_kv_int("locality", atoi(f[0]));
-                json_kv("host", f[1]);
-                json_kv_int("node", atoi(f[2]));
-                json_kv_int("local_rank", atoi(f[3]));
-                json_kv_int("local_size", atoi(f[4]));
-                json_kv("provider", f[5]);
-                json_kv("cpus", f[6]);
-                json_kv("binding", f[7]);
-                json_kv_int("node_segment_bytes", atoll(f[8]));
-                json_close('}');
-            } else {
-                printf("locality %s: node %s (%s), local rank %s of %s, provider %s, cpus %s "
-                       "(%s), node segment %s\n",
-                       f[0], f[2], f[1], f[3], f[4], f[5], f[6], f[7],
-                       atoll(f[8]) ? f[8] : "none");
-            }
-        }
-        if (json) {
-            json_close(']');
-            json_close('}');
-            printf("\n");
-        }
-    }
-    free(all);
-    const int fin = floc_finalize(ctx);
-    if (ret || fin) {
-        fprintf(stderr, "floc-info --job: %s\n", floc_strerror(ret ? ret : fin));
-        return 1;
-    }
-    return 0;
-}
-
 /* ---- main ------------------------------------------------------------------- */
 
 static const char *env_get(const char *name, void *arg)
@@ -616,7 +345,7 @@ static void usage(FILE *to)
 
 int main(int argc, char **argv)
 {
-    opts_t o = {0};
+    info_opts_t o = {0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (!strcmp(a, "--all") || !strcmp(a, "-a")) {
@@ -657,7 +386,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (o.job)
-        return job();
+        return info_job();
 
     floc_log_init();
     floc_config_t cfg;
@@ -686,7 +415,7 @@ int main(int argc, char **argv)
     topology(&cfg, o.all);
     settings(&cfg);
     if (o.all || o.shape_p)
-        collectives(&o, &cfg);
+        info_collectives(&o, &cfg);
     if (json) {
         json_close('}');
         printf("\n");

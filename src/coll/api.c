@@ -11,6 +11,7 @@
 
 #include "engine.h"
 #include "../core/ctx.h"
+#include "../core/tool.h"
 
 /* Common checks; fills *c (not yet started) with the job's view. */
 static int coll_check(floc_ctx_t *ctx, floc_coll_req_t *c, size_t count, floc_dtype_t dt,
@@ -75,6 +76,12 @@ static int start(const floc_coll_req_t *c, floc_coll_kind_t kind, const floc_col
             return ret;
     }
     c->ctx->coll->ran[kind] = alg;
+    floc_tool_collective(alg ? alg->name : NULL, c->v.count * c->esize,
+                         kind == FLOC_COLL_BCAST || kind == FLOC_COLL_REDUCE ||
+                                 kind == FLOC_COLL_GATHER || kind == FLOC_COLL_SCATTER ||
+                                 kind == FLOC_COLL_GATHERV || kind == FLOC_COLL_SCATTERV
+                             ? c->v.root
+                             : -1);
     return floc_coll_start(c, alg, req, blocking);
 }
 
@@ -403,55 +410,59 @@ static int alltoallv_start(floc_ctx_t *ctx, const void *sbuf, const size_t *scou
  * (the i-form and a wait, unless the collective ran inline: no request).
  */
 #define FLOC_COLL_ENTRY_POINTS(X)                                                               \
-    X(barrier, (floc_ctx_t *ctx), (ctx))                                                        \
-    X(broadcast, (floc_ctx_t *ctx, void *buf, size_t count, floc_dtype_t dt, int root),         \
+    X(barrier, BARRIER, (floc_ctx_t *ctx), (ctx))                                                        \
+    X(broadcast, BCAST, (floc_ctx_t *ctx, void *buf, size_t count, floc_dtype_t dt, int root),         \
       (ctx, buf, count, dt, root))                                                              \
-    X(allreduce, (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt, \
+    X(allreduce, ALLREDUCE, (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt, \
                   floc_op_t op), (ctx, sbuf, rbuf, count, dt, op))                              \
-    X(reduce, (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,    \
+    X(reduce, REDUCE, (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,    \
                floc_op_t op, int root), (ctx, sbuf, rbuf, count, dt, op, root))                 \
-    X(gather, (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,    \
+    X(gather, GATHER, (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,    \
                int root), (ctx, sbuf, rbuf, count, dt, root))                                   \
-    X(scatter, (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,   \
+    X(scatter, SCATTER, (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,   \
                 int root), (ctx, sbuf, rbuf, count, dt, root))                                  \
-    X(allgather, (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt),\
+    X(allgather, ALLGATHER, (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt),\
       (ctx, sbuf, rbuf, count, dt))                                                             \
-    X(alltoall, (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt), \
+    X(alltoall, ALLTOALL, (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt), \
       (ctx, sbuf, rbuf, count, dt))                                                             \
-    X(reduce_scatter, (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,             \
+    X(reduce_scatter, REDUCE_SCATTER, (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,             \
                        floc_dtype_t dt, floc_op_t op), (ctx, sbuf, rbuf, count, dt, op))        \
-    X(scan, (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,      \
+    X(scan, SCAN, (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,      \
              floc_op_t op), (ctx, sbuf, rbuf, count, dt, op))                                   \
-    X(exscan, (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,    \
+    X(exscan, EXSCAN, (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,    \
                floc_op_t op), (ctx, sbuf, rbuf, count, dt, op))                                 \
-    X(gatherv, (floc_ctx_t *ctx, const void *sbuf, size_t scount, void *rbuf,                   \
+    X(gatherv, GATHERV, (floc_ctx_t *ctx, const void *sbuf, size_t scount, void *rbuf,                   \
                 const size_t *rcounts, const size_t *displs, floc_dtype_t dt, int root),        \
       (ctx, sbuf, scount, rbuf, rcounts, displs, dt, root))                                     \
-    X(scatterv, (floc_ctx_t *ctx, const void *sbuf, const size_t *scounts, const size_t *displs,\
+    X(scatterv, SCATTERV, (floc_ctx_t *ctx, const void *sbuf, const size_t *scounts, const size_t *displs,\
                  void *rbuf, size_t rcount, floc_dtype_t dt, int root),                         \
       (ctx, sbuf, scounts, displs, rbuf, rcount, dt, root))                                     \
-    X(allgatherv, (floc_ctx_t *ctx, const void *sbuf, size_t scount, void *rbuf,                \
+    X(allgatherv, ALLGATHERV, (floc_ctx_t *ctx, const void *sbuf, size_t scount, void *rbuf,                \
                    const size_t *rcounts, const size_t *displs, floc_dtype_t dt),               \
       (ctx, sbuf, scount, rbuf, rcounts, displs, dt))                                           \
-    X(alltoallv, (floc_ctx_t *ctx, const void *sbuf, const size_t *scounts,                     \
+    X(alltoallv, ALLTOALLV, (floc_ctx_t *ctx, const void *sbuf, const size_t *scounts,                     \
                   const size_t *sdispls, void *rbuf, const size_t *rcounts,                     \
                   const size_t *rdispls, floc_dtype_t dt),                                      \
       (ctx, sbuf, scounts, sdispls, rbuf, rcounts, rdispls, dt))
 
 #define FLOC_UNPAREN_(...) __VA_ARGS__
-#define FLOC_COLL_FORMS_(name, params, args)                                                    \
+#define FLOC_COLL_FORMS_(name, KIND, params, args)                                              \
     int floc_i##name(FLOC_UNPAREN_ params, floc_request_t **req)                                \
     {                                                                                           \
+        floc_tool_call_t t;                                                                     \
+        floc_tool_enter(&t, FLOC_TOOL_##KIND, ctx, 0, -1, 1);                                   \
         int ret = name##_start(FLOC_UNPAREN_ args, req, 0);                                     \
         if (!ret)                                                                               \
             *req = floc_req_handle(*req);                                                       \
-        return ret;                                                                             \
+        return floc_tool_leave(&t, ret);                                                        \
     }                                                                                           \
     int floc_##name(FLOC_UNPAREN_ params)                                                       \
     {                                                                                           \
+        floc_tool_call_t t;                                                                     \
+        floc_tool_enter(&t, FLOC_TOOL_##KIND, ctx, 0, -1, 0);                                   \
         floc_request_t *req = NULL;                                                             \
         int ret = name##_start(FLOC_UNPAREN_ args, &req, 1);                                    \
-        return ret || !req ? ret : floc_req_wait_blocking(req);                                 \
+        return floc_tool_leave(&t, ret || !req ? ret : floc_req_wait_blocking(req));            \
     }
 FLOC_COLL_ENTRY_POINTS(FLOC_COLL_FORMS_)
 #undef FLOC_COLL_FORMS_

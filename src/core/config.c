@@ -122,7 +122,7 @@ static int check_bool(const char *v)
 #define NO_FIELD SIZE_MAX, 0
 #define ALGO(NAME, kind, k)                                                                     \
     {"FLOC_" #NAME "_ALGO", "coll", FLOC_SET_NAME, "auto", "an algorithm of " kind             \
-     " (floc-info --algorithms)", "force the " kind " algorithm (auto: the rules choose by "    \
+     " (floc-info --all lists them)", "force the " kind " algorithm (auto: the rules choose by "    \
      "size, docs/coll.md)", FIELD(coll_algo[k]), 0, 0, 0, NULL, 0}
 
 /*
@@ -182,6 +182,16 @@ static const floc_setting_t settings[] = {
     ALGO(REDUCE_SCATTER, "reduce_scatter", 8), ALGO(SCAN, "scan", 9), ALGO(EXSCAN, "exscan", 10),
     ALGO(GATHERV, "gatherv", 11), ALGO(SCATTERV, "scatterv", 12),
     ALGO(ALLGATHERV, "allgatherv", 13), ALGO(ALLTOALLV, "alltoallv", 14),
+    {"FLOC_PROFILE", "core", FLOC_SET_CHOICE, "off", "off, summary (or 1) or each",
+     "at floc_finalize, a profile per operation (calls, bytes, time, algorithms by size, time "
+     "waiting): summary: the job's, from locality 0; each: every locality its own",
+     FIELD(profile), 0, 0, 0, NULL, 0},
+    {"FLOC_PROFILE_FILE", "core", FLOC_SET_NAME, "auto", "a file name (.json: JSON, else CSV)",
+     "also write the profile there (each: one file per locality, .<id> appended; auto: none)",
+     FIELD(profile_file), 0, 0, 0, NULL, 0},
+    {"FLOC_PROFILE_SAMPLE", "core", FLOC_SET_UINT, "64", "1..1048576",
+     "the profile times 1 call in this many of each fast operation (1: every call; calls "
+     "over 5 us are always timed)", FIELD(profile_sample), 1, 1u << 20, 0, NULL, 0},
     {"FLOC_LOG_LEVEL", "log", FLOC_SET_OTHER, "warn", "none, error, warn, info, debug or trace",
      "what floc logs to stderr", NO_FIELD, 0, 0, 0, check_level, 0},
     {"FLOC_LOG_SUBSYS", "log", FLOC_SET_OTHER, "all",
@@ -195,7 +205,7 @@ static const floc_setting_t settings[] = {
 #undef FIELD
 #undef NO_FIELD
 
-_Static_assert(sizeof settings / sizeof settings[0] == 17 + FLOC_CONFIG_COLL_KINDS,
+_Static_assert(sizeof settings / sizeof settings[0] == 20 + FLOC_CONFIG_COLL_KINDS,
                "one FLOC_<COLL>_ALGO per collective kind");
 
 const floc_setting_t *floc_config_settings(size_t *n)
@@ -221,10 +231,29 @@ const char *floc_config_algo_var(int kind)
                                                       : "FLOC_?_ALGO";
 }
 
+static const char *const profile_names[] = {"off", "summary", "each"};
+
+static int parse_profile(const char *v, int *out)
+{
+    int b;
+    if (floc_config_parse_bool(v, &b) == 0) {   /* 0/1, off/on... */
+        *out = b ? FLOC_PROFILE_SUMMARY : FLOC_PROFILE_OFF;
+        return 0;
+    }
+    for (int i = 0; i < 3; i++)
+        if (strcasecmp(v, profile_names[i]) == 0) {
+            *out = i;
+            return 0;
+        }
+    return FLOC_ERR_INVALID;
+}
+
 static int parse_choice(const floc_setting_t *s, const char *v, void *field)
 {
     if (strcmp(s->name, "FLOC_BIND") == 0)
         return floc_config_parse_bind(v, field);
+    if (strcmp(s->name, "FLOC_PROFILE") == 0)
+        return parse_profile(v, field);
     return floc_config_parse_progress(v, field);
 }
 
@@ -281,7 +310,10 @@ void floc_config_format(const floc_config_t *cfg, const floc_setting_t *s, char 
         snprintf(buf, len, "%d", *(const int *)field);
         return;
     case FLOC_SET_CHOICE:
-        if (strcmp(s->name, "FLOC_BIND") == 0) {
+        if (strcmp(s->name, "FLOC_PROFILE") == 0) {
+            const int v = *(const int *)field;
+            snprintf(buf, len, "%s", v >= 0 && v < 3 ? profile_names[v] : "?");
+        } else if (strcmp(s->name, "FLOC_BIND") == 0) {
             static const char *const b[] = {"auto", "none", "core", "socket"};
             const int v = (int)*(const floc_bind_t *)field;
             snprintf(buf, len, "%s",

@@ -28,6 +28,8 @@
  * (see src/node/segment.c) */
 #define FLOC_NODE_COLL_MAX_AUTO ((size_t)-1)
 
+enum { FLOC_PROFILE_OFF, FLOC_PROFILE_SUMMARY, FLOC_PROFILE_EACH };
+
 typedef struct floc_config {
     char provider[64];          /* FLOC_PROVIDER; "" = automatic */
     char node_provider[64];     /* FLOC_NODE_PROVIDER: the node rail's (src/fabric), "none" */
@@ -47,6 +49,9 @@ typedef struct floc_config {
                                    segment (0: this locality answers no, docs/teams.md) */
     size_t node_coll_max;       /* FLOC_NODE_COLL_MAX: largest collective through the node
                                    segment, bytes; 0 = no segment, AUTO = its choice */
+    int profile;                /* FLOC_PROFILE: FLOC_PROFILE_OFF, _SUMMARY, _EACH (profile.c) */
+    char profile_file[256];     /* FLOC_PROFILE_FILE: also written there (.json: JSON, else CSV) */
+    unsigned profile_sample;    /* FLOC_PROFILE_SAMPLE: time 1 fast call in this many */
     /* FLOC_<COLL>_ALGO, in floc_coll_kind_t order: "" = automatic; names
      * are checked against the algorithm tables at floc_init */
     char coll_algo[FLOC_CONFIG_COLL_KINDS][32];

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 
 #include "ctx.h"
+#include "tool.h"
 
 /* Free a complete request: its status, and the request back to the pool. */
 static int take(floc_ctx_t *ctx, floc_request_t *req)
@@ -20,7 +21,7 @@ static int take(floc_ctx_t *ctx, floc_request_t *req)
     return st;
 }
 
-int floc_wait(floc_request_t *h)
+static int floc_wait_impl(floc_request_t *h)
 {
     floc_request_t *req;
     int ret = floc_req_resolve(h, &req, "floc_wait");
@@ -46,6 +47,13 @@ int floc_wait(floc_request_t *h)
     }
     floc_req_finish(req);
     return ret;
+}
+
+int floc_wait(floc_request_t *h)
+{
+    floc_tool_call_t t;
+    floc_tool_enter(&t, FLOC_TOOL_WAIT, NULL, 0, -1, 0);
+    return floc_tool_leave(&t, floc_wait_impl(h));
 }
 
 int floc_test(floc_request_t *h, int *done)
@@ -127,7 +135,7 @@ static int loss_ends(floc_ctx_t *ctx, floc_request_t **reqs, size_t n)
     return floc_ctx_peer_lost(ctx) && !all_own(reqs, n);
 }
 
-int floc_waitall_status(size_t n, floc_request_t *hs[], int statuses[])
+static int floc_waitall_status_impl(size_t n, floc_request_t *hs[], int statuses[])
 {
     floc_request_t *small[16], **reqs = n <= 16 ? small : malloc(n * sizeof *reqs);
     if (!reqs)
@@ -157,6 +165,13 @@ int floc_waitall_status(size_t n, floc_request_t *hs[], int statuses[])
     if (reqs != small)
         free(reqs);
     return first;
+}
+
+int floc_waitall_status(size_t n, floc_request_t *hs[], int statuses[])
+{
+    floc_tool_call_t t;
+    floc_tool_enter(&t, FLOC_TOOL_WAIT, NULL, 0, -1, 0);
+    return floc_tool_leave(&t, floc_waitall_status_impl(n, hs, statuses));
 }
 
 int floc_waitall(size_t n, floc_request_t *reqs[])
@@ -236,9 +251,16 @@ static int any(size_t n, floc_request_t *hs[], size_t *index, int *done, int blo
     return ret;
 }
 
-int floc_waitany(size_t n, floc_request_t *reqs[], size_t *index)
+static int floc_waitany_impl(size_t n, floc_request_t *reqs[], size_t *index)
 {
     return any(n, reqs, index, NULL, 1, "floc_waitany");
+}
+
+int floc_waitany(size_t n, floc_request_t *reqs[], size_t *index)
+{
+    floc_tool_call_t t;
+    floc_tool_enter(&t, FLOC_TOOL_WAIT, NULL, 0, -1, 0);
+    return floc_tool_leave(&t, floc_waitany_impl(n, reqs, index));
 }
 
 int floc_testany(size_t n, floc_request_t *reqs[], size_t *index, int *done)
@@ -286,7 +308,7 @@ int floc_testall(size_t n, floc_request_t *hs[], int statuses[], int *done)
     return ret;
 }
 
-int floc_waitsome(size_t n, floc_request_t *hs[], size_t *count, size_t indices[], int statuses[])
+static int floc_waitsome_impl(size_t n, floc_request_t *hs[], size_t *count, size_t indices[], int statuses[])
 {
     if (!count || (n && !indices))
         return FLOC_INVALID("floc_waitsome: %s is NULL", count ? "indices" : "count");
@@ -311,4 +333,11 @@ int floc_waitsome(size_t n, floc_request_t *hs[], size_t *count, size_t indices[
         if (st && !first)
             first = st;
     }
+}
+
+int floc_waitsome(size_t n, floc_request_t *hs[], size_t *count, size_t indices[], int statuses[])
+{
+    floc_tool_call_t t;
+    floc_tool_enter(&t, FLOC_TOOL_WAIT, NULL, 0, -1, 0);
+    return floc_tool_leave(&t, floc_waitsome_impl(n, hs, count, indices, statuses));
 }

@@ -17,6 +17,7 @@
 
 #include "action.h"
 #include "exec.h"
+#include "../core/tool.h"
 
 /* ---- slots (lock held) --------------------------------------------------- */
 
@@ -348,7 +349,7 @@ static int call_here(floc_ctx_t *ctx, struct floc_actions *a, floc_action_t id, 
     return status ? status : call.len > cap ? FLOC_ERR_TRUNCATED : 0;
 }
 
-int floc_async(floc_ctx_t *ctx, int locality, floc_action_t action, const void *args, size_t len,
+static int floc_async_impl(floc_ctx_t *ctx, int locality, floc_action_t action, const void *args, size_t len,
                void *reply, size_t cap, size_t *reply_len, floc_request_t **req)
 {
     int ret = check_call(ctx, locality, args, len, reply, cap);
@@ -395,12 +396,28 @@ int floc_async(floc_ctx_t *ctx, int locality, floc_action_t action, const void *
     return 0;
 }
 
-int floc_call(floc_ctx_t *ctx, int locality, floc_action_t action, const void *args, size_t len,
+int floc_async(floc_ctx_t *ctx, int locality, floc_action_t action, const void *args, size_t len,
+               void *reply, size_t cap, size_t *reply_len, floc_request_t **req)
+{
+    floc_tool_call_t t;
+    floc_tool_enter(&t, FLOC_TOOL_CALL, ctx, len, locality, 1);
+    return floc_tool_leave(&t, floc_async_impl(ctx, locality, action, args, len, reply, cap, reply_len, req));
+}
+
+static int floc_call_impl(floc_ctx_t *ctx, int locality, floc_action_t action, const void *args, size_t len,
               void *reply, size_t cap, size_t *reply_len)
 {
     floc_request_t *req;
     int ret = floc_async(ctx, locality, action, args, len, reply, cap, reply_len, &req);
     return ret ? ret : floc_wait(req);
+}
+
+int floc_call(floc_ctx_t *ctx, int locality, floc_action_t action, const void *args, size_t len,
+              void *reply, size_t cap, size_t *reply_len)
+{
+    floc_tool_call_t t;
+    floc_tool_enter(&t, FLOC_TOOL_CALL, ctx, len, locality, 0);
+    return floc_tool_leave(&t, floc_call_impl(ctx, locality, action, args, len, reply, cap, reply_len));
 }
 
 /* wait for an internal slot (a large post, a flush), then free it (or
@@ -420,7 +437,7 @@ static int wait_slot(floc_ctx_t *ctx, struct floc_actions *a, uint32_t token, do
     return ret;
 }
 
-int floc_post(floc_ctx_t *ctx, int locality, floc_action_t action, const void *args, size_t len)
+static int floc_post_impl(floc_ctx_t *ctx, int locality, floc_action_t action, const void *args, size_t len)
 {
     int ret = check_call(ctx, locality, args, len, NULL, 0);
     if (ret)
@@ -443,6 +460,13 @@ int floc_post(floc_ctx_t *ctx, int locality, floc_action_t action, const void *a
     if ((ret = send_request(ctx, a, ACT_POST, to, action, args, len, NULL, 0, NULL, &token)))
         return ret;
     return token == UINT32_MAX ? 0 : wait_slot(ctx, a, token, 0.0);
+}
+
+int floc_post(floc_ctx_t *ctx, int locality, floc_action_t action, const void *args, size_t len)
+{
+    floc_tool_call_t t;
+    floc_tool_enter(&t, FLOC_TOOL_POST, ctx, len, locality, 1);
+    return floc_tool_leave(&t, floc_post_impl(ctx, locality, action, args, len));
 }
 
 /* flush the posts to world id t (lock NOT held) */

@@ -12,6 +12,7 @@
  */
 #include "../core/ctx.h"
 #include "../fabric/fabric.h"
+#include "../core/tool.h"
 
 static int check_peer(floc_ctx_t *ctx, const char *func, const void *buf, size_t len, int peer,
                       int any_ok, int tag)
@@ -71,7 +72,7 @@ static int irecv(floc_ctx_t *ctx, void *buf, size_t len, int source, int tag,
     return ret;
 }
 
-int floc_isend(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag,
+static int floc_isend_impl(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag,
                floc_request_t **req)
 {
     int ret = isend(ctx, buf, len, dest, tag, req);
@@ -80,13 +81,29 @@ int floc_isend(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag,
     return ret;
 }
 
-int floc_irecv(floc_ctx_t *ctx, void *buf, size_t len, int source, int tag,
+int floc_isend(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag,
+               floc_request_t **req)
+{
+    floc_tool_call_t t;
+    floc_tool_enter(&t, FLOC_TOOL_SEND, ctx, len, dest, 1);
+    return floc_tool_leave(&t, floc_isend_impl(ctx, buf, len, dest, tag, req));
+}
+
+static int floc_irecv_impl(floc_ctx_t *ctx, void *buf, size_t len, int source, int tag,
                floc_msg_status_t *status, floc_request_t **req)
 {
     int ret = irecv(ctx, buf, len, source, tag, status, req, "floc_irecv");
     if (!ret)
         *req = floc_req_handle(*req);
     return ret;
+}
+
+int floc_irecv(floc_ctx_t *ctx, void *buf, size_t len, int source, int tag,
+               floc_msg_status_t *status, floc_request_t **req)
+{
+    floc_tool_call_t t;
+    floc_tool_enter(&t, FLOC_TOOL_RECV, ctx, len, source, 1);
+    return floc_tool_leave(&t, floc_irecv_impl(ctx, buf, len, source, tag, status, req));
 }
 
 /* The provider has no room yet: drive progress until it takes the
@@ -112,7 +129,7 @@ static int inject_blocking(floc_ctx_t *ctx, const void *buf, size_t len, int des
     return ret;
 }
 
-int floc_send(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag)
+static int floc_send_impl(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag)
 {
     int ret = check_peer(ctx, "floc_send", buf, len, dest, 0, tag);
     if (ret)
@@ -130,10 +147,25 @@ int floc_send(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag)
     return ret ? ret : floc_req_wait_blocking(req);
 }
 
-int floc_recv(floc_ctx_t *ctx, void *buf, size_t len, int source, int tag,
+int floc_send(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag)
+{
+    floc_tool_call_t t;
+    floc_tool_enter(&t, FLOC_TOOL_SEND, ctx, len, dest, 0);
+    return floc_tool_leave(&t, floc_send_impl(ctx, buf, len, dest, tag));
+}
+
+static int floc_recv_impl(floc_ctx_t *ctx, void *buf, size_t len, int source, int tag,
               floc_msg_status_t *status)
 {
     floc_request_t *req;
     int ret = irecv(ctx, buf, len, source, tag, status, &req, "floc_recv");
     return ret ? ret : floc_req_wait_blocking(req);
+}
+
+int floc_recv(floc_ctx_t *ctx, void *buf, size_t len, int source, int tag,
+              floc_msg_status_t *status)
+{
+    floc_tool_call_t t;
+    floc_tool_enter(&t, FLOC_TOOL_RECV, ctx, len, source, 0);
+    return floc_tool_leave(&t, floc_recv_impl(ctx, buf, len, source, tag, status));
 }

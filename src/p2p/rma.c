@@ -15,6 +15,7 @@
 
 #include "p2p.h"
 #include "../node/node.h"
+#include "../core/tool.h"
 
 /* Checks shared by every remote access (need: the FLOC_MEM_* flag the
  * access takes); 0 or the error to return. */
@@ -119,7 +120,7 @@ int floc_p2p_rma(floc_ctx_t *ctx, int write, void *local, size_t len, const floc
     return fabric_request(ctx, write, local, len, rkey, offset, out);
 }
 
-int floc_iput(floc_ctx_t *ctx, const void *src, size_t len, const floc_rkey_t *rkey, size_t offset,
+static int floc_iput_impl(floc_ctx_t *ctx, const void *src, size_t len, const floc_rkey_t *rkey, size_t offset,
               floc_request_t **req)
 {
     int ret = floc_p2p_rma(ctx, 1, (void *)src, len, rkey, offset, req, "floc_iput");
@@ -128,7 +129,15 @@ int floc_iput(floc_ctx_t *ctx, const void *src, size_t len, const floc_rkey_t *r
     return ret;
 }
 
-int floc_iget(floc_ctx_t *ctx, void *dst, size_t len, const floc_rkey_t *rkey, size_t offset,
+int floc_iput(floc_ctx_t *ctx, const void *src, size_t len, const floc_rkey_t *rkey, size_t offset,
+              floc_request_t **req)
+{
+    floc_tool_call_t t;
+    floc_tool_enter(&t, FLOC_TOOL_PUT, ctx, len, rkey ? rkey->owner : -1, 1);
+    return floc_tool_leave(&t, floc_iput_impl(ctx, src, len, rkey, offset, req));
+}
+
+static int floc_iget_impl(floc_ctx_t *ctx, void *dst, size_t len, const floc_rkey_t *rkey, size_t offset,
               floc_request_t **req)
 {
     int ret = floc_p2p_rma(ctx, 0, dst, len, rkey, offset, req, "floc_iget");
@@ -137,7 +146,15 @@ int floc_iget(floc_ctx_t *ctx, void *dst, size_t len, const floc_rkey_t *rkey, s
     return ret;
 }
 
-int floc_put(floc_ctx_t *ctx, const void *src, size_t len, const floc_rkey_t *rkey, size_t offset)
+int floc_iget(floc_ctx_t *ctx, void *dst, size_t len, const floc_rkey_t *rkey, size_t offset,
+              floc_request_t **req)
+{
+    floc_tool_call_t t;
+    floc_tool_enter(&t, FLOC_TOOL_GET, ctx, len, rkey ? rkey->owner : -1, 1);
+    return floc_tool_leave(&t, floc_iget_impl(ctx, dst, len, rkey, offset, req));
+}
+
+static int floc_put_impl(floc_ctx_t *ctx, const void *src, size_t len, const floc_rkey_t *rkey, size_t offset)
 {
     ctx = floc_ctx_world_of(ctx);
     int ret = check_remote(ctx, __func__, src, rkey, offset, len, FLOC_MEM_REMOTE_WRITE);
@@ -157,18 +174,39 @@ int floc_put(floc_ctx_t *ctx, const void *src, size_t len, const floc_rkey_t *rk
     return ret;
 }
 
-int floc_get(floc_ctx_t *ctx, void *dst, size_t len, const floc_rkey_t *rkey, size_t offset)
+int floc_put(floc_ctx_t *ctx, const void *src, size_t len, const floc_rkey_t *rkey, size_t offset)
+{
+    floc_tool_call_t t;
+    floc_tool_enter(&t, FLOC_TOOL_PUT, ctx, len, rkey ? rkey->owner : -1, 0);
+    return floc_tool_leave(&t, floc_put_impl(ctx, src, len, rkey, offset));
+}
+
+static int floc_get_impl(floc_ctx_t *ctx, void *dst, size_t len, const floc_rkey_t *rkey, size_t offset)
 {
     floc_request_t *req;
     int ret = floc_p2p_rma(ctx, 0, dst, len, rkey, offset, &req, "floc_get");
     return ret ? ret : floc_req_wait_blocking(req);
 }
 
-int floc_flush(floc_ctx_t *ctx)
+int floc_get(floc_ctx_t *ctx, void *dst, size_t len, const floc_rkey_t *rkey, size_t offset)
+{
+    floc_tool_call_t t;
+    floc_tool_enter(&t, FLOC_TOOL_GET, ctx, len, rkey ? rkey->owner : -1, 0);
+    return floc_tool_leave(&t, floc_get_impl(ctx, dst, len, rkey, offset));
+}
+
+static int floc_flush_impl(floc_ctx_t *ctx)
 {
     FLOC_CHECK_CTX(ctx);
     ctx = ctx->world;
     return floc_rma_flush_wait(ctx, 0.0);
+}
+
+int floc_flush(floc_ctx_t *ctx)
+{
+    floc_tool_call_t t;
+    floc_tool_enter(&t, FLOC_TOOL_FLUSH, ctx, 0, -1, 0);
+    return floc_tool_leave(&t, floc_flush_impl(ctx));
 }
 
 /*

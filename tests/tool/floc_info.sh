@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # floc_info.sh FLOC_INFO FLOC_RUN - floc-info's outputs: the summary, JSON
 # that parses and says what the environment set, one setting, refusals,
 # the algorithm tables, and under floc-run each locality's view.

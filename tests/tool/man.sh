@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # man.sh MANDIR INCLUDEDIR FLOC_INFO - the man pages: one for every FLOC_API
 # symbol (a page, or a .so link to its group's page), each rendered by
 # man(1) without a warning, found by name through a MANPATH, and floc(7)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # settings_readme.sh FLOC_INFO README - the README's table of FLOC_*
 # variables is the one the settings table writes (scripts/settings_table.sh
 # rewrites it), and every variable floc's sources read is in it.
