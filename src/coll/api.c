@@ -405,64 +405,82 @@ static int alltoallv_start(floc_ctx_t *ctx, const void *sbuf, const size_t *scou
 }
 
 /*
- * The public calls, from one list: name, parameters, arguments.  Each
+ * The public calls, from one list: name, kind (its floc_tool_op_t too),
+ * parameters, arguments.  Each
  * gives floc_i<name> (a request for floc_wait/floc_test) and floc_<name>
  * (the i-form and a wait, unless the collective ran inline: no request).
  */
-#define FLOC_COLL_ENTRY_POINTS(X)                                                               \
-    X(barrier, BARRIER, (floc_ctx_t *ctx), (ctx))                                                        \
-    X(broadcast, BCAST, (floc_ctx_t *ctx, void *buf, size_t count, floc_dtype_t dt, int root),         \
-      (ctx, buf, count, dt, root))                                                              \
-    X(allreduce, ALLREDUCE, (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt, \
-                  floc_op_t op), (ctx, sbuf, rbuf, count, dt, op))                              \
-    X(reduce, REDUCE, (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,    \
-               floc_op_t op, int root), (ctx, sbuf, rbuf, count, dt, op, root))                 \
-    X(gather, GATHER, (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,    \
-               int root), (ctx, sbuf, rbuf, count, dt, root))                                   \
-    X(scatter, SCATTER, (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,   \
-                int root), (ctx, sbuf, rbuf, count, dt, root))                                  \
-    X(allgather, ALLGATHER, (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt),\
-      (ctx, sbuf, rbuf, count, dt))                                                             \
-    X(alltoall, ALLTOALL, (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt), \
-      (ctx, sbuf, rbuf, count, dt))                                                             \
-    X(reduce_scatter, REDUCE_SCATTER, (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count,             \
-                       floc_dtype_t dt, floc_op_t op), (ctx, sbuf, rbuf, count, dt, op))        \
-    X(scan, SCAN, (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,      \
-             floc_op_t op), (ctx, sbuf, rbuf, count, dt, op))                                   \
-    X(exscan, EXSCAN, (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,    \
-               floc_op_t op), (ctx, sbuf, rbuf, count, dt, op))                                 \
-    X(gatherv, GATHERV, (floc_ctx_t *ctx, const void *sbuf, size_t scount, void *rbuf,                   \
-                const size_t *rcounts, const size_t *displs, floc_dtype_t dt, int root),        \
-      (ctx, sbuf, scount, rbuf, rcounts, displs, dt, root))                                     \
-    X(scatterv, SCATTERV, (floc_ctx_t *ctx, const void *sbuf, const size_t *scounts, const size_t *displs,\
-                 void *rbuf, size_t rcount, floc_dtype_t dt, int root),                         \
-      (ctx, sbuf, scounts, displs, rbuf, rcount, dt, root))                                     \
-    X(allgatherv, ALLGATHERV, (floc_ctx_t *ctx, const void *sbuf, size_t scount, void *rbuf,                \
-                   const size_t *rcounts, const size_t *displs, floc_dtype_t dt),               \
-      (ctx, sbuf, scount, rbuf, rcounts, displs, dt))                                           \
-    X(alltoallv, ALLTOALLV, (floc_ctx_t *ctx, const void *sbuf, const size_t *scounts,                     \
-                  const size_t *sdispls, void *rbuf, const size_t *rcounts,                     \
-                  const size_t *rdispls, floc_dtype_t dt),                                      \
+#define FLOC_COLL_ENTRY_POINTS(X)                                                                  \
+    X(barrier, BARRIER, (floc_ctx_t *ctx), (ctx))                                                 \
+    X(broadcast, BCAST, (floc_ctx_t *ctx, void *buf, size_t count, floc_dtype_t dt, int root),    \
+      (ctx, buf, count, dt, root))                                                                 \
+    X(allreduce, ALLREDUCE,                                                                        \
+      (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,              \
+       floc_op_t op),                                                                              \
+      (ctx, sbuf, rbuf, count, dt, op))                                                            \
+    X(reduce, REDUCE,                                                                              \
+      (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,              \
+       floc_op_t op, int root),                                                                    \
+      (ctx, sbuf, rbuf, count, dt, op, root))                                                      \
+    X(gather, GATHER,                                                                              \
+      (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt, int root),   \
+      (ctx, sbuf, rbuf, count, dt, root))                                                          \
+    X(scatter, SCATTER,                                                                            \
+      (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt, int root),   \
+      (ctx, sbuf, rbuf, count, dt, root))                                                          \
+    X(allgather, ALLGATHER,                                                                        \
+      (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt),             \
+      (ctx, sbuf, rbuf, count, dt))                                                                \
+    X(alltoall, ALLTOALL,                                                                          \
+      (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt),             \
+      (ctx, sbuf, rbuf, count, dt))                                                                \
+    X(reduce_scatter, REDUCE_SCATTER,                                                              \
+      (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,              \
+       floc_op_t op),                                                                              \
+      (ctx, sbuf, rbuf, count, dt, op))                                                            \
+    X(scan, SCAN,                                                                                  \
+      (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,              \
+       floc_op_t op),                                                                              \
+      (ctx, sbuf, rbuf, count, dt, op))                                                            \
+    X(exscan, EXSCAN,                                                                              \
+      (floc_ctx_t *ctx, const void *sbuf, void *rbuf, size_t count, floc_dtype_t dt,              \
+       floc_op_t op),                                                                              \
+      (ctx, sbuf, rbuf, count, dt, op))                                                            \
+    X(gatherv, GATHERV,                                                                            \
+      (floc_ctx_t *ctx, const void *sbuf, size_t scount, void *rbuf, const size_t *rcounts,       \
+       const size_t *displs, floc_dtype_t dt, int root),                                           \
+      (ctx, sbuf, scount, rbuf, rcounts, displs, dt, root))                                        \
+    X(scatterv, SCATTERV,                                                                          \
+      (floc_ctx_t *ctx, const void *sbuf, const size_t *scounts, const size_t *displs,            \
+       void *rbuf, size_t rcount, floc_dtype_t dt, int root),                                      \
+      (ctx, sbuf, scounts, displs, rbuf, rcount, dt, root))                                        \
+    X(allgatherv, ALLGATHERV,                                                                      \
+      (floc_ctx_t *ctx, const void *sbuf, size_t scount, void *rbuf, const size_t *rcounts,       \
+       const size_t *displs, floc_dtype_t dt),                                                     \
+      (ctx, sbuf, scount, rbuf, rcounts, displs, dt))                                              \
+    X(alltoallv, ALLTOALLV,                                                                        \
+      (floc_ctx_t *ctx, const void *sbuf, const size_t *scounts, const size_t *sdispls,           \
+       void *rbuf, const size_t *rcounts, const size_t *rdispls, floc_dtype_t dt),                 \
       (ctx, sbuf, scounts, sdispls, rbuf, rcounts, rdispls, dt))
 
 #define FLOC_UNPAREN_(...) __VA_ARGS__
-#define FLOC_COLL_FORMS_(name, KIND, params, args)                                              \
-    int floc_i##name(FLOC_UNPAREN_ params, floc_request_t **req)                                \
-    {                                                                                           \
-        floc_tool_call_t t;                                                                     \
-        floc_tool_enter(&t, FLOC_TOOL_##KIND, ctx, 0, -1, 1);                                   \
-        int ret = name##_start(FLOC_UNPAREN_ args, req, 0);                                     \
-        if (!ret)                                                                               \
-            *req = floc_req_handle(*req);                                                       \
-        return floc_tool_leave(&t, ret);                                                        \
-    }                                                                                           \
-    int floc_##name(FLOC_UNPAREN_ params)                                                       \
-    {                                                                                           \
-        floc_tool_call_t t;                                                                     \
-        floc_tool_enter(&t, FLOC_TOOL_##KIND, ctx, 0, -1, 0);                                   \
-        floc_request_t *req = NULL;                                                             \
-        int ret = name##_start(FLOC_UNPAREN_ args, &req, 1);                                    \
-        return floc_tool_leave(&t, ret || !req ? ret : floc_req_wait_blocking(req));            \
+#define FLOC_COLL_FORMS_(name, KIND, params, args)                                                 \
+    int floc_i##name(FLOC_UNPAREN_ params, floc_request_t **req)                                   \
+    {                                                                                              \
+        floc_tool_call_t t;                                                                        \
+        floc_tool_enter(&t, FLOC_TOOL_##KIND, ctx, 0, -1, 1);                                      \
+        int ret = name##_start(FLOC_UNPAREN_ args, req, 0);                                        \
+        if (!ret)                                                                                  \
+            *req = floc_req_handle(*req);                                                          \
+        return floc_tool_leave(&t, ret);                                                           \
+    }                                                                                              \
+    int floc_##name(FLOC_UNPAREN_ params)                                                          \
+    {                                                                                              \
+        floc_tool_call_t t;                                                                        \
+        floc_tool_enter(&t, FLOC_TOOL_##KIND, ctx, 0, -1, 0);                                      \
+        floc_request_t *req = NULL;                                                                \
+        int ret = name##_start(FLOC_UNPAREN_ args, &req, 1);                                       \
+        return floc_tool_leave(&t, ret || !req ? ret : floc_req_wait_blocking(req));               \
     }
 FLOC_COLL_ENTRY_POINTS(FLOC_COLL_FORMS_)
 #undef FLOC_COLL_FORMS_

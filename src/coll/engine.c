@@ -131,8 +131,8 @@ int floc_coll_post_rma(floc_coll_req_t *c, int write, void *local, size_t len, i
 {
     int ret = grow_batch(c);
     if (!ret)
-        ret = c->ctx->coll->xport->rma(c->ctx->world, write, local, len, locality(c, peer), win, offset,
-                                       &c->batch[c->nbatch]);
+        ret = c->ctx->coll->xport->rma(c->ctx->world, write, local, len, locality(c, peer), win,
+                                       offset, &c->batch[c->nbatch]);
     if (!ret)
         c->nbatch++;
     return ret;

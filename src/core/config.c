@@ -120,10 +120,11 @@ static int check_bool(const char *v)
 
 #define FIELD(f) offsetof(floc_config_t, f), sizeof(((floc_config_t *)0)->f)
 #define NO_FIELD SIZE_MAX, 0
-#define ALGO(NAME, kind, k)                                                                     \
-    {"FLOC_" #NAME "_ALGO", "coll", FLOC_SET_NAME, "auto", "an algorithm of " kind             \
-     " (floc-info --all lists them)", "force the " kind " algorithm (auto: the rules choose by "    \
-     "size, docs/coll.md)", FIELD(coll_algo[k]), 0, 0, 0, NULL, 0}
+#define ALGO(NAME, kind, k)                                                                        \
+    {"FLOC_" #NAME "_ALGO", "coll", FLOC_SET_NAME, "auto",                                         \
+     "an algorithm of " kind " (floc-info --all lists them)",                                      \
+     "force the " kind " algorithm (auto: the rules choose by size, docs/coll.md)",                \
+     FIELD(coll_algo[k]), 0, 0, 0, NULL, 0}
 
 /*
  * Every FLOC_* variable, once: what floc_config_load parses, what its

@@ -123,7 +123,8 @@ static row_t row_of(int n, const uint64_t *packed, int k)
 {
     row_t r = {0};
     for (int p = 0; p < n; p++) {
-        const uint64_t *w = packed + (size_t)p * FLOC_PROFILE_WORDS + (size_t)k * FLOC_PROFILE_FIELDS;
+        const uint64_t *w =
+            packed + (size_t)p * FLOC_PROFILE_WORDS + (size_t)k * FLOC_PROFILE_FIELDS;
         r.calls += w[0];
         r.bytes += w[1];
         r.ns += w[2];

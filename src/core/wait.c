@@ -308,7 +308,8 @@ int floc_testall(size_t n, floc_request_t *hs[], int statuses[], int *done)
     return ret;
 }
 
-static int floc_waitsome_impl(size_t n, floc_request_t *hs[], size_t *count, size_t indices[], int statuses[])
+static int floc_waitsome_impl(size_t n, floc_request_t *hs[], size_t *count, size_t indices[],
+                              int statuses[])
 {
     if (!count || (n && !indices))
         return FLOC_INVALID("floc_waitsome: %s is NULL", count ? "indices" : "count");

@@ -349,8 +349,9 @@ static int call_here(floc_ctx_t *ctx, struct floc_actions *a, floc_action_t id, 
     return status ? status : call.len > cap ? FLOC_ERR_TRUNCATED : 0;
 }
 
-static int floc_async_impl(floc_ctx_t *ctx, int locality, floc_action_t action, const void *args, size_t len,
-               void *reply, size_t cap, size_t *reply_len, floc_request_t **req)
+static int floc_async_impl(floc_ctx_t *ctx, int locality, floc_action_t action, const void *args,
+                           size_t len, void *reply, size_t cap, size_t *reply_len,
+                           floc_request_t **req)
 {
     int ret = check_call(ctx, locality, args, len, reply, cap);
     if (ret)
@@ -401,11 +402,12 @@ int floc_async(floc_ctx_t *ctx, int locality, floc_action_t action, const void *
 {
     floc_tool_call_t t;
     floc_tool_enter(&t, FLOC_TOOL_CALL, ctx, len, locality, 1);
-    return floc_tool_leave(&t, floc_async_impl(ctx, locality, action, args, len, reply, cap, reply_len, req));
+    return floc_tool_leave(
+        &t, floc_async_impl(ctx, locality, action, args, len, reply, cap, reply_len, req));
 }
 
-static int floc_call_impl(floc_ctx_t *ctx, int locality, floc_action_t action, const void *args, size_t len,
-              void *reply, size_t cap, size_t *reply_len)
+static int floc_call_impl(floc_ctx_t *ctx, int locality, floc_action_t action, const void *args,
+                          size_t len, void *reply, size_t cap, size_t *reply_len)
 {
     floc_request_t *req;
     int ret = floc_async(ctx, locality, action, args, len, reply, cap, reply_len, &req);
@@ -417,7 +419,8 @@ int floc_call(floc_ctx_t *ctx, int locality, floc_action_t action, const void *a
 {
     floc_tool_call_t t;
     floc_tool_enter(&t, FLOC_TOOL_CALL, ctx, len, locality, 0);
-    return floc_tool_leave(&t, floc_call_impl(ctx, locality, action, args, len, reply, cap, reply_len));
+    return floc_tool_leave(&t,
+                           floc_call_impl(ctx, locality, action, args, len, reply, cap, reply_len));
 }
 
 /* wait for an internal slot (a large post, a flush), then free it (or
@@ -437,7 +440,8 @@ static int wait_slot(floc_ctx_t *ctx, struct floc_actions *a, uint32_t token, do
     return ret;
 }
 
-static int floc_post_impl(floc_ctx_t *ctx, int locality, floc_action_t action, const void *args, size_t len)
+static int floc_post_impl(floc_ctx_t *ctx, int locality, floc_action_t action, const void *args,
+                          size_t len)
 {
     int ret = check_call(ctx, locality, args, len, NULL, 0);
     if (ret)

@@ -73,7 +73,7 @@ static int irecv(floc_ctx_t *ctx, void *buf, size_t len, int source, int tag,
 }
 
 static int floc_isend_impl(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag,
-               floc_request_t **req)
+                           floc_request_t **req)
 {
     int ret = isend(ctx, buf, len, dest, tag, req);
     if (!ret)
@@ -90,7 +90,7 @@ int floc_isend(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag,
 }
 
 static int floc_irecv_impl(floc_ctx_t *ctx, void *buf, size_t len, int source, int tag,
-               floc_msg_status_t *status, floc_request_t **req)
+                           floc_msg_status_t *status, floc_request_t **req)
 {
     int ret = irecv(ctx, buf, len, source, tag, status, req, "floc_irecv");
     if (!ret)
@@ -155,7 +155,7 @@ int floc_send(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag)
 }
 
 static int floc_recv_impl(floc_ctx_t *ctx, void *buf, size_t len, int source, int tag,
-              floc_msg_status_t *status)
+                          floc_msg_status_t *status)
 {
     floc_request_t *req;
     int ret = irecv(ctx, buf, len, source, tag, status, &req, "floc_recv");

@@ -120,8 +120,8 @@ int floc_p2p_rma(floc_ctx_t *ctx, int write, void *local, size_t len, const floc
     return fabric_request(ctx, write, local, len, rkey, offset, out);
 }
 
-static int floc_iput_impl(floc_ctx_t *ctx, const void *src, size_t len, const floc_rkey_t *rkey, size_t offset,
-              floc_request_t **req)
+static int floc_iput_impl(floc_ctx_t *ctx, const void *src, size_t len, const floc_rkey_t *rkey,
+                          size_t offset, floc_request_t **req)
 {
     int ret = floc_p2p_rma(ctx, 1, (void *)src, len, rkey, offset, req, "floc_iput");
     if (!ret)
@@ -137,8 +137,8 @@ int floc_iput(floc_ctx_t *ctx, const void *src, size_t len, const floc_rkey_t *r
     return floc_tool_leave(&t, floc_iput_impl(ctx, src, len, rkey, offset, req));
 }
 
-static int floc_iget_impl(floc_ctx_t *ctx, void *dst, size_t len, const floc_rkey_t *rkey, size_t offset,
-              floc_request_t **req)
+static int floc_iget_impl(floc_ctx_t *ctx, void *dst, size_t len, const floc_rkey_t *rkey,
+                          size_t offset, floc_request_t **req)
 {
     int ret = floc_p2p_rma(ctx, 0, dst, len, rkey, offset, req, "floc_iget");
     if (!ret)
@@ -154,7 +154,8 @@ int floc_iget(floc_ctx_t *ctx, void *dst, size_t len, const floc_rkey_t *rkey, s
     return floc_tool_leave(&t, floc_iget_impl(ctx, dst, len, rkey, offset, req));
 }
 
-static int floc_put_impl(floc_ctx_t *ctx, const void *src, size_t len, const floc_rkey_t *rkey, size_t offset)
+static int floc_put_impl(floc_ctx_t *ctx, const void *src, size_t len, const floc_rkey_t *rkey,
+                         size_t offset)
 {
     ctx = floc_ctx_world_of(ctx);
     int ret = check_remote(ctx, __func__, src, rkey, offset, len, FLOC_MEM_REMOTE_WRITE);
@@ -181,7 +182,8 @@ int floc_put(floc_ctx_t *ctx, const void *src, size_t len, const floc_rkey_t *rk
     return floc_tool_leave(&t, floc_put_impl(ctx, src, len, rkey, offset));
 }
 
-static int floc_get_impl(floc_ctx_t *ctx, void *dst, size_t len, const floc_rkey_t *rkey, size_t offset)
+static int floc_get_impl(floc_ctx_t *ctx, void *dst, size_t len, const floc_rkey_t *rkey,
+                         size_t offset)
 {
     floc_request_t *req;
     int ret = floc_p2p_rma(ctx, 0, dst, len, rkey, offset, &req, "floc_get");
