@@ -24,34 +24,18 @@
 #define SLOW_NS 5000
 
 _Atomic int floc_tool_watching;
-static _Atomic int ntools;
+_Atomic int floc_tool_ntools;
+unsigned floc_tool_profile_sample;     /* FLOC_PROFILE's (0: not counting) */
+unsigned floc_tool_generation = 1;     /* blocks made since the last clear (under blocks_lock) */
+_Thread_local floc_tool_thread_t floc_tool_here __attribute__((tls_model("initial-exec")));
 static floc_tool_t tools[TOOLS_MAX];
 static unsigned tools_sample = 0;      /* the smallest sample of the tools (0: none attached) */
-static unsigned profile_sample = 0;    /* FLOC_PROFILE's (0: not counting) */
 static unsigned sample_every = 1;      /* the smaller of the two */
 static pthread_mutex_t tools_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static pthread_mutex_t blocks_lock = PTHREAD_MUTEX_INITIALIZER;
 static floc_prof_block_t *blocks;
-static unsigned generation = 1;        /* blocks made since the last clear (under the lock) */
 
-/* initial-exec: a plain load off the thread pointer, not a call to
- * __tls_get_addr on every operation (libfloc is a shared library); the
- * few bytes come from the static TLS surplus glibc keeps for libraries
- * loaded later (the Python extension's) */
-static _Thread_local __attribute__((tls_model("initial-exec"))) struct {
-    int depth;
-    floc_tool_op_t op;                   /* the call in progress */
-    floc_prof_op_t *cur;                 /* its counters (NULL: the profile is not counting) */
-    int noted;                           /* the collective in progress said what it runs */
-    const char *algorithm;
-    size_t bytes;
-    int root;
-    unsigned generation;                 /* of block */
-    floc_prof_block_t *block;            /* this thread's counters */
-    unsigned countdown[FLOC_TOOL_OPS];   /* calls until the next timed one */
-    unsigned char slow[FLOC_TOOL_OPS];
-} here;
 
 static uint64_t now_ns(void)
 {
@@ -63,17 +47,17 @@ static uint64_t now_ns(void)
 /* under tools_lock: who watches, and how often calls are timed */
 static void rewatch(void)
 {
-    const int n = atomic_load(&ntools);
+    const int n = atomic_load(&floc_tool_ntools);
     unsigned s = 0;
     for (int i = 0; i < n; i++) {
         const unsigned t = tools[i].sample ? tools[i].sample : 1;
         s = s && s < t ? s : t;
     }
     tools_sample = s;
-    const unsigned both = s && profile_sample ? (s < profile_sample ? s : profile_sample)
-                                              : s + profile_sample;
+    const unsigned both = s && floc_tool_profile_sample ? (s < floc_tool_profile_sample ? s : floc_tool_profile_sample)
+                                              : s + floc_tool_profile_sample;
     sample_every = both ? both : 1;
-    atomic_store(&floc_tool_watching, n + (profile_sample > 0));
+    atomic_store(&floc_tool_watching, n + (floc_tool_profile_sample > 0));
 }
 
 int floc_tool_attach(const floc_tool_t *tool)
@@ -82,14 +66,14 @@ int floc_tool_attach(const floc_tool_t *tool)
         return FLOC_INVALID("floc_tool_attach: %s", tool ? "no callback (begin and end are NULL)"
                                                          : "tool is NULL");
     pthread_mutex_lock(&tools_lock);
-    const int n = atomic_load(&ntools);
+    const int n = atomic_load(&floc_tool_ntools);
     if (n == TOOLS_MAX) {
         pthread_mutex_unlock(&tools_lock);
         FLOC_WARN(FLOC_LOG_API, "floc_tool_attach: %d tools are attached already", TOOLS_MAX);
         return FLOC_ERR_NOMEM;
     }
     tools[n] = *tool;
-    atomic_store(&ntools, n + 1);
+    atomic_store(&floc_tool_ntools, n + 1);
     rewatch();
     pthread_mutex_unlock(&tools_lock);
     return 0;
@@ -100,12 +84,12 @@ int floc_tool_detach(const floc_tool_t *tool)
     if (!tool)
         return FLOC_INVALID("floc_tool_detach: tool is NULL");
     pthread_mutex_lock(&tools_lock);
-    int n = atomic_load(&ntools), found = 0;
+    int n = atomic_load(&floc_tool_ntools), found = 0;
     for (int i = 0; i < n && !found; i++)
         if (tools[i].begin == tool->begin && tools[i].end == tool->end &&
             tools[i].user == tool->user) {
             memmove(&tools[i], &tools[i + 1], (size_t)(n - i - 1) * sizeof tools[0]);
-            atomic_store(&ntools, --n);
+            atomic_store(&floc_tool_ntools, --n);
             found = 1;
         }
     rewatch();
@@ -125,7 +109,7 @@ const char *floc_tool_op_name(floc_tool_op_t op)
 void floc_tool_profile_start(unsigned sample)
 {
     pthread_mutex_lock(&tools_lock);
-    profile_sample = sample ? sample : 1;
+    floc_tool_profile_sample = sample ? sample : 1;
     rewatch();
     pthread_mutex_unlock(&tools_lock);
 }
@@ -133,7 +117,7 @@ void floc_tool_profile_start(unsigned sample)
 void floc_tool_profile_stop(void)
 {
     pthread_mutex_lock(&tools_lock);
-    profile_sample = 0;
+    floc_tool_profile_sample = 0;
     rewatch();
     pthread_mutex_unlock(&tools_lock);
 }
@@ -154,7 +138,7 @@ void floc_tool_profile_clear(void)
         blocks = b->next;
         free(b);
     }
-    generation++;   /* every thread's block is gone: a later count makes a new one */
+    floc_tool_generation++;   /* every thread's block is gone: a later count makes a new one */
     pthread_mutex_unlock(&blocks_lock);
 }
 
@@ -166,20 +150,20 @@ static __attribute__((noinline)) floc_prof_block_t *new_block(void)
         pthread_mutex_lock(&blocks_lock);
         b->next = blocks;
         blocks = b;
-        here.generation = generation;
+        floc_tool_here.generation = floc_tool_generation;
         pthread_mutex_unlock(&blocks_lock);
     }
-    return here.block = b;
+    return floc_tool_here.block = b;
 }
 
 static inline floc_prof_block_t *my_block(void)
 {
-    if (__builtin_expect(here.block && here.generation == generation, 1))
-        return here.block;
+    if (__builtin_expect(floc_tool_here.block && floc_tool_here.generation == floc_tool_generation, 1))
+        return floc_tool_here.block;
     return new_block();
 }
 
-static void count_algorithm(floc_prof_op_t *o, const char *name, size_t bytes)
+void floc_tool_count_algorithm(floc_prof_op_t *o, const char *name, size_t bytes)
 {
     for (int i = 0; i < FLOC_PROF_ALGS; i++) {
         floc_prof_alg_t *a = &o->algs[i];
@@ -200,44 +184,20 @@ static void count_algorithm(floc_prof_op_t *o, const char *name, size_t bytes)
 /* this thread's counters of op, when the profile counts (else NULL) */
 static inline floc_prof_op_t *counters(floc_tool_op_t op)
 {
-    if (!profile_sample)
+    if (!floc_tool_profile_sample)
         return NULL;
     floc_prof_block_t *b = my_block();
     return b ? &b->op[op] : NULL;
 }
 
-void floc_tool_note_collective(const char *algorithm, size_t bytes, int root)
-{
-    if (here.depth != 1)
-        return;
-    here.noted = 1;
-    here.algorithm = algorithm;
-    here.bytes = bytes;
-    here.root = root;
-    floc_prof_op_t *o = here.cur;
-    if (o) {
-        o->bytes += bytes;
-        if (algorithm)
-            count_algorithm(o, algorithm, bytes);
-    }
-}
-
-/*
- * The work is where it is cheapest for the common case, the profile alone
- * and the call not timed: enter counts it (a collective's bytes and
- * algorithm when it says them), leave only steps out.
- */
-void floc_tool_enter_slow(floc_tool_call_t *c, floc_tool_op_t op, const floc_ctx_t *ctx,
+/* (tool.h's floc_tool_enter has counted the depth: this is the outermost call) */
+void floc_tool_enter_rest(floc_tool_call_t *c, floc_tool_op_t op, const floc_ctx_t *ctx,
                           size_t bytes, int peer, int nonblocking)
 {
-    c->report = ++here.depth == 1;
-    c->t0 = 0;
-    if (!c->report)
-        return;
-    here.noted = 0;
-    here.op = op;
+    floc_tool_here.noted = 0;
+    floc_tool_here.op = op;
     c->op = op;
-    const int n = atomic_load_explicit(&ntools, memory_order_acquire);
+    const int n = atomic_load_explicit(&floc_tool_ntools, memory_order_acquire);
     if (n) {
         c->ctx = ctx;
         c->bytes = bytes;
@@ -249,45 +209,47 @@ void floc_tool_enter_slow(floc_tool_call_t *c, floc_tool_op_t op, const floc_ctx
             if (tools[i].begin)
                 tools[i].begin(&ev, tools[i].user);
     }
-    floc_prof_op_t *o = here.cur = counters(op);
+    floc_prof_op_t *o = floc_tool_here.cur = counters(op);
     if (o) {
         o->calls++;
         if (op >= FLOC_TOOL_SEND)   /* (a collective's: when it says them) */
             o->bytes += bytes;
     }
-    if (here.slow[op] || here.countdown[op] == 0) {
-        here.countdown[op] = sample_every - 1;
+    if (floc_tool_here.slow[op] || floc_tool_here.countdown[op] == 0) {
+        floc_tool_here.countdown[op] = sample_every - 1;
         c->t0 = now_ns();
     } else {
-        here.countdown[op]--;
+        floc_tool_here.countdown[op]--;
     }
 }
 
-void floc_tool_leave_slow(floc_tool_call_t *c, int status)
+/* (tool.h's floc_tool_leave has stepped out: a timed call, or tools to tell) */
+void floc_tool_leave_rest(floc_tool_call_t *c, int status)
 {
-    here.depth--;
-    if (!c->report)
-        return;
     const floc_tool_op_t op = c->op;
     uint64_t ns = 0;
     if (c->t0) {
         ns = now_ns() - c->t0;
-        here.slow[op] = ns > SLOW_NS;
-        floc_prof_op_t *o = here.cur;
+        floc_tool_here.slow[op] = ns > SLOW_NS;
+        floc_prof_op_t *o = floc_tool_here.cur;
         if (o) {
             o->timed++;
             o->ns += ns;
             o->max_ns = ns > o->max_ns ? ns : o->max_ns;
         }
     }
-    const int n = atomic_load_explicit(&ntools, memory_order_acquire);
+    const int n = atomic_load_explicit(&floc_tool_ntools, memory_order_acquire);
     if (n) {
-        const int coll = op < FLOC_TOOL_SEND && here.noted;
-        const floc_tool_event_t ev = {
-            .op = op, .ctx = c->ctx, .bytes = coll ? here.bytes : c->bytes,
-            .peer = coll ? here.root : c->peer, .nonblocking = c->nonblocking,
-            .algorithm = coll ? here.algorithm : NULL, .status = status, .timed = c->t0 != 0,
-            .ns = ns};
+        const int coll = op < FLOC_TOOL_SEND && floc_tool_here.noted;
+        const floc_tool_event_t ev = {.op = op,
+                                      .ctx = c->ctx,
+                                      .bytes = coll ? floc_tool_here.bytes : c->bytes,
+                                      .peer = coll ? floc_tool_here.root : c->peer,
+                                      .nonblocking = c->nonblocking,
+                                      .algorithm = coll ? floc_tool_here.algorithm : NULL,
+                                      .status = status,
+                                      .timed = c->t0 != 0,
+                                      .ns = ns};
         for (int i = 0; i < n; i++)
             if (tools[i].end)
                 tools[i].end(&ev, tools[i].user);
