@@ -366,10 +366,17 @@ int floc_coll_start(const floc_coll_req_t *proto, const floc_coll_alg_t *alg, fl
 {
     floc_ctx_t *ctx = proto->ctx;
     floc_coll_state_t *cs = ctx->coll;
-    if (alg)
-        FLOC_DEBUG(FLOC_LOG_COLL, "%s of %zu x %zu bytes on %d: %s%s",
-                   floc_coll_kind_name(alg->kind), proto->v.count, proto->esize, proto->v.size,
-                   alg->name, cs->forced[alg->kind] == alg ? " (forced)" : "");
+    if (alg && floc_log_enabled(FLOC_LOG_DEBUG, FLOC_LOG_COLL)) {
+        /* which algorithm, and why: forced, or what the rules saw */
+        const floc_coll_where_t *w = &cs->where;
+        FLOC_DEBUG(FLOC_LOG_COLL, "%s of %zu x %zu bytes on %d: %s (%s %zu bytes, %d localit%s "
+                   "on %d node%s%s%s)", floc_coll_kind_name(alg->kind), proto->v.count,
+                   proto->esize, proto->v.size, alg->name,
+                   cs->forced[alg->kind] == alg ? "forced by FLOC_<COLL>_ALGO;" : "the rules:",
+                   proto->v.count * proto->esize, w->p, w->p == 1 ? "y" : "ies", w->nodes,
+                   w->nodes == 1 ? "" : "s", w->segment ? ", node segment" : "",
+                   w->hier ? ", node segments: hierarchical" : "");
+    }
     if (blocking && alg && (alg->flags & FLOC_ALG_SHM) && !cs->active) {
         *out = NULL;
         return run_inline(proto, alg);

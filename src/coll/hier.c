@@ -112,6 +112,12 @@ static int phases(floc_coll_req_t *c, phase_fn what)
         const floc_coll_alg_t *alg = NULL;
         view_t v;
         if (what(c, c->phase, &alg, &v)) {
+            if (c->step == 0)
+                FLOC_DEBUG(FLOC_LOG_COLL, "hierarchical %s, %s step: %s among %d (%s)",
+                           floc_coll_kind_name(c->alg->kind),
+                           c->phase == PHASE_LEADERS ? "leaders'" : "node", alg->name, v.size,
+                           alg->flags & FLOC_ALG_SHM ? "through the node's segment"
+                                                     : "through the fabric");
             int ret = run(c, alg, v);
             if (ret)
                 return ret;

@@ -13,10 +13,15 @@ test -f "$work/prefix/include/floc.h"
 test -f "$libdir/libfloc.a"
 test -x "$work/prefix/bin/floc-run"
 
+# the README's way, and the program starts without LD_LIBRARY_PATH (floc.pc's rpath)
+cflags=$(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --cflags floc)
+case "$cflags" in
+  *pmix*|*hwloc*|*fabric*) echo "install.sh: floc.pc's Cflags leak a dependency's: $cflags" >&2; exit 1 ;;
+esac
 PKG_CONFIG_PATH="$libdir/pkgconfig" cc -o "$work/hello_pc" "$src/examples/hello.c" \
-  $(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --cflags --libs floc) -Wl,-rpath,"$libdir"
-env -u PMIX_NAMESPACE "$work/hello_pc" | grep -q "hello from locality 0 of 1"
-echo "ok pkg-config"
+  $(PKG_CONFIG_PATH="$libdir/pkgconfig" pkg-config --cflags --libs floc)
+env -u PMIX_NAMESPACE -u LD_LIBRARY_PATH "$work/hello_pc" | grep -q "hello from locality 0 of 1"
+echo "ok pkg-config (no LD_LIBRARY_PATH, Cflags floc's only)"
 
 cmake -S "$src/tests/install" -B "$work/consumer" -DCMAKE_PREFIX_PATH="$work/prefix" \
   -DHELLO_SOURCE="$src/examples/hello.c" -DCMAKE_BUILD_RPATH="$libdir" >/dev/null
