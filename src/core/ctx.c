@@ -70,7 +70,8 @@ int floc_ctx_is_live(const floc_ctx_t *ctx)
         return 0;
     const floc_ctx_t *live = atomic_load_explicit(&live_ctx, memory_order_acquire);
     /* a team is live while its world is and until floc_team_free */
-    return live == ctx || (live && ctx->magic == FLOC_TEAM_MAGIC && ctx->world == live);
+    return live == ctx || (live && ctx->magic == FLOC_TEAM_MAGIC && ctx->world == live) ||
+           (ctx->simulated && ctx->magic == FLOC_CTX_MAGIC);
 }
 
 int floc_ctx_check(const floc_ctx_t *ctx, const char *func)

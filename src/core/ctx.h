@@ -117,6 +117,10 @@ struct floc_ctx {
     unsigned char *cids_used; /* world: the context ids in use here (a bitmap) */
     _Atomic unsigned char *lost_map; /* world: 1 for each lost locality */
 
+    /* a virtual locality of tests/sim's simulated job (one process runs
+     * them all over a simulated transport): live without floc_init */
+    int simulated;
+
     int locking;
     pthread_mutex_t lock;
     pthread_t progress_thread;

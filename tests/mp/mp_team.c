@@ -409,16 +409,27 @@ static long heap_bytes(void)
 
 /* split/free cycles leave nothing behind: the same files and mappings,
  * the heap within a request slab or two, resident memory within 2 MiB */
+/*
+ * 1,000 split/free cycles leak nothing: open files, mappings and heap are
+ * measured after 100 cycles (warm), after 600 and after 1,100, and a leak
+ * grows in both halves.  One growth alone is a pool of the provider's
+ * filling once under load (tcp;ofi_rxm's buffer pools grow by a chunk
+ * when messages queue up: seen once in CI as one mapping and ~480 kB,
+ * with another job busy on the same two cores).
+ */
 static void cycles(void)
 {
     floc_ctx_t *t;
-    long rss0 = 0, fd0 = 0, maps0 = 0, heap0 = 0;
-    for (int i = 0; i < 1100; i++) {
-        if (i == 100) {
-            rss0 = rss_kb();
-            fd0 = open_fds();
-            maps0 = mappings();
-            heap0 = heap_bytes();
+    long rss[3] = {0}, fd[3] = {0}, maps[3] = {0}, heap[3] = {0};
+    for (int i = 0; i <= 1100; i++) {
+        if (i == 100 || i == 600 || i == 1100) {
+            const int k = i == 100 ? 0 : i == 600 ? 1 : 2;
+            rss[k] = rss_kb();
+            fd[k] = open_fds();
+            maps[k] = mappings();
+            heap[k] = heap_bytes();
+            if (i == 1100)
+                break;
         }
         MP_MUST(floc_split(world, me % 2, -me, &t));
         int64_t x = 1, y = 0;
@@ -429,17 +440,18 @@ static void cycles(void)
         }
         MP_MUST(floc_team_free(t));
     }
-    long rss1 = rss_kb(), fd1 = open_fds(), maps1 = mappings(), heap1 = heap_bytes();
-    if (fd1 != fd0)
-        MP_FAIL("1,000 split/free cycles: open files %ld -> %ld", fd0, fd1);
-    if (maps1 != maps0)
-        MP_FAIL("1,000 split/free cycles: mappings %ld -> %ld", maps0, maps1);
-    if (heap1 - heap0 > 16384)
-        MP_FAIL("1,000 split/free cycles: heap in use grew %ld -> %ld bytes", heap0, heap1);
+    if (fd[1] > fd[0] && fd[2] > fd[1])
+        MP_FAIL("1,000 split/free cycles: open files %ld -> %ld -> %ld", fd[0], fd[1], fd[2]);
+    if (maps[1] > maps[0] && maps[2] > maps[1])
+        MP_FAIL("1,000 split/free cycles: mappings %ld -> %ld -> %ld", maps[0], maps[1], maps[2]);
+    if (heap[1] - heap[0] > 16384 && heap[2] - heap[1] > 16384)
+        MP_FAIL("1,000 split/free cycles: heap in use grew %ld -> %ld -> %ld bytes", heap[0],
+                heap[1], heap[2]);
     /* (under AddressSanitizer freed memory waits in its quarantine, and
      * resident memory grows by design; its leak check runs at exit) */
-    if (rss1 - rss0 > 2048 && !ASAN)
-        MP_FAIL("1,000 split/free cycles: resident memory grew %ld -> %ld kB", rss0, rss1);
+    if (rss[1] - rss[0] > 2048 && rss[2] - rss[1] > 2048 && !ASAN)
+        MP_FAIL("1,000 split/free cycles: resident memory grew %ld -> %ld -> %ld kB", rss[0],
+                rss[1], rss[2]);
 }
 
 static void misuse(floc_ctx_t *row)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # profile.sh FLOC_RUN MP_TOOL - FLOC_PROFILE: mp_tool's known operations on
 # 3 localities; the job's table on stderr (summary: calls and bytes summed
 # over the localities), the same as JSON and CSV files, one file per

@@ -1,0 +1,511 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * sim_coll.c - every collective x every fabric algorithm at locality
+ * counts no test machine has, run by floc's own algorithm code over the
+ * simulated transport (simfab.h), each result checked against a serial
+ * reference computed here, the same bits on every locality.
+ *
+ *   sim_coll P[,P...] [KIND[:ALGORITHM]]   the counts (a-b: a range)
+ *   sim_coll quick                         1-70, 127-129, 1000, 1023, 1024, 4097
+ *   sim_coll big                           16384, the algorithms that scale
+ *
+ * Data: int64 where a reference is exact (sums, movers), and for the
+ * reductions doubles of very different magnitudes as well, whose sum
+ * depends on the order of the folds: every locality must get the same
+ * bits (the reference then only bounds the error).  Exit 0 when every
+ * check passed.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "coll/select.h"
+#include "simfab.h"
+
+static int failures;
+#define FAIL(...)                                                                                 \
+    do {                                                                                          \
+        if (failures++ < 20) {                                                                    \
+            fprintf(stderr, "sim_coll: ");                                                        \
+            fprintf(stderr, __VA_ARGS__);                                                         \
+            fputc('\n', stderr);                                                                  \
+        }                                                                                         \
+    } while (0)
+
+/* element i of locality r's input (small: products and sums stay exact) */
+static int64_t val(int r, size_t i)
+{
+    return (int64_t)((r * 7 + (int)i * 3) % 11) - 5;
+}
+
+/* a double whose sum over localities depends on the order of the folds */
+static double dval(int r, size_t i)
+{
+    return (r % 3 == 0 ? 1e16 : 1.0) * (r % 2 ? -1 : 1) + (double)i * 0.25 + r * 1e-3;
+}
+
+/* the block locality `from` sends to locality `to` (movers) */
+static int64_t mv(int from, int to, size_t i)
+{
+    return (int64_t)from * 1000003 + (int64_t)to * 101 + (int64_t)i;
+}
+
+typedef struct run {
+    simfab_job_t *job;
+    int p, kind;
+    size_t count;
+    const char *alg;
+    int64_t **in, **out;      /* per locality */
+    double **din, **dout;
+    size_t **counts, **displs;/* v-forms: per locality (alltoallv: sends), elements */
+    size_t **rcounts, **rdispls;
+    floc_request_t **reqs;
+} run_t;
+
+/* counts of the v-forms: uneven, some zero */
+static size_t vcount(int r, int q)
+{
+    return (size_t)((r + 2 * q) % 3);
+}
+
+static int start(run_t *t, int r)
+{
+    floc_ctx_t *c = simfab_ctx(t->job, r);
+    const int p = t->p, root = p > 2 ? p / 3 : p - 1;
+    const size_t n = t->count;
+    floc_request_t **q = &t->reqs[r];
+    switch (t->kind) {
+    case FLOC_COLL_BARRIER:
+        return floc_ibarrier(c, q);
+    case FLOC_COLL_BCAST:
+        for (size_t i = 0; i < n; i++)
+            t->out[r][i] = r == root ? mv(root, 0, i) : -1;
+        return floc_ibroadcast(c, t->out[r], n, FLOC_INT64, root, q);
+    case FLOC_COLL_ALLREDUCE:
+        return floc_iallreduce(c, t->in[r], t->out[r], n, FLOC_INT64, FLOC_SUM, q);
+    case FLOC_COLL_REDUCE:
+        return floc_ireduce(c, t->din[r], t->dout[r], n, FLOC_DOUBLE, FLOC_SUM, root, q);
+    case FLOC_COLL_GATHER:
+        return floc_igather(c, t->in[r], t->out[r], n, FLOC_INT64, root, q);
+    case FLOC_COLL_SCATTER:
+        return floc_iscatter(c, t->in[r], t->out[r], n, FLOC_INT64, root, q);
+    case FLOC_COLL_ALLGATHER:
+        return floc_iallgather(c, t->in[r], t->out[r], n, FLOC_INT64, q);
+    case FLOC_COLL_ALLTOALL:
+        return floc_ialltoall(c, t->in[r], t->out[r], n, FLOC_INT64, q);
+    case FLOC_COLL_REDUCE_SCATTER:
+        return floc_ireduce_scatter(c, t->in[r], t->out[r], n, FLOC_INT64, FLOC_SUM, q);
+    case FLOC_COLL_SCAN:
+        return floc_iscan(c, t->in[r], t->out[r], n, FLOC_INT64, FLOC_SUM, q);
+    case FLOC_COLL_EXSCAN:
+        return floc_iexscan(c, t->in[r], t->out[r], n, FLOC_INT64, FLOC_SUM, q);
+    case FLOC_COLL_GATHERV:
+        return floc_igatherv(c, t->in[r], vcount(r, 0), t->out[r], t->counts[r], t->displs[r],
+                             FLOC_INT64, root, q);
+    case FLOC_COLL_SCATTERV:
+        return floc_iscatterv(c, t->in[r], t->counts[r], t->displs[r], t->out[r], vcount(r, 0),
+                              FLOC_INT64, root, q);
+    case FLOC_COLL_ALLGATHERV:
+        return floc_iallgatherv(c, t->in[r], vcount(r, 0), t->out[r], t->counts[r],
+                                t->displs[r], FLOC_INT64, q);
+    case FLOC_COLL_ALLTOALLV:
+        return floc_ialltoallv(c, t->in[r], t->counts[r], t->displs[r], t->out[r], t->rcounts[r],
+                               t->rdispls[r], FLOC_INT64, q);
+    default:
+        return FLOC_ERR_INVALID;
+    }
+}
+
+/* input and output sizes (elements) of locality r */
+static void sizes(const run_t *t, size_t *in, size_t *out)
+{
+    const size_t n = t->count, p = (size_t)t->p;
+    switch (t->kind) {
+    case FLOC_COLL_SCATTER: case FLOC_COLL_ALLTOALL: case FLOC_COLL_REDUCE_SCATTER:
+        *in = n * p;
+        *out = t->kind == FLOC_COLL_ALLTOALL ? n * p : n;
+        return;
+    case FLOC_COLL_GATHER: case FLOC_COLL_ALLGATHER:
+        *in = n;
+        *out = n * p;
+        return;
+    case FLOC_COLL_GATHERV: case FLOC_COLL_SCATTERV: case FLOC_COLL_ALLGATHERV:
+    case FLOC_COLL_ALLTOALLV:
+        *in = *out = 2 * p + 2;   /* every count is at most 2 */
+        return;
+    default:
+        *in = *out = n ? n : 1;
+    }
+}
+
+static void fill(run_t *t, int r)
+{
+    const int p = t->p, root = p > 2 ? p / 3 : p - 1;
+    size_t nin, nout;
+    sizes(t, &nin, &nout);
+    for (size_t i = 0; i < nin; i++) {
+        t->in[r][i] = val(r, i);
+        t->din[r][i] = dval(r, i);
+    }
+    switch (t->kind) {
+    case FLOC_COLL_SCATTER:
+        for (int q = 0; q < p; q++)
+            for (size_t i = 0; i < t->count; i++)
+                t->in[r][(size_t)q * t->count + i] = mv(r, q, i);
+        break;
+    case FLOC_COLL_ALLTOALL:
+        for (int q = 0; q < p; q++)
+            for (size_t i = 0; i < t->count; i++)
+                t->in[r][(size_t)q * t->count + i] = mv(r, q, i);
+        break;
+    case FLOC_COLL_GATHER: case FLOC_COLL_ALLGATHER:
+        for (size_t i = 0; i < t->count; i++)
+            t->in[r][i] = mv(r, 0, i);
+        break;
+    case FLOC_COLL_GATHERV: case FLOC_COLL_ALLGATHERV: {
+        size_t at = 0;
+        for (int q = 0; q < p; q++) {
+            t->counts[r][q] = vcount(q, 0);
+            t->displs[r][q] = at;
+            at += vcount(q, 0);
+        }
+        for (size_t i = 0; i < vcount(r, 0); i++)
+            t->in[r][i] = mv(r, 0, i);
+        break;
+    }
+    case FLOC_COLL_SCATTERV: {
+        size_t at = 0;
+        for (int q = 0; q < p; q++) {
+            t->counts[r][q] = vcount(q, 0);
+            t->displs[r][q] = at;
+            for (size_t i = 0; r == root && i < vcount(q, 0); i++)
+                t->in[r][at + i] = mv(root, q, i);
+            at += vcount(q, 0);
+        }
+        break;
+    }
+    case FLOC_COLL_ALLTOALLV: {
+        size_t at = 0, rat = 0;
+        for (int q = 0; q < p; q++) {
+            t->counts[r][q] = vcount(r, q) % 2 ? 0 : 1 + (size_t)(q % 2);   /* r -> q */
+            t->displs[r][q] = at;
+            for (size_t i = 0; i < t->counts[r][q]; i++)
+                t->in[r][at + i] = mv(r, q, i);
+            at += t->counts[r][q];
+            const size_t from = vcount(q, r) % 2 ? 0 : 1 + (size_t)(r % 2);   /* q -> r */
+            t->rcounts[r][q] = from;
+            t->rdispls[r][q] = rat;
+            rat += from;
+        }
+        break;
+    }
+    default:
+        break;
+    }
+    memset(t->out[r], 0xff, nout * sizeof(int64_t));
+}
+
+#define CHECK(cond, ...)                                                                          \
+    do {                                                                                          \
+        if (!(cond)) {                                                                            \
+            FAIL(__VA_ARGS__);                                                                    \
+            return;                                                                               \
+        }                                                                                         \
+    } while (0)
+
+static void check(run_t *t)
+{
+    const int p = t->p, root = p > 2 ? p / 3 : p - 1;
+    const size_t n = t->count;
+    const char *k = floc_coll_kind_name((floc_coll_kind_t)t->kind);
+    for (int r = 0; r < p; r++) {
+        const int64_t *o = t->out[r];
+        switch (t->kind) {
+        case FLOC_COLL_BCAST:
+            for (size_t i = 0; i < n; i++)
+                CHECK(o[i] == mv(root, 0, i), "%s %s p=%d: locality %d element %zu", k, t->alg,
+                      p, r, i);
+            break;
+        case FLOC_COLL_ALLREDUCE:
+            for (size_t i = 0; i < n; i++) {
+                int64_t want = 0;
+                for (int q = 0; q < p; q++)
+                    want += val(q, i);
+                CHECK(o[i] == want, "%s %s p=%d: locality %d element %zu is %lld, not %lld", k,
+                      t->alg, p, r, i, (long long)o[i], (long long)want);
+            }
+            break;
+        case FLOC_COLL_REDUCE:
+            if (r != root)
+                break;
+            for (size_t i = 0; i < n; i++) {
+                double want = 0, mag = 0;
+                for (int q = 0; q < p; q++) {
+                    want += dval(q, i);
+                    mag += fabs(dval(q, i));
+                }
+                CHECK(fabs(t->dout[r][i] - want) <= mag * 1e-15 * p + 1e-9,
+                      "%s %s p=%d: element %zu is %.17g, not %.17g", k, t->alg, p, i,
+                      t->dout[r][i], want);
+            }
+            break;
+        case FLOC_COLL_GATHER:
+            if (r != root)
+                break;
+            /* fall through */
+        case FLOC_COLL_ALLGATHER:
+            for (int q = 0; q < p; q++)
+                for (size_t i = 0; i < n; i++)
+                    CHECK(o[(size_t)q * n + i] == mv(q, 0, i), "%s %s p=%d: locality %d block %d",
+                          k, t->alg, p, r, q);
+            break;
+        case FLOC_COLL_SCATTER:
+            for (size_t i = 0; i < n; i++)
+                CHECK(o[i] == mv(root, r, i), "%s %s p=%d: locality %d", k, t->alg, p, r);
+            break;
+        case FLOC_COLL_ALLTOALL:
+            for (int q = 0; q < p; q++)
+                for (size_t i = 0; i < n; i++)
+                    CHECK(o[(size_t)q * n + i] == mv(q, r, i), "%s %s p=%d: locality %d from %d",
+                          k, t->alg, p, r, q);
+            break;
+        case FLOC_COLL_REDUCE_SCATTER:
+            for (size_t i = 0; i < n; i++) {
+                int64_t want = 0;
+                for (int q = 0; q < p; q++)
+                    want += val(q, (size_t)r * n + i);
+                CHECK(o[i] == want, "%s %s p=%d: locality %d element %zu", k, t->alg, p, r, i);
+            }
+            break;
+        case FLOC_COLL_SCAN: case FLOC_COLL_EXSCAN:
+            for (size_t i = 0; i < n; i++) {
+                int64_t want = 0;
+                const int upto = t->kind == FLOC_COLL_SCAN ? r : r - 1;
+                for (int q = 0; q <= upto; q++)
+                    want += val(q, i);
+                if (t->kind == FLOC_COLL_EXSCAN && r == 0)
+                    break;   /* (undefined at locality 0) */
+                CHECK(o[i] == want, "%s %s p=%d: locality %d element %zu is %lld, not %lld", k,
+                      t->alg, p, r, i, (long long)o[i], (long long)want);
+            }
+            break;
+        case FLOC_COLL_GATHERV: case FLOC_COLL_ALLGATHERV:
+            if (t->kind == FLOC_COLL_GATHERV && r != root)
+                break;
+            for (int q = 0; q < p; q++)
+                for (size_t i = 0; i < vcount(q, 0); i++)
+                    CHECK(o[t->displs[r][q] + i] == mv(q, 0, i), "%s %s p=%d: locality %d from %d",
+                          k, t->alg, p, r, q);
+            break;
+        case FLOC_COLL_SCATTERV:
+            for (size_t i = 0; i < vcount(r, 0); i++)
+                CHECK(o[i] == mv(root, r, i), "%s %s p=%d: locality %d", k, t->alg, p, r);
+            break;
+        case FLOC_COLL_ALLTOALLV:
+            for (int q = 0; q < p; q++)
+                for (size_t i = 0; i < t->rcounts[r][q]; i++)
+                    CHECK(o[t->rdispls[r][q] + i] == mv(q, r, i), "%s %s p=%d: locality %d from %d",
+                          k, t->alg, p, r, q);
+            break;
+        default:
+            break;
+        }
+    }
+}
+
+/* the doubles' allreduce: the same bits on every locality, near the sum */
+static void allreduce_bits(simfab_job_t *job, int p, size_t n, double **din, double **dout,
+                           floc_request_t **reqs, const char *alg)
+{
+    for (int r = 0; r < p; r++) {
+        for (size_t i = 0; i < n; i++)
+            din[r][i] = dval(r, i);
+        if (floc_iallreduce(simfab_ctx(job, r), din[r], dout[r], n, FLOC_DOUBLE, FLOC_SUM,
+                            &reqs[r]))
+            FAIL("allreduce (double) %s p=%d: locality %d could not start", alg, p, r);
+    }
+    const int ret = simfab_run(job, reqs, 200000);
+    if (ret) {
+        FAIL("allreduce (double) %s p=%d: %s", alg, p, floc_strerror(ret));
+        return;
+    }
+    for (int r = 1; r < p; r++)
+        if (memcmp(dout[r], dout[0], n * sizeof(double))) {
+            FAIL("allreduce (double) %s p=%d: locality %d's bits differ from locality 0's", alg, p,
+                 r);
+            return;
+        }
+}
+
+/* one collective of kind with algorithm alg (NULL: the rules) on the job */
+static void one(simfab_job_t *job, int kind, const char *alg, size_t count)
+{
+    const int p = simfab_size(job);
+    run_t t = {.job = job, .p = p, .kind = kind, .count = count, .alg = alg ? alg : "(rules)"};
+    size_t nin, nout;
+    sizes(&t, &nin, &nout);
+    t.in = calloc((size_t)p, sizeof *t.in);
+    t.out = calloc((size_t)p, sizeof *t.out);
+    t.din = calloc((size_t)p, sizeof *t.din);
+    t.dout = calloc((size_t)p, sizeof *t.dout);
+    t.counts = calloc((size_t)p, sizeof *t.counts);
+    t.displs = calloc((size_t)p, sizeof *t.displs);
+    t.rcounts = calloc((size_t)p, sizeof *t.rcounts);
+    t.rdispls = calloc((size_t)p, sizeof *t.rdispls);
+    t.reqs = calloc((size_t)p, sizeof *t.reqs);
+    if (!t.in || !t.out || !t.din || !t.dout || !t.counts || !t.displs || !t.rcounts ||
+        !t.rdispls || !t.reqs) {
+        FAIL("out of memory");
+        exit(1);
+    }
+    for (int r = 0; r < p; r++) {
+        t.in[r] = malloc(nin * sizeof(int64_t));
+        t.out[r] = malloc(nout * sizeof(int64_t));
+        t.din[r] = malloc(nin * sizeof(double));
+        t.dout[r] = malloc(nout * sizeof(double));
+        t.counts[r] = calloc((size_t)p, sizeof(size_t));
+        t.displs[r] = calloc((size_t)p, sizeof(size_t));
+        t.rcounts[r] = calloc((size_t)p, sizeof(size_t));
+        t.rdispls[r] = calloc((size_t)p, sizeof(size_t));
+        if (!t.in[r] || !t.out[r] || !t.din[r] || !t.dout[r] || !t.counts[r] || !t.displs[r] ||
+            !t.rcounts[r] || !t.rdispls[r]) {
+            FAIL("out of memory at p=%d", p);
+            exit(1);
+        }
+        fill(&t, r);
+    }
+    if (simfab_force(job, kind, alg))
+        FAIL("%s: no algorithm %s", floc_coll_kind_name((floc_coll_kind_t)kind), t.alg);
+    int started = 1;
+    for (int r = 0; r < p && started; r++) {
+        const int ret = start(&t, r);
+        if (ret) {
+            FAIL("%s %s p=%d: locality %d could not start: %s",
+                 floc_coll_kind_name((floc_coll_kind_t)kind), t.alg, p, r, floc_strerror(ret));
+            started = 0;
+        }
+    }
+    if (started) {
+        const int ret = simfab_run(job, t.reqs, 200000);
+        if (ret)
+            FAIL("%s %s p=%d count %zu: %s", floc_coll_kind_name((floc_coll_kind_t)kind), t.alg, p,
+                 count, floc_strerror(ret));
+        else
+            check(&t);
+        if (kind == FLOC_COLL_ALLREDUCE)
+            allreduce_bits(job, p, count, t.din, t.dout, t.reqs, t.alg);
+    }
+    simfab_force(job, kind, NULL);
+    for (int r = 0; r < p; r++) {
+        free(t.in[r]), free(t.out[r]), free(t.din[r]), free(t.dout[r]);
+        free(t.counts[r]), free(t.displs[r]), free(t.rcounts[r]), free(t.rdispls[r]);
+    }
+    free(t.in), free(t.out), free(t.din), free(t.dout), free(t.counts), free(t.displs);
+    free(t.rcounts), free(t.rdispls), free(t.reqs);
+}
+
+/* every fabric algorithm of kind (the node segment's and the hierarchical
+ * ones are not simulated), and the rules' own choice */
+static void kind_all(simfab_job_t *job, int kind, const char *only, int big)
+{
+    const int p = simfab_size(job);
+    size_t n;
+    const floc_coll_alg_t *algs = floc_coll_algs(&n);
+    /* movers of p x p blocks: keep the memory at p^2 elements */
+    const int quadratic = kind == FLOC_COLL_ALLTOALL || kind == FLOC_COLL_ALLTOALLV;
+    if (quadratic && p > 4097)
+        return;
+    /* a few elements, and a count past the small-message thresholds where
+     * the memory allows (every locality holds p blocks in the gathers) */
+    const int per_p = kind == FLOC_COLL_GATHER || kind == FLOC_COLL_ALLGATHER ||
+                      kind == FLOC_COLL_SCATTER || kind == FLOC_COLL_REDUCE_SCATTER || quadratic;
+    size_t counts[3] = {1, 3, 700};
+    int ncounts = big ? 1 : 3;
+    if (per_p && (size_t)p * (size_t)p * 700 > ((size_t)64 << 20))
+        ncounts = big ? 1 : 2;
+    for (size_t i = 0; i < n; i++) {
+        if ((int)algs[i].kind != kind || (algs[i].flags & (FLOC_ALG_SHM | FLOC_ALG_HIER)))
+            continue;
+        if (only && strcmp(only, algs[i].name))
+            continue;
+        for (int c = 0; c < ncounts; c++)
+            one(job, kind, algs[i].name, counts[c]);
+    }
+    if (!only)
+        one(job, kind, NULL, 3);
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: sim_coll quick | big | P[,P...] [KIND[:ALGORITHM]]\n");
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2)
+        usage();
+    int ps[256], np = 0, big = 0;
+    if (!strcmp(argv[1], "quick")) {
+        for (int p = 1; p <= 70; p++)
+            ps[np++] = p;
+        const int more[] = {127, 128, 129, 1000, 1023, 1024, 4097};
+        for (size_t i = 0; i < sizeof more / sizeof more[0]; i++)
+            ps[np++] = more[i];
+    } else if (!strcmp(argv[1], "big")) {
+        ps[np++] = 16384;
+        big = 1;
+    } else {
+        for (char *s = strtok(argv[1], ","); s && np < 256; s = strtok(NULL, ",")) {
+            int a, b;
+            if (sscanf(s, "%d-%d", &a, &b) == 2)
+                for (int p = a; p <= b && np < 256; p++)
+                    ps[np++] = p;
+            else if ((a = atoi(s)) > 0)
+                ps[np++] = a;
+            else
+                usage();
+        }
+    }
+    int kind = -1;
+    const char *only = NULL;
+    if (argc > 2) {
+        char *colon = strchr(argv[2], ':');
+        if (colon) {
+            *colon = '\0';
+            only = colon + 1;
+        }
+        for (int k = 0; k < FLOC_COLL_KINDS; k++)
+            if (!strcmp(argv[2], floc_coll_kind_name((floc_coll_kind_t)k)))
+                kind = k;
+        if (kind < 0)
+            usage();
+    }
+    for (int i = 0; i < np; i++) {
+        const clock_t t0 = clock();
+        simfab_job_t *job = simfab_job_new(ps[i], 8);
+        if (!job) {
+            FAIL("cannot make a job of %d", ps[i]);
+            break;
+        }
+        for (int k = 0; k < FLOC_COLL_KINDS; k++)
+            if (kind < 0 || k == kind)
+                kind_all(job, k, only, big);
+        uint64_t msgs, bytes;
+        simfab_traffic(job, &msgs, &bytes);
+        simfab_job_free(job);
+        if (ps[i] >= 127 || big)
+            printf("sim_coll: p=%d: %llu messages, %llu bytes, %.1f s\n", ps[i],
+                   (unsigned long long)msgs, (unsigned long long)bytes,
+                   (double)(clock() - t0) / CLOCKS_PER_SEC);
+    }
+    if (failures)
+        fprintf(stderr, "sim_coll: %d check(s) FAILED\n", failures);
+    else
+        printf("sim_coll: every collective and algorithm passed at %d locality count%s\n", np,
+               np == 1 ? "" : "s");
+    return failures != 0;
+}

@@ -1,0 +1,364 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * simfab.c - the simulated job and its transport (simfab.h).
+ *
+ * Matching: a hash table of queues keyed by (destination, source, context
+ * id, tag); a queue holds either unmatched sends or posted receives (the
+ * first of the other kind to come takes its head), so messages of one
+ * pair and tag match in order, as on libfabric.  Every locality is a real
+ * floc context (its request pool, collective state and progress hook),
+ * marked `simulated` so the public calls take it without floc_init.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "simfab.h"
+#include "coll/engine.h"
+#include "core/ctx.h"
+#include "core/config.h"
+#include "fabric/fabric.h"
+#include "node/node.h"
+
+typedef struct entry {
+    struct entry *next;
+    int send, eager;         /* eager: a send complete already, its data in copy */
+    floc_ctx_t *ctx;         /* whose request */
+    floc_request_t *req;
+    void *buf;               /* the sender's (rendezvous) or the receiver's buffer */
+    void *copy;              /* an eager send's data */
+    size_t len;
+} entry_t;
+
+typedef struct queue {
+    struct queue *next;      /* in its bucket */
+    uint64_t key;
+    int src, dst;
+    entry_t *head, *tail;
+} queue_t;
+
+struct simfab_job {
+    int p;
+    floc_ctx_t **ctx;
+    int *node_of;
+    queue_t **buckets;
+    size_t nbuckets;
+    uint64_t messages, bytes;
+    uint64_t posts;          /* operations posted: a round without any, nor a delivery, is a hang */
+};
+
+/* the transport's callbacks get a context: its job */
+static simfab_job_t *job_of(const floc_ctx_t *ctx)
+{
+    return (simfab_job_t *)ctx->service_arg;
+}
+
+static uint64_t mix(uint64_t x)
+{
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdull;
+    x ^= x >> 33;
+    x *= 0xc4ceb9fe1a85ec53ull;
+    return x ^ (x >> 33);
+}
+
+static size_t bucket_of(const simfab_job_t *job, uint64_t key, int src, int dst)
+{
+    return mix(key ^ ((uint64_t)src << 20) ^ ((uint64_t)dst << 42)) & (job->nbuckets - 1);
+}
+
+/* a queue that became empty leaves its bucket (tags are per collective
+ * and step: kept, they would pile up by the million) */
+static void queue_drop(simfab_job_t *job, queue_t *q)
+{
+    for (queue_t **pp = &job->buckets[bucket_of(job, q->key, q->src, q->dst)]; *pp;
+         pp = &(*pp)->next)
+        if (*pp == q) {
+            *pp = q->next;
+            free(q);
+            return;
+        }
+}
+
+static queue_t *queue_of(simfab_job_t *job, int src, int dst, uint32_t cid, int tag)
+{
+    const uint64_t key = ((uint64_t)cid << 32) | (uint32_t)tag;
+    const size_t b = bucket_of(job, key, src, dst);
+    for (queue_t *q = job->buckets[b]; q; q = q->next)
+        if (q->key == key && q->src == src && q->dst == dst)
+            return q;
+    queue_t *q = calloc(1, sizeof *q);
+    if (!q)
+        return NULL;
+    q->key = key;
+    q->src = src;
+    q->dst = dst;
+    q->next = job->buckets[b];
+    job->buckets[b] = q;
+    return q;
+}
+
+static void deliver(simfab_job_t *job, entry_t *send, entry_t *recv, int src)
+{
+    const size_t n = send->len < recv->len ? send->len : recv->len;
+    if (n)
+        memcpy(recv->buf, send->copy ? send->copy : send->buf, n);
+    floc_request_t *r = recv->req;
+    r->msg.len = send->len;
+    r->msg.source = src;
+    floc_req_op_done(recv->ctx, r, send->len > recv->len ? FLOC_ERR_TRUNCATED : 0);
+    if (!send->eager)   /* a rendezvous send completes now */
+        floc_req_op_done(send->ctx, send->req, 0);
+    job->messages++;
+    job->bytes += n;
+    free(send->copy);
+    free(send);
+    free(recv);
+}
+
+static int sim_msg(floc_ctx_t *ctx, int send, void *buf, size_t len, int peer, uint32_t cid,
+                   int tag, floc_request_t **out)
+{
+    simfab_job_t *job = job_of(ctx);
+    if (peer < 0 || peer >= job->p)
+        return FLOC_ERR_INVALID;
+    const int src = send ? ctx->rank : peer, dst = send ? peer : ctx->rank;
+    queue_t *q = queue_of(job, src, dst, cid, tag);
+    job->posts++;
+    entry_t *e = calloc(1, sizeof *e);
+    floc_request_t *req = floc_req_alloc(ctx, NULL);
+    if (!q || !e || !req) {
+        free(e);
+        if (req)
+            floc_req_release(ctx, req);
+        return FLOC_ERR_NOMEM;
+    }
+    req->pending = 1;
+    req->capacity = send ? 0 : len;   /* (a receive's: the engine compares what arrived) */
+    req->msg.tag = tag;
+    e->send = send;
+    e->ctx = ctx;
+    e->req = req;
+    e->buf = buf;
+    e->len = len;
+    *out = req;
+    if (send && len <= SIMFAB_EAGER) {   /* eager: copied, complete at once */
+        if (len && !(e->copy = malloc(len))) {
+            free(e);
+            floc_req_release(ctx, req);
+            return FLOC_ERR_NOMEM;
+        }
+        if (len)
+            memcpy(e->copy, buf, len);
+        e->eager = 1;
+        floc_req_op_done(ctx, req, 0);
+    }
+    if (q->head && q->head->send != send) {   /* the other side is waiting: match */
+        entry_t *other = q->head;
+        q->head = other->next;
+        if (!q->head)
+            queue_drop(job, q);
+        deliver(job, send ? e : other, send ? other : e, src);
+        return 0;
+    }
+    if (q->tail)
+        q->tail->next = e;
+    else
+        q->head = e;
+    q->tail = e;
+    return 0;
+}
+
+/* one-sided: the window's address is this process's */
+static int sim_rma(floc_ctx_t *ctx, int write, void *local, size_t len, int peer,
+                   const floc_rwin_t *win, uint64_t offset, floc_request_t **out)
+{
+    simfab_job_t *job = job_of(ctx);
+    if (peer < 0 || peer >= job->p)
+        return FLOC_ERR_INVALID;
+    floc_request_t *req = floc_req_alloc(ctx, NULL);
+    if (!req)
+        return FLOC_ERR_NOMEM;
+    char *remote = (char *)(uintptr_t)(win->addr + offset);
+    job->posts++;
+    if (len)
+        memcpy(write ? remote : local, write ? local : remote, len);
+    req->pending = 1;
+    floc_req_op_done(ctx, req, 0);
+    job->messages++;
+    job->bytes += len;
+    *out = req;
+    return 0;
+}
+
+static int sim_expose(floc_ctx_t *ctx, const void *buf, size_t len, int writable, void **handle,
+                      floc_rwin_t *win)
+{
+    (void)ctx, (void)len, (void)writable;
+    *handle = (void *)buf;
+    *win = (floc_rwin_t){.addr = (uint64_t)(uintptr_t)buf, .base = (uint64_t)(uintptr_t)buf};
+    return 0;
+}
+
+static void sim_unexpose(floc_ctx_t *ctx, void *handle)
+{
+    (void)ctx, (void)handle;
+}
+
+static void sim_describe(floc_request_t *req, char *buf, size_t len)
+{
+    snprintf(buf, len, "simulated op of %zu bytes, tag %d", req->capacity, req->msg.tag);
+}
+
+static const floc_coll_transport_t sim_transport = {
+    .msg = sim_msg, .rma = sim_rma, .expose = sim_expose, .unexpose = sim_unexpose,
+    .describe = sim_describe};
+
+static const char *no_env(const char *name, void *arg)
+{
+    (void)name, (void)arg;
+    return NULL;
+}
+
+static void ctx_free(floc_ctx_t *c)
+{
+    if (!c)
+        return;
+    if (c->coll)
+        floc_coll_fini(c);
+    floc_req_pool_fini(&c->reqs);
+    free(c->node);
+    free(c);
+}
+
+static floc_ctx_t *ctx_new(simfab_job_t *job, int r, int per_node)
+{
+    floc_ctx_t *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->magic = FLOC_CTX_MAGIC;
+    c->simulated = 1;
+    c->world = c;
+    c->rank = r;
+    c->size = job->p;
+    atomic_init(&c->lost_rank, -1);
+    c->service_arg = job;   /* (no service runs: the transport finds its job here) */
+    c->num_nodes = (job->p + per_node - 1) / per_node;
+    c->node_id = r / per_node;
+    c->node_of = job->node_of;
+    c->local_rank = r % per_node;
+    c->local_size = c->node_id == c->num_nodes - 1 ? job->p - c->node_id * per_node : per_node;
+    floc_req_pool_init(&c->reqs, FLOC_FABRIC_REQ_EXT);
+    if (floc_config_load(&c->cfg, no_env, NULL, NULL) || !(c->node = calloc(1, sizeof *c->node)) ||
+        floc_coll_init(c)) {
+        ctx_free(c);
+        return NULL;
+    }
+    c->coll->xport = &sim_transport;
+    return c;
+}
+
+simfab_job_t *simfab_job_new(int p, int per_node)
+{
+    simfab_job_t *job = calloc(1, sizeof *job);
+    if (!job || p < 1 || per_node < 1)
+        goto fail;
+    job->p = p;
+    job->nbuckets = 1u << 16;
+    while (job->nbuckets < (size_t)p * 8)
+        job->nbuckets <<= 1;
+    job->buckets = calloc(job->nbuckets, sizeof *job->buckets);
+    job->ctx = calloc((size_t)p, sizeof *job->ctx);
+    job->node_of = malloc((size_t)p * sizeof *job->node_of);
+    if (!job->buckets || !job->ctx || !job->node_of)
+        goto fail;
+    for (int r = 0; r < p; r++)
+        job->node_of[r] = r / per_node;
+    for (int r = 0; r < p; r++)
+        if (!(job->ctx[r] = ctx_new(job, r, per_node)))
+            goto fail;
+    return job;
+fail:
+    simfab_job_free(job);
+    return NULL;
+}
+
+void simfab_job_free(simfab_job_t *job)
+{
+    if (!job)
+        return;
+    for (int r = 0; job->ctx && r < job->p; r++)
+        ctx_free(job->ctx[r]);
+    for (size_t b = 0; job->buckets && b < job->nbuckets; b++)
+        while (job->buckets[b]) {
+            queue_t *q = job->buckets[b];
+            job->buckets[b] = q->next;
+            while (q->head) {
+                entry_t *e = q->head;
+                q->head = e->next;
+                free(e->copy);
+                free(e);
+            }
+            free(q);
+        }
+    free(job->buckets);
+    free(job->ctx);
+    free(job->node_of);
+    free(job);
+}
+
+floc_ctx_t *simfab_ctx(simfab_job_t *job, int rank)
+{
+    return job->ctx[rank];
+}
+
+int simfab_size(const simfab_job_t *job)
+{
+    return job->p;
+}
+
+int simfab_force(simfab_job_t *job, int kind, const char *algorithm)
+{
+    const floc_coll_alg_t *a = NULL;
+    if (algorithm && !(a = floc_coll_alg_find((floc_coll_kind_t)kind, algorithm)))
+        return FLOC_ERR_INVALID;
+    for (int r = 0; r < job->p; r++) {
+        job->ctx[r]->coll->forced[kind] = a;
+        memset(job->ctx[r]->coll->last, 0, sizeof job->ctx[r]->coll->last);
+    }
+    return 0;
+}
+
+int simfab_run(simfab_job_t *job, floc_request_t **reqs, long rounds)
+{
+    int first = 0, left = 0;
+    for (int r = 0; r < job->p; r++)
+        left += reqs[r] != NULL;
+    for (long round = 0; left && round < rounds; round++) {
+        const uint64_t before = job->posts + job->messages;
+        const int left_before = left;
+        for (int r = 0; r < job->p; r++) {
+            int done = 0;
+            if (!reqs[r])
+                continue;
+            const int ret = floc_test(reqs[r], &done);
+            if (!done && !ret)
+                continue;
+            if (ret && !first)
+                first = ret;
+            reqs[r] = NULL;
+            left--;
+        }
+        /* nothing posted, delivered or completed in a whole round: every
+         * locality waits for another (nothing else runs here) */
+        if (left && left == left_before && job->posts + job->messages == before)
+            break;
+    }
+    return left ? FLOC_ERR_TIMEOUT : first;
+}
+
+void simfab_traffic(const simfab_job_t *job, uint64_t *messages, uint64_t *bytes)
+{
+    *messages = job->messages;
+    *bytes = job->bytes;
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * simfab.h - a simulated job: P virtual localities in one process, each a
+ * floc context of its own whose collectives run floc's unmodified
+ * algorithm code (src/coll) over a simulated transport (engine.h's
+ * floc_coll_transport_t) instead of libfabric.  A message is delivered
+ * when its send meets its receive (same pair, context id and tag, in
+ * order); sends up to SIMFAB_EAGER bytes complete at once (copied), larger
+ * ones when matched (rendezvous, as the providers do), so an algorithm
+ * that would deadlock on a real fabric deadlocks here too.  One-sided
+ * accesses are copies in this address space.  Nothing runs in parallel:
+ * the driver steps the localities in turn until every one is done, a
+ * bounded number of rounds (a hang is a failure, not a hung test).
+ */
+#ifndef SIMFAB_H
+#define SIMFAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "floc.h"
+
+#define SIMFAB_EAGER 16384
+
+typedef struct simfab_job simfab_job_t;
+
+/* P localities, `per_node` to a node (the nodes only number them: the
+ * node segments are not simulated, every algorithm runs on the fabric) */
+simfab_job_t *simfab_job_new(int p, int per_node);
+void simfab_job_free(simfab_job_t *job);
+floc_ctx_t *simfab_ctx(simfab_job_t *job, int rank);
+int simfab_size(const simfab_job_t *job);
+
+/* Force kind's algorithm on every locality (NULL name: the rules choose) */
+int simfab_force(simfab_job_t *job, int kind, const char *algorithm);
+
+/* Step every locality's request until all complete: 0, or the first
+ * failure; FLOC_ERR_TIMEOUT after `rounds` rounds without completion (a
+ * hang).  reqs[r] is locality r's (NULL: nothing to wait for). */
+int simfab_run(simfab_job_t *job, floc_request_t **reqs, long rounds);
+
+/* messages delivered and bytes moved so far */
+void simfab_traffic(const simfab_job_t *job, uint64_t *messages, uint64_t *bytes);
+
+#endif
