@@ -423,9 +423,9 @@ static void kind_all(simfab_job_t *job, int kind, const char *only, int big)
     const int per_p = kind == FLOC_COLL_GATHER || kind == FLOC_COLL_ALLGATHER ||
                       kind == FLOC_COLL_SCATTER || kind == FLOC_COLL_REDUCE_SCATTER || quadratic;
     size_t counts[3] = {1, 3, 700};
-    int ncounts = big ? 1 : 3;
-    if (per_p && (size_t)p * (size_t)p * 700 > ((size_t)64 << 20))
-        ncounts = big ? 1 : 2;
+    int ncounts = big || p > 2048 ? 1 : 3;   /* (beyond 2048: a minute's budget) */
+    if (ncounts > 2 && per_p && (size_t)p * (size_t)p * 700 > ((size_t)64 << 20))
+        ncounts = 2;
     for (size_t i = 0; i < n; i++) {
         if ((int)algs[i].kind != kind || (algs[i].flags & (FLOC_ALG_SHM | FLOC_ALG_HIER)))
             continue;

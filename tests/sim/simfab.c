@@ -44,8 +44,20 @@ struct simfab_job {
     queue_t **buckets;
     size_t nbuckets;
     uint64_t messages, bytes;
-    uint64_t posts;          /* operations posted: a round without any, nor a delivery, is a hang */
+    /* the localities with something new (a delivery, a completion) to
+     * look at: a ring of ranks, each at most once */
+    int *ready;
+    unsigned char *queued;
+    size_t ready_head, ready_len;
 };
+
+static void make_ready(simfab_job_t *job, int r)
+{
+    if (job->queued[r])
+        return;
+    job->queued[r] = 1;
+    job->ready[(job->ready_head + job->ready_len++) % (size_t)job->p] = r;
+}
 
 /* the transport's callbacks get a context: its job */
 static simfab_job_t *job_of(const floc_ctx_t *ctx)
@@ -107,8 +119,11 @@ static void deliver(simfab_job_t *job, entry_t *send, entry_t *recv, int src)
     r->msg.len = send->len;
     r->msg.source = src;
     floc_req_op_done(recv->ctx, r, send->len > recv->len ? FLOC_ERR_TRUNCATED : 0);
-    if (!send->eager)   /* a rendezvous send completes now */
+    make_ready(job, recv->ctx->rank);
+    if (!send->eager) {   /* a rendezvous send completes now */
         floc_req_op_done(send->ctx, send->req, 0);
+        make_ready(job, send->ctx->rank);
+    }
     job->messages++;
     job->bytes += n;
     free(send->copy);
@@ -124,7 +139,6 @@ static int sim_msg(floc_ctx_t *ctx, int send, void *buf, size_t len, int peer, u
         return FLOC_ERR_INVALID;
     const int src = send ? ctx->rank : peer, dst = send ? peer : ctx->rank;
     queue_t *q = queue_of(job, src, dst, cid, tag);
-    job->posts++;
     entry_t *e = calloc(1, sizeof *e);
     floc_request_t *req = floc_req_alloc(ctx, NULL);
     if (!q || !e || !req) {
@@ -180,7 +194,6 @@ static int sim_rma(floc_ctx_t *ctx, int write, void *local, size_t len, int peer
     if (!req)
         return FLOC_ERR_NOMEM;
     char *remote = (char *)(uintptr_t)(win->addr + offset);
-    job->posts++;
     if (len)
         memcpy(write ? remote : local, write ? local : remote, len);
     req->pending = 1;
@@ -270,7 +283,9 @@ simfab_job_t *simfab_job_new(int p, int per_node)
     job->buckets = calloc(job->nbuckets, sizeof *job->buckets);
     job->ctx = calloc((size_t)p, sizeof *job->ctx);
     job->node_of = malloc((size_t)p * sizeof *job->node_of);
-    if (!job->buckets || !job->ctx || !job->node_of)
+    job->ready = malloc((size_t)p * sizeof *job->ready);
+    job->queued = calloc((size_t)p, 1);
+    if (!job->buckets || !job->ctx || !job->node_of || !job->ready || !job->queued)
         goto fail;
     for (int r = 0; r < p; r++)
         job->node_of[r] = r / per_node;
@@ -304,6 +319,8 @@ void simfab_job_free(simfab_job_t *job)
     free(job->buckets);
     free(job->ctx);
     free(job->node_of);
+    free(job->ready);
+    free(job->queued);
     free(job);
 }
 
@@ -329,30 +346,39 @@ int simfab_force(simfab_job_t *job, int kind, const char *algorithm)
     return 0;
 }
 
+/*
+ * Event-driven: a locality's collective moves only when one of its
+ * operations completes (nothing polls here: the node segment is not
+ * simulated), so only the localities a delivery made ready are looked at;
+ * all of them at first.  Nobody ready and somebody not done: a hang.
+ */
 int simfab_run(simfab_job_t *job, floc_request_t **reqs, long rounds)
 {
     int first = 0, left = 0;
+    job->ready_head = job->ready_len = 0;
+    memset(job->queued, 0, (size_t)job->p);
     for (int r = 0; r < job->p; r++)
-        left += reqs[r] != NULL;
-    for (long round = 0; left && round < rounds; round++) {
-        const uint64_t before = job->posts + job->messages;
-        const int left_before = left;
-        for (int r = 0; r < job->p; r++) {
-            int done = 0;
-            if (!reqs[r])
-                continue;
-            const int ret = floc_test(reqs[r], &done);
-            if (!done && !ret)
-                continue;
-            if (ret && !first)
-                first = ret;
-            reqs[r] = NULL;
-            left--;
+        if (reqs[r]) {
+            left++;
+            make_ready(job, r);
         }
-        /* nothing posted, delivered or completed in a whole round: every
-         * locality waits for another (nothing else runs here) */
-        if (left && left == left_before && job->posts + job->messages == before)
-            break;
+    long tests = 0;
+    const long most = rounds * (long)job->p;
+    while (left && job->ready_len && tests++ < most) {
+        const int r = job->ready[job->ready_head];
+        job->ready_head = (job->ready_head + 1) % (size_t)job->p;
+        job->ready_len--;
+        job->queued[r] = 0;
+        int done = 0;
+        if (!reqs[r])
+            continue;
+        const int ret = floc_test(reqs[r], &done);
+        if (!done && !ret)
+            continue;
+        if (ret && !first)
+            first = ret;
+        reqs[r] = NULL;
+        left--;
     }
     return left ? FLOC_ERR_TIMEOUT : first;
 }
