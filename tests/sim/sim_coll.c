@@ -119,22 +119,35 @@ static int start(run_t *t, int r)
     }
 }
 
-/* input and output sizes (elements) of locality r */
-static void sizes(const run_t *t, size_t *in, size_t *out)
+/* input and output sizes (elements) of locality r: p blocks only where
+ * the collective needs them (a rooted one's at its root alone) */
+static void sizes(const run_t *t, int r, size_t *in, size_t *out)
 {
-    const size_t n = t->count, p = (size_t)t->p;
+    const size_t n = t->count, p = (size_t)t->p, v = 2 * p + 2;   /* (v-counts <= 2) */
+    const int root = t->p > 2 ? t->p / 3 : t->p - 1, at_root = r == root;
     switch (t->kind) {
-    case FLOC_COLL_SCATTER: case FLOC_COLL_ALLTOALL: case FLOC_COLL_REDUCE_SCATTER:
+    case FLOC_COLL_ALLTOALL: case FLOC_COLL_REDUCE_SCATTER:
         *in = n * p;
         *out = t->kind == FLOC_COLL_ALLTOALL ? n * p : n;
         return;
+    case FLOC_COLL_SCATTER:
+        *in = at_root ? n * p : 1;
+        *out = n;
+        return;
     case FLOC_COLL_GATHER: case FLOC_COLL_ALLGATHER:
         *in = n;
-        *out = n * p;
+        *out = t->kind == FLOC_COLL_ALLGATHER || at_root ? n * p : 1;
         return;
-    case FLOC_COLL_GATHERV: case FLOC_COLL_SCATTERV: case FLOC_COLL_ALLGATHERV:
-    case FLOC_COLL_ALLTOALLV:
-        *in = *out = 2 * p + 2;   /* every count is at most 2 */
+    case FLOC_COLL_GATHERV:
+        *in = 2;
+        *out = at_root ? v : 2;
+        return;
+    case FLOC_COLL_SCATTERV:
+        *in = at_root ? v : 2;
+        *out = 2;
+        return;
+    case FLOC_COLL_ALLGATHERV: case FLOC_COLL_ALLTOALLV:
+        *in = *out = v;
         return;
     default:
         *in = *out = n ? n : 1;
@@ -145,14 +158,14 @@ static void fill(run_t *t, int r)
 {
     const int p = t->p, root = p > 2 ? p / 3 : p - 1;
     size_t nin, nout;
-    sizes(t, &nin, &nout);
+    sizes(t, r, &nin, &nout);
     for (size_t i = 0; i < nin; i++) {
         t->in[r][i] = val(r, i);
         t->din[r][i] = dval(r, i);
     }
     switch (t->kind) {
     case FLOC_COLL_SCATTER:
-        for (int q = 0; q < p; q++)
+        for (int q = 0; r == root && q < p; q++)
             for (size_t i = 0; i < t->count; i++)
                 t->in[r][(size_t)q * t->count + i] = mv(r, q, i);
         break;
@@ -346,7 +359,6 @@ static void one(simfab_job_t *job, int kind, const char *alg, size_t count)
     const int p = simfab_size(job);
     run_t t = {.job = job, .p = p, .kind = kind, .count = count, .alg = alg ? alg : "(rules)"};
     size_t nin, nout;
-    sizes(&t, &nin, &nout);
     t.in = calloc((size_t)p, sizeof *t.in);
     t.out = calloc((size_t)p, sizeof *t.out);
     t.din = calloc((size_t)p, sizeof *t.din);
@@ -362,14 +374,17 @@ static void one(simfab_job_t *job, int kind, const char *alg, size_t count)
         exit(1);
     }
     for (int r = 0; r < p; r++) {
+        sizes(&t, r, &nin, &nout);
         t.in[r] = malloc(nin * sizeof(int64_t));
         t.out[r] = malloc(nout * sizeof(int64_t));
         t.din[r] = malloc(nin * sizeof(double));
         t.dout[r] = malloc(nout * sizeof(double));
-        t.counts[r] = calloc((size_t)p, sizeof(size_t));
-        t.displs[r] = calloc((size_t)p, sizeof(size_t));
-        t.rcounts[r] = calloc((size_t)p, sizeof(size_t));
-        t.rdispls[r] = calloc((size_t)p, sizeof(size_t));
+        /* (the v-forms' count arrays: p per locality, so only for them) */
+        const size_t nc = kind >= FLOC_COLL_GATHERV ? (size_t)p : 1;
+        t.counts[r] = calloc(nc, sizeof(size_t));
+        t.displs[r] = calloc(nc, sizeof(size_t));
+        t.rcounts[r] = calloc(nc, sizeof(size_t));
+        t.rdispls[r] = calloc(nc, sizeof(size_t));
         if (!t.in[r] || !t.out[r] || !t.din[r] || !t.dout[r] || !t.counts[r] || !t.displs[r] ||
             !t.rcounts[r] || !t.rdispls[r]) {
             FAIL("out of memory at p=%d", p);
@@ -414,8 +429,12 @@ static void kind_all(simfab_job_t *job, int kind, const char *only, int big)
     const int p = simfab_size(job);
     size_t n;
     const floc_coll_alg_t *algs = floc_coll_algs(&n);
-    /* movers of p x p blocks: keep the memory at p^2 elements */
-    const int quadratic = kind == FLOC_COLL_ALLTOALL || kind == FLOC_COLL_ALLTOALLV;
+    /* every locality holds p blocks (or counts) in these: p^2 in all,
+     * 2 GB of them at 16384 localities */
+    const int quadratic = kind == FLOC_COLL_ALLTOALL || kind == FLOC_COLL_ALLTOALLV ||
+                          kind == FLOC_COLL_ALLGATHER || kind == FLOC_COLL_ALLGATHERV ||
+                          kind == FLOC_COLL_REDUCE_SCATTER || kind == FLOC_COLL_GATHERV ||
+                          kind == FLOC_COLL_SCATTERV;
     if (quadratic && p > 4097)
         return;
     /* a few elements, and a count past the small-message thresholds where
