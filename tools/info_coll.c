@@ -54,6 +54,50 @@ static void choices(const floc_coll_where_t *w, floc_coll_kind_t kind)
     }
 }
 
+/* kind's rules, in order: the first that holds and whose algorithm can
+ * run where the job runs is taken (select.c) */
+static void rules(floc_coll_kind_t kind)
+{
+    size_t n;
+    const floc_coll_rule_t *r = floc_coll_rules(&n);
+    for (size_t i = 0; i < n; i++) {
+        if (r[i].kind != kind)
+            continue;
+        char when[160] = "", a[32], b[32];
+        size_t at = 0;
+        if (r[i].pmin || r[i].pmax) {
+            char hi[16] = "any";
+            if (r[i].pmax)
+                snprintf(hi, sizeof hi, "%d", r[i].pmax);
+            at += (size_t)snprintf(when + at, sizeof when - at, "p %d-%s",
+                                   r[i].pmin ? r[i].pmin : 1, hi);
+        }
+        if ((r[i].bmin || r[i].bmax) && at < sizeof when) {
+            size_text(r[i].bmin, a, sizeof a);
+            if (r[i].bmax)
+                size_text(r[i].bmax, b, sizeof b);
+            at += (size_t)snprintf(when + at, sizeof when - at, "%sbytes %s-%s", at ? ", " : "",
+                                   a, r[i].bmax ? b : "any");
+        }
+        if (r[i].per_rank_below && at < sizeof when) {
+            size_text(r[i].per_rank_below, a, sizeof a);
+            at += (size_t)snprintf(when + at, sizeof when - at, "%sbytes/p below %s",
+                                   at ? ", " : "", a);
+        }
+        if (r[i].multi_node && at < sizeof when)
+            at += (size_t)snprintf(when + at, sizeof when - at, "%sseveral nodes",
+                                   at ? ", " : "");
+        if (json) {
+            json_open(NULL, '{');
+            json_kv("algorithm", r[i].alg);
+            json_kv("when", at ? when : "always");
+            json_close('}');
+        } else {
+            printf("    rule: %-20s %s\n", r[i].alg, at ? when : "always");
+        }
+    }
+}
+
 void info_collectives(const info_opts_t *o, const floc_config_t *cfg)
 {
     size_t n;
@@ -84,8 +128,9 @@ void info_collectives(const info_opts_t *o, const floc_config_t *cfg)
     if (json)
         json_open("collectives", '[');
     else
-        printf("Collectives: algorithms (FLOC_<COLL>_ALGO forces one) and the rules' choice by "
-               "bytes per locality (sampled at powers of two)\n");
+        printf("Collectives: algorithms (FLOC_<COLL>_ALGO forces one); the rules in order (the "
+               "first that holds and can run where the job runs wins); their choice by bytes "
+               "per locality (sampled at powers of two)\n");
     for (int k = 0; k < FLOC_COLL_KINDS; k++) {
         const char *forced = cfg->coll_algo[k];
         if (json) {
@@ -107,9 +152,14 @@ void info_collectives(const info_opts_t *o, const floc_config_t *cfg)
             }
         if (json) {
             json_close(']');
-            json_open("choice", '[');
+            json_open("rules", '[');
         } else {
             printf("\n");
+        }
+        rules((floc_coll_kind_t)k);
+        if (json) {
+            json_close(']');
+            json_open("choice", '[');
         }
         for (int s = 0; s < nshapes; s++) {
             if (json) {

@@ -38,6 +38,8 @@ assert len(s) >= 30 and all(x["description"] and x["accepts"] for x in s.values(
 c = {x["collective"]: x for x in d["collectives"]}
 assert "recursive_doubling" in c["allreduce"]["algorithms"], c["allreduce"]
 assert c["allreduce"]["forced"] == "ring"
+assert [r["algorithm"] for r in c["allreduce"]["rules"]][-1] == "ring", c["allreduce"]["rules"]
+assert all(ch["by_size"] for ch in c["bcast"]["choice"])
 assert any(p["name"] == "shm" and p["usable"] for p in d["providers"]["found"])
 assert d["topology"]["cores"] >= 1 and d["topology"]["binding"]
 PY
