@@ -68,7 +68,8 @@ typedef struct floc_tool {
  */
 FLOC_API int floc_tool_attach(const floc_tool_t *tool);
 /* Detach the tool attached with these callbacks and user pointer
- * (FLOC_ERR_INVALID if none is). */
+ * (FLOC_ERR_INVALID if none is).  Not while another thread is inside a
+ * floc call: its callbacks may still be running there. */
 FLOC_API int floc_tool_detach(const floc_tool_t *tool);
 /* The operation's name ("allreduce", "send", ...), "?" for none. */
 FLOC_API const char *floc_tool_op_name(floc_tool_op_t op);
