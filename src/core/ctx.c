@@ -64,14 +64,27 @@ void floc_ctx_release(floc_ctx_t *ctx, int finalizing)
         atomic_store(&finalized, 1);
 }
 
+/* virtual localities of tests/sim alive in this process */
+static _Atomic int simulated_live;
+
+void floc_ctx_mark_simulated(floc_ctx_t *ctx, int on)
+{
+    ctx->simulated = on;
+    atomic_fetch_add(&simulated_live, on ? 1 : -1);
+}
+
 int floc_ctx_is_live(const floc_ctx_t *ctx)
 {
     if (!ctx)
         return 0;
     const floc_ctx_t *live = atomic_load_explicit(&live_ctx, memory_order_acquire);
     /* a team is live while its world is and until floc_team_free */
-    return live == ctx || (live && ctx->magic == FLOC_TEAM_MAGIC && ctx->world == live) ||
-           (ctx->simulated && ctx->magic == FLOC_CTX_MAGIC);
+    if (live == ctx || (live && ctx->magic == FLOC_TEAM_MAGIC && ctx->world == live))
+        return 1;
+    /* (ctx is not read further unless this process simulates a job: it
+     * may be a context finalized and freed, a user's double finalize) */
+    return atomic_load_explicit(&simulated_live, memory_order_relaxed) > 0 && ctx->simulated &&
+           ctx->magic == FLOC_CTX_MAGIC;
 }
 
 int floc_ctx_check(const floc_ctx_t *ctx, const char *func)

@@ -179,6 +179,9 @@ static inline int floc_ctx_rank_of(const floc_ctx_t *ctx, int w)
  * (finalizing: for good). */
 int floc_ctx_claim(floc_ctx_t *ctx);
 void floc_ctx_release(floc_ctx_t *ctx, int finalizing);
+/* tests/sim: ctx is (on = 1) or no longer (0) a simulated locality, live
+ * without floc_init */
+void floc_ctx_mark_simulated(floc_ctx_t *ctx, int on);
 /* 1 if ctx is the live context of this process (not NULL, not finalized). */
 int floc_ctx_is_live(const floc_ctx_t *ctx);
 /* Check ctx at a public entry point: logs and returns FLOC_ERR_INVALID if not live. */

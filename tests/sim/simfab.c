@@ -239,6 +239,8 @@ static void ctx_free(floc_ctx_t *c)
         return;
     if (c->coll)
         floc_coll_fini(c);
+    if (c->simulated)
+        floc_ctx_mark_simulated(c, 0);
     floc_req_pool_fini(&c->reqs);
     free(c->node);
     free(c);
@@ -250,7 +252,7 @@ static floc_ctx_t *ctx_new(simfab_job_t *job, int r, int per_node)
     if (!c)
         return NULL;
     c->magic = FLOC_CTX_MAGIC;
-    c->simulated = 1;
+    floc_ctx_mark_simulated(c, 1);
     c->world = c;
     c->rank = r;
     c->size = job->p;
