@@ -26,6 +26,7 @@
 #include "simfab.h"
 
 static int failures;
+static int projecting;   /* project: the collective's virtual time, not the doubles' pass */
 #define FAIL(...)                                                                                 \
     do {                                                                                          \
         if (failures++ < 20) {                                                                    \
@@ -159,9 +160,11 @@ static void fill(run_t *t, int r)
     const int p = t->p, root = p > 2 ? p / 3 : p - 1;
     size_t nin, nout;
     sizes(t, r, &nin, &nout);
+    const int doubles = t->kind == FLOC_COLL_REDUCE || (t->kind == FLOC_COLL_ALLREDUCE && !projecting);
     for (size_t i = 0; i < nin; i++) {
         t->in[r][i] = val(r, i);
-        t->din[r][i] = dval(r, i);
+        if (doubles)
+            t->din[r][i] = dval(r, i);
     }
     switch (t->kind) {
     case FLOC_COLL_SCATTER:
@@ -353,6 +356,8 @@ static void allreduce_bits(simfab_job_t *job, int p, size_t n, double **din, dou
         }
 }
 
+static double last_time;   /* the last collective's virtual time (simfab_time) */
+
 /* one collective of kind with algorithm alg (NULL: the rules) on the job */
 static void one(simfab_job_t *job, int kind, const char *alg, size_t count)
 {
@@ -377,8 +382,9 @@ static void one(simfab_job_t *job, int kind, const char *alg, size_t count)
         sizes(&t, r, &nin, &nout);
         t.in[r] = malloc(nin * sizeof(int64_t));
         t.out[r] = malloc(nout * sizeof(int64_t));
-        t.din[r] = malloc(nin * sizeof(double));
-        t.dout[r] = malloc(nout * sizeof(double));
+        const int doubles = kind == FLOC_COLL_REDUCE || (kind == FLOC_COLL_ALLREDUCE && !projecting);
+        t.din[r] = malloc((doubles ? nin : 1) * sizeof(double));
+        t.dout[r] = malloc((doubles ? nout : 1) * sizeof(double));
         /* (the v-forms' count arrays: p per locality, so only for them) */
         const size_t nc = kind >= FLOC_COLL_GATHERV ? (size_t)p : 1;
         t.counts[r] = calloc(nc, sizeof(size_t));
@@ -410,7 +416,8 @@ static void one(simfab_job_t *job, int kind, const char *alg, size_t count)
                  count, floc_strerror(ret));
         else
             check(&t);
-        if (kind == FLOC_COLL_ALLREDUCE)
+        last_time = simfab_time(job);
+        if (kind == FLOC_COLL_ALLREDUCE && !projecting)
             allreduce_bits(job, p, count, t.din, t.dout, t.reqs, t.alg);
     }
     simfab_force(job, kind, NULL);
@@ -470,8 +477,99 @@ static void kind_all(simfab_job_t *job, int kind, const char *only, int big)
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: sim_coll quick | big | P[,P...] [KIND[:ALGORITHM]]\n");
+    fprintf(stderr, "usage: sim_coll quick | big | P[,P...] [KIND[:ALGORITHM]]\n"
+                    "       sim_coll project here|ib KIND BYTES P[,P...] [PER_NODE]\n");
     exit(2);
+}
+
+/*
+ * The models: `here` fitted to this machine (2 cores, Debian 12):
+ * within a node libfabric's shm, 8-byte latency 0.8 us and CMA copies at
+ * ~10 GB/s (docs/perf.md); between nodes tcp over veths, a 2-locality
+ * 8-byte allreduce 12 us and 16 MiB in ~12 ms (~1.4 GB/s), reductions at
+ * ~10 GB/s.  `ib`: an assumed HDR InfiniBand cluster (200 Gb/s links:
+ * ~24 GB/s, ~1.2 us small-message latency between nodes, shared memory
+ * within a node 0.3 us and ~10 GB/s): round figures of that class of
+ * machine, not a measurement, until fitted against a real one.
+ */
+static int model_of(const char *name, simfab_model_t *m)
+{
+    if (!strcmp(name, "here"))
+        *m = (simfab_model_t){.alpha_node = 0.8e-6, .beta_node = 1e-10, .alpha_net = 12e-6,
+                              .beta_net = 7e-10, .gamma = 1e-10, .overhead = 0.1e-6};
+    else if (!strcmp(name, "ib"))
+        *m = (simfab_model_t){.alpha_node = 0.3e-6, .beta_node = 1e-10, .alpha_net = 1.2e-6,
+                              .beta_net = 4.2e-11, .gamma = 1e-10, .overhead = 0.05e-6};
+    else
+        return -1;
+    return 0;
+}
+
+/* each fabric algorithm's virtual time for kind at bytes per locality on
+ * p localities, per_node to a node, and the rules' choice */
+static int project(int argc, char **argv)
+{
+    if (argc < 6)
+        usage();
+    simfab_model_t m;
+    int kind = -1;
+    if (model_of(argv[2], &m))
+        usage();
+    for (int k = 0; k < FLOC_COLL_KINDS; k++)
+        if (!strcmp(argv[3], floc_coll_kind_name((floc_coll_kind_t)k)))
+            kind = k;
+    const size_t bytes = strtoull(argv[4], NULL, 10), count = bytes / 8 ? bytes / 8 : 1;
+    const int per_node = argc > 6 ? atoi(argv[6]) : 8;
+    if (kind < 0 || per_node < 1)
+        usage();
+    projecting = 1;
+    size_t n;
+    const floc_coll_alg_t *algs = floc_coll_algs(&n);
+    printf("# sim_coll projection: %s of %zu bytes per locality, %d per node, model %s "
+           "(alpha %.2g/%.2g s, beta %.2g/%.2g s/B within/between nodes, gamma %.2g s/B)\n",
+           argv[3], count * 8, per_node, argv[2], m.alpha_node, m.alpha_net, m.beta_node,
+           m.beta_net, m.gamma);
+    printf("# %-7s", "P");
+    for (size_t i = 0; i < n; i++)
+        if ((int)algs[i].kind == kind && !(algs[i].flags & (FLOC_ALG_SHM | FLOC_ALG_HIER)))
+            printf(" %20s", algs[i].name);
+    printf("  (us; the rules take)\n");
+    for (char *s = strtok(argv[5], ","); s; s = strtok(NULL, ",")) {
+        const int p = atoi(s);
+        simfab_job_t *job = p > 0 ? simfab_job_new(p, per_node) : NULL;
+        if (!job) {
+            fprintf(stderr, "sim_coll: cannot make a job of %s\n", s);
+            return 1;
+        }
+        simfab_set_model(job, &m);
+        simfab_set_reduces(job, kind == FLOC_COLL_ALLREDUCE || kind == FLOC_COLL_REDUCE ||
+                                    kind == FLOC_COLL_REDUCE_SCATTER || kind == FLOC_COLL_SCAN ||
+                                    kind == FLOC_COLL_EXSCAN);
+        printf("%-9d", p);
+        for (size_t i = 0; i < n; i++) {
+            if ((int)algs[i].kind != kind || (algs[i].flags & (FLOC_ALG_SHM | FLOC_ALG_HIER)))
+                continue;
+            /* (the algorithms of p steps beyond 4096: minutes each, and far
+             * behind anyway) */
+            if (p > 4096 && (!strcmp(algs[i].name, "ring") ||
+                             !strcmp(algs[i].name, "scatter_allgather"))) {
+                printf(" %20s", "-");
+                continue;
+            }
+            const int before = failures;
+            one(job, kind, algs[i].name, count);
+            if (failures > before)
+                printf(" %20s", "failed");
+            else
+                printf(" %20.2f", last_time * 1e6);
+            fflush(stdout);
+        }
+        const floc_coll_where_t w = {.p = p, .nodes = (p + per_node - 1) / per_node};
+        const floc_coll_alg_t *a = floc_coll_choose(&w, (floc_coll_kind_t)kind, count * 8, 1);
+        printf("  %s\n", a ? a->name : "?");
+        simfab_job_free(job);
+    }
+    return failures != 0;
 }
 
 int main(int argc, char **argv)
@@ -479,6 +577,8 @@ int main(int argc, char **argv)
     if (argc < 2)
         usage();
     int ps[256], np = 0, big = 0;
+    if (!strcmp(argv[1], "project"))
+        return project(argc, argv);
     if (!strcmp(argv[1], "quick")) {
         for (int p = 1; p <= 70; p++)
             ps[np++] = p;

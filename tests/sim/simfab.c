@@ -28,6 +28,8 @@ typedef struct entry {
     void *buf;               /* the sender's (rendezvous) or the receiver's buffer */
     void *copy;              /* an eager send's data */
     size_t len;
+    double t;                /* virtual time it was posted */
+    double arrive;           /* an eager send's: when its data is at the destination */
 } entry_t;
 
 typedef struct queue {
@@ -45,18 +47,84 @@ struct simfab_job {
     size_t nbuckets;
     uint64_t messages, bytes;
     /* the localities with something new (a delivery, a completion) to
-     * look at: a ring of ranks, each at most once */
+     * look at: a min-heap of ranks by the time it happened, each at most
+     * once (in time order, so that the links are reserved in time order) */
     int *ready;
     unsigned char *queued;
-    size_t ready_head, ready_len;
+    size_t ready_len;
+    /* virtual time (simfab_set_model) */
+    int timed, reduces;
+    simfab_model_t model;
+    double *clock;           /* per locality: when it can act next */
+    double *due;             /* per locality: when its completed operations were done */
+    double *nic_out, *nic_in;/* per node: when its link is free, each way */
+    double finish;
 };
+
+static void heap_swap(simfab_job_t *job, size_t a, size_t b)
+{
+    const int t = job->ready[a];
+    job->ready[a] = job->ready[b];
+    job->ready[b] = t;
+}
 
 static void make_ready(simfab_job_t *job, int r)
 {
     if (job->queued[r])
         return;
     job->queued[r] = 1;
-    job->ready[(job->ready_head + job->ready_len++) % (size_t)job->p] = r;
+    size_t i = job->ready_len++;
+    job->ready[i] = r;
+    while (i && job->due[job->ready[(i - 1) / 2]] > job->due[job->ready[i]]) {
+        heap_swap(job, i, (i - 1) / 2);
+        i = (i - 1) / 2;
+    }
+}
+
+static int take_ready(simfab_job_t *job)
+{
+    const int r = job->ready[0];
+    job->ready[0] = job->ready[--job->ready_len];
+    for (size_t i = 0;;) {
+        size_t m = i, a = 2 * i + 1, b = a + 1;
+        if (a < job->ready_len && job->due[job->ready[a]] < job->due[job->ready[m]])
+            m = a;
+        if (b < job->ready_len && job->due[job->ready[b]] < job->due[job->ready[m]])
+            m = b;
+        if (m == i)
+            break;
+        heap_swap(job, i, m);
+        i = m;
+    }
+    job->queued[r] = 0;
+    return r;
+}
+
+static double later(double a, double b)
+{
+    return a > b ? a : b;
+}
+
+/* when n bytes sent at t from src are at dst, the links reserved */
+static double transfer(simfab_job_t *job, int src, int dst, size_t n, double t)
+{
+    const simfab_model_t *m = &job->model;
+    if (!job->timed)
+        return 0;
+    const int a = job->node_of[src], b = job->node_of[dst];
+    if (a == b)
+        return t + m->alpha_node + (double)n * m->beta_node;
+    const double depart = later(t, job->nic_out[a]), wire = (double)n * m->beta_net;
+    job->nic_out[a] = depart + wire;
+    const double arrive = later(depart + m->alpha_net + wire, job->nic_in[b] + wire);
+    job->nic_in[b] = arrive;
+    return arrive;
+}
+
+/* the operation of locality r is done at t */
+static void done_at(simfab_job_t *job, int r, double t)
+{
+    job->due[r] = later(job->due[r], t);
 }
 
 /* the transport's callbacks get a context: its job */
@@ -115,6 +183,20 @@ static void deliver(simfab_job_t *job, entry_t *send, entry_t *recv, int src)
     const size_t n = send->len < recv->len ? send->len : recv->len;
     if (n)
         memcpy(recv->buf, send->copy ? send->copy : send->buf, n);
+    if (job->timed) {
+        const int s = send->ctx->rank, d = recv->ctx->rank;
+        double t;
+        if (send->eager) {
+            t = later(recv->t, send->arrive);
+        } else {   /* both sides there: the handshake, then the data */
+            const double start = later(send->t, recv->t) + (job->node_of[s] == job->node_of[d]
+                                                                 ? job->model.alpha_node
+                                                                 : job->model.alpha_net);
+            t = transfer(job, s, d, send->len, start);
+            done_at(job, s, t);
+        }
+        done_at(job, d, t + (job->reduces ? (double)n * job->model.gamma : 0));
+    }
     floc_request_t *r = recv->req;
     r->msg.len = send->len;
     r->msg.source = src;
@@ -150,6 +232,8 @@ static int sim_msg(floc_ctx_t *ctx, int send, void *buf, size_t len, int peer, u
     req->pending = 1;
     req->capacity = send ? 0 : len;   /* (a receive's: the engine compares what arrived) */
     req->msg.tag = tag;
+    if (job->timed)
+        e->t = job->clock[ctx->rank] += job->model.overhead;
     e->send = send;
     e->ctx = ctx;
     e->req = req;
@@ -165,6 +249,7 @@ static int sim_msg(floc_ctx_t *ctx, int send, void *buf, size_t len, int peer, u
         if (len)
             memcpy(e->copy, buf, len);
         e->eager = 1;
+        e->arrive = transfer(job, src, dst, len, e->t);
         floc_req_op_done(ctx, req, 0);
     }
     if (q->head && q->head->send != send) {   /* the other side is waiting: match */
@@ -194,6 +279,13 @@ static int sim_rma(floc_ctx_t *ctx, int write, void *local, size_t len, int peer
     if (!req)
         return FLOC_ERR_NOMEM;
     char *remote = (char *)(uintptr_t)(win->addr + offset);
+    if (job->timed) {   /* a request to the peer, the data back (get) or there (put) */
+        const int me = ctx->rank;
+        const double t = job->clock[me] += job->model.overhead;
+        const int same = job->node_of[me] == job->node_of[peer];
+        const double ask = t + (same ? job->model.alpha_node : job->model.alpha_net);
+        done_at(job, me, write ? transfer(job, me, peer, len, t) : transfer(job, peer, me, len, ask));
+    }
     if (len)
         memcpy(write ? remote : local, write ? local : remote, len);
     req->pending = 1;
@@ -287,7 +379,12 @@ simfab_job_t *simfab_job_new(int p, int per_node)
     job->node_of = malloc((size_t)p * sizeof *job->node_of);
     job->ready = malloc((size_t)p * sizeof *job->ready);
     job->queued = calloc((size_t)p, 1);
-    if (!job->buckets || !job->ctx || !job->node_of || !job->ready || !job->queued)
+    job->clock = calloc((size_t)p, sizeof *job->clock);
+    job->due = calloc((size_t)p, sizeof *job->due);
+    job->nic_out = calloc((size_t)p, sizeof *job->nic_out);   /* (nodes <= p) */
+    job->nic_in = calloc((size_t)p, sizeof *job->nic_in);
+    if (!job->buckets || !job->ctx || !job->node_of || !job->ready || !job->queued ||
+        !job->clock || !job->due || !job->nic_out || !job->nic_in)
         goto fail;
     for (int r = 0; r < p; r++)
         job->node_of[r] = r / per_node;
@@ -323,6 +420,10 @@ void simfab_job_free(simfab_job_t *job)
     free(job->node_of);
     free(job->ready);
     free(job->queued);
+    free(job->clock);
+    free(job->due);
+    free(job->nic_out);
+    free(job->nic_in);
     free(job);
 }
 
@@ -357,8 +458,10 @@ int simfab_force(simfab_job_t *job, int kind, const char *algorithm)
 int simfab_run(simfab_job_t *job, floc_request_t **reqs, long rounds)
 {
     int first = 0, left = 0;
-    job->ready_head = job->ready_len = 0;
-    memset(job->queued, 0, (size_t)job->p);
+    const size_t p = (size_t)job->p;
+    job->ready_len = 0;
+    memset(job->queued, 0, p);
+    job->finish = 0;   /* (the starts already ran from time 0: the last run reset it) */
     for (int r = 0; r < job->p; r++)
         if (reqs[r]) {
             left++;
@@ -367,22 +470,41 @@ int simfab_run(simfab_job_t *job, floc_request_t **reqs, long rounds)
     long tests = 0;
     const long most = rounds * (long)job->p;
     while (left && job->ready_len && tests++ < most) {
-        const int r = job->ready[job->ready_head];
-        job->ready_head = (job->ready_head + 1) % (size_t)job->p;
-        job->ready_len--;
-        job->queued[r] = 0;
+        const int r = take_ready(job);
         int done = 0;
         if (!reqs[r])
             continue;
+        /* it acts once what it waited for is done */
+        job->clock[r] = later(job->clock[r], job->due[r]);
         const int ret = floc_test(reqs[r], &done);
         if (!done && !ret)
             continue;
         if (ret && !first)
             first = ret;
+        job->finish = later(job->finish, later(job->clock[r], job->due[r]));
         reqs[r] = NULL;
         left--;
     }
+    for (size_t r = 0; r < p; r++)   /* the next collective starts together at 0 */
+        job->clock[r] = job->due[r] = job->nic_out[r] = job->nic_in[r] = 0;
     return left ? FLOC_ERR_TIMEOUT : first;
+}
+
+void simfab_set_model(simfab_job_t *job, const simfab_model_t *model)
+{
+    job->timed = model != NULL;
+    if (model)
+        job->model = *model;
+}
+
+void simfab_set_reduces(simfab_job_t *job, int reduces)
+{
+    job->reduces = reduces;
+}
+
+double simfab_time(const simfab_job_t *job)
+{
+    return job->finish;
 }
 
 void simfab_traffic(const simfab_job_t *job, uint64_t *messages, uint64_t *bytes)

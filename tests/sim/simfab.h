@@ -42,4 +42,26 @@ int simfab_run(simfab_job_t *job, floc_request_t **reqs, long rounds);
 /* messages delivered and bytes moved so far */
 void simfab_traffic(const simfab_job_t *job, uint64_t *messages, uint64_t *bytes);
 
+/*
+ * Virtual time (Hockney/LogGP): a message of n bytes takes alpha + n beta
+ * (within a node or between nodes), every operation posted costs its
+ * locality `overhead`, each byte a reduction receives gamma; between
+ * nodes a node's link carries one message at a time each way (its
+ * outgoing and incoming n beta are serialised: contention).  Eager
+ * messages leave when sent, rendezvous ones when both sides have posted
+ * (plus alpha for the handshake).  Every simfab_run starts all
+ * localities at time 0; simfab_time is when the last one finished.
+ */
+typedef struct simfab_model {
+    double alpha_node, beta_node;   /* s, s per byte: within a node */
+    double alpha_net, beta_net;     /* between nodes */
+    double gamma;                   /* s per byte folded by a reduction */
+    double overhead;                /* s per operation posted */
+} simfab_model_t;
+
+void simfab_set_model(simfab_job_t *job, const simfab_model_t *model);
+/* the collectives run next fold what they receive (gamma applies) */
+void simfab_set_reduces(simfab_job_t *job, int reduces);
+double simfab_time(const simfab_job_t *job);
+
 #endif
