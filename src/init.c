@@ -115,27 +115,34 @@ fail:
 
 /*
  * FLOC_PROFILE's report, at finalize (every locality is there): summary
- * gathers the localities' counts at locality 0, which prints the job's;
- * each (and after a loss, when a gather could wait for the lost one)
- * every locality prints its own.  The gather is not profiled.
+ * sums the localities' counts at locality 0 (and takes the largest time
+ * of any), which prints the job's; each (and after a loss, when a
+ * collective could wait for the lost one) every locality prints its own.
+ * Two reductions into fixed arrays: nothing to allocate, so no locality
+ * can drop out of them.  They are not profiled.
  */
 static void profile_report(floc_ctx_t *ctx)
 {
     if (!floc_profile_running())
         return;
-    uint64_t mine[FLOC_PROFILE_WORDS];
+    uint64_t mine[FLOC_PROFILE_WORDS], sum[FLOC_PROFILE_WORDS], max[FLOC_PROFILE_WORDS];
     floc_profile_pack(mine);
     floc_profile_stop();
     if (ctx->cfg.profile == FLOC_PROFILE_EACH || ctx->size == 1 || floc_ctx_peer_lost(ctx)) {
         floc_profile_report(&ctx->cfg, ctx->rank, 1, mine);
         return;
     }
-    uint64_t *all = ctx->rank == 0 ? malloc((size_t)ctx->size * sizeof mine) : NULL;
-    const int ok = (ctx->rank != 0 || all) &&
-                   floc_gather(ctx, mine, all, FLOC_PROFILE_WORDS, FLOC_UINT64, 0) == 0;
-    if (ctx->rank == 0)
-        floc_profile_report(&ctx->cfg, ok ? -1 : 0, ok ? ctx->size : 1, ok ? all : mine);
-    free(all);
+    const int r1 = floc_reduce(ctx, mine, sum, FLOC_PROFILE_WORDS, FLOC_UINT64, FLOC_SUM, 0);
+    const int r2 = floc_reduce(ctx, mine, max, FLOC_PROFILE_WORDS, FLOC_UINT64, FLOC_MAX, 0);
+    if (ctx->rank != 0)
+        return;
+    if (r1 || r2) {
+        floc_profile_report(&ctx->cfg, 0, 1, mine);
+        return;
+    }
+    for (int k = 0; k < FLOC_TOOL_OPS; k++)   /* (field 3: the largest time) */
+        sum[k * FLOC_PROFILE_FIELDS + 3] = max[k * FLOC_PROFILE_FIELDS + 3];
+    floc_profile_report(&ctx->cfg, -1, ctx->size, sum);
 }
 
 int floc_finalize(floc_ctx_t *ctx)

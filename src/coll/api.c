@@ -77,11 +77,7 @@ static int start(const floc_coll_req_t *c, floc_coll_kind_t kind, const floc_col
     }
     c->ctx->coll->ran[kind] = alg;
     floc_tool_collective(alg ? alg->name : NULL, c->v.count * c->esize,
-                         kind == FLOC_COLL_BCAST || kind == FLOC_COLL_REDUCE ||
-                                 kind == FLOC_COLL_GATHER || kind == FLOC_COLL_SCATTER ||
-                                 kind == FLOC_COLL_GATHERV || kind == FLOC_COLL_SCATTERV
-                             ? c->v.root
-                             : -1);
+                         floc_coll_rooted(kind) ? c->v.root : -1);
     return floc_coll_start(c, alg, req, blocking);
 }
 

@@ -28,12 +28,6 @@ static int reduction(floc_coll_kind_t k)
            k == FLOC_COLL_SCAN || k == FLOC_COLL_EXSCAN;
 }
 
-static int rooted(floc_coll_kind_t k)
-{
-    return k == FLOC_COLL_BCAST || k == FLOC_COLL_REDUCE || k == FLOC_COLL_GATHER ||
-           k == FLOC_COLL_SCATTER || k == FLOC_COLL_GATHERV || k == FLOC_COLL_SCATTERV;
-}
-
 static int vform(floc_coll_kind_t k)
 {
     return k == FLOC_COLL_GATHERV || k == FLOC_COLL_SCATTERV || k == FLOC_COLL_ALLGATHERV ||
@@ -101,7 +95,7 @@ int floc_coll_check_agreement(const floc_coll_req_t *c, floc_coll_kind_t kind, c
     floc_ctx_t *ctx = c->ctx;
     const int p = c->v.size, me = c->v.rank;
     call_sig_t mine = {(int32_t)kind, (int32_t)c->dt, reduction(kind) ? (int32_t)c->op : -1,
-                       rooted(kind) ? c->v.root : -1, c->v.count};
+                       floc_coll_rooted(kind) ? c->v.root : -1, c->v.count};
     call_sig_t *all = malloc((size_t)p * sizeof *all);
     if (!all)
         return FLOC_ERR_NOMEM;

@@ -174,6 +174,13 @@ int floc_coll_expose(floc_coll_req_t *c, const void *buf, size_t len, int writab
 int floc_coll_tmp(floc_coll_req_t *c, size_t len);
 
 /* x mod p in [0, p), for x of either sign */
+/* a collective with a root (broadcast, reduce, the gathers and scatters) */
+static inline int floc_coll_rooted(floc_coll_kind_t k)
+{
+    return k == FLOC_COLL_BCAST || k == FLOC_COLL_REDUCE || k == FLOC_COLL_GATHER ||
+           k == FLOC_COLL_SCATTER || k == FLOC_COLL_GATHERV || k == FLOC_COLL_SCATTERV;
+}
+
 static inline int floc_coll_mod(int x, int p)
 {
     return ((x % p) + p) % p;

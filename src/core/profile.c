@@ -114,24 +114,16 @@ static void algorithms(int k, char *buf, size_t len)
     }
 }
 
-/* one row's numbers: the sums over localities, the largest time */
+/* one row's numbers (packed: one locality's counts, or the job's sums
+ * with the largest time of any) */
 typedef struct row {
     uint64_t calls, bytes, ns, max_ns, timed;
 } row_t;
 
-static row_t row_of(int n, const uint64_t *packed, int k)
+static row_t row_of(const uint64_t *packed, int k)
 {
-    row_t r = {0};
-    for (int p = 0; p < n; p++) {
-        const uint64_t *w =
-            packed + (size_t)p * FLOC_PROFILE_WORDS + (size_t)k * FLOC_PROFILE_FIELDS;
-        r.calls += w[0];
-        r.bytes += w[1];
-        r.ns += w[2];
-        r.max_ns = w[3] > r.max_ns ? w[3] : r.max_ns;
-        r.timed += w[4];
-    }
-    return r;
+    const uint64_t *w = packed + (size_t)k * FLOC_PROFILE_FIELDS;
+    return (row_t){w[0], w[1], w[2], w[3], w[4]};
 }
 
 static void write_file(const floc_config_t *cfg, int who, int n, const uint64_t *packed)
@@ -154,7 +146,7 @@ static void write_file(const floc_config_t *cfg, int who, int n, const uint64_t 
         fprintf(f, "op,calls,bytes,total_s,mean_us,max_us,timed_calls\n");
     int first = 1;
     for (int k = 0; k < FLOC_TOOL_OPS; k++) {
-        const row_t r = row_of(n, packed, k);
+        const row_t r = row_of(packed, k);
         if (!r.calls)
             continue;
         const double total = (double)r.ns * 1e-9, mean = (double)r.ns * 1e-3 / (double)r.calls;
@@ -188,7 +180,7 @@ void floc_profile_report(const floc_config_t *cfg, int who, int n, const uint64_
         snprintf(head, sizeof head, "%d localities, summed (largest time: of any)", n);
     int every = 1;
     for (int k = 0; k < FLOC_TOOL_OPS; k++) {
-        const row_t r = row_of(n, packed, k);
+        const row_t r = row_of(packed, k);
         every = every && r.timed == r.calls;
     }
     char out[8192];
@@ -200,7 +192,7 @@ void floc_profile_report(const floc_config_t *cfg, int who, int n, const uint64_
     ADD("  %-14s %10s %10s %10s %9s %9s  %s\n", "operation", "calls", "bytes", "total s",
         "mean us", "max us", "algorithms (calls x bytes per locality)");
     for (int k = 0; k < FLOC_TOOL_OPS; k++) {
-        const row_t r = row_of(n, packed, k);
+        const row_t r = row_of(packed, k);
         if (!r.calls)
             continue;
         char bytes[32], algs[512] = "";

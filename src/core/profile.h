@@ -24,9 +24,10 @@ int floc_profile_running(void);
 void floc_profile_pack(uint64_t out[FLOC_PROFILE_WORDS]);
 /* stop counting (the counts stay for the report) */
 void floc_profile_stop(void);
-/* Print (stderr) and write (FLOC_PROFILE_FILE) the profile of n
- * localities' packed counts (n = 1: one locality's, whose id is `who`;
- * the algorithms are this process's), then forget everything. */
+/* Print (stderr) and write (FLOC_PROFILE_FILE) a profile: packed is one
+ * locality's counts (n = 1, its id `who`) or n localities' summed, with
+ * the largest time of any (who = -1); the algorithms are this
+ * process's.  Then forget everything. */
 void floc_profile_report(const floc_config_t *cfg, int who, int n, const uint64_t *packed);
 
 #endif
