@@ -13,6 +13,7 @@
 #include "core/profile.h"
 #include "node/node.h"
 #include "fabric/fabric.h"
+#include "p2p/p2p.h"
 #include "coll/engine.h"
 #include "exec/exec.h"
 #include "team/team.h"
@@ -32,6 +33,7 @@ static void ctx_destroy(floc_ctx_t *ctx)
     floc_action_release(ctx);
     floc_fabric_close(ctx);   /* no completion arrives after this */
     floc_action_free(ctx);
+    floc_local_fini(ctx);     /* its queues are in the node segment */
     floc_node_fini(ctx);
     floc_coll_fini(ctx);      /* its graveyard only now */
     floc_req_pool_fini(&ctx->reqs);
@@ -96,6 +98,7 @@ int floc_init(int *argc, char ***argv, const floc_attr_t *attr, floc_ctx_t **out
     if ((ret = floc_pmix_init(ctx)) != 0 || (ret = teams_init(ctx)) != 0 ||
         (ret = floc_topo_init(ctx)) != 0 ||
         (ret = floc_fabric_open(ctx)) != 0 || (ret = floc_node_init(ctx)) != 0 ||
+        (ret = floc_local_init(ctx)) != 0 ||
         (ret = floc_coll_init(ctx)) != 0 || (ret = floc_action_init(ctx)) != 0)
         goto fail;
     if (ctx->cfg.progress == FLOC_PROGRESS_THREAD && (ret = floc_progress_thread_start(ctx)) != 0)

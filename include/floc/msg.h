@@ -18,6 +18,7 @@ extern "C" {
 /* Tagged messages (control plane, point-to-point)                     */
 /* ------------------------------------------------------------------ */
 #define FLOC_ANY_SOURCE (-1)
+#define FLOC_ANY_TAG    (-1)     /* a receive or probe: any tag (see floc_recv) */
 #define FLOC_TAG_MAX    0x7fffffff
 
 typedef struct floc_msg_status {
@@ -33,9 +34,12 @@ typedef struct floc_msg_status {
  */
 FLOC_API int floc_send(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag);
 /*
- * Receive into buf (capacity len) a message from source (or FLOC_ANY_SOURCE)
- * with exactly this tag (there is no wildcard tag).  status may be NULL.
- * A longer message gives FLOC_ERR_TRUNCATED.
+ * Receive into buf (capacity len) a message from source (or
+ * FLOC_ANY_SOURCE) with this tag (or FLOC_ANY_TAG).  status may be NULL;
+ * it names the message's sender, tag and length.  A longer message gives
+ * FLOC_ERR_TRUNCATED.  FLOC_ANY_TAG needs the node message path (every
+ * locality it could come from on this node, docs/p2p.md):
+ * FLOC_ERR_NOT_SUPPORTED through the fabric.
  */
 FLOC_API int floc_recv(floc_ctx_t *ctx, void *buf, size_t len, int source, int tag,
                        floc_msg_status_t *status);
@@ -44,6 +48,16 @@ FLOC_API int floc_isend(floc_ctx_t *ctx, const void *buf, size_t len, int dest, 
 /* status, if not NULL, is written when the request completes. */
 FLOC_API int floc_irecv(floc_ctx_t *ctx, void *buf, size_t len, int source, int tag,
                         floc_msg_status_t *status, floc_request_t **req);
+
+/*
+ * Has a message that floc_recv(source, tag) would take come?  *flag 1
+ * and *status (may be NULL) its sender, tag and length; 0 if not yet.
+ * The message stays to be received.  floc_probe waits until one has.
+ * Needs the node message path, as FLOC_ANY_TAG does.
+ */
+FLOC_API int floc_iprobe(floc_ctx_t *ctx, int source, int tag, int *flag,
+                         floc_msg_status_t *status);
+FLOC_API int floc_probe(floc_ctx_t *ctx, int source, int tag, floc_msg_status_t *status);
 
 #ifdef __cplusplus
 }

@@ -167,6 +167,9 @@ static const floc_setting_t settings[] = {
      "buffer size of the node segment: largest collective through it (auto: 65536, 8192 "
      "beyond 64 localities on a node)", FIELD(node_coll_max), 0, 1u << 16,
      FLOC_NODE_COLL_MAX_AUTO, NULL, 0},
+    {"FLOC_NODE_P2P", "node", FLOC_SET_BOOL, "1", "0 or 1",
+     "messages between the localities of a node through the node segment (0: through the "
+     "fabric's shm provider; docs/p2p.md)", FIELD(node_p2p), 0, 1, 0, NULL, 0},
     {"FLOC_CHECK", "coll", FLOC_SET_BOOL, "0", "0 or 1",
      "every collective first checks that the localities called it alike (FLOC_ERR_MISMATCH "
      "instead of a hang or wrong data)", FIELD(check), 0, 1, 0, NULL, 0},
@@ -206,7 +209,7 @@ static const floc_setting_t settings[] = {
 #undef FIELD
 #undef NO_FIELD
 
-_Static_assert(sizeof settings / sizeof settings[0] == 20 + FLOC_CONFIG_COLL_KINDS,
+_Static_assert(sizeof settings / sizeof settings[0] == 21 + FLOC_CONFIG_COLL_KINDS,
                "one FLOC_<COLL>_ALGO per collective kind");
 
 const floc_setting_t *floc_config_settings(size_t *n)
@@ -223,12 +226,19 @@ const floc_setting_t *floc_config_setting(const char *name)
     return NULL;
 }
 
-/* the first algorithm variable: kind k is settings[ALGO_FIRST + k] */
-#define ALGO_FIRST 14
+/* the first algorithm variable: kind k is settings[algo_first() + k]
+ * (found by name: a setting added above them cannot shift it) */
+static size_t algo_first(void)
+{
+    size_t i = 0;
+    while (strcmp(settings[i].name, "FLOC_BARRIER_ALGO") != 0)
+        i++;
+    return i;
+}
 
 const char *floc_config_algo_var(int kind)
 {
-    return kind >= 0 && kind < FLOC_CONFIG_COLL_KINDS ? settings[ALGO_FIRST + kind].name
+    return kind >= 0 && kind < FLOC_CONFIG_COLL_KINDS ? settings[algo_first() + (size_t)kind].name
                                                       : "FLOC_?_ALGO";
 }
 

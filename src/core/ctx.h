@@ -27,6 +27,7 @@ struct floc_node;
 struct floc_coll_state;
 struct floc_exec;
 struct floc_actions;
+struct floc_p2p;
 
 /*
  * Progress hooks: the layers that need the wait loop to drive them
@@ -42,7 +43,7 @@ typedef struct floc_progress_hook {
     floc_dump_fn dump;
     void *arg;
 } floc_progress_hook_t;
-#define FLOC_PROGRESS_HOOKS 4
+#define FLOC_PROGRESS_HOOKS 6
 /*
  * Service: work a layer must do without the lock because it may call
  * floc itself (remote actions' handlers, src/exec).  A progress hook
@@ -94,6 +95,7 @@ struct floc_ctx {
     struct floc_coll_state *coll;  /* the collectives' engine (src/coll) */
     struct floc_exec *exec;        /* worker threads (src/exec), made at first use */
     struct floc_actions *actions;  /* remote actions (src/exec): the mailbox, from init on */
+    struct floc_p2p *p2p;          /* the node message path (src/p2p/local.c), NULL: off */
 
     /* Set by the PMIx event handler (another thread) or by fabric errors. */
     _Atomic int lost;         /* 1 once any peer was lost */

@@ -107,6 +107,14 @@ typedef struct floc_node_line {
     unsigned char pad[64 - sizeof(uint64_t)];
 } floc_node_line_t;
 
+/* a queue's lines, then its data cells, then its control cells */
+typedef struct floc_node_queue {
+    floc_node_line_t taken;     /* data cells the receiver is done with */
+    floc_node_line_t credit;    /* eager cells the receiver matched (the sender's credit) */
+    floc_node_line_t ctl_taken; /* control cells the receiver is done with */
+    floc_node_line_t pad;
+} floc_node_queue_t;
+
 /* a locality's pipelined area: these lines, then DEPTH chunk buffers of
  * `chunk` bytes, then DEPTH result buffers of `piece` bytes */
 typedef struct floc_node_pipe {
@@ -116,6 +124,34 @@ typedef struct floc_node_pipe {
 } floc_node_pipe_t;
 
 _Static_assert(sizeof(floc_node_pipe_t) % 64 == 0, "pipe areas keep cache-line alignment");
+
+/*
+ * The node message path's queues (src/p2p/local.c runs the protocol on
+ * them): one per ordered pair of the node's localities, written by the
+ * sender only, except the lines the receiver owns.  A queue is a ring of
+ * `q_cells` data cells and FLOC_NODE_CTL_CELLS control cells (the
+ * receiver's answers travel in the reverse pair's control ring).  A
+ * message takes one cell, or one and continuation cells that follow it
+ * (64 bytes of data each, no header); the sender writes them all, then
+ * stores the first cell's `seq` (its position + 1, release): one cache
+ * line per handoff for a small message, and the receiver polls one line
+ * per sender.  The receiver stores how many cells it is done with in
+ * `taken` (release); the sender reads it only when the ring looks full.
+ */
+#define FLOC_NODE_CELL_DATA 48
+#define FLOC_NODE_CTL_CELLS 16
+
+typedef struct floc_node_cell {
+    _Atomic uint32_t seq;      /* position of this cell in its ring + 1, stored last */
+    uint8_t kind;              /* what the protocol says it is */
+    uint8_t flags;
+    uint16_t cid;              /* the context id of the message (team) */
+    uint32_t tag;
+    uint32_t len;              /* bytes of data in this and the following cells */
+    unsigned char data[FLOC_NODE_CELL_DATA];
+} floc_node_cell_t;
+
+_Static_assert(sizeof(floc_node_cell_t) == 64, "a cell is a cache line");
 
 /*
  * Where a group's localities sit on the nodes (the world's, or a team's:
@@ -159,6 +195,10 @@ typedef struct floc_node {
     size_t pipe_stride;       /* bytes per locality */
     size_t chunk;             /* bytes per chunk buffer (a multiple of 64) */
     size_t piece;             /* bytes per result buffer: the largest piece of a chunk */
+    /* the message queues (above): q_off of the first, q_stride bytes
+     * each, q_cells data cells per ring (a power of 2) */
+    size_t q_off, q_stride;
+    unsigned q_cells;
     unsigned char *scratch;   /* private: where a piece is folded (FLOC_NODE_FOLD bytes) */
     struct floc_node_map *maps;   /* peers' shared allocations mapped here (mem.c) */
     size_t stream_above;      /* direct puts larger than this stream (mem.c) */
@@ -261,6 +301,18 @@ static inline unsigned char *floc_node_chunk(const floc_node_t *n, int k, int b)
 static inline unsigned char *floc_node_result(const floc_node_t *n, int k, int b)
 {
     return floc_node_chunk(n, k, FLOC_NODE_PIPE_DEPTH) + (size_t)b * n->piece;
+}
+
+/* the queue from the node's locality `from` to `to` (slot indices) */
+static inline floc_node_queue_t *floc_node_queue(const floc_node_t *n, int from, int to)
+{
+    return (floc_node_queue_t *)((char *)n->base + n->q_off +
+                                 ((size_t)to * (size_t)n->p + (size_t)from) * n->q_stride);
+}
+
+static inline floc_node_cell_t *floc_node_cells(floc_node_queue_t *q)
+{
+    return (floc_node_cell_t *)(void *)(q + 1);
 }
 
 #endif

@@ -176,6 +176,21 @@ static void pipe_size(floc_node_t *n, int p)
     n->pipe_stride = sizeof(floc_node_pipe_t) + FLOC_NODE_PIPE_DEPTH * (n->chunk + n->piece);
 }
 
+/*
+ * The message queues (node.h): 256 data cells (16 KiB) per ring up to 16
+ * localities on a node, fewer beyond, none past 64 (p * p rings: 22 MiB
+ * at 64; there the fabric carries the messages) or when FLOC_NODE_P2P
+ * is off.
+ */
+static void queues_size(floc_node_t *n, int p, int on)
+{
+    n->q_off = n->len;
+    n->q_cells = !on || p > 64 ? 0 : p <= 16 ? 256 : p <= 32 ? 128 : 64;
+    n->q_stride = n->q_cells ? sizeof(floc_node_queue_t) +
+                                   (n->q_cells + FLOC_NODE_CTL_CELLS) * sizeof(floc_node_cell_t)
+                             : 0;
+}
+
 /* unmap the segment and free the tables: no segment from here on */
 static void drop(floc_ctx_t *ctx)
 {
@@ -216,6 +231,8 @@ int floc_node_init(floc_ctx_t *ctx)
     n->pipe_off = 64 + (size_t)p * n->stride;
     pipe_size(n, p);
     n->len = n->pipe_off + (size_t)p * n->pipe_stride;
+    queues_size(n, p, ctx->cfg.node_p2p);
+    n->len = n->q_off + (size_t)p * (size_t)p * n->q_stride;
     /* without its scratch a locality votes against the segment (the
      * others must not wait for it); a locality alone on its node has no
      * segment and votes for the others' */
@@ -234,10 +251,12 @@ int floc_node_init(floc_ctx_t *ctx)
     }
     if (ok == 1)
         ok = all_agree(ctx, "floc.node.mapped", (unsigned char)mine);
-    if (ok == 1 && ctx->num_nodes == 1) {
+    if (ok == 1) {
         /* a PMIx failure here fails init, as in the agreements above:
-         * a locality must not choose the CMA allgather alone */
-        const int cma = all_agree(ctx, "floc.node.cma", (unsigned char)cma_works(ctx));
+         * a locality must not choose the CMA allgather or the node
+         * message path alone (a locality alone on its node says yes) */
+        const int cma = all_agree(ctx, "floc.node.cma",
+                                  (unsigned char)(!shared || cma_works(ctx)));
         if (cma < 0)
             ok = cma;
         n->cma = cma == 1;

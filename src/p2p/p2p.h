@@ -10,7 +10,8 @@
  *
  *   mem.c  registrations and allocations, remote keys
  *   rma.c  put, get, fetch-add, flush
- *   msg.c  tagged messages
+ *   msg.c    tagged messages: the node message path or the fabric
+ *   local.c  the node message path (docs/p2p.md)
  */
 #ifndef FLOC_P2P_H
 #define FLOC_P2P_H
@@ -64,5 +65,30 @@ void floc_p2p_unexpose(floc_mem_t *mem);
  * address or key never complete (libfabric 1.17: the error reaches no
  * request).  Caller holds the lock. */
 int floc_p2p_own_region(floc_ctx_t *ctx, const floc_rkey_t *rkey);
+
+/*
+ * local.c: the node message path between the localities of one node
+ * (through the node segment's queues, floc's own matching), decided once
+ * at init.  Peers are world ids (FLOC_ANY_SOURCE for a receive), tags
+ * the user's (FLOC_ANY_TAG for a receive), ctx the caller's (a team's
+ * messages carry its context id).
+ */
+typedef struct floc_p2p floc_p2p_t;
+/* after the node layer: on when the node has its segment with queues,
+ * CMA works between its localities and FLOC_NODE_P2P is on */
+int floc_local_init(floc_ctx_t *world);
+void floc_local_fini(floc_ctx_t *world);
+/* 1 if messages with world id peer (FLOC_ANY_SOURCE: with every
+ * locality) take the node path */
+int floc_local_reaches(const floc_ctx_t *ctx, int peer);
+/* out NULL: a blocking send (returns when buf may be reused); else a
+ * plain request (not a user's handle).  The caller checked the arguments. */
+int floc_local_send(floc_ctx_t *ctx, const void *buf, size_t len, int to, int tag,
+                    floc_request_t **out);
+int floc_local_recv(floc_ctx_t *ctx, void *buf, size_t len, int from, int tag,
+                    floc_msg_status_t *status, floc_request_t **out);
+/* 1 (and *status) if a message the receive (from, tag) would take has
+ * come, 0 if not (block: waits until one has), < 0 on an error */
+int floc_local_probe(floc_ctx_t *ctx, int from, int tag, int block, floc_msg_status_t *status);
 
 #endif

@@ -1,0 +1,468 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * local.c - the node message path: tagged messages between the
+ * localities of one node through the node segment's queues (node.h),
+ * matched by floc itself.  docs/p2p.md tells the protocol for users.
+ *
+ * Size classes (a pair's messages share one ring, so they stay in order
+ * whatever their sizes):
+ *   eager, up to eager_max bytes (4080 with 256-cell rings): the data in
+ *     the cells, one cache line up to 48 bytes.  Complete for the sender
+ *     once written.  Counted against the sender's credit with this
+ *     receiver (credit_cells, returned as the receiver matches them): a
+ *     message that would pass it goes as a rendezvous instead, so a
+ *     receiver never holds more eager data of one sender than that.
+ *   rendezvous, larger or out of credit: one cell with the sender's
+ *     address and length.  The receiver, once matched, reads the data
+ *     itself with process_vm_readv (one copy; the two directions of a
+ *     pair move at once, each receiver pulling its own) and answers FIN
+ *     in its control ring; the sender's request then completes.
+ *
+ * Matching: posted receives in the order posted, unexpected messages in
+ * the order they arrived.  A message takes the first posted receive
+ * that matches it (context id; source or FLOC_ANY_SOURCE; tag or
+ * FLOC_ANY_TAG), a new receive the first unexpected message that
+ * matches it.
+ *
+ * Bounded unexpected messages: a sender's ring is drained into the
+ * unexpected list while fewer than HELD_MAX of its messages are held
+ * there, or while a receive that could take one of its messages is
+ * posted or probed (without that, a receive for a message behind the
+ * held ones would wait for ever).  Beyond, the sender finds the ring
+ * full and waits, driving progress: held memory per sender is at most
+ * the credit's eager data and HELD_MAX rendezvous headers.
+ *
+ * A message to itself skips the rings: the send meets the receive, or
+ * waits in the unexpected list (a copy up to eager_max, while fewer than
+ * HELD_MAX are held; else the send's own buffer until a receive comes).
+ *
+ * Everything here runs under the context lock, from the calls and from
+ * the progress hook; a receive's buffer is written only while its
+ * request is posted here, so a receive canceled or failed (a lost peer)
+ * is never written afterwards.
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "local.h"
+
+/* ---- losses ------------------------------------------------------------- */
+
+static void fail_list(floc_ctx_t *w, floc_request_t **list)
+{
+    while (*list) {
+        floc_request_t *r = *list;
+        *list = r->next;
+        r->next = NULL;
+        floc_req_op_done(w, r, FLOC_ERR_PEER_LOST);
+    }
+}
+
+/* q's locality is lost: what waits for it fails; its messages held here
+ * that still need it (rendezvous) go */
+static void peer_lost(floc_ctx_t *w, floc_p2p_t *pp, peer_t *q)
+{
+    q->lost = 1;
+    fail_list(w, &q->queued);
+    q->queued_tail = NULL;
+    fail_list(w, &q->rts);
+    for (floc_request_t *r = pp->posted, *next; r; r = next) {
+        next = r->next;
+        if (lreq(r)->peer == q->world) {
+            floc_local_unlink_posted(pp, r);
+            floc_req_op_done(w, r, FLOC_ERR_PEER_LOST);
+        }
+    }
+    for (held_t **link = &pp->unexp, *prev = NULL; *link;) {
+        held_t *h = *link;
+        if (h->source == q->world && h->kind == CELL_RTS) {
+            *link = h->next;
+            if (pp->unexp_tail == h)
+                pp->unexp_tail = prev;
+            q->held--;
+            free(h);
+        } else {
+            prev = h;
+            link = &h->next;
+        }
+    }
+}
+
+/* ---- the progress hook -------------------------------------------------- */
+
+static int local_progress(floc_ctx_t *w, void *arg)
+{
+    floc_p2p_t *pp = arg;
+    int events = 0;
+    const int check_lost = atomic_load_explicit(&w->lost, memory_order_acquire);
+    for (int k = 0; k < pp->p; k++) {
+        peer_t *q = &pp->peers[k];
+        if (k == pp->me || q->lost)
+            continue;
+        if (check_lost && floc_ctx_locality_lost(w, q->world)) {
+            peer_lost(w, pp, q);
+            continue;
+        }
+        events += floc_local_drain(w, pp, q);
+        if (q->fins)
+            events += floc_local_flush_fins(pp, q);
+        if (q->queued)
+            events += floc_local_flush_queued(w, pp, q);
+    }
+    return events;
+}
+
+static void local_dump(floc_ctx_t *w, void *arg)
+{
+    (void)w;
+    floc_p2p_t *pp = arg;
+    int posted = 0, held = 0;
+    for (floc_request_t *r = pp->posted; r; r = r->next)
+        posted++;
+    for (held_t *h = pp->unexp; h; h = h->next)
+        held++;
+    FLOC_WARN(FLOC_LOG_API, "node messages: %d receives posted, %d messages unexpected", posted,
+              held);
+    for (int k = 0; k < pp->p; k++) {
+        const peer_t *q = &pp->peers[k];
+        int queued = 0, rts = 0;
+        for (floc_request_t *r = q->queued; r; r = r->next)
+            queued++;
+        for (floc_request_t *r = q->rts; r; r = r->next)
+            rts++;
+        if (queued || rts || q->fins)
+            FLOC_WARN(FLOC_LOG_API, "  to locality %d: %d sends waiting for room, %d for their "
+                      "receiver%s", q->world, queued, rts, q->fins ? ", answers waiting" : "");
+    }
+}
+
+/* ---- requests ----------------------------------------------------------- */
+
+static int local_cancel(floc_request_t *req)
+{
+    floc_ctx_t *w = req->ctx->world;
+    floc_p2p_t *pp = w->p2p;
+    local_req_t *lr = lreq(req);
+    if (lr->state == RECV_POSTED) {
+        floc_local_unlink_posted(pp, req);
+        lr->state = RECV_DONE;
+        floc_req_op_done(w, req, FLOC_ERR_CANCELED);
+    } else if (lr->state == SEND_QUEUED) {
+        peer_t *q = &pp->peers[pp->local_of[lr->peer]];
+        for (floc_request_t **link = &q->queued, *prev = NULL; *link;
+             prev = *link, link = &(*link)->next) {
+            if (*link != req)
+                continue;
+            *link = req->next;
+            if (q->queued_tail == req)
+                q->queued_tail = prev;
+            req->next = NULL;
+            floc_req_op_done(w, req, FLOC_ERR_CANCELED);
+            break;
+        }
+    }
+    /* a rendezvous under way completes as it would have (its receiver
+     * may be reading the buffer) */
+    return 0;
+}
+
+static void local_describe(floc_request_t *req, char *buf, size_t len)
+{
+    const local_req_t *lr = lreq(req);
+    const int send = lr->state == SEND_QUEUED || lr->state == SEND_RTS;
+    snprintf(buf, len, "node message %s %zu bytes %s locality %d tag %d", send ? "send" : "receive",
+             lr->len, send ? "to" : "from", lr->peer, lr->tag);
+}
+
+static floc_request_t *new_req(floc_ctx_t *ctx, int state, void *buf, size_t len, int peer,
+                               int tag, uint32_t cid)
+{
+    floc_request_t *req = floc_req_alloc(ctx, NULL);
+    if (!req)
+        return NULL;
+    *lreq(req) = (local_req_t){state, peer, tag, cid, buf, len};
+    req->pending = 1;
+    req->cancel = local_cancel;
+    req->describe = local_describe;
+    return req;
+}
+
+/* ---- the calls ---------------------------------------------------------- */
+
+int floc_local_reaches(const floc_ctx_t *ctx, int peer)
+{
+    const floc_p2p_t *pp = ctx->world->p2p;
+    if (!pp)
+        return 0;
+    return peer == FLOC_ANY_SOURCE ? pp->all : pp->local_of[peer] >= 0;
+}
+
+/* deliver a held message into receive r (r's buffer, its sender's
+ * completion) and free it */
+static void deliver_held(floc_ctx_t *w, floc_p2p_t *pp, floc_request_t *r, held_t *h)
+{
+    const incoming_t m = {.kind = h->kind, .source = h->source, .tag = h->tag, .cid = h->cid,
+                          .len = h->len, .addr = h->addr, .cookie = h->cookie};
+    peer_t *q = &pp->peers[pp->local_of[h->source]];
+    q->held--;
+    local_req_t *lr = lreq(r);
+    const size_t n = h->len < lr->len ? h->len : lr->len;
+    if (h->kind == CELL_EAGER) {
+        memcpy(lr->buf, h->data, n);
+        if (h->source != w->rank)
+            floc_local_credit_back(q, cells_for(h->len));
+        floc_local_recv_done(w, r, &m, 0);
+    } else if (h->kind == HELD_SELF) {
+        memcpy(lr->buf, (const void *)(uintptr_t)h->addr, n);
+        floc_req_op_done(w, h->self, 0);
+        floc_local_recv_done(w, r, &m, 0);
+    } else {
+        floc_local_rendezvous(w, pp, r, &m);
+    }
+    free(h);
+}
+
+/* the first held message a receive (or probe) of lr's kind takes, off the
+ * list if take */
+static held_t *find_held(floc_p2p_t *pp, const local_req_t *lr, int take)
+{
+    for (held_t **link = &pp->unexp, *prev = NULL; *link; prev = *link, link = &(*link)->next) {
+        held_t *h = *link;
+        const incoming_t m = {.source = h->source, .tag = h->tag, .cid = h->cid};
+        if (!floc_local_matches(lr, &m))
+            continue;
+        if (take) {
+            *link = h->next;
+            if (pp->unexp_tail == h)
+                pp->unexp_tail = prev;
+        }
+        return h;
+    }
+    return NULL;
+}
+
+
+/* a message to itself: into its receive, held, or (0) not now without a request */
+static int self_send(floc_ctx_t *w, floc_p2p_t *pp, const void *buf, size_t len, int tag,
+                     uint32_t cid, floc_request_t *req)
+{
+    const incoming_t m = {.kind = CELL_EAGER, .source = w->rank, .tag = tag, .cid = cid,
+                          .len = len};
+    floc_request_t *r = floc_local_take_posted(pp, &m);
+    if (r) {
+        memcpy(lreq(r)->buf, buf, len < lreq(r)->len ? len : lreq(r)->len);
+        floc_local_recv_done(w, r, &m, 0);
+        return 1;
+    }
+    const int copy = len <= pp->eager_max && pp->peers[pp->me].held < HELD_MAX;
+    if (!copy && !req)
+        return 0;
+    held_t *h = malloc(sizeof *h + (copy ? len : 0));
+    if (!h)
+        return FLOC_ERR_NOMEM;
+    *h = (held_t){.kind = copy ? CELL_EAGER : HELD_SELF, .source = w->rank, .tag = tag,
+                  .cid = cid, .len = len, .addr = (uint64_t)(uintptr_t)buf, .self = req};
+    if (copy)
+        memcpy(h->data, buf, len);
+    else
+        lreq(req)->state = SEND_RTS;
+    floc_local_hold(pp, h);
+    return copy ? 1 : 2;
+}
+
+int floc_local_send(floc_ctx_t *ctx, const void *buf, size_t len, int to, int tag,
+                    floc_request_t **out)
+{
+    floc_ctx_t *w = ctx->world;
+    floc_p2p_t *pp = w->p2p;
+    const uint32_t cid = ctx->cid;
+    peer_t *q = &pp->peers[pp->local_of[to]];
+    int ret;
+    floc_ctx_lock(ctx);
+    if (q->lost) {
+        ret = FLOC_ERR_PEER_LOST;
+        goto out;
+    }
+    /* the fast way: done at once, no request (a blocking send), or a
+     * request complete already */
+    ret = to == w->rank ? self_send(w, pp, buf, len, tag, cid, NULL)
+          : q->queued  ? 0
+                       : floc_local_try_send(pp, q, buf, len, tag, cid, NULL);
+    if (ret < 0)
+        goto out;
+    if (ret == 1) {
+        ret = 0;
+        if (out && !(*out = floc_req_complete_new(ctx)))
+            ret = FLOC_ERR_NOMEM;
+        goto out;
+    }
+    floc_request_t *req = new_req(ctx, SEND_QUEUED, (void *)buf, len, to, tag, cid);
+    if (!req) {
+        ret = FLOC_ERR_NOMEM;
+        goto out;
+    }
+    ret = to == w->rank ? self_send(w, pp, buf, len, tag, cid, req)
+          : q->queued  ? 0
+                       : floc_local_try_send(pp, q, buf, len, tag, cid, req);
+    if (ret < 0) {
+        floc_req_release(ctx, req);
+        goto out;
+    }
+    if (ret == 1)
+        req->pending = 0;
+    if (ret == 0) {
+        req->next = NULL;
+        if (q->queued_tail)
+            q->queued_tail->next = req;
+        else
+            q->queued = req;
+        q->queued_tail = req;
+    }
+    floc_ctx_unlock(ctx);
+    if (out) {
+        *out = req;
+        return 0;
+    }
+    return floc_req_wait_blocking(req);
+out:
+    floc_ctx_unlock(ctx);
+    return ret;
+}
+
+int floc_local_recv(floc_ctx_t *ctx, void *buf, size_t len, int from, int tag,
+                    floc_msg_status_t *status, floc_request_t **out)
+{
+    floc_ctx_t *w = ctx->world;
+    floc_p2p_t *pp = w->p2p;
+    floc_ctx_lock(ctx);
+    if (from != FLOC_ANY_SOURCE && pp->peers[pp->local_of[from]].lost) {
+        floc_ctx_unlock(ctx);
+        return FLOC_ERR_PEER_LOST;
+    }
+    floc_request_t *req = new_req(ctx, RECV_POSTED, buf, len, from, tag, ctx->cid);
+    if (!req) {
+        floc_ctx_unlock(ctx);
+        return FLOC_ERR_NOMEM;
+    }
+    req->msg_out = status;
+    held_t *h = find_held(pp, lreq(req), 1);
+    if (h) {
+        deliver_held(w, pp, req, h);
+    } else {
+        req->next = NULL;
+        if (pp->posted_tail)
+            pp->posted_tail->next = req;
+        else
+            pp->posted = req;
+        pp->posted_tail = req;
+        floc_local_posted_count(pp, lreq(req), 1);
+    }
+    floc_ctx_unlock(ctx);
+    *out = req;
+    return 0;
+}
+
+/* a probe's question, as a receive would ask it */
+typedef struct probe {
+    floc_p2p_t *pp;
+    local_req_t want;
+    floc_msg_status_t *status;
+} probe_t;
+
+static int probe_found(void *arg)
+{
+    probe_t *pr = arg;
+    const held_t *h = find_held(pr->pp, &pr->want, 0);
+    if (h && pr->status)
+        *pr->status = (floc_msg_status_t){.source = h->source, .tag = h->tag, .len = h->len};
+    return h != NULL;
+}
+
+int floc_local_probe(floc_ctx_t *ctx, int from, int tag, int block, floc_msg_status_t *status)
+{
+    floc_ctx_t *w = ctx->world;
+    probe_t pr = {w->p2p, {RECV_POSTED, from, tag, ctx->cid, NULL, 0}, status};
+    floc_ctx_lock(ctx);
+    pr.pp->probing++;
+    int ret = floc_progress_once(w);
+    int found = ret < 0 ? 0 : probe_found(&pr);
+    floc_ctx_unlock(ctx);
+    if (ret >= 0 && !found && block) {
+        ret = floc_progress_wait(ctx, probe_found, &pr, 0.0);
+        found = ret == 0;
+    }
+    floc_ctx_lock(ctx);
+    pr.pp->probing--;
+    floc_ctx_unlock(ctx);
+    return ret < 0 ? ret : found;
+}
+
+/* ---- life --------------------------------------------------------------- */
+
+int floc_local_init(floc_ctx_t *w)
+{
+    floc_node_t *n = w->node;
+    if (!n || !n->enabled || !n->q_cells || !w->cfg.node_p2p)
+        return 0;
+    if (!n->cma || !n->single) {
+        FLOC_INFO(FLOC_LOG_API, "node messages through the fabric: %s",
+                  !n->cma ? "process_vm_readv is not allowed between the localities"
+                          : "the job spans several nodes");
+        return 0;
+    }
+    floc_p2p_t *pp = calloc(1, sizeof *pp);
+    if (!pp || !(pp->peers = calloc((size_t)n->p, sizeof *pp->peers))) {
+        free(pp);
+        return FLOC_ERR_NOMEM;
+    }
+    pp->world = w;
+    pp->local_of = n->at.local_of;
+    pp->me = n->me;
+    pp->p = n->p;
+    pp->all = n->single;
+    pp->cells = n->q_cells;
+    pp->mask = n->q_cells - 1;
+    /* a quarter of the ring per eager message, two rings' worth of credit */
+    pp->eager_max = FLOC_NODE_CELL_DATA + (size_t)(pp->cells / 4 - 1) * 64;
+    pp->credit_cells = 2 * (uint64_t)pp->cells;
+    for (int k = 0; k < n->p; k++) {
+        peer_t *q = &pp->peers[k];
+        q->world = n->at.here[k];
+        q->pid = (pid_t)atomic_load_explicit(&floc_node_slot(n, k)->pid, memory_order_relaxed);
+        q->out = floc_node_queue(n, n->me, k);
+        q->in = floc_node_queue(n, k, n->me);
+    }
+    int ret = floc_progress_hook_add(w, local_progress, local_dump, pp);
+    if (ret) {
+        free(pp->peers);
+        free(pp);
+        return ret;
+    }
+    w->p2p = pp;
+    FLOC_INFO(FLOC_LOG_API, "node messages through the segment: eager up to %zu bytes, "
+              "%u-cell rings", pp->eager_max, pp->cells);
+    return 0;
+}
+
+void floc_local_fini(floc_ctx_t *w)
+{
+    floc_p2p_t *pp = w->p2p;
+    if (!pp)
+        return;
+    while (pp->unexp) {
+        held_t *h = pp->unexp;
+        pp->unexp = h->next;
+        free(h);
+    }
+    for (int k = 0; k < pp->p; k++)
+        while (pp->peers[k].fins) {
+            fin_wait_t *f = pp->peers[k].fins;
+            pp->peers[k].fins = f->next;
+            free(f);
+        }
+    free(pp->peers);
+    free(pp);
+    w->p2p = NULL;
+}

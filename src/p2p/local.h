@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * local.h - the node message path's state, shared by its two halves.
+ * Internal to src/p2p.
+ *
+ *   local.c       the calls, matching of receives against held messages,
+ *                 messages to oneself, losses, the progress hook, life
+ *   local_wire.c  the rings: cells in and out, eager and rendezvous
+ *                 sends, answers, matching of arriving messages
+ *
+ * The protocol is described at the top of local.c and in docs/p2p.md.
+ */
+#ifndef FLOC_P2P_LOCAL_H
+#define FLOC_P2P_LOCAL_H
+
+#include <sys/types.h>
+
+#include "../core/ctx.h"
+#include "../fabric/fabric.h"
+#include "../node/node.h"
+#include "p2p.h"
+
+#define HELD_MAX 256          /* a sender's messages held unexpected before its ring waits */
+#define CTL_MASK (FLOC_NODE_CTL_CELLS - 1)
+
+enum { CELL_EAGER = 1, CELL_RTS = 2, CELL_FIN = 3, HELD_SELF = 4 };
+
+typedef struct rts_body {
+    uint64_t addr, len, cookie;
+} rts_body_t;
+
+typedef struct fin_body {
+    uint64_t cookie;
+    int32_t status;
+} fin_body_t;
+
+_Static_assert(sizeof(rts_body_t) <= FLOC_NODE_CELL_DATA, "a rendezvous is one cell");
+
+enum { SEND_QUEUED = 1, SEND_RTS, RECV_POSTED, RECV_DONE };
+
+/* a request's part for this path (its extension, the fabric's room) */
+typedef struct local_req {
+    int state;
+    int peer;                 /* world id; a receive: or FLOC_ANY_SOURCE */
+    int tag;                  /* a receive: or FLOC_ANY_TAG */
+    uint32_t cid;
+    void *buf;
+    size_t len;               /* a send: its length; a receive: its capacity */
+} local_req_t;
+
+_Static_assert(sizeof(local_req_t) <= FLOC_FABRIC_REQ_EXT, "fits the requests' extension");
+
+/* a message that came before its receive */
+typedef struct held {
+    struct held *next;
+    int kind;                 /* CELL_EAGER (data below), CELL_RTS, HELD_SELF */
+    int source, tag;
+    uint32_t cid;
+    size_t len;
+    uint64_t addr, cookie;    /* a rendezvous: the sender's buffer and request */
+    floc_request_t *self;     /* HELD_SELF: the send waiting for its receive */
+    unsigned char data[];
+} held_t;
+
+/* a FIN that found the control ring full */
+typedef struct fin_wait {
+    struct fin_wait *next;
+    fin_body_t body;
+} fin_wait_t;
+
+typedef struct peer {
+    int world;                /* its locality id */
+    pid_t pid;
+    int lost;                 /* its loss handled */
+    /* sending to it */
+    floc_node_queue_t *out;
+    uint64_t head, seen_taken, eager_sent, seen_credit, ctl_head, ctl_seen;
+    floc_request_t *queued, *queued_tail;  /* sends waiting for room, in order */
+    floc_request_t *rts;                   /* rendezvous sends waiting for their FIN */
+    fin_wait_t *fins, *fins_tail;
+    /* receiving from it */
+    floc_node_queue_t *in;
+    uint64_t tail, ctl_tail, credit;
+    int held;                 /* its messages in the unexpected list */
+    int posted;               /* posted receives naming it */
+} peer_t;
+
+struct floc_p2p {
+    floc_ctx_t *world;
+    const int *local_of;      /* world id -> slot on this node, -1 elsewhere */
+    int me, p;
+    int all;                  /* every locality of the job is on this node */
+    unsigned cells, mask;     /* data cells per ring */
+    size_t eager_max;
+    uint64_t credit_cells;
+    peer_t *peers;            /* by slot (this locality's own: its messages to itself) */
+    floc_request_t *posted, *posted_tail;
+    int posted_any;           /* posted receives from FLOC_ANY_SOURCE */
+    int probing;              /* probes waiting: drain whatever is held */
+    held_t *unexp, *unexp_tail;
+};
+
+static inline local_req_t *lreq(floc_request_t *req)
+{
+    return (local_req_t *)floc_req_ext(req);
+}
+
+static inline unsigned cells_for(size_t len)
+{
+    return len <= FLOC_NODE_CELL_DATA ? 1 : 1 + (unsigned)((len - FLOC_NODE_CELL_DATA + 63) / 64);
+}
+
+typedef struct incoming {
+    int kind, source, tag;
+    uint32_t cid;
+    size_t len;
+    uint64_t addr, cookie;
+} incoming_t;
+
+/* local_wire.c */
+/* Put a message into q's ring: 1 sent and complete (eager), 2 sent as a
+ * rendezvous (req now waits for its FIN), 0 not now (no room; or it must
+ * go as a rendezvous and there is no request to wait with). */
+int floc_local_try_send(floc_p2p_t *pp, peer_t *q, const void *buf, size_t len, int tag,
+                        uint32_t cid, floc_request_t *req);
+/* what waits for room in q's rings; the events handled */
+int floc_local_flush_fins(floc_p2p_t *pp, peer_t *q);
+int floc_local_flush_queued(floc_ctx_t *w, floc_p2p_t *pp, peer_t *q);
+/* q's answers, then its messages (as far as the credit rule lets) */
+int floc_local_drain(floc_ctx_t *w, floc_p2p_t *pp, peer_t *q);
+int floc_local_matches(const local_req_t *lr, const incoming_t *m);
+void floc_local_posted_count(floc_p2p_t *pp, const local_req_t *lr, int d);
+floc_request_t *floc_local_take_posted(floc_p2p_t *pp, const incoming_t *m);
+void floc_local_unlink_posted(floc_p2p_t *pp, floc_request_t *req);
+void floc_local_recv_done(floc_ctx_t *w, floc_request_t *r, const incoming_t *m, int status);
+void floc_local_rendezvous(floc_ctx_t *w, floc_p2p_t *pp, floc_request_t *r,
+                           const incoming_t *m);
+void floc_local_credit_back(peer_t *q, unsigned k);
+void floc_local_hold(floc_p2p_t *pp, held_t *h);
+
+#endif
