@@ -90,12 +90,16 @@ static void peer_lost(floc_ctx_t *w, floc_p2p_t *pp, peer_t *q)
     }
 }
 
+static int twins_progress(floc_ctx_t *w, floc_p2p_t *pp);
+
 /* ---- the progress hook -------------------------------------------------- */
 
 static int local_progress(floc_ctx_t *w, void *arg)
 {
     floc_p2p_t *pp = arg;
     int events = 0;
+    if (pp->twins)
+        events += twins_progress(w, pp);
     const int check_lost = atomic_load_explicit(&w->lost, memory_order_acquire);
     for (int k = 0; k < pp->p; k++) {
         peer_t *q = &pp->peers[k];
@@ -182,7 +186,8 @@ static floc_request_t *new_req(floc_ctx_t *ctx, int state, void *buf, size_t len
     floc_request_t *req = floc_req_alloc(ctx, NULL);
     if (!req)
         return NULL;
-    *lreq(req) = (local_req_t){state, peer, tag, cid, buf, len};
+    *lreq(req) = (local_req_t){.state = state, .peer = peer, .tag = tag, .cid = cid, .buf = buf,
+                               .len = len};
     req->pending = 1;
     req->cancel = local_cancel;
     req->describe = local_describe;
@@ -199,29 +204,28 @@ int floc_local_reaches(const floc_ctx_t *ctx, int peer)
     return peer == FLOC_ANY_SOURCE ? pp->all : pp->local_of[peer] >= 0;
 }
 
-/* deliver a held message into receive r (r's buffer, its sender's
- * completion) and free it */
-static void deliver_held(floc_ctx_t *w, floc_p2p_t *pp, floc_request_t *r, held_t *h)
+/* A held message's data into [buf, buf + cap), its sender's side of it
+ * completed (credit back, the FIN of a rendezvous, a send to itself);
+ * h is freed, *m says what it was.  0, or the error reading it. */
+static int take_held(floc_ctx_t *w, floc_p2p_t *pp, held_t *h, void *buf, size_t cap,
+                     incoming_t *m)
 {
-    const incoming_t m = {.kind = h->kind, .source = h->source, .tag = h->tag, .cid = h->cid,
-                          .len = h->len, .addr = h->addr, .cookie = h->cookie};
-    peer_t *q = &pp->peers[pp->local_of[h->source]];
-    q->held--;
-    local_req_t *lr = lreq(r);
-    const size_t n = h->len < lr->len ? h->len : lr->len;
+    *m = (incoming_t){.kind = h->kind, .source = h->source, .tag = h->tag, .cid = h->cid,
+                      .len = h->len, .addr = h->addr, .cookie = h->cookie};
+    const size_t n = h->len < cap ? h->len : cap;
+    int status = 0;
     if (h->kind == CELL_EAGER) {
-        memcpy(lr->buf, h->data, n);
+        memcpy(buf, h->data, n);
         if (h->source != w->rank)
-            floc_local_credit_back(q, cells_for(h->len));
-        floc_local_recv_done(w, r, &m, 0);
+            floc_local_credit_back(&pp->peers[pp->local_of[h->source]], cells_for(h->len));
     } else if (h->kind == HELD_SELF) {
-        memcpy(lr->buf, (const void *)(uintptr_t)h->addr, n);
+        memcpy(buf, (const void *)(uintptr_t)h->addr, n);
         floc_req_op_done(w, h->self, 0);
-        floc_local_recv_done(w, r, &m, 0);
     } else {
-        floc_local_rendezvous(w, pp, r, &m);
+        status = floc_local_fetch(pp, m, buf, cap);
     }
     free(h);
+    return status;
 }
 
 /* the first held message a receive (or probe) of lr's kind takes, off the
@@ -237,12 +241,150 @@ static held_t *find_held(floc_p2p_t *pp, const local_req_t *lr, int take)
             *link = h->next;
             if (pp->unexp_tail == h)
                 pp->unexp_tail = prev;
+            pp->peers[pp->local_of[h->source]].held--;
         }
         return h;
     }
     return NULL;
 }
 
+/*
+ * Receives from anyone in a job of several nodes.  The fabric carries the
+ * messages of other nodes, this path those of this node, so a receive
+ * from FLOC_ANY_SOURCE is posted on both: the user's request is the
+ * fabric receive (the twin), held open by one extra pending count, and a
+ * node half waits in the posted list here.  Whichever path brings a
+ * message first wins:
+ *  - the fabric: once its op is done (pending back to the hold), the node
+ *    half leaves the list and the hold is released;
+ *  - this path: the node half takes the message (claimed), its sender's
+ *    later messages wait (frozen: their order), and the fabric half is
+ *    canceled.  When the fabric reports back: canceled, the claimed
+ *    message goes into the user's buffer; matched meanwhile by another
+ *    node's message (a cancel comes too late once a message matched), the
+ *    claimed one returns to the unexpected list, where it is still the
+ *    first of its sender's.
+ * A receive the user gave up (an orphan) never gets the claimed message.
+ */
+void floc_local_claim(floc_p2p_t *pp, floc_request_t *r, held_t *h)
+{
+    local_req_t *lr = lreq(r);
+    lr->claimed = h;
+    pp->peers[pp->local_of[h->source]].frozen++;
+    floc_request_t *f = lr->twin;
+    if (f->cancel)
+        f->cancel(f);
+}
+
+/* the node half n of a receive from anyone, once its fabric half's op is done */
+static void twin_resolve(floc_ctx_t *w, floc_p2p_t *pp, floc_request_t *n)
+{
+    local_req_t *lr = lreq(n);
+    floc_request_t *f = lr->twin;
+    held_t *h = lr->claimed;
+    if (!h) {
+        floc_local_unlink_posted(pp, n);   /* the fabric brought it (or it was canceled) */
+    } else {
+        pp->peers[pp->local_of[h->source]].frozen--;
+        const int won = f->status == FLOC_ERR_CANCELED && f->magic == FLOC_REQ_LIVE;
+        FLOC_DEBUG(FLOC_LOG_API, "a receive from anyone claimed locality %d's message: %s",
+                   h->source, won ? "delivered" : "the fabric's came first, it stays held");
+        if (won) {
+            const floc_fab_req_t *fr = floc_fab_req(f);
+            incoming_t m;
+            int st = take_held(w, pp, h, fr->ubuf, fr->ucap, &m);
+            if (!st && m.len > fr->ucap) {
+                floc_local_truncated(&m, fr->ucap);
+                st = FLOC_ERR_TRUNCATED;
+            }
+            f->status = st;
+            f->msg = (floc_msg_status_t){.source = m.source, .tag = m.tag, .len = m.len};
+        } else {
+            floc_local_hold(pp, h);
+        }
+    }
+    floc_req_op_done(w, f, 0);   /* the hold */
+    floc_req_release(w, n);
+}
+
+static int twins_progress(floc_ctx_t *w, floc_p2p_t *pp)
+{
+    int events = 0;
+    for (floc_request_t **link = &pp->twins; *link;) {
+        floc_request_t *n = *link;
+        if (lreq(n)->twin->pending > 1) {
+            link = &lreq(n)->twin_next;
+            continue;
+        }
+        *link = lreq(n)->twin_next;
+        twin_resolve(w, pp, n);
+        events++;
+    }
+    return events;
+}
+
+int floc_local_mixed(const floc_ctx_t *ctx)
+{
+    const floc_p2p_t *pp = ctx->world->p2p;
+    return pp && !pp->all;
+}
+
+int floc_local_recv_any(floc_ctx_t *ctx, void *buf, size_t len, int tag,
+                        floc_msg_status_t *status, floc_request_t **out)
+{
+    floc_ctx_t *w = ctx->world;
+    floc_p2p_t *pp = w->p2p;
+    const local_req_t want = {.state = RECV_POSTED, .peer = FLOC_ANY_SOURCE, .tag = tag,
+                              .cid = ctx->cid, .buf = buf, .len = len};
+    floc_ctx_lock(ctx);
+    int ret = 0;
+    held_t *h = find_held(pp, &want, 1);
+    if (h) {
+        /* one of this node's came already: no fabric receive */
+        floc_request_t *r = new_req(ctx, RECV_POSTED, buf, len, FLOC_ANY_SOURCE, tag, ctx->cid);
+        if (!r) {
+            floc_local_hold(pp, h);
+            ret = FLOC_ERR_NOMEM;
+        } else {
+            r->msg_out = status;
+            incoming_t m;
+            const int st = take_held(w, pp, h, buf, len, &m);
+            floc_local_recv_done(w, r, &m, st);
+            *out = r;
+        }
+        floc_ctx_unlock(ctx);
+        return ret;
+    }
+    floc_request_t *f = NULL, *n = floc_req_alloc(ctx, NULL);
+    if (n)
+        floc_req_hide(ctx, n);
+    ret = !n ? FLOC_ERR_NOMEM
+             : floc_tagged_post(w, 0, buf, len, FLOC_ANY_SOURCE, tag, FLOC_TAG_SPACE(0, ctx->cid),
+                                status, &f);
+    if (ret) {
+        if (n)
+            floc_req_release(ctx, n);
+        floc_ctx_unlock(ctx);
+        return ret;
+    }
+    f->ctx = ctx;
+    f->pending++;   /* held open by the node half */
+    *lreq(n) = want;
+    lreq(n)->twin = f;
+    n->describe = local_describe;
+    n->next = NULL;
+    if (pp->posted_tail)
+        pp->posted_tail->next = n;
+    else
+        pp->posted = n;
+    pp->posted_tail = n;
+    floc_local_posted_count(pp, &want, 1);
+    lreq(n)->twin_next = pp->twins;
+    pp->twins = n;
+    floc_ctx_unlock(ctx);
+    *out = f;
+    return 0;
+}
 
 /* a message to itself: into its receive, held, or (0) not now without a request */
 static int self_send(floc_ctx_t *w, floc_p2p_t *pp, const void *buf, size_t len, int tag,
@@ -349,7 +491,9 @@ int floc_local_recv(floc_ctx_t *ctx, void *buf, size_t len, int from, int tag,
     req->msg_out = status;
     held_t *h = find_held(pp, lreq(req), 1);
     if (h) {
-        deliver_held(w, pp, req, h);
+        incoming_t m;
+        const int st = take_held(w, pp, h, buf, len, &m);
+        floc_local_recv_done(w, req, &m, st);
     } else {
         req->next = NULL;
         if (pp->posted_tail)
@@ -383,7 +527,8 @@ static int probe_found(void *arg)
 int floc_local_probe(floc_ctx_t *ctx, int from, int tag, int block, floc_msg_status_t *status)
 {
     floc_ctx_t *w = ctx->world;
-    probe_t pr = {w->p2p, {RECV_POSTED, from, tag, ctx->cid, NULL, 0}, status};
+    probe_t pr = {w->p2p, {.state = RECV_POSTED, .peer = from, .tag = tag, .cid = ctx->cid},
+                  status};
     floc_ctx_lock(ctx);
     pr.pp->probing++;
     int ret = floc_progress_once(w);
@@ -406,10 +551,9 @@ int floc_local_init(floc_ctx_t *w)
     floc_node_t *n = w->node;
     if (!n || !n->enabled || !n->q_cells || !w->cfg.node_p2p)
         return 0;
-    if (!n->cma || !n->single) {
-        FLOC_INFO(FLOC_LOG_API, "node messages through the fabric: %s",
-                  !n->cma ? "process_vm_readv is not allowed between the localities"
-                          : "the job spans several nodes");
+    if (!n->cma) {
+        FLOC_INFO(FLOC_LOG_API, "node messages through the fabric: process_vm_readv is not "
+                  "allowed between the localities");
         return 0;
     }
     floc_p2p_t *pp = calloc(1, sizeof *pp);
@@ -451,6 +595,12 @@ void floc_local_fini(floc_ctx_t *w)
     floc_p2p_t *pp = w->p2p;
     if (!pp)
         return;
+    while (pp->twins) {
+        floc_request_t *n = pp->twins;
+        pp->twins = lreq(n)->twin_next;
+        free(lreq(n)->claimed);
+        floc_req_release(w, n);
+    }
     while (pp->unexp) {
         held_t *h = pp->unexp;
         pp->unexp = h->next;

@@ -46,6 +46,12 @@ typedef struct local_req {
     uint32_t cid;
     void *buf;
     size_t len;               /* a send: its length; a receive: its capacity */
+    /* a receive from FLOC_ANY_SOURCE in a job of several nodes: this
+     * request is the node half of the user's fabric receive `twin`
+     * (local.c, "Receives from anyone") */
+    floc_request_t *twin;
+    struct held *claimed;     /* the node message it took, until the twin is withdrawn */
+    floc_request_t *twin_next;
 } local_req_t;
 
 _Static_assert(sizeof(local_req_t) <= FLOC_FABRIC_REQ_EXT, "fits the requests' extension");
@@ -82,6 +88,8 @@ typedef struct peer {
     floc_node_queue_t *in;
     uint64_t tail, ctl_tail, credit;
     int held;                 /* its messages in the unexpected list */
+    int frozen;               /* its messages claimed by a receive being withdrawn from the
+                                 fabric: none of its later ones is taken until that ends */
     int posted;               /* posted receives naming it */
 } peer_t;
 
@@ -98,6 +106,7 @@ struct floc_p2p {
     int posted_any;           /* posted receives from FLOC_ANY_SOURCE */
     int probing;              /* probes waiting: drain whatever is held */
     held_t *unexp, *unexp_tail;
+    floc_request_t *twins;    /* node halves of receives from anyone (twin_next) */
 };
 
 static inline local_req_t *lreq(floc_request_t *req)
@@ -130,11 +139,17 @@ int floc_local_flush_queued(floc_ctx_t *w, floc_p2p_t *pp, peer_t *q);
 int floc_local_drain(floc_ctx_t *w, floc_p2p_t *pp, peer_t *q);
 int floc_local_matches(const local_req_t *lr, const incoming_t *m);
 void floc_local_posted_count(floc_p2p_t *pp, const local_req_t *lr, int d);
+floc_request_t *floc_local_find_posted(floc_p2p_t *pp, const incoming_t *m);
 floc_request_t *floc_local_take_posted(floc_p2p_t *pp, const incoming_t *m);
 void floc_local_unlink_posted(floc_p2p_t *pp, floc_request_t *req);
 void floc_local_recv_done(floc_ctx_t *w, floc_request_t *r, const incoming_t *m, int status);
-void floc_local_rendezvous(floc_ctx_t *w, floc_p2p_t *pp, floc_request_t *r,
-                           const incoming_t *m);
+/* a rendezvous message's data into [buf, buf + cap), its sender answered:
+ * 0 or the read's error */
+int floc_local_fetch(floc_p2p_t *pp, const incoming_t *m, void *buf, size_t cap);
+void floc_local_truncated(const incoming_t *m, size_t cap);
+/* local.c: node half r of a receive from anyone took message h from its
+ * sender's ring (r is off the posted list): withdraw the fabric half */
+void floc_local_claim(floc_p2p_t *pp, floc_request_t *r, held_t *h);
 void floc_local_credit_back(peer_t *q, unsigned k);
 void floc_local_hold(floc_p2p_t *pp, held_t *h);
 

@@ -190,6 +190,14 @@ void floc_local_posted_count(floc_p2p_t *pp, const local_req_t *lr, int d)
         pp->peers[pp->local_of[lr->peer]].posted += d;
 }
 
+floc_request_t *floc_local_find_posted(floc_p2p_t *pp, const incoming_t *m)
+{
+    for (floc_request_t *r = pp->posted; r; r = r->next)
+        if (floc_local_matches(lreq(r), m))
+            return r;
+    return NULL;
+}
+
 /* take the first posted receive m matches off the list */
 floc_request_t *floc_local_take_posted(floc_p2p_t *pp, const incoming_t *m)
 {
@@ -244,7 +252,7 @@ static int cma_read(const peer_t *q, void *dst, uint64_t addr, size_t len)
     return 0;
 }
 
-static void truncated(const incoming_t *m, size_t cap)
+void floc_local_truncated(const incoming_t *m, size_t cap)
 {
     FLOC_WARN(FLOC_LOG_API, "message of %zu bytes from locality %d (tag %d) truncated to the "
               "%zu-byte receive buffer (%zu bytes more)", m->len, m->source, m->tag, cap,
@@ -256,7 +264,7 @@ void floc_local_recv_done(floc_ctx_t *w, floc_request_t *r, const incoming_t *m,
 {
     local_req_t *lr = lreq(r);
     if (!status && m->len > lr->len) {
-        truncated(m, lr->len);
+        floc_local_truncated(m, lr->len);
         status = FLOC_ERR_TRUNCATED;
     }
     lr->state = RECV_DONE;
@@ -264,15 +272,18 @@ void floc_local_recv_done(floc_ctx_t *w, floc_request_t *r, const incoming_t *m,
     floc_req_op_done(w, r, status);
 }
 
-/* a rendezvous matched: read it, answer its sender, complete the receive */
-void floc_local_rendezvous(floc_ctx_t *w, floc_p2p_t *pp, floc_request_t *r, const incoming_t *m)
+int floc_local_fetch(floc_p2p_t *pp, const incoming_t *m, void *buf, size_t cap)
 {
     peer_t *q = &pp->peers[pp->local_of[m->source]];
-    local_req_t *lr = lreq(r);
-    const size_t n = m->len < lr->len ? m->len : lr->len;
-    const int status = cma_read(q, lr->buf, m->addr, n);
+    const int status = cma_read(q, buf, m->addr, m->len < cap ? m->len : cap);
     send_fin(pp, q, (fin_body_t){m->cookie, status});
-    floc_local_recv_done(w, r, m, status);
+    return status;
+}
+
+/* a rendezvous matched: read it, answer its sender, complete the receive */
+static void rendezvous(floc_ctx_t *w, floc_p2p_t *pp, floc_request_t *r, const incoming_t *m)
+{
+    floc_local_recv_done(w, r, m, floc_local_fetch(pp, m, lreq(r)->buf, lreq(r)->len));
 }
 
 /* a credit of k eager cells back to q's sender */
@@ -310,14 +321,22 @@ static void incoming_cell(floc_ctx_t *w, floc_p2p_t *pp, peer_t *q, const floc_n
         m.cookie = b.cookie;
     }
     const floc_node_cell_t *cells = floc_node_cells(q->in);
-    floc_request_t *r = floc_local_take_posted(pp, &m);
+    floc_request_t *r = floc_local_find_posted(pp, &m);
     held_t *h = NULL;
-    if (!r) {
+    /* kept here: unexpected, or claimed by a receive posted on the
+     * fabric too (its fabric half is being withdrawn, local.c) */
+    if (!r || lreq(r)->twin) {
         h = malloc(sizeof *h + (m.kind == CELL_EAGER ? m.len : 0));
         if (!h)
             return;   /* left in the ring: tried again at the next progress */
         *h = (held_t){.kind = m.kind, .source = m.source, .tag = m.tag, .cid = m.cid,
                       .len = m.len, .addr = m.addr, .cookie = m.cookie};
+    }
+    if (r)
+        floc_local_unlink_posted(pp, r);
+    if (r && lreq(r)->twin) {
+        floc_local_claim(pp, r, h);
+        r = NULL;
     }
     if (m.kind == CELL_EAGER) {
         if (r) {
@@ -330,14 +349,15 @@ static void incoming_cell(floc_ctx_t *w, floc_p2p_t *pp, peer_t *q, const floc_n
     q->tail += k;
     atomic_store_explicit(&q->in->taken.v, q->tail, memory_order_release);
     if (h) {
-        floc_local_hold(pp, h);
+        if (!q->frozen)
+            floc_local_hold(pp, h);
         return;
     }
     if (m.kind == CELL_EAGER) {
         floc_local_credit_back(q, k);
         floc_local_recv_done(w, r, &m, 0);
     } else {
-        floc_local_rendezvous(w, pp, r, &m);
+        rendezvous(w, pp, r, &m);
     }
 }
 
@@ -372,7 +392,7 @@ int floc_local_drain(floc_ctx_t *w, floc_p2p_t *pp, peer_t *q)
         atomic_store_explicit(&q->in->ctl_taken.v, q->ctl_tail, memory_order_release);
         events++;
     }
-    while (q->held < HELD_MAX || q->posted || pp->posted_any || pp->probing) {
+    while (!q->frozen && (q->held < HELD_MAX || q->posted || pp->posted_any || pp->probing)) {
         const floc_node_cell_t *c = &cells[q->tail & pp->mask];
         if (atomic_load_explicit(&c->seq, memory_order_acquire) != (uint32_t)(q->tail + 1))
             break;

@@ -95,6 +95,12 @@ static int irecv(floc_ctx_t *ctx, void *buf, size_t len, int source, int tag,
     }
     if (tag == FLOC_ANY_TAG)
         return any_tag_refused(ctx, func);
+    if (from == FLOC_ANY_SOURCE && floc_local_mixed(ctx)) {
+        ret = floc_local_recv_any(ctx, buf, len, tag, status, req);
+        if (!ret)
+            (*req)->ctx = ctx;
+        return ret;
+    }
     floc_ctx_lock(ctx);
     ret = floc_tagged_post(ctx->world, 0, buf, len, from, tag,
                            FLOC_TAG_SPACE(0, ctx->cid), status, req);

@@ -87,6 +87,13 @@ int floc_local_send(floc_ctx_t *ctx, const void *buf, size_t len, int to, int ta
                     floc_request_t **out);
 int floc_local_recv(floc_ctx_t *ctx, void *buf, size_t len, int from, int tag,
                     floc_msg_status_t *status, floc_request_t **out);
+/* a job of several nodes with node peers here: a receive from
+ * FLOC_ANY_SOURCE goes through floc_local_recv_any (both paths) */
+int floc_local_mixed(const floc_ctx_t *ctx);
+/* a receive from any locality, posted on the fabric and on this path
+ * (local.c, "Receives from anyone"); *out is the fabric's request */
+int floc_local_recv_any(floc_ctx_t *ctx, void *buf, size_t len, int tag,
+                        floc_msg_status_t *status, floc_request_t **out);
 /* 1 (and *status) if a message the receive (from, tag) would take has
  * come, 0 if not (block: waits until one has), < 0 on an error */
 int floc_local_probe(floc_ctx_t *ctx, int from, int tag, int block, floc_msg_status_t *status);

@@ -27,6 +27,11 @@
 #          the hosts' loopback (where tcp between two localities of one host
 #          goes): the rail carries floc's messages inside a host, the
 #          segments the node steps of the hierarchical collectives
+#   msgs   PROG (mp_msgpath) is run twice: with the node message path and
+#          with it off (FLOC_NODE_P2P=0); both must pass, and with the path
+#          the hosts' loopback (where tcp between two localities of one
+#          host goes) must carry less than a tenth of the bytes it carries
+#          without: the user messages inside a host no longer touch tcp
 #   cut    PROG is mp_fault (loop): once every locality is in its loop, the
 #          last host's link goes down; every locality must get
 #          FLOC_ERR_PEER_LOST within FLOC_PEER_TIMEOUT (2 s) + 2 s, floc-run
@@ -169,6 +174,22 @@ rails)
     { echo "FAIL: with the node rail, host 0's loopback still carried $lo_rail bytes (without: $lo_none)"; fail=1; }
   [ $((lo_segments * 10)) -lt "$lo_none" ] ||
     { echo "FAIL: with the node segments, host 0's loopback still carried $lo_segments bytes (without: $lo_none)"; fail=1; } ;;
+msgs)
+  for variant in path fabric; do
+    lo0=$(veth_bytes 0 lo)
+    case $variant in
+    path) job "$work/out.$variant" "$@" ;;
+    fabric) FLOC_NODE_P2P=0 job "$work/out.$variant" "$@" ;;
+    esac
+    rc=$?
+    eval "lo_$variant=$(( $(veth_bytes 0 lo) - lo0 ))"
+    echo "netns.sh: $variant: exit $rc, host 0's loopback carried $(eval echo \$lo_$variant) bytes"
+    if [ $rc -ne 0 ] || ! passed_all "$work/out.$variant"; then
+      cat "$work/out.$variant"; echo "FAIL: the $variant run failed"; fail=1
+    fi
+  done
+  [ $((lo_path * 10)) -lt "$lo_fabric" ] ||
+    { echo "FAIL: with the node message path, host 0's loopback still carried $lo_path bytes (without: $lo_fabric)"; fail=1; } ;;
 cut)
   last=$((hosts - 1))
   job "$work/out" "$@" &
