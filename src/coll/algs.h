@@ -32,6 +32,7 @@
     X(REDUCE, "ring", floc_reduce_ring, 0)                                                      \
     X(REDUCE, "shm_pipeline", floc_shm_pipe_reduce, FLOC_ALG_PIPELINE | FLOC_ALG_READS_SBUF)    \
     X(REDUCE, "hierarchical", floc_reduce_hier, FLOC_ALG_HIER)                                  \
+    X(REDUCE, "cma", floc_shm_reduce_cma, FLOC_ALG_CMA | FLOC_ALG_READS_SBUF)                   \
     X(GATHER, "direct", floc_gather_direct, 0)                                                  \
     X(GATHER, "binomial", floc_gather_binomial, 0)                                              \
     X(GATHER, "rma", floc_gather_rma, 0)                                                        \

@@ -355,9 +355,13 @@ static int run_inline(const floc_coll_req_t *proto, const floc_coll_alg_t *alg)
     c.seq = ctx->coll->seq++;   /* in step with the localities that queue it */
     int done = inline_step(&run);
     floc_ctx_unlock(ctx);
-    if (done)
-        return run.ret;
-    int ret = floc_progress_poll(ctx, inline_step, &run, 0.0);
+    int ret = done ? 0 : floc_progress_poll(ctx, inline_step, &run, 0.0);
+    if (c.tmp || c.hold) {
+        /* the algorithm's scratch (floc_coll_tmp): kept for the next one */
+        floc_ctx_lock(ctx);
+        tmp_release(&c, 0);
+        floc_ctx_unlock(ctx);
+    }
     return ret ? ret : run.ret;
 }
 

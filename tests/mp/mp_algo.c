@@ -71,7 +71,8 @@ static const char *rules(const char *k, size_t b)
         return b < 64 * KiB ? "recursive_doubling" : b < 512 * KiB ? "rabenseifner" : "ring";
     }
     if (!strcmp(k, "reduce"))
-        return fits(b) && b <= 64 * KiB ? "shm"
+        return seg && cma && p == 2 && b >= 32 * KiB && b <= 512 * KiB ? "cma"
+               : fits(b) && b <= 64 * KiB ? "shm"
                : seg && b > 64 * KiB    ? "shm_pipeline"
                : b >= 2 * MiB           ? "ring"
                                         : "binomial";

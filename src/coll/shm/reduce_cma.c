@@ -1,0 +1,98 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * reduce_cma.c - reduce of medium messages by CMA (single-node jobs whose
+ * localities may read each other's memory): every locality publishes
+ * where its contribution is (its header line); the root reads them with
+ * process_vm_readv, a piece at a time into a scratch buffer, and folds
+ * each piece into rbuf in locality order (0 first: the bits of the other
+ * algorithms); the others wait until the root is done (their buffers
+ * are borrowed until then).
+ *
+ * Why: through the segment each contribution is copied into the slot by
+ * its owner every time, so every line of it moves from the owner's cache
+ * to the root's and back (the slot is written again next time); here
+ * the kernel copies the owner's own buffer, which it does not write
+ * between calls, into the root's scratch.  Measured on 2 localities
+ * (floc_coll_bench reduce): figures in select.c.
+ *
+ * Cost, p localities, n bytes: one slot handoff, (p - 1) n bytes read by
+ * the kernel at the root, (p - 1) n gamma folded: the root does it all,
+ * so this is for few localities (select.c).
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "shm.h"
+#include "../../core/ctx.h"
+#include "../../node/node.h"
+
+enum { CMA_DRAIN = FLOC_SHM_READ + 1 };
+
+/* bytes read per process_vm_readv: a piece of the root's L2 */
+#define PIECE ((size_t)64 << 10)
+
+/* rbuf[off, off + len) = x_0 op x_1 op ... (x_root: the root's own, from
+ * sbuf or, in place, from rbuf by way of keep; the others read) */
+static int fold_piece(floc_coll_req_t *c, size_t off, size_t len, unsigned char *in,
+                      unsigned char *keep)
+{
+    const floc_node_t *n = c->ctx->coll->seg;
+    unsigned char *out = (unsigned char *)c->v.rbuf + off;
+    const int root = c->v.root;
+    const size_t count = len / c->esize;
+    const int in_place = c->v.sbuf == FLOC_IN_PLACE || c->v.sbuf == c->v.rbuf;
+    const unsigned char *mine = in_place ? keep : (const unsigned char *)c->v.sbuf + off;
+    if (in_place && root != 0)
+        memcpy(keep, out, len);   /* folded in its turn, after x_0 .. x_root-1 */
+    for (int k = 0; k < c->v.size; k++) {
+        const unsigned char *x = mine;
+        if (k == root && k == 0) {
+            if (!in_place)
+                memcpy(out, mine, len);
+            continue;
+        }
+        if (k != root) {
+            floc_shm_cma_desc_t d;
+            memcpy(&d, floc_node_data(n, k, c->s.shm.seq, sizeof d), sizeof d);
+            int ret = floc_shm_cma_read((pid_t)d.pid, k == 0 ? out : in, d.addr + off, len);
+            if (ret)
+                return ret;
+            if (k == 0)
+                continue;         /* read straight into rbuf */
+            x = in;
+        }
+        c->reduce(x, out, count);
+    }
+    return 0;
+}
+
+int floc_shm_reduce_cma(floc_coll_req_t *c)
+{
+    const size_t bytes = c->v.count * c->esize;
+    const int root = c->v.rank == c->v.root;
+    if (c->step != CMA_DRAIN) {
+        /* the root reads its own itself (sbuf, or rbuf in place) */
+        const floc_shm_cma_desc_t d = {.addr = (uint64_t)(uintptr_t)c->v.sbuf,
+                                       .pid = (uint32_t)getpid()};
+        int ret = floc_shm_steps(c, FLOC_COLL_REDUCE, &d, sizeof d,
+                                 root ? FLOC_SHM_WAIT_ALL : FLOC_SHM_WAIT_NONE);
+        if (ret)
+            return ret;
+        if (root) {
+            const size_t piece = (PIECE / c->esize) * c->esize;
+            if ((ret = floc_coll_tmp(c, 2 * piece)))
+                return ret;
+            unsigned char *in = c->tmp, *keep = in + piece;
+            for (size_t off = 0; off < bytes && !ret; off += piece)
+                ret = fold_piece(c, off, bytes - off < piece ? bytes - off : piece, in, keep);
+            if (ret) {
+                floc_shm_done(c);   /* the others must not wait for us */
+                return ret;
+            }
+        }
+        floc_shm_done(c);
+        c->step = CMA_DRAIN;
+    }
+    /* the others: until the root has read this locality's buffer */
+    return floc_shm_all_done(c, c->s.shm.seq) ? 0 : FLOC_ERR_AGAIN;
+}
