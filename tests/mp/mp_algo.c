@@ -169,8 +169,12 @@ static void run_allreduce(size_t b, int reduce)
         s[j] = (double)(me + 1) * (double)(j % 5 + 1);
         r[j] = -1;
     }
+    /* every other reduce in place at the root (its input in r) */
+    const int in_place = reduce && me == root && (calls & 2);
+    if (in_place)
+        memcpy(r, s, n * sizeof *s);
     if (reduce)
-        MP_OK(floc_reduce(ctx, s, r, n, FLOC_DOUBLE, FLOC_SUM, root));
+        MP_OK(floc_reduce(ctx, in_place ? FLOC_IN_PLACE : s, r, n, FLOC_DOUBLE, FLOC_SUM, root));
     else
         MP_OK(floc_allreduce(ctx, s, r, n, FLOC_DOUBLE, FLOC_SUM));
     const double tri = (double)p * (p + 1) / 2;
