@@ -329,19 +329,19 @@ int floc_local_mixed(const floc_ctx_t *ctx)
     return pp && !pp->all;
 }
 
-int floc_local_recv_any(floc_ctx_t *ctx, void *buf, size_t len, int tag,
-                        floc_msg_status_t *status, floc_request_t **out)
+int floc_local_recv_any_locked(floc_ctx_t *ctx, uint32_t cid, uint64_t space, void *buf,
+                               size_t len, int tag, floc_msg_status_t *status,
+                               floc_request_t **out)
 {
     floc_ctx_t *w = ctx->world;
     floc_p2p_t *pp = w->p2p;
     const local_req_t want = {.state = RECV_POSTED, .peer = FLOC_ANY_SOURCE, .tag = tag,
-                              .cid = ctx->cid, .buf = buf, .len = len};
-    floc_ctx_lock(ctx);
+                              .cid = cid, .buf = buf, .len = len};
     int ret = 0;
     held_t *h = find_held(pp, &want, 1);
     if (h) {
         /* one of this node's came already: no fabric receive */
-        floc_request_t *r = new_req(ctx, RECV_POSTED, buf, len, FLOC_ANY_SOURCE, tag, ctx->cid);
+        floc_request_t *r = new_req(ctx, RECV_POSTED, buf, len, FLOC_ANY_SOURCE, tag, cid);
         if (!r) {
             floc_local_hold(pp, h);
             ret = FLOC_ERR_NOMEM;
@@ -352,19 +352,16 @@ int floc_local_recv_any(floc_ctx_t *ctx, void *buf, size_t len, int tag,
             floc_local_recv_done(w, r, &m, st);
             *out = r;
         }
-        floc_ctx_unlock(ctx);
         return ret;
     }
     floc_request_t *f = NULL, *n = floc_req_alloc(ctx, NULL);
     if (n)
         floc_req_hide(ctx, n);
     ret = !n ? FLOC_ERR_NOMEM
-             : floc_tagged_post(w, 0, buf, len, FLOC_ANY_SOURCE, tag, FLOC_TAG_SPACE(0, ctx->cid),
-                                status, &f);
+             : floc_tagged_post(w, 0, buf, len, FLOC_ANY_SOURCE, tag, space, status, &f);
     if (ret) {
         if (n)
             floc_req_release(ctx, n);
-        floc_ctx_unlock(ctx);
         return ret;
     }
     f->ctx = ctx;
@@ -381,9 +378,18 @@ int floc_local_recv_any(floc_ctx_t *ctx, void *buf, size_t len, int tag,
     floc_local_posted_count(pp, &want, 1);
     lreq(n)->twin_next = pp->twins;
     pp->twins = n;
-    floc_ctx_unlock(ctx);
     *out = f;
     return 0;
+}
+
+int floc_local_recv_any(floc_ctx_t *ctx, void *buf, size_t len, int tag,
+                        floc_msg_status_t *status, floc_request_t **out)
+{
+    floc_ctx_lock(ctx);
+    int ret = floc_local_recv_any_locked(ctx, ctx->cid, FLOC_TAG_SPACE(0, ctx->cid), buf, len,
+                                         tag, status, out);
+    floc_ctx_unlock(ctx);
+    return ret;
 }
 
 /* a message to itself: into its receive, held, or (0) not now without a request */
@@ -414,43 +420,37 @@ static int self_send(floc_ctx_t *w, floc_p2p_t *pp, const void *buf, size_t len,
     return copy ? 1 : 2;
 }
 
-int floc_local_send(floc_ctx_t *ctx, const void *buf, size_t len, int to, int tag,
-                    floc_request_t **out)
+/* a send now, or 0 (no room, or it needs a request to wait with) */
+static int send_now(floc_ctx_t *w, floc_p2p_t *pp, peer_t *q, uint32_t cid, const void *buf,
+                    size_t len, int to, int tag, floc_request_t *req)
+{
+    return to == w->rank ? self_send(w, pp, buf, len, tag, cid, req)
+           : q->queued  ? 0
+                        : floc_local_try_send(pp, q, buf, len, tag, cid, req);
+}
+
+int floc_local_send_now(floc_ctx_t *w, uint32_t cid, const void *buf, size_t len, int to, int tag)
+{
+    floc_p2p_t *pp = w->p2p;
+    peer_t *q = &pp->peers[pp->local_of[to]];
+    return q->lost ? FLOC_ERR_PEER_LOST : send_now(w, pp, q, cid, buf, len, to, tag, NULL);
+}
+
+int floc_local_isend_locked(floc_ctx_t *ctx, uint32_t cid, const void *buf, size_t len, int to,
+                            int tag, floc_request_t **out)
 {
     floc_ctx_t *w = ctx->world;
     floc_p2p_t *pp = w->p2p;
-    const uint32_t cid = ctx->cid;
     peer_t *q = &pp->peers[pp->local_of[to]];
-    int ret;
-    floc_ctx_lock(ctx);
-    if (q->lost) {
-        ret = FLOC_ERR_PEER_LOST;
-        goto out;
-    }
-    /* the fast way: done at once, no request (a blocking send), or a
-     * request complete already */
-    ret = to == w->rank ? self_send(w, pp, buf, len, tag, cid, NULL)
-          : q->queued  ? 0
-                       : floc_local_try_send(pp, q, buf, len, tag, cid, NULL);
-    if (ret < 0)
-        goto out;
-    if (ret == 1) {
-        ret = 0;
-        if (out && !(*out = floc_req_complete_new(ctx)))
-            ret = FLOC_ERR_NOMEM;
-        goto out;
-    }
+    if (q->lost)
+        return FLOC_ERR_PEER_LOST;
     floc_request_t *req = new_req(ctx, SEND_QUEUED, (void *)buf, len, to, tag, cid);
-    if (!req) {
-        ret = FLOC_ERR_NOMEM;
-        goto out;
-    }
-    ret = to == w->rank ? self_send(w, pp, buf, len, tag, cid, req)
-          : q->queued  ? 0
-                       : floc_local_try_send(pp, q, buf, len, tag, cid, req);
+    if (!req)
+        return FLOC_ERR_NOMEM;
+    const int ret = send_now(w, pp, q, cid, buf, len, to, tag, req);
     if (ret < 0) {
         floc_req_release(ctx, req);
-        goto out;
+        return ret;
     }
     if (ret == 1)
         req->pending = 0;
@@ -462,32 +462,47 @@ int floc_local_send(floc_ctx_t *ctx, const void *buf, size_t len, int to, int ta
             q->queued = req;
         q->queued_tail = req;
     }
-    floc_ctx_unlock(ctx);
-    if (out) {
-        *out = req;
-        return 0;
-    }
-    return floc_req_wait_blocking(req);
-out:
-    floc_ctx_unlock(ctx);
-    return ret;
+    *out = req;
+    return 0;
 }
 
-int floc_local_recv(floc_ctx_t *ctx, void *buf, size_t len, int from, int tag,
-                    floc_msg_status_t *status, floc_request_t **out)
+int floc_local_send(floc_ctx_t *ctx, const void *buf, size_t len, int to, int tag,
+                    floc_request_t **out)
+{
+    floc_ctx_t *w = ctx->world;
+    floc_ctx_lock(ctx);
+    /* the fast way: done at once, no request (a blocking send), or a
+     * request complete already */
+    int ret = floc_local_send_now(w, ctx->cid, buf, len, to, tag);
+    if (ret == 1) {
+        ret = 0;
+        if (out && !(*out = floc_req_complete_new(ctx)))
+            ret = FLOC_ERR_NOMEM;
+        floc_ctx_unlock(ctx);
+        return ret;
+    }
+    floc_request_t *req = NULL;
+    if (ret == 0)
+        ret = floc_local_isend_locked(ctx, ctx->cid, buf, len, to, tag, &req);
+    floc_ctx_unlock(ctx);
+    if (ret || out) {
+        if (!ret)
+            *out = req;
+        return ret;
+    }
+    return floc_req_wait_blocking(req);
+}
+
+int floc_local_irecv_locked(floc_ctx_t *ctx, uint32_t cid, void *buf, size_t len, int from,
+                            int tag, floc_msg_status_t *status, floc_request_t **out)
 {
     floc_ctx_t *w = ctx->world;
     floc_p2p_t *pp = w->p2p;
-    floc_ctx_lock(ctx);
-    if (from != FLOC_ANY_SOURCE && pp->peers[pp->local_of[from]].lost) {
-        floc_ctx_unlock(ctx);
+    if (from != FLOC_ANY_SOURCE && pp->peers[pp->local_of[from]].lost)
         return FLOC_ERR_PEER_LOST;
-    }
-    floc_request_t *req = new_req(ctx, RECV_POSTED, buf, len, from, tag, ctx->cid);
-    if (!req) {
-        floc_ctx_unlock(ctx);
+    floc_request_t *req = new_req(ctx, RECV_POSTED, buf, len, from, tag, cid);
+    if (!req)
         return FLOC_ERR_NOMEM;
-    }
     req->msg_out = status;
     held_t *h = find_held(pp, lreq(req), 1);
     if (h) {
@@ -503,9 +518,17 @@ int floc_local_recv(floc_ctx_t *ctx, void *buf, size_t len, int from, int tag,
         pp->posted_tail = req;
         floc_local_posted_count(pp, lreq(req), 1);
     }
-    floc_ctx_unlock(ctx);
     *out = req;
     return 0;
+}
+
+int floc_local_recv(floc_ctx_t *ctx, void *buf, size_t len, int from, int tag,
+                    floc_msg_status_t *status, floc_request_t **out)
+{
+    floc_ctx_lock(ctx);
+    int ret = floc_local_irecv_locked(ctx, ctx->cid, buf, len, from, tag, status, out);
+    floc_ctx_unlock(ctx);
+    return ret;
 }
 
 /* a probe's question, as a receive would ask it */

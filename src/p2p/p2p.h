@@ -94,6 +94,19 @@ int floc_local_mixed(const floc_ctx_t *ctx);
  * (local.c, "Receives from anyone"); *out is the fabric's request */
 int floc_local_recv_any(floc_ctx_t *ctx, void *buf, size_t len, int tag,
                         floc_msg_status_t *status, floc_request_t **out);
+/* The same for floc's own layers (the actions' messages: their context
+ * id and tag space), the caller holding the lock.  send_now: 1 sent (buf
+ * free again), 0 not now (then isend_locked, whose request borrows buf),
+ * or an error.  The requests are plain ones of ctx. */
+int floc_local_send_now(floc_ctx_t *world, uint32_t cid, const void *buf, size_t len, int to,
+                        int tag);
+int floc_local_isend_locked(floc_ctx_t *ctx, uint32_t cid, const void *buf, size_t len, int to,
+                            int tag, floc_request_t **out);
+int floc_local_irecv_locked(floc_ctx_t *ctx, uint32_t cid, void *buf, size_t len, int from,
+                            int tag, floc_msg_status_t *status, floc_request_t **out);
+int floc_local_recv_any_locked(floc_ctx_t *ctx, uint32_t cid, uint64_t space, void *buf,
+                               size_t len, int tag, floc_msg_status_t *status,
+                               floc_request_t **out);
 /* 1 (and *status) if a message the receive (from, tag) would take has
  * come, 0 if not (block: waits until one has), < 0 on an error */
 int floc_local_probe(floc_ctx_t *ctx, int from, int tag, int block, floc_msg_status_t *status);
