@@ -19,11 +19,23 @@
 #define ACT_TAG 1
 #define ACT_SPACE FLOC_TAG_SPACE(1, FLOC_CID_ACTIONS)
 
+/* A mailbox receive: from anyone, through the node message path where
+ * the localities are on this node (all of them, or posted on both paths
+ * in a job of several nodes, src/p2p/local.c), else the fabric.  Caller
+ * holds the lock (or is init). */
 static int post_box(struct floc_actions *a, int i)
 {
     floc_request_t *r;
-    int ret = floc_tagged_post(a->ctx, 0, a->boxes + (size_t)i * ACT_MSG, ACT_MSG, FLOC_ANY_SOURCE,
-                               ACT_TAG, ACT_SPACE, NULL, &r);
+    floc_ctx_t *w = a->ctx;
+    unsigned char *box = a->boxes + (size_t)i * ACT_MSG;
+    int ret = floc_local_reaches(w, FLOC_ANY_SOURCE)
+                  ? floc_local_irecv_locked(w, FLOC_CID_ACTIONS, box, ACT_MSG, FLOC_ANY_SOURCE,
+                                            ACT_TAG, NULL, &r)
+              : floc_local_mixed(w)
+                  ? floc_local_recv_any_locked(w, FLOC_CID_ACTIONS, ACT_SPACE, box, ACT_MSG,
+                                               ACT_TAG, NULL, &r)
+                  : floc_tagged_post(w, 0, box, ACT_MSG, FLOC_ANY_SOURCE, ACT_TAG, ACT_SPACE,
+                                     NULL, &r);
     if (ret)
         return ret;
     floc_req_hide(a->ctx, r);
@@ -145,7 +157,10 @@ int floc_act_send(struct floc_actions *a, int to, const act_hdr_t *h, const void
     memcpy(buf, h, sizeof *h);
     if (len)
         memcpy(buf + sizeof *h, data, len);
-    int ret = floc_tagged_try_inject(w, buf, n, to, ACT_TAG, ACT_SPACE);
+    /* a locality of this node: through the node message path */
+    const int local = floc_local_reaches(w, to);
+    int ret = local ? floc_local_send_now(w, FLOC_CID_ACTIONS, buf, n, to, ACT_TAG)
+                    : floc_tagged_try_inject(w, buf, n, to, ACT_TAG, ACT_SPACE);
     if (ret != 0)
         return ret < 0 ? ret : 0;
     /* not taken at once: a request carries a copy, freed with it */
@@ -154,7 +169,8 @@ int floc_act_send(struct floc_actions *a, int to, const act_hdr_t *h, const void
         return FLOC_ERR_NOMEM;
     memcpy(copy, buf, n);
     floc_request_t *req;
-    ret = floc_tagged_post(w, 1, copy, n, to, ACT_TAG, ACT_SPACE, NULL, &req);
+    ret = local ? floc_local_isend_locked(w, FLOC_CID_ACTIONS, copy, n, to, ACT_TAG, &req)
+                : floc_tagged_post(w, 1, copy, n, to, ACT_TAG, ACT_SPACE, NULL, &req);
     if (ret) {
         free(copy);
         return ret;

@@ -132,13 +132,16 @@ _Static_assert(sizeof(floc_node_pipe_t) % 64 == 0, "pipe areas keep cache-line a
  * `q_cells` data cells and FLOC_NODE_CTL_CELLS control cells (the
  * receiver's answers travel in the reverse pair's control ring).  A
  * message takes one cell, or one and continuation cells that follow it
- * (64 bytes of data each, no header); the sender writes them all, then
+ * (60 bytes of data each after the cell's position word: every cell
+ * starts with its position + 1, so what an older lap left where the next
+ * header goes never reads as that header); the sender writes them all, then
  * stores the first cell's `seq` (its position + 1, release): one cache
  * line per handoff for a small message, and the receiver polls one line
  * per sender.  The receiver stores how many cells it is done with in
  * `taken` (release); the sender reads it only when the ring looks full.
  */
 #define FLOC_NODE_CELL_DATA 48
+#define FLOC_NODE_CONT_DATA 60    /* a continuation cell's data: all but its position word */
 #define FLOC_NODE_CTL_CELLS 16
 
 typedef struct floc_node_cell {

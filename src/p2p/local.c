@@ -6,7 +6,7 @@
  *
  * Size classes (a pair's messages share one ring, so they stay in order
  * whatever their sizes):
- *   eager, up to eager_max bytes (4080 with 256-cell rings): the data in
+ *   eager, up to eager_max bytes (3828 with 256-cell rings): the data in
  *     the cells, one cache line up to 48 bytes.  Complete for the sender
  *     once written.  Counted against the sender's credit with this
  *     receiver (credit_cells, returned as the receiver matches them): a
@@ -592,7 +592,7 @@ int floc_local_init(floc_ctx_t *w)
     pp->cells = n->q_cells;
     pp->mask = n->q_cells - 1;
     /* a quarter of the ring per eager message, two rings' worth of credit */
-    pp->eager_max = FLOC_NODE_CELL_DATA + (size_t)(pp->cells / 4 - 1) * 64;
+    pp->eager_max = FLOC_NODE_CELL_DATA + (size_t)(pp->cells / 4 - 1) * FLOC_NODE_CONT_DATA;
     pp->credit_cells = 2 * (uint64_t)pp->cells;
     for (int k = 0; k < n->p; k++) {
         peer_t *q = &pp->peers[k];

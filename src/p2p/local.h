@@ -116,7 +116,10 @@ static inline local_req_t *lreq(floc_request_t *req)
 
 static inline unsigned cells_for(size_t len)
 {
-    return len <= FLOC_NODE_CELL_DATA ? 1 : 1 + (unsigned)((len - FLOC_NODE_CELL_DATA + 63) / 64);
+    return len <= FLOC_NODE_CELL_DATA
+               ? 1
+               : 1 + (unsigned)((len - FLOC_NODE_CELL_DATA + FLOC_NODE_CONT_DATA - 1) /
+                                FLOC_NODE_CONT_DATA);
 }
 
 typedef struct incoming {

@@ -14,8 +14,14 @@
 
 /* ---- the rings' data ---------------------------------------------------- */
 
-/* len bytes into the message at cell i: the first cell's data, then
- * whole continuation cells, a run up to the ring's end at a time */
+/*
+ * A message's data: the first cell's 48 bytes, then FLOC_NODE_CONT_DATA
+ * (60) bytes in each continuation cell, after the cell's own position
+ * word.  Every cell of a ring starts with its position + 1 (the header's
+ * stored last): the receiver, looking for the next header at position
+ * t, must never mistake what an older lap left there for it, and data
+ * there (a count, an index) could read as t + 1.
+ */
 static void payload_put(const floc_p2p_t *pp, floc_node_cell_t *cells, uint64_t i,
                         const void *src, size_t len)
 {
@@ -24,13 +30,12 @@ static void payload_put(const floc_p2p_t *pp, floc_node_cell_t *cells, uint64_t 
     const unsigned char *s = (const unsigned char *)src + first;
     len -= first;
     while (len) {
-        const uint64_t at = (i + 1) & pp->mask;
-        size_t run = (pp->cells - at) * sizeof(floc_node_cell_t);
-        run = len < run ? len : run;
-        memcpy(&cells[at], s, run);
-        s += run;
-        len -= run;
-        i += run / sizeof(floc_node_cell_t);
+        floc_node_cell_t *c = &cells[++i & pp->mask];
+        const size_t n = len < FLOC_NODE_CONT_DATA ? len : FLOC_NODE_CONT_DATA;
+        atomic_store_explicit(&c->seq, (uint32_t)(i + 1), memory_order_relaxed);
+        memcpy((unsigned char *)c + sizeof c->seq, s, n);
+        s += n;
+        len -= n;
     }
 }
 
@@ -42,13 +47,11 @@ static void payload_get(const floc_p2p_t *pp, const floc_node_cell_t *cells, uin
     unsigned char *d = (unsigned char *)dst + first;
     len -= first;
     while (len) {
-        const uint64_t at = (i + 1) & pp->mask;
-        size_t run = (pp->cells - at) * sizeof(floc_node_cell_t);
-        run = len < run ? len : run;
-        memcpy(d, &cells[at], run);
-        d += run;
-        len -= run;
-        i += run / sizeof(floc_node_cell_t);
+        const floc_node_cell_t *c = &cells[++i & pp->mask];
+        const size_t n = len < FLOC_NODE_CONT_DATA ? len : FLOC_NODE_CONT_DATA;
+        memcpy(d, (const unsigned char *)c + sizeof c->seq, n);
+        d += n;
+        len -= n;
     }
 }
 

@@ -32,8 +32,8 @@ static floc_ctx_t *ctx;
 static int me, n, wild = 1;
 
 /* sizes around every class boundary: one cell (48), the eager limit
- * (4080 with 256-cell rings), the fabric's eager and chunk sizes */
-static const size_t sizes[] = {0, 1, 8, 47, 48, 49, 100, 1000, 4079, 4080, 4081, 4096,
+ * (3828 with 256-cell rings), the fabric's eager and chunk sizes */
+static const size_t sizes[] = {0, 1, 8, 47, 48, 49, 100, 1000, 3827, 3828, 3829, 4096,
                                8192, 65536, 65537, (1u << 20) + 3};
 #define NSIZES (sizeof sizes / sizeof sizes[0])
 
