@@ -68,24 +68,27 @@ static void peer_lost(floc_ctx_t *w, floc_p2p_t *pp, peer_t *q)
     fail_list(w, &q->queued);
     q->queued_tail = NULL;
     fail_list(w, &q->rts);
-    for (floc_request_t *r = pp->posted, *next; r; r = next) {
-        next = r->next;
-        if (lreq(r)->peer == q->world) {
-            floc_local_unlink_posted(pp, r);
-            floc_req_op_done(w, r, FLOC_ERR_PEER_LOST);
+    for (int b = 0; b < MATCH_LISTS; b++) {
+        match_list_t *l = &pp->lists[b];
+        for (floc_request_t *r = l->posted, *next; r; r = next) {
+            next = r->next;
+            if (lreq(r)->peer == q->world) {
+                floc_local_unlink_posted(pp, r);
+                floc_req_op_done(w, r, FLOC_ERR_PEER_LOST);
+            }
         }
-    }
-    for (held_t **link = &pp->unexp, *prev = NULL; *link;) {
-        held_t *h = *link;
-        if (h->source == q->world && h->kind == CELL_RTS) {
-            *link = h->next;
-            if (pp->unexp_tail == h)
-                pp->unexp_tail = prev;
-            q->held--;
-            free(h);
-        } else {
-            prev = h;
-            link = &h->next;
+        for (held_t **link = &l->unexp, *prev = NULL; *link;) {
+            held_t *h = *link;
+            if (h->source == q->world && h->kind == CELL_RTS) {
+                *link = h->next;
+                if (l->unexp_tail == h)
+                    l->unexp_tail = prev;
+                q->held--;
+                free(h);
+            } else {
+                prev = h;
+                link = &h->next;
+            }
         }
     }
 }
@@ -123,10 +126,12 @@ static void local_dump(floc_ctx_t *w, void *arg)
     (void)w;
     floc_p2p_t *pp = arg;
     int posted = 0, held = 0;
-    for (floc_request_t *r = pp->posted; r; r = r->next)
-        posted++;
-    for (held_t *h = pp->unexp; h; h = h->next)
-        held++;
+    for (int b = 0; b < MATCH_LISTS; b++) {
+        for (floc_request_t *r = pp->lists[b].posted; r; r = r->next)
+            posted++;
+        for (held_t *h = pp->lists[b].unexp; h; h = h->next)
+            held++;
+    }
     FLOC_WARN(FLOC_LOG_API, "node messages: %d receives posted, %d messages unexpected", posted,
               held);
     for (int k = 0; k < pp->p; k++) {
@@ -232,15 +237,16 @@ static int take_held(floc_ctx_t *w, floc_p2p_t *pp, held_t *h, void *buf, size_t
  * list if take */
 static held_t *find_held(floc_p2p_t *pp, const local_req_t *lr, int take)
 {
-    for (held_t **link = &pp->unexp, *prev = NULL; *link; prev = *link, link = &(*link)->next) {
+    match_list_t *l = list_of(pp, lr->cid);
+    for (held_t **link = &l->unexp, *prev = NULL; *link; prev = *link, link = &(*link)->next) {
         held_t *h = *link;
         const incoming_t m = {.source = h->source, .tag = h->tag, .cid = h->cid};
         if (!floc_local_matches(lr, &m))
             continue;
         if (take) {
             *link = h->next;
-            if (pp->unexp_tail == h)
-                pp->unexp_tail = prev;
+            if (l->unexp_tail == h)
+                l->unexp_tail = prev;
             pp->peers[pp->local_of[h->source]].held--;
         }
         return h;
@@ -369,13 +375,7 @@ int floc_local_recv_any_locked(floc_ctx_t *ctx, uint32_t cid, uint64_t space, vo
     *lreq(n) = want;
     lreq(n)->twin = f;
     n->describe = local_describe;
-    n->next = NULL;
-    if (pp->posted_tail)
-        pp->posted_tail->next = n;
-    else
-        pp->posted = n;
-    pp->posted_tail = n;
-    floc_local_posted_count(pp, &want, 1);
+    floc_local_post(pp, n);
     lreq(n)->twin_next = pp->twins;
     pp->twins = n;
     *out = f;
@@ -510,13 +510,7 @@ int floc_local_irecv_locked(floc_ctx_t *ctx, uint32_t cid, void *buf, size_t len
         const int st = take_held(w, pp, h, buf, len, &m);
         floc_local_recv_done(w, req, &m, st);
     } else {
-        req->next = NULL;
-        if (pp->posted_tail)
-            pp->posted_tail->next = req;
-        else
-            pp->posted = req;
-        pp->posted_tail = req;
-        floc_local_posted_count(pp, lreq(req), 1);
+        floc_local_post(pp, req);
     }
     *out = req;
     return 0;
@@ -624,11 +618,12 @@ void floc_local_fini(floc_ctx_t *w)
         free(lreq(n)->claimed);
         floc_req_release(w, n);
     }
-    while (pp->unexp) {
-        held_t *h = pp->unexp;
-        pp->unexp = h->next;
-        free(h);
-    }
+    for (int b = 0; b < MATCH_LISTS; b++)
+        while (pp->lists[b].unexp) {
+            held_t *h = pp->lists[b].unexp;
+            pp->lists[b].unexp = h->next;
+            free(h);
+        }
     for (int k = 0; k < pp->p; k++)
         while (pp->peers[k].fins) {
             fin_wait_t *f = pp->peers[k].fins;

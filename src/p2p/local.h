@@ -87,11 +87,18 @@ typedef struct peer {
     /* receiving from it */
     floc_node_queue_t *in;
     uint64_t tail, ctl_tail, credit;
-    int held;                 /* its messages in the unexpected list */
+    int held;                 /* its messages in the unexpected lists */
     int frozen;               /* its messages claimed by a receive being withdrawn from the
                                  fabric: none of its later ones is taken until that ends */
-    int posted;               /* posted receives naming it */
 } peer_t;
+
+/* posted receives in the order posted, unexpected messages in the order
+ * they came: the matching of some context ids */
+typedef struct match_list {
+    floc_request_t *posted, *posted_tail;
+    held_t *unexp, *unexp_tail;
+} match_list_t;
+#define MATCH_LISTS 8
 
 struct floc_p2p {
     floc_ctx_t *world;
@@ -102,12 +109,19 @@ struct floc_p2p {
     size_t eager_max;
     uint64_t credit_cells;
     peer_t *peers;            /* by slot (this locality's own: its messages to itself) */
-    floc_request_t *posted, *posted_tail;
-    int posted_any;           /* posted receives from FLOC_ANY_SOURCE */
+    /* posted receives and unexpected messages, a pair of lists per few
+     * context ids (a message only ever matches in its own: the actions'
+     * 16 mailbox receives are not in the way of a user's) */
+    match_list_t lists[MATCH_LISTS];
     int probing;              /* probes waiting: drain whatever is held */
-    held_t *unexp, *unexp_tail;
     floc_request_t *twins;    /* node halves of receives from anyone (twin_next) */
 };
+
+/* the lists of context id cid: the actions' apart, teams' spread */
+static inline match_list_t *list_of(floc_p2p_t *pp, uint32_t cid)
+{
+    return &pp->lists[cid == FLOC_CID_ACTIONS ? MATCH_LISTS - 1 : cid % (MATCH_LISTS - 1)];
+}
 
 static inline local_req_t *lreq(floc_request_t *req)
 {
@@ -141,7 +155,8 @@ int floc_local_flush_queued(floc_ctx_t *w, floc_p2p_t *pp, peer_t *q);
 /* q's answers, then its messages (as far as the credit rule lets) */
 int floc_local_drain(floc_ctx_t *w, floc_p2p_t *pp, peer_t *q);
 int floc_local_matches(const local_req_t *lr, const incoming_t *m);
-void floc_local_posted_count(floc_p2p_t *pp, const local_req_t *lr, int d);
+/* a receive joins the end of its posted list */
+void floc_local_post(floc_p2p_t *pp, floc_request_t *req);
 floc_request_t *floc_local_find_posted(floc_p2p_t *pp, const incoming_t *m);
 floc_request_t *floc_local_take_posted(floc_p2p_t *pp, const incoming_t *m);
 void floc_local_unlink_posted(floc_p2p_t *pp, floc_request_t *req);

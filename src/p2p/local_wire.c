@@ -29,13 +29,16 @@ static void payload_put(const floc_p2p_t *pp, floc_node_cell_t *cells, uint64_t 
     memcpy(cells[i & pp->mask].data, src, first);
     const unsigned char *s = (const unsigned char *)src + first;
     len -= first;
-    while (len) {
+    /* whole cells by a copy of constant size (inlined moves) */
+    for (; len >= FLOC_NODE_CONT_DATA; s += FLOC_NODE_CONT_DATA, len -= FLOC_NODE_CONT_DATA) {
         floc_node_cell_t *c = &cells[++i & pp->mask];
-        const size_t n = len < FLOC_NODE_CONT_DATA ? len : FLOC_NODE_CONT_DATA;
         atomic_store_explicit(&c->seq, (uint32_t)(i + 1), memory_order_relaxed);
-        memcpy((unsigned char *)c + sizeof c->seq, s, n);
-        s += n;
-        len -= n;
+        memcpy((unsigned char *)c + sizeof c->seq, s, FLOC_NODE_CONT_DATA);
+    }
+    if (len) {
+        floc_node_cell_t *c = &cells[++i & pp->mask];
+        atomic_store_explicit(&c->seq, (uint32_t)(i + 1), memory_order_relaxed);
+        memcpy((unsigned char *)c + sizeof c->seq, s, len);
     }
 }
 
@@ -46,13 +49,11 @@ static void payload_get(const floc_p2p_t *pp, const floc_node_cell_t *cells, uin
     memcpy(dst, cells[i & pp->mask].data, first);
     unsigned char *d = (unsigned char *)dst + first;
     len -= first;
-    while (len) {
-        const floc_node_cell_t *c = &cells[++i & pp->mask];
-        const size_t n = len < FLOC_NODE_CONT_DATA ? len : FLOC_NODE_CONT_DATA;
-        memcpy(d, (const unsigned char *)c + sizeof c->seq, n);
-        d += n;
-        len -= n;
-    }
+    for (; len >= FLOC_NODE_CONT_DATA; d += FLOC_NODE_CONT_DATA, len -= FLOC_NODE_CONT_DATA)
+        memcpy(d, (const unsigned char *)&cells[++i & pp->mask] + sizeof(uint32_t),
+               FLOC_NODE_CONT_DATA);
+    if (len)
+        memcpy(d, (const unsigned char *)&cells[++i & pp->mask] + sizeof(uint32_t), len);
 }
 
 /* room for k more cells in a ring of n whose receiver took *seen (the
@@ -185,17 +186,20 @@ int floc_local_matches(const local_req_t *lr, const incoming_t *m)
            (lr->tag == FLOC_ANY_TAG || lr->tag == m->tag);
 }
 
-void floc_local_posted_count(floc_p2p_t *pp, const local_req_t *lr, int d)
+void floc_local_post(floc_p2p_t *pp, floc_request_t *req)
 {
-    if (lr->peer == FLOC_ANY_SOURCE)
-        pp->posted_any += d;
+    match_list_t *l = list_of(pp, lreq(req)->cid);
+    req->next = NULL;
+    if (l->posted_tail)
+        l->posted_tail->next = req;
     else
-        pp->peers[pp->local_of[lr->peer]].posted += d;
+        l->posted = req;
+    l->posted_tail = req;
 }
 
 floc_request_t *floc_local_find_posted(floc_p2p_t *pp, const incoming_t *m)
 {
-    for (floc_request_t *r = pp->posted; r; r = r->next)
+    for (floc_request_t *r = list_of(pp, m->cid)->posted; r; r = r->next)
         if (floc_local_matches(lreq(r), m))
             return r;
     return NULL;
@@ -204,16 +208,16 @@ floc_request_t *floc_local_find_posted(floc_p2p_t *pp, const incoming_t *m)
 /* take the first posted receive m matches off the list */
 floc_request_t *floc_local_take_posted(floc_p2p_t *pp, const incoming_t *m)
 {
-    for (floc_request_t **link = &pp->posted, *prev = NULL; *link;
+    match_list_t *l = list_of(pp, m->cid);
+    for (floc_request_t **link = &l->posted, *prev = NULL; *link;
          prev = *link, link = &(*link)->next) {
         floc_request_t *r = *link;
         if (!floc_local_matches(lreq(r), m))
             continue;
         *link = r->next;
-        if (pp->posted_tail == r)
-            pp->posted_tail = prev;
+        if (l->posted_tail == r)
+            l->posted_tail = prev;
         r->next = NULL;
-        floc_local_posted_count(pp, lreq(r), -1);
         return r;
     }
     return NULL;
@@ -221,15 +225,15 @@ floc_request_t *floc_local_take_posted(floc_p2p_t *pp, const incoming_t *m)
 
 void floc_local_unlink_posted(floc_p2p_t *pp, floc_request_t *req)
 {
-    for (floc_request_t **link = &pp->posted, *prev = NULL; *link;
+    match_list_t *l = list_of(pp, lreq(req)->cid);
+    for (floc_request_t **link = &l->posted, *prev = NULL; *link;
          prev = *link, link = &(*link)->next) {
         if (*link != req)
             continue;
         *link = req->next;
-        if (pp->posted_tail == req)
-            pp->posted_tail = prev;
+        if (l->posted_tail == req)
+            l->posted_tail = prev;
         req->next = NULL;
-        floc_local_posted_count(pp, lreq(req), -1);
         return;
     }
 }
@@ -299,12 +303,13 @@ void floc_local_credit_back(peer_t *q, unsigned k)
 /* h joins the unexpected list */
 void floc_local_hold(floc_p2p_t *pp, held_t *h)
 {
+    match_list_t *l = list_of(pp, h->cid);
     h->next = NULL;
-    if (pp->unexp_tail)
-        pp->unexp_tail->next = h;
+    if (l->unexp_tail)
+        l->unexp_tail->next = h;
     else
-        pp->unexp = h;
-    pp->unexp_tail = h;
+        l->unexp = h;
+    l->unexp_tail = h;
     pp->peers[pp->local_of[h->source]].held++;
 }
 
@@ -382,6 +387,17 @@ static void fin_cell(floc_ctx_t *w, peer_t *q, const floc_node_cell_t *c)
     FLOC_WARN(FLOC_LOG_API, "an answer from locality %d to no send of ours", q->world);
 }
 
+/* is a receive posted that could take a message of cid from source? */
+static int wanted(floc_p2p_t *pp, uint32_t cid, int source)
+{
+    for (floc_request_t *r = list_of(pp, cid)->posted; r; r = r->next) {
+        const local_req_t *lr = lreq(r);
+        if (lr->cid == cid && (lr->peer == FLOC_ANY_SOURCE || lr->peer == source))
+            return 1;
+    }
+    return 0;
+}
+
 int floc_local_drain(floc_ctx_t *w, floc_p2p_t *pp, peer_t *q)
 {
     int events = 0;
@@ -395,10 +411,12 @@ int floc_local_drain(floc_ctx_t *w, floc_p2p_t *pp, peer_t *q)
         atomic_store_explicit(&q->in->ctl_taken.v, q->ctl_tail, memory_order_release);
         events++;
     }
-    while (!q->frozen && (q->held < HELD_MAX || q->posted || pp->posted_any || pp->probing)) {
+    while (!q->frozen) {
         const floc_node_cell_t *c = &cells[q->tail & pp->mask];
         if (atomic_load_explicit(&c->seq, memory_order_acquire) != (uint32_t)(q->tail + 1))
             break;
+        if (q->held >= HELD_MAX && !pp->probing && !wanted(pp, c->cid, q->world))
+            break;   /* held enough of its: it waits in the ring */
         const uint64_t before = q->tail;
         incoming_cell(w, pp, q, c);
         if (q->tail == before)

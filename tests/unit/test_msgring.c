@@ -46,7 +46,7 @@ static void rig_make(rig_t *r)
     r->pp.eager_max = FLOC_NODE_CELL_DATA + (CELLS / 4 - 1) * FLOC_NODE_CONT_DATA;
     r->pp.credit_cells = 1u << 30;   /* the ring, not the credit, is under test */
     r->pp.peers = r->peer;
-    r->pp.posted_any = 1;            /* drain whatever comes */
+    r->pp.probing = 1;               /* drain whatever comes */
     r->peer[0].world = 1;
     r->peer[0].in = r->q;
     r->peer[1].out = r->q;
@@ -93,15 +93,16 @@ static void messages_survive_many_laps(void **state)
         /* the receiver takes it (held: no receive is posted) */
         assert_int_equal(floc_local_drain(&r.ctx, &r.pp, &r.peer[0]), 1);
         assert_int_equal(floc_local_drain(&r.ctx, &r.pp, &r.peer[0]), 0);
-        held_t *h = r.pp.unexp;
+        match_list_t *l = list_of(&r.pp, 3);
+        held_t *h = l->unexp;
         assert_non_null(h);
         assert_int_equal(h->len, len);
         assert_int_equal(h->tag, 7);
         assert_int_equal(h->cid, 3);
         assert_memory_equal(h->data, expect, len);
-        r.pp.unexp = h->next;
-        if (!r.pp.unexp)
-            r.pp.unexp_tail = NULL;
+        l->unexp = h->next;
+        if (!l->unexp)
+            l->unexp_tail = NULL;
         r.peer[0].held--;
         free(h);
     }
