@@ -93,8 +93,6 @@ static void peer_lost(floc_ctx_t *w, floc_p2p_t *pp, peer_t *q)
     }
 }
 
-static int twins_progress(floc_ctx_t *w, floc_p2p_t *pp);
-
 /* ---- the progress hook -------------------------------------------------- */
 
 static int local_progress(floc_ctx_t *w, void *arg)
@@ -102,7 +100,7 @@ static int local_progress(floc_ctx_t *w, void *arg)
     floc_p2p_t *pp = arg;
     int events = 0;
     if (pp->twins)
-        events += twins_progress(w, pp);
+        events += floc_local_twins_progress(w, pp);
     const int check_lost = atomic_load_explicit(&w->lost, memory_order_acquire);
     for (int k = 0; k < pp->p; k++) {
         peer_t *q = &pp->peers[k];
@@ -177,7 +175,7 @@ static int local_cancel(floc_request_t *req)
     return 0;
 }
 
-static void local_describe(floc_request_t *req, char *buf, size_t len)
+void floc_local_describe(floc_request_t *req, char *buf, size_t len)
 {
     const local_req_t *lr = lreq(req);
     const int send = lr->state == SEND_QUEUED || lr->state == SEND_RTS;
@@ -185,7 +183,7 @@ static void local_describe(floc_request_t *req, char *buf, size_t len)
              lr->len, send ? "to" : "from", lr->peer, lr->tag);
 }
 
-static floc_request_t *new_req(floc_ctx_t *ctx, int state, void *buf, size_t len, int peer,
+floc_request_t *floc_local_new_req(floc_ctx_t *ctx, int state, void *buf, size_t len, int peer,
                                int tag, uint32_t cid)
 {
     floc_request_t *req = floc_req_alloc(ctx, NULL);
@@ -195,7 +193,7 @@ static floc_request_t *new_req(floc_ctx_t *ctx, int state, void *buf, size_t len
                                .len = len};
     req->pending = 1;
     req->cancel = local_cancel;
-    req->describe = local_describe;
+    req->describe = floc_local_describe;
     return req;
 }
 
@@ -212,7 +210,7 @@ int floc_local_reaches(const floc_ctx_t *ctx, int peer)
 /* A held message's data into [buf, buf + cap), its sender's side of it
  * completed (credit back, the FIN of a rendezvous, a send to itself);
  * h is freed, *m says what it was.  0, or the error reading it. */
-static int take_held(floc_ctx_t *w, floc_p2p_t *pp, held_t *h, void *buf, size_t cap,
+int floc_local_take_held(floc_ctx_t *w, floc_p2p_t *pp, held_t *h, void *buf, size_t cap,
                      incoming_t *m)
 {
     *m = (incoming_t){.kind = h->kind, .source = h->source, .tag = h->tag, .cid = h->cid,
@@ -235,7 +233,7 @@ static int take_held(floc_ctx_t *w, floc_p2p_t *pp, held_t *h, void *buf, size_t
 
 /* the first held message a receive (or probe) of lr's kind takes, off the
  * list if take */
-static held_t *find_held(floc_p2p_t *pp, const local_req_t *lr, int take)
+held_t *floc_local_find_held(floc_p2p_t *pp, const local_req_t *lr, int take)
 {
     match_list_t *l = list_of(pp, lr->cid);
     for (held_t **link = &l->unexp, *prev = NULL; *link; prev = *link, link = &(*link)->next) {
@@ -252,144 +250,6 @@ static held_t *find_held(floc_p2p_t *pp, const local_req_t *lr, int take)
         return h;
     }
     return NULL;
-}
-
-/*
- * Receives from anyone in a job of several nodes.  The fabric carries the
- * messages of other nodes, this path those of this node, so a receive
- * from FLOC_ANY_SOURCE is posted on both: the user's request is the
- * fabric receive (the twin), held open by one extra pending count, and a
- * node half waits in the posted list here.  Whichever path brings a
- * message first wins:
- *  - the fabric: once its op is done (pending back to the hold), the node
- *    half leaves the list and the hold is released;
- *  - this path: the node half takes the message (claimed), its sender's
- *    later messages wait (frozen: their order), and the fabric half is
- *    canceled.  When the fabric reports back: canceled, the claimed
- *    message goes into the user's buffer; matched meanwhile by another
- *    node's message (a cancel comes too late once a message matched), the
- *    claimed one returns to the unexpected list, where it is still the
- *    first of its sender's.
- * A receive the user gave up (an orphan) never gets the claimed message.
- */
-void floc_local_claim(floc_p2p_t *pp, floc_request_t *r, held_t *h)
-{
-    local_req_t *lr = lreq(r);
-    lr->claimed = h;
-    pp->peers[pp->local_of[h->source]].frozen++;
-    floc_request_t *f = lr->twin;
-    if (f->cancel)
-        f->cancel(f);
-}
-
-/* the node half n of a receive from anyone, once its fabric half's op is done */
-static void twin_resolve(floc_ctx_t *w, floc_p2p_t *pp, floc_request_t *n)
-{
-    local_req_t *lr = lreq(n);
-    floc_request_t *f = lr->twin;
-    held_t *h = lr->claimed;
-    if (!h) {
-        floc_local_unlink_posted(pp, n);   /* the fabric brought it (or it was canceled) */
-    } else {
-        pp->peers[pp->local_of[h->source]].frozen--;
-        const int won = f->status == FLOC_ERR_CANCELED && f->magic == FLOC_REQ_LIVE;
-        FLOC_DEBUG(FLOC_LOG_API, "a receive from anyone claimed locality %d's message: %s",
-                   h->source, won ? "delivered" : "the fabric's came first, it stays held");
-        if (won) {
-            const floc_fab_req_t *fr = floc_fab_req(f);
-            incoming_t m;
-            int st = take_held(w, pp, h, fr->ubuf, fr->ucap, &m);
-            if (!st && m.len > fr->ucap) {
-                floc_local_truncated(&m, fr->ucap);
-                st = FLOC_ERR_TRUNCATED;
-            }
-            f->status = st;
-            f->msg = (floc_msg_status_t){.source = m.source, .tag = m.tag, .len = m.len};
-        } else {
-            floc_local_hold(pp, h);
-        }
-    }
-    floc_req_op_done(w, f, 0);   /* the hold */
-    floc_req_release(w, n);
-}
-
-static int twins_progress(floc_ctx_t *w, floc_p2p_t *pp)
-{
-    int events = 0;
-    for (floc_request_t **link = &pp->twins; *link;) {
-        floc_request_t *n = *link;
-        if (lreq(n)->twin->pending > 1) {
-            link = &lreq(n)->twin_next;
-            continue;
-        }
-        *link = lreq(n)->twin_next;
-        twin_resolve(w, pp, n);
-        events++;
-    }
-    return events;
-}
-
-int floc_local_mixed(const floc_ctx_t *ctx)
-{
-    const floc_p2p_t *pp = ctx->world->p2p;
-    return pp && !pp->all;
-}
-
-int floc_local_recv_any_locked(floc_ctx_t *ctx, uint32_t cid, uint64_t space, void *buf,
-                               size_t len, int tag, floc_msg_status_t *status,
-                               floc_request_t **out)
-{
-    floc_ctx_t *w = ctx->world;
-    floc_p2p_t *pp = w->p2p;
-    const local_req_t want = {.state = RECV_POSTED, .peer = FLOC_ANY_SOURCE, .tag = tag,
-                              .cid = cid, .buf = buf, .len = len};
-    int ret = 0;
-    held_t *h = find_held(pp, &want, 1);
-    if (h) {
-        /* one of this node's came already: no fabric receive */
-        floc_request_t *r = new_req(ctx, RECV_POSTED, buf, len, FLOC_ANY_SOURCE, tag, cid);
-        if (!r) {
-            floc_local_hold(pp, h);
-            ret = FLOC_ERR_NOMEM;
-        } else {
-            r->msg_out = status;
-            incoming_t m;
-            const int st = take_held(w, pp, h, buf, len, &m);
-            floc_local_recv_done(w, r, &m, st);
-            *out = r;
-        }
-        return ret;
-    }
-    floc_request_t *f = NULL, *n = floc_req_alloc(ctx, NULL);
-    if (n)
-        floc_req_hide(ctx, n);
-    ret = !n ? FLOC_ERR_NOMEM
-             : floc_tagged_post(w, 0, buf, len, FLOC_ANY_SOURCE, tag, space, status, &f);
-    if (ret) {
-        if (n)
-            floc_req_release(ctx, n);
-        return ret;
-    }
-    f->ctx = ctx;
-    f->pending++;   /* held open by the node half */
-    *lreq(n) = want;
-    lreq(n)->twin = f;
-    n->describe = local_describe;
-    floc_local_post(pp, n);
-    lreq(n)->twin_next = pp->twins;
-    pp->twins = n;
-    *out = f;
-    return 0;
-}
-
-int floc_local_recv_any(floc_ctx_t *ctx, void *buf, size_t len, int tag,
-                        floc_msg_status_t *status, floc_request_t **out)
-{
-    floc_ctx_lock(ctx);
-    int ret = floc_local_recv_any_locked(ctx, ctx->cid, FLOC_TAG_SPACE(0, ctx->cid), buf, len,
-                                         tag, status, out);
-    floc_ctx_unlock(ctx);
-    return ret;
 }
 
 /* a message to itself: into its receive, held, or (0) not now without a request */
@@ -444,7 +304,7 @@ int floc_local_isend_locked(floc_ctx_t *ctx, uint32_t cid, const void *buf, size
     peer_t *q = &pp->peers[pp->local_of[to]];
     if (q->lost)
         return FLOC_ERR_PEER_LOST;
-    floc_request_t *req = new_req(ctx, SEND_QUEUED, (void *)buf, len, to, tag, cid);
+    floc_request_t *req = floc_local_new_req(ctx, SEND_QUEUED, (void *)buf, len, to, tag, cid);
     if (!req)
         return FLOC_ERR_NOMEM;
     const int ret = send_now(w, pp, q, cid, buf, len, to, tag, req);
@@ -500,14 +360,14 @@ int floc_local_irecv_locked(floc_ctx_t *ctx, uint32_t cid, void *buf, size_t len
     floc_p2p_t *pp = w->p2p;
     if (from != FLOC_ANY_SOURCE && pp->peers[pp->local_of[from]].lost)
         return FLOC_ERR_PEER_LOST;
-    floc_request_t *req = new_req(ctx, RECV_POSTED, buf, len, from, tag, cid);
+    floc_request_t *req = floc_local_new_req(ctx, RECV_POSTED, buf, len, from, tag, cid);
     if (!req)
         return FLOC_ERR_NOMEM;
     req->msg_out = status;
-    held_t *h = find_held(pp, lreq(req), 1);
+    held_t *h = floc_local_find_held(pp, lreq(req), 1);
     if (h) {
         incoming_t m;
-        const int st = take_held(w, pp, h, buf, len, &m);
+        const int st = floc_local_take_held(w, pp, h, buf, len, &m);
         floc_local_recv_done(w, req, &m, st);
     } else {
         floc_local_post(pp, req);
@@ -535,7 +395,7 @@ typedef struct probe {
 static int probe_found(void *arg)
 {
     probe_t *pr = arg;
-    const held_t *h = find_held(pr->pp, &pr->want, 0);
+    const held_t *h = floc_local_find_held(pr->pp, &pr->want, 0);
     if (h && pr->status)
         *pr->status = (floc_msg_status_t){.source = h->source, .tag = h->tag, .len = h->len};
     return h != NULL;

@@ -7,6 +7,7 @@
  *                 messages to oneself, losses, the progress hook, life
  *   local_wire.c  the rings: cells in and out, eager and rendezvous
  *                 sends, answers, matching of arriving messages
+ *   local_any.c   receives from anyone in a job of several nodes
  *
  * The protocol is described at the top of local.c and in docs/p2p.md.
  */
@@ -165,9 +166,24 @@ void floc_local_recv_done(floc_ctx_t *w, floc_request_t *r, const incoming_t *m,
  * 0 or the read's error */
 int floc_local_fetch(floc_p2p_t *pp, const incoming_t *m, void *buf, size_t cap);
 void floc_local_truncated(const incoming_t *m, size_t cap);
-/* local.c: node half r of a receive from anyone took message h from its
- * sender's ring (r is off the posted list): withdraw the fabric half */
+/* local.c: a request of this path (pending, its part filled in) */
+floc_request_t *floc_local_new_req(floc_ctx_t *ctx, int state, void *buf, size_t len, int peer,
+                                   int tag, uint32_t cid);
+void floc_local_describe(floc_request_t *req, char *buf, size_t len);
+/* a held message's data into [buf, buf + cap), its sender's side of it
+ * completed (credit back, the FIN of a rendezvous, a send to itself); h
+ * is freed, *m says what it was: 0, or the error reading it */
+int floc_local_take_held(floc_ctx_t *w, floc_p2p_t *pp, held_t *h, void *buf, size_t cap,
+                         incoming_t *m);
+/* the first held message a receive (or probe) like lr takes, off its list
+ * if take */
+held_t *floc_local_find_held(floc_p2p_t *pp, const local_req_t *lr, int take);
+
+/* local_any.c: node half r of a receive from anyone took message h from
+ * its sender's ring (r is off the posted list): withdraw the fabric half */
 void floc_local_claim(floc_p2p_t *pp, floc_request_t *r, held_t *h);
+/* the receives from anyone whose fabric half is done: the events */
+int floc_local_twins_progress(floc_ctx_t *w, floc_p2p_t *pp);
 void floc_local_credit_back(peer_t *q, unsigned k);
 void floc_local_hold(floc_p2p_t *pp, held_t *h);
 
