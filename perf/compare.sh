@@ -101,7 +101,7 @@ run() {
     fi
     if [ "$prog" = action_tcp ]; then   # both over TCP on loopback
         if [ "$lib" = floc ]; then
-            FLOC_PROVIDER="tcp;ofi_rxm" timeout 300 "$build/floc-run" -n "$n" --timeout 280 \
+            FLOC_PROVIDER="tcp;ofi_rxm" FLOC_NODE_P2P=0 timeout 300 "$build/floc-run" -n "$n" --timeout 280 \
                 "$build/perf/floc_action_bench" "$@"
         else
             # shellcheck disable=SC2086
