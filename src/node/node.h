@@ -129,7 +129,7 @@ _Static_assert(sizeof(floc_node_pipe_t) % 64 == 0, "pipe areas keep cache-line a
  * The node message path's queues (src/p2p/local.c runs the protocol on
  * them): one per ordered pair of the node's localities, written by the
  * sender only, except the lines the receiver owns.  A queue is a ring of
- * `q_cells` data cells and FLOC_NODE_CTL_CELLS control cells (the
+ * `q_cells` data cells and q_cells / 4 control cells (the
  * receiver's answers travel in the reverse pair's control ring).  A
  * message takes one cell, or one and continuation cells that follow it
  * (60 bytes of data each after the cell's position word: every cell
@@ -142,7 +142,6 @@ _Static_assert(sizeof(floc_node_pipe_t) % 64 == 0, "pipe areas keep cache-line a
  */
 #define FLOC_NODE_CELL_DATA 48
 #define FLOC_NODE_CONT_DATA 60    /* a continuation cell's data: all but its position word */
-#define FLOC_NODE_CTL_CELLS 16
 
 typedef struct floc_node_cell {
     _Atomic uint32_t seq;      /* position of this cell in its ring + 1, stored last */

@@ -187,7 +187,7 @@ static void queues_size(floc_node_t *n, int p, int on)
     n->q_off = n->len;
     n->q_cells = !on || p > 64 ? 0 : p <= 16 ? 256 : p <= 32 ? 128 : 64;
     n->q_stride = n->q_cells ? sizeof(floc_node_queue_t) +
-                                   (n->q_cells + FLOC_NODE_CTL_CELLS) * sizeof(floc_node_cell_t)
+                                   (n->q_cells + n->q_cells / 4) * sizeof(floc_node_cell_t)
                              : 0;
 }
 

@@ -445,6 +445,7 @@ int floc_local_init(floc_ctx_t *w)
     pp->all = n->single;
     pp->cells = n->q_cells;
     pp->mask = n->q_cells - 1;
+    pp->ctl_cells = n->q_cells / 4;
     /* a quarter of the ring per eager message, two rings' worth of credit */
     pp->eager_max = FLOC_NODE_CELL_DATA + (size_t)(pp->cells / 4 - 1) * FLOC_NODE_CONT_DATA;
     pp->credit_cells = 2 * (uint64_t)pp->cells;

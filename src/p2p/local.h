@@ -22,7 +22,6 @@
 #include "p2p.h"
 
 #define HELD_MAX 256          /* a sender's messages held unexpected before its ring waits */
-#define CTL_MASK (FLOC_NODE_CTL_CELLS - 1)
 
 enum { CELL_EAGER = 1, CELL_RTS = 2, CELL_FIN = 3, HELD_SELF = 4 };
 
@@ -107,6 +106,7 @@ struct floc_p2p {
     int me, p;
     int all;                  /* every locality of the job is on this node */
     unsigned cells, mask;     /* data cells per ring */
+    unsigned ctl_cells;       /* control cells per ring: a quarter of that (after the data) */
     size_t eager_max;
     uint64_t credit_cells;
     peer_t *peers;            /* by slot (this locality's own: its messages to itself) */

@@ -113,9 +113,10 @@ int floc_local_try_send(floc_p2p_t *pp, peer_t *q, const void *buf, size_t len, 
 /* a FIN into q's control ring, if it has room */
 static int put_fin(floc_p2p_t *pp, peer_t *q, fin_body_t body)
 {
-    if (!room(q->ctl_head, &q->ctl_seen, &q->out->ctl_taken.v, 1, FLOC_NODE_CTL_CELLS))
+    if (!room(q->ctl_head, &q->ctl_seen, &q->out->ctl_taken.v, 1, pp->ctl_cells))
         return 0;
-    floc_node_cell_t *c = &floc_node_cells(q->out)[pp->cells + (q->ctl_head & CTL_MASK)];
+    floc_node_cell_t *c =
+        &floc_node_cells(q->out)[pp->cells + (q->ctl_head & (pp->ctl_cells - 1))];
     c->kind = CELL_FIN;
     memcpy(c->data, &body, sizeof body);
     atomic_store_explicit(&c->seq, (uint32_t)(q->ctl_head + 1), memory_order_release);
@@ -403,7 +404,7 @@ int floc_local_drain(floc_ctx_t *w, floc_p2p_t *pp, peer_t *q)
     int events = 0;
     floc_node_cell_t *cells = floc_node_cells(q->in);
     for (;;) {
-        floc_node_cell_t *c = &cells[pp->cells + (q->ctl_tail & CTL_MASK)];
+        floc_node_cell_t *c = &cells[pp->cells + (q->ctl_tail & (pp->ctl_cells - 1))];
         if (atomic_load_explicit(&c->seq, memory_order_acquire) != (uint32_t)(q->ctl_tail + 1))
             break;
         fin_cell(w, q, c);

@@ -34,7 +34,7 @@ typedef struct rig {
 static void rig_make(rig_t *r)
 {
     memset(r, 0, sizeof *r);
-    const size_t bytes = sizeof(floc_node_queue_t) + (CELLS + FLOC_NODE_CTL_CELLS) * 64;
+    const size_t bytes = sizeof(floc_node_queue_t) + (CELLS + CELLS / 4) * 64;
     r->q = aligned_alloc(64, bytes);
     assert_non_null(r->q);
     memset(r->q, 0, bytes);
@@ -43,6 +43,7 @@ static void rig_make(rig_t *r)
     r->pp.p = 2;
     r->pp.cells = CELLS;
     r->pp.mask = CELLS - 1;
+    r->pp.ctl_cells = CELLS / 4;
     r->pp.eager_max = FLOC_NODE_CELL_DATA + (CELLS / 4 - 1) * FLOC_NODE_CONT_DATA;
     r->pp.credit_cells = 1u << 30;   /* the ring, not the credit, is under test */
     r->pp.peers = r->peer;
