@@ -37,6 +37,7 @@
     X(GATHER, "binomial", floc_gather_binomial, 0)                                              \
     X(GATHER, "rma", floc_gather_rma, 0)                                                        \
     X(GATHER, "shm", floc_shm_gather, FLOC_ALG_SEGMENT)                                         \
+    X(GATHER, "hierarchical", floc_gather_hier, FLOC_ALG_HIER | FLOC_ALG_HIER_SMALL)            \
     X(SCATTER, "direct", floc_scatter_direct, 0)                                                \
     X(SCATTER, "binomial", floc_scatter_binomial, 0)                                            \
     X(SCATTER, "rma", floc_scatter_rma, 0)                                                      \

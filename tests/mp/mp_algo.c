@@ -51,7 +51,9 @@ static const char *rules(const char *k, size_t b)
 {
     const int seg = seg_max > 0;
     if (hier && (!strcmp(k, "barrier") || !strcmp(k, "bcast") || !strcmp(k, "allreduce") ||
-                 !strcmp(k, "reduce") || (!strcmp(k, "allgather") && b <= 8 * KiB)))
+                 !strcmp(k, "reduce") ||
+                 (!strcmp(k, "allgather") && b <= 8 * KiB) ||
+                 (!strcmp(k, "gather") && b <= 1 * KiB)))
         return "hierarchical";
     if (!strcmp(k, "barrier"))
         return seg ? "shm" : "dissemination";

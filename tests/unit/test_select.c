@@ -171,7 +171,9 @@ static void test_hierarchical(void **state)
     assert_string_equal(choose(hier(6, 2), FLOC_COLL_REDUCE, 8), "hierarchical");
     assert_string_equal(choose(hier(6, 2), FLOC_COLL_ALLGATHER, 8 * KiB), "hierarchical");
     assert_string_equal(choose(hier(6, 2), FLOC_COLL_ALLGATHER, 8 * KiB + 1), "ring");
-    assert_string_equal(choose(hier(6, 2), FLOC_COLL_GATHER, 8), "binomial");
+    assert_string_equal(choose(hier(6, 2), FLOC_COLL_GATHER, 8), "hierarchical");
+    assert_string_equal(choose(hier(6, 2), FLOC_COLL_GATHER, 1 * KiB), "hierarchical");
+    assert_string_equal(choose(hier(6, 2), FLOC_COLL_GATHER, 1 * KiB + 1), "direct");
     /* a job of several nodes never takes the single-node segment's algorithms */
     floc_coll_where_t w = hier(6, 2);
     const floc_coll_alg_t *shm = floc_coll_alg_find(FLOC_COLL_ALLREDUCE, "shm");
