@@ -42,6 +42,7 @@
     X(SCATTER, "binomial", floc_scatter_binomial, 0)                                            \
     X(SCATTER, "rma", floc_scatter_rma, 0)                                                      \
     X(SCATTER, "shm", floc_shm_scatter, FLOC_ALG_SEGMENT)                                       \
+    X(SCATTER, "hierarchical", floc_scatter_hier, FLOC_ALG_HIER | FLOC_ALG_HIER_SMALL)          \
     X(ALLGATHER, "ring", floc_allgather_ring, 0)                                                \
     X(ALLGATHER, "recursive_doubling", floc_allgather_recursive_doubling, 0)                    \
     X(ALLGATHER, "bruck", floc_allgather_bruck, 0)                                              \

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * hier.c - hierarchical barrier, broadcast, allreduce, reduce, allgather
- * and gather for jobs of several nodes: a step through each node's segment among the localities
+ * hier.c - hierarchical barrier, broadcast, allreduce, reduce, allgather,
+ * gather and scatter for jobs of several nodes: a step through each node's segment among the localities
  * of that node, a step over the fabric among one leader per node (its
  * lowest locality), and a step through the node segments again.  Between
  * nodes only the leaders talk, once each; inside a node the handoffs cost
@@ -446,4 +446,80 @@ int floc_gather_hier(floc_coll_req_t *c)
         }
     }
     return phases(c, gather_phase);
+}
+
+/*
+ * Scatter of small blocks, the gather backwards: the root puts its
+ * blocks in node order into c->hold, scatters the nodes' parts to their
+ * representatives (scatterv among the nodes, keeping its own node's part
+ * in place), and each representative scatters its node's part through
+ * the node.  Nothing in the first phase.
+ */
+static int scatter_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **alg, view_t *v)
+{
+    floc_ctx_t *ctx = c->ctx;
+    const floc_node_place_t *n = at(c);
+    const size_t bytes = c->v.count * c->esize, nn = (size_t)ctx->num_nodes;
+    const int root = ctx->rank == c->v.root, rep = is_rep(c);
+    const int root_node = ctx->node_of[c->v.root];
+    const size_t *counts = root ? hold_counts(c) : NULL, *displs = counts ? counts + nn : NULL;
+    switch (phase) {
+    case PHASE_LEADERS: {
+        if (!rep)
+            return 0;
+        int *reps = ctx->coll->reps;
+        memcpy(reps, n->leaders, nn * sizeof *reps);
+        reps[root_node] = floc_ctx_world_id(ctx, c->v.root);
+        *alg = floc_coll_select_fabric(ctx, FLOC_COLL_SCATTERV, bytes, ctx->num_nodes);
+        *v = (view_t){.rank = ctx->node_id, .size = ctx->num_nodes, .root = root_node,
+                      .map = reps, .count = (size_t)n->p * c->v.count, .counts = counts,
+                      .displs = displs, .sbuf = root ? c->hold : NULL,
+                      .rbuf = root ? (void *)FLOC_IN_PLACE : n->p > 1 ? c->hold : c->v.rbuf};
+        return 1;
+    }
+    case PHASE_NODE_LAST:
+        if (!node_step(c, FLOC_COLL_SCATTER, bytes,
+                       ctx->node_id == root_node ? n->local_of[c->v.root] : 0,
+                       !rep ? NULL : root ? (char *)c->hold + displs[ctx->node_id] * c->esize
+                                          : c->hold,
+                       alg, v))
+            return 0;
+        if (root && c->v.rbuf == FLOC_IN_PLACE)
+            v->rbuf = (void *)FLOC_IN_PLACE;   /* its block stays in sbuf */
+        return 1;
+    default:
+        return 0;
+    }
+}
+
+int floc_scatter_hier(floc_coll_req_t *c)
+{
+    floc_ctx_t *ctx = c->ctx;
+    const floc_node_place_t *n = at(c);
+    if (c->phase == PHASE_START && is_rep(c)) {
+        const size_t bytes = c->v.count * c->esize, nn = (size_t)ctx->num_nodes;
+        if (ctx->rank == c->v.root) {
+            if (!(c->hold = malloc(counts_at(c) + 2 * nn * sizeof(size_t))))
+                return FLOC_ERR_NOMEM;
+            size_t *counts = hold_counts(c), *displs = counts + nn, to = 0;
+            for (size_t d = 0; d < nn; d++) {
+                counts[d] = (size_t)n->node_size[d] * c->v.count;
+                displs[d] = to;
+                to += counts[d];
+            }
+            /* locality order -> node order */
+            for (int k = 0; k < ctx->size; k++)
+                memcpy((char *)c->hold + (displs[ctx->node_of[k]] * c->esize +
+                                          (size_t)n->index_on_node[k] * bytes),
+                       (const char *)c->v.sbuf + (size_t)k * bytes, bytes);
+            /* alone on its node: no node step gives it its block */
+            if (n->p == 1 && c->v.rbuf != FLOC_IN_PLACE)
+                memcpy(c->v.rbuf, (const char *)c->v.sbuf + (size_t)ctx->rank * bytes, bytes);
+        } else if (n->p > 1) {
+            const size_t part = (size_t)n->p * bytes;
+            if (!(c->hold = malloc(part ? part : 1)))
+                return FLOC_ERR_NOMEM;
+        }
+    }
+    return phases(c, scatter_phase);
 }

@@ -53,7 +53,7 @@ static const char *rules(const char *k, size_t b)
     if (hier && (!strcmp(k, "barrier") || !strcmp(k, "bcast") || !strcmp(k, "allreduce") ||
                  !strcmp(k, "reduce") ||
                  (!strcmp(k, "allgather") && b <= 8 * KiB) ||
-                 (!strcmp(k, "gather") && b <= 1 * KiB)))
+                 ((!strcmp(k, "gather") || !strcmp(k, "scatter")) && b <= 1 * KiB)))
         return "hierarchical";
     if (!strcmp(k, "barrier"))
         return seg ? "shm" : "dissemination";

@@ -174,6 +174,8 @@ static void test_hierarchical(void **state)
     assert_string_equal(choose(hier(6, 2), FLOC_COLL_GATHER, 8), "hierarchical");
     assert_string_equal(choose(hier(6, 2), FLOC_COLL_GATHER, 1 * KiB), "hierarchical");
     assert_string_equal(choose(hier(6, 2), FLOC_COLL_GATHER, 1 * KiB + 1), "direct");
+    assert_string_equal(choose(hier(6, 2), FLOC_COLL_SCATTER, 1 * KiB), "hierarchical");
+    assert_string_equal(choose(hier(6, 2), FLOC_COLL_SCATTER, 1 * KiB + 1), "direct");
     /* a job of several nodes never takes the single-node segment's algorithms */
     floc_coll_where_t w = hier(6, 2);
     const floc_coll_alg_t *shm = floc_coll_alg_find(FLOC_COLL_ALLREDUCE, "shm");
