@@ -239,6 +239,16 @@ static int is_rep(const floc_coll_req_t *c)
     return ctx->node_id == ctx->node_of[c->v.root] ? ctx->rank == c->v.root : leader(c);
 }
 
+/* the representatives' group: the leaders, but the root for its node */
+static int *reps_of(floc_coll_req_t *c)
+{
+    floc_ctx_t *ctx = c->ctx;
+    int *reps = ctx->coll->reps;
+    memcpy(reps, at(c)->leaders, (size_t)ctx->num_nodes * sizeof *reps);
+    reps[ctx->node_of[c->v.root]] = floc_ctx_world_id(ctx, c->v.root);
+    return reps;
+}
+
 static int reduce_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **alg, view_t *v)
 {
     floc_ctx_t *ctx = c->ctx;
@@ -261,9 +271,7 @@ static int reduce_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **a
         /* the leaders, but the root for its node; the partial result of a
          * representative other than the root: c->hold (its input alone
          * on a node of one) */
-        int *reps = ctx->coll->reps;
-        memcpy(reps, n->leaders, (size_t)ctx->num_nodes * sizeof *reps);
-        reps[root_node] = floc_ctx_world_id(ctx, c->v.root);
+        int *reps = reps_of(c);
         *alg = floc_coll_select_fabric(ctx, FLOC_COLL_REDUCE, bytes, ctx->num_nodes);
         *v = (view_t){.rank = ctx->node_id, .size = ctx->num_nodes, .root = root_node,
                       .map = reps, .sbuf = root ? FLOC_IN_PLACE : n->p > 1 ? c->hold : c->v.sbuf,
@@ -313,10 +321,45 @@ static const void *own_block(const floc_coll_req_t *c)
                : c->v.sbuf;
 }
 
+/* c->hold for every node's blocks in node order, then the counts and
+ * displacements (elements) of the leaders' v-collective */
+static int hold_all(floc_coll_req_t *c)
+{
+    const floc_node_place_t *n = at(c);
+    const size_t nn = (size_t)c->ctx->num_nodes;
+    if (!(c->hold = malloc(counts_at(c) + 2 * nn * sizeof(size_t))))
+        return FLOC_ERR_NOMEM;
+    size_t *counts = hold_counts(c), *displs = counts + nn, to = 0;
+    for (size_t d = 0; d < nn; d++) {
+        counts[d] = (size_t)n->node_size[d] * c->v.count;
+        displs[d] = to;
+        to += counts[d];
+    }
+    return 0;
+}
+
+/* block k of the job in c->hold (node order) */
+static char *held_block(const floc_coll_req_t *c, int k)
+{
+    const floc_ctx_t *ctx = c->ctx;
+    const size_t *displs = hold_counts(c) + ctx->num_nodes;
+    return (char *)c->hold + (displs[ctx->node_of[k]] * c->esize +
+                              (size_t)at(c)->index_on_node[k] * c->v.count * c->esize);
+}
+
+/* the blocks of `all` (locality order) to c->hold (node order), or back */
+static void reorder(floc_coll_req_t *c, char *all, int to_hold)
+{
+    const size_t bytes = c->v.count * c->esize;
+    for (int k = 0; k < c->ctx->size; k++) {
+        char *h = held_block(c, k), *a = all + (size_t)k * bytes;
+        memcpy(to_hold ? h : a, to_hold ? a : h, bytes);
+    }
+}
+
 static int allgather_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **alg, view_t *v)
 {
     floc_ctx_t *ctx = c->ctx;
-    const floc_node_place_t *n = at(c);
     const size_t bytes = c->v.count * c->esize, nn = (size_t)ctx->num_nodes;
     const size_t *counts = leader(c) ? hold_counts(c) : NULL, *displs = counts ? counts + nn : NULL;
     switch (phase) {
@@ -333,11 +376,7 @@ static int allgather_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t 
         return 1;
     case PHASE_LOCAL:
         if (leader(c))   /* node order -> locality order */
-            for (int k = 0; k < ctx->size; k++)
-                memcpy((char *)c->v.rbuf + (size_t)k * bytes,
-                       (const char *)c->hold + (displs[ctx->node_of[k]] * c->esize +
-                                                (size_t)n->index_on_node[k] * bytes),
-                       bytes);
+            reorder(c, c->v.rbuf, 0);
         return 0;
     case PHASE_NODE_LAST:
         if (!node_step(c, FLOC_COLL_BCAST, bytes * (size_t)ctx->size, 0, NULL, alg, v))
@@ -352,21 +391,20 @@ static int allgather_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t 
 int floc_allgather_hier(floc_coll_req_t *c)
 {
     floc_ctx_t *ctx = c->ctx;
-    const floc_node_place_t *n = at(c);
     if (c->phase == PHASE_START && leader(c)) {
-        const size_t bytes = c->v.count * c->esize, nn = (size_t)ctx->num_nodes;
-        if (!(c->hold = malloc(counts_at(c) + 2 * nn * sizeof(size_t))))
+        if (hold_all(c))
             return FLOC_ERR_NOMEM;
-        size_t *counts = hold_counts(c), *displs = counts + nn, at = 0;
-        for (size_t d = 0; d < nn; d++) {
-            counts[d] = (size_t)n->node_size[d] * c->v.count;
-            displs[d] = at;
-            at += counts[d];
-        }
         /* the leader's own block (the node gather puts it there too) */
-        memcpy((char *)c->hold + displs[ctx->node_id] * c->esize, own_block(c), bytes);
+        memcpy(held_block(c, ctx->rank), own_block(c), c->v.count * c->esize);
     }
     return phases(c, allgather_phase);
+}
+
+/* c->hold for the blocks of this node (a representative other than the root) */
+static int hold_node(floc_coll_req_t *c)
+{
+    const size_t part = (size_t)at(c)->p * c->v.count * c->esize;
+    return (c->hold = malloc(part ? part : 1)) ? 0 : FLOC_ERR_NOMEM;
 }
 
 /*
@@ -394,26 +432,18 @@ static int gather_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **a
             return 0;
         v->rbuf = !rep ? NULL : root ? (char *)c->hold + displs[ctx->node_id] * c->esize : c->hold;
         return 1;
-    case PHASE_LEADERS: {
+    case PHASE_LEADERS:
         if (!rep)
             return 0;
-        int *reps = ctx->coll->reps;
-        memcpy(reps, n->leaders, nn * sizeof *reps);
-        reps[root_node] = floc_ctx_world_id(ctx, c->v.root);
         *alg = floc_coll_select_fabric(ctx, FLOC_COLL_GATHERV, bytes, ctx->num_nodes);
         *v = (view_t){.rank = ctx->node_id, .size = ctx->num_nodes, .root = root_node,
-                      .map = reps, .count = (size_t)n->p * c->v.count, .counts = counts,
+                      .map = reps_of(c), .count = (size_t)n->p * c->v.count, .counts = counts,
                       .displs = displs, .rbuf = root ? c->hold : NULL,
                       .sbuf = root ? FLOC_IN_PLACE : n->p > 1 ? c->hold : own_block(c)};
         return 1;
-    }
     case PHASE_LOCAL:
         if (root)   /* node order -> locality order */
-            for (int k = 0; k < ctx->size; k++)
-                memcpy((char *)c->v.rbuf + (size_t)k * bytes,
-                       (const char *)c->hold + (displs[ctx->node_of[k]] * c->esize +
-                                                (size_t)n->index_on_node[k] * bytes),
-                       bytes);
+            reorder(c, c->v.rbuf, 0);
         return 0;
     default:
         return 0;
@@ -425,24 +455,13 @@ int floc_gather_hier(floc_coll_req_t *c)
     floc_ctx_t *ctx = c->ctx;
     const floc_node_place_t *n = at(c);
     if (c->phase == PHASE_START && is_rep(c)) {
-        const size_t bytes = c->v.count * c->esize, nn = (size_t)ctx->num_nodes;
         if (ctx->rank == c->v.root) {
-            if (!(c->hold = malloc(counts_at(c) + 2 * nn * sizeof(size_t))))
+            if (hold_all(c))
                 return FLOC_ERR_NOMEM;
-            size_t *counts = hold_counts(c), *displs = counts + nn, to = 0;
-            for (size_t d = 0; d < nn; d++) {
-                counts[d] = (size_t)n->node_size[d] * c->v.count;
-                displs[d] = to;
-                to += counts[d];
-            }
             /* the root's own block (the node gather puts it there too) */
-            memcpy((char *)c->hold + (displs[ctx->node_id] + (size_t)n->me * c->v.count) *
-                                         c->esize,
-                   own_block(c), bytes);
-        } else if (n->p > 1) {
-            const size_t part = (size_t)n->p * bytes;
-            if (!(c->hold = malloc(part ? part : 1)))
-                return FLOC_ERR_NOMEM;
+            memcpy(held_block(c, ctx->rank), own_block(c), c->v.count * c->esize);
+        } else if (n->p > 1 && hold_node(c)) {
+            return FLOC_ERR_NOMEM;
         }
     }
     return phases(c, gather_phase);
@@ -464,19 +483,15 @@ static int scatter_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **
     const int root_node = ctx->node_of[c->v.root];
     const size_t *counts = root ? hold_counts(c) : NULL, *displs = counts ? counts + nn : NULL;
     switch (phase) {
-    case PHASE_LEADERS: {
+    case PHASE_LEADERS:
         if (!rep)
             return 0;
-        int *reps = ctx->coll->reps;
-        memcpy(reps, n->leaders, nn * sizeof *reps);
-        reps[root_node] = floc_ctx_world_id(ctx, c->v.root);
         *alg = floc_coll_select_fabric(ctx, FLOC_COLL_SCATTERV, bytes, ctx->num_nodes);
         *v = (view_t){.rank = ctx->node_id, .size = ctx->num_nodes, .root = root_node,
-                      .map = reps, .count = (size_t)n->p * c->v.count, .counts = counts,
+                      .map = reps_of(c), .count = (size_t)n->p * c->v.count, .counts = counts,
                       .displs = displs, .sbuf = root ? c->hold : NULL,
                       .rbuf = root ? (void *)FLOC_IN_PLACE : n->p > 1 ? c->hold : c->v.rbuf};
         return 1;
-    }
     case PHASE_NODE_LAST:
         if (!node_step(c, FLOC_COLL_SCATTER, bytes,
                        ctx->node_id == root_node ? n->local_of[c->v.root] : 0,
@@ -484,9 +499,7 @@ static int scatter_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **
                                           : c->hold,
                        alg, v))
             return 0;
-        if (root && c->v.rbuf == FLOC_IN_PLACE)
-            v->rbuf = (void *)FLOC_IN_PLACE;   /* its block stays in sbuf */
-        return 1;
+        return 1;   /* (a root in place keeps its block in sbuf: rbuf says so) */
     default:
         return 0;
     }
@@ -497,28 +510,16 @@ int floc_scatter_hier(floc_coll_req_t *c)
     floc_ctx_t *ctx = c->ctx;
     const floc_node_place_t *n = at(c);
     if (c->phase == PHASE_START && is_rep(c)) {
-        const size_t bytes = c->v.count * c->esize, nn = (size_t)ctx->num_nodes;
+        const size_t bytes = c->v.count * c->esize;
         if (ctx->rank == c->v.root) {
-            if (!(c->hold = malloc(counts_at(c) + 2 * nn * sizeof(size_t))))
+            if (hold_all(c))
                 return FLOC_ERR_NOMEM;
-            size_t *counts = hold_counts(c), *displs = counts + nn, to = 0;
-            for (size_t d = 0; d < nn; d++) {
-                counts[d] = (size_t)n->node_size[d] * c->v.count;
-                displs[d] = to;
-                to += counts[d];
-            }
-            /* locality order -> node order */
-            for (int k = 0; k < ctx->size; k++)
-                memcpy((char *)c->hold + (displs[ctx->node_of[k]] * c->esize +
-                                          (size_t)n->index_on_node[k] * bytes),
-                       (const char *)c->v.sbuf + (size_t)k * bytes, bytes);
+            reorder(c, (char *)c->v.sbuf, 1);   /* locality order -> node order */
             /* alone on its node: no node step gives it its block */
             if (n->p == 1 && c->v.rbuf != FLOC_IN_PLACE)
                 memcpy(c->v.rbuf, (const char *)c->v.sbuf + (size_t)ctx->rank * bytes, bytes);
-        } else if (n->p > 1) {
-            const size_t part = (size_t)n->p * bytes;
-            if (!(c->hold = malloc(part ? part : 1)))
-                return FLOC_ERR_NOMEM;
+        } else if (n->p > 1 && hold_node(c)) {
+            return FLOC_ERR_NOMEM;
         }
     }
     return phases(c, scatter_phase);
