@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * hier.c - hierarchical barrier, broadcast, allreduce, reduce, allgather,
- * gather and scatter for jobs of several nodes: a step through each node's segment among the localities
- * of that node, a step over the fabric among one leader per node (its
+ * gather and scatter for jobs of several nodes: a step through each
+ * node's segment among the localities of that node, a step over the
+ * fabric among one leader per node (its
  * lowest locality), and a step through the node segments again.  Between
  * nodes only the leaders talk, once each; inside a node the handoffs cost
  * a cache line instead of a fabric message (DESIGN: "node-local step,

@@ -184,7 +184,7 @@ void floc_local_describe(floc_request_t *req, char *buf, size_t len)
 }
 
 floc_request_t *floc_local_new_req(floc_ctx_t *ctx, int state, void *buf, size_t len, int peer,
-                               int tag, uint32_t cid)
+                                   int tag, uint32_t cid)
 {
     floc_request_t *req = floc_req_alloc(ctx, NULL);
     if (!req)
@@ -211,18 +211,20 @@ int floc_local_reaches(const floc_ctx_t *ctx, int peer)
  * completed (credit back, the FIN of a rendezvous, a send to itself);
  * h is freed, *m says what it was.  0, or the error reading it. */
 int floc_local_take_held(floc_ctx_t *w, floc_p2p_t *pp, held_t *h, void *buf, size_t cap,
-                     incoming_t *m)
+                         incoming_t *m)
 {
     *m = (incoming_t){.kind = h->kind, .source = h->source, .tag = h->tag, .cid = h->cid,
                       .len = h->len, .addr = h->addr, .cookie = h->cookie};
     const size_t n = h->len < cap ? h->len : cap;
     int status = 0;
     if (h->kind == CELL_EAGER) {
-        memcpy(buf, h->data, n);
+        if (n)   /* (buf may be NULL with nothing to take) */
+            memcpy(buf, h->data, n);
         if (h->source != w->rank)
             floc_local_credit_back(&pp->peers[pp->local_of[h->source]], cells_for(h->len));
     } else if (h->kind == HELD_SELF) {
-        memcpy(buf, (const void *)(uintptr_t)h->addr, n);
+        if (n)
+            memcpy(buf, (const void *)(uintptr_t)h->addr, n);
         floc_req_op_done(w, h->self, 0);
     } else {
         status = floc_local_fetch(pp, m, buf, cap);
@@ -260,7 +262,9 @@ static int self_send(floc_ctx_t *w, floc_p2p_t *pp, const void *buf, size_t len,
                           .len = len};
     floc_request_t *r = floc_local_take_posted(pp, &m);
     if (r) {
-        memcpy(lreq(r)->buf, buf, len < lreq(r)->len ? len : lreq(r)->len);
+        const size_t n = len < lreq(r)->len ? len : lreq(r)->len;
+        if (n)   /* (either buffer may be NULL with nothing to copy) */
+            memcpy(lreq(r)->buf, buf, n);
         floc_local_recv_done(w, r, &m, 0);
         return 1;
     }
@@ -272,10 +276,10 @@ static int self_send(floc_ctx_t *w, floc_p2p_t *pp, const void *buf, size_t len,
         return FLOC_ERR_NOMEM;
     *h = (held_t){.kind = copy ? CELL_EAGER : HELD_SELF, .source = w->rank, .tag = tag,
                   .cid = cid, .len = len, .addr = (uint64_t)(uintptr_t)buf, .self = req};
-    if (copy)
-        memcpy(h->data, buf, len);
-    else
+    if (!copy)
         lreq(req)->state = SEND_RTS;
+    else if (len)
+        memcpy(h->data, buf, len);
     floc_local_hold(pp, h);
     return copy ? 1 : 2;
 }

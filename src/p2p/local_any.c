@@ -101,7 +101,8 @@ int floc_local_recv_any_locked(floc_ctx_t *ctx, uint32_t cid, uint64_t space, vo
     held_t *h = floc_local_find_held(pp, &want, 1);
     if (h) {
         /* one of this node's came already: no fabric receive */
-        floc_request_t *r = floc_local_new_req(ctx, RECV_POSTED, buf, len, FLOC_ANY_SOURCE, tag, cid);
+        floc_request_t *r =
+            floc_local_new_req(ctx, RECV_POSTED, buf, len, FLOC_ANY_SOURCE, tag, cid);
         if (!r) {
             floc_local_hold(pp, h);
             ret = FLOC_ERR_NOMEM;

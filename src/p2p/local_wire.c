@@ -25,6 +25,8 @@
 static void payload_put(const floc_p2p_t *pp, floc_node_cell_t *cells, uint64_t i,
                         const void *src, size_t len)
 {
+    if (!len)
+        return;   /* (src may be NULL) */
     const size_t first = len < FLOC_NODE_CELL_DATA ? len : FLOC_NODE_CELL_DATA;
     memcpy(cells[i & pp->mask].data, src, first);
     const unsigned char *s = (const unsigned char *)src + first;
@@ -45,6 +47,8 @@ static void payload_put(const floc_p2p_t *pp, floc_node_cell_t *cells, uint64_t 
 static void payload_get(const floc_p2p_t *pp, const floc_node_cell_t *cells, uint64_t i,
                         void *dst, size_t len)
 {
+    if (!len)
+        return;   /* (dst may be NULL) */
     const size_t first = len < FLOC_NODE_CELL_DATA ? len : FLOC_NODE_CELL_DATA;
     memcpy(dst, cells[i & pp->mask].data, first);
     unsigned char *d = (unsigned char *)dst + first;
@@ -75,7 +79,7 @@ static int room(uint64_t head, uint64_t *seen, const _Atomic uint64_t *taken, un
  * go as a rendezvous and there is no request to wait with).
  */
 int floc_local_try_send(floc_p2p_t *pp, peer_t *q, const void *buf, size_t len, int tag,
-                    uint32_t cid, floc_request_t *req)
+                        uint32_t cid, floc_request_t *req)
 {
     int eager = len <= pp->eager_max;
     unsigned k = eager ? cells_for(len) : 1;

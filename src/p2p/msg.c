@@ -214,20 +214,16 @@ int floc_recv(floc_ctx_t *ctx, void *buf, size_t len, int source, int tag,
 static int probe(floc_ctx_t *ctx, int source, int tag, int block, int *flag,
                  floc_msg_status_t *status, const char *func)
 {
-    FLOC_CHECK_CTX(ctx);
+    int ret = check_peer(ctx, func, NULL, 0, source, 1, tag);
+    if (ret)
+        return ret;
     if (!block && !flag)
         return FLOC_INVALID("%s: flag (output) is NULL", func);
-    if (source != FLOC_ANY_SOURCE && (source < 0 || source >= ctx->size))
-        return FLOC_INVALID("%s: locality %d outside [0, %d)", func, source, ctx->size);
-    if (tag < 0 && tag != FLOC_ANY_TAG)
-        return FLOC_INVALID("%s: tag %d is negative", func, tag);
-    if (floc_ctx_peer_lost(ctx))
-        return FLOC_ERR_PEER_LOST;
     const int from = floc_ctx_world_id_any(ctx, source);
     if (!floc_local_reaches(ctx, from))
         return any_tag_refused(ctx, func);
     floc_msg_status_t st;
-    int ret = floc_local_probe(ctx, from, tag, block, &st);
+    ret = floc_local_probe(ctx, from, tag, block, &st);
     if (ret < 0)
         return ret;
     if (flag)
