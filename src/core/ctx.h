@@ -263,6 +263,14 @@ int floc_progress_once(floc_ctx_t *ctx);
 /* The service, if due (floc_service_fn): 1 if it ran.  Caller does NOT
  * hold the lock. */
 int floc_progress_service(floc_ctx_t *ctx);
+/* Around a handler run outside the service (a remote action this locality
+ * calls on itself): the service's turn, so that handlers never run
+ * concurrently with each other (a progress thread serving others' calls
+ * meanwhile).  enter waits until no other thread runs one and returns 1,
+ * or 0 if this thread runs the service already; leave with that.
+ * Caller does NOT hold the lock. */
+int floc_progress_handler_enter(floc_ctx_t *ctx);
+void floc_progress_handler_leave(floc_ctx_t *ctx, int took);
 int floc_progress_thread_start(floc_ctx_t *ctx);
 void floc_progress_thread_stop(floc_ctx_t *ctx);
 

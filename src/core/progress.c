@@ -72,6 +72,26 @@ int floc_progress_service(floc_ctx_t *ctx)
     return 1;
 }
 
+int floc_progress_handler_enter(floc_ctx_t *ctx)
+{
+    ctx = ctx->world;
+    const uintptr_t me = (uintptr_t)&this_thread;
+    if (atomic_load_explicit(&ctx->service_thread, memory_order_acquire) == me)
+        return 0;   /* this thread runs the service: a handler inside it */
+    for (;;) {
+        uintptr_t none = 0;
+        if (atomic_compare_exchange_weak(&ctx->service_thread, &none, me))
+            return 1;
+        sched_yield();   /* another thread runs a handler: it ends it */
+    }
+}
+
+void floc_progress_handler_leave(floc_ctx_t *ctx, int took)
+{
+    if (took)
+        atomic_store_explicit(&ctx->world->service_thread, 0, memory_order_release);
+}
+
 /* after a timeout: what every layer still has in flight */
 static void dump_all(floc_ctx_t *ctx)
 {

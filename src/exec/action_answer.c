@@ -144,7 +144,11 @@ int floc_act_run(struct floc_actions *a, floc_action_call_t *call, floc_action_t
                   "here", call->source, (unsigned long long)id);
         return FLOC_ERR_INVALID;
     }
+    /* one handler at a time, a call on oneself too (the service runs the
+     * others' calls, perhaps in the progress thread right now) */
+    const int took = floc_progress_handler_enter(a->ctx);
     int status = found.fn(call, args, len, found.user);
+    floc_progress_handler_leave(a->ctx, took);
     if (status > 0) {
         FLOC_WARN(FLOC_LOG_API, "action '%s' returned %d: a handler returns 0 or a FLOC_ERR_* "
                   "code", found.name, status);

@@ -157,6 +157,19 @@ static int h_pvadd(floc_action_call_t *call, const void *args, size_t len, void 
 }
 static floc_action_t a_pvadd;
 
+/* a read-modify-write that takes a while: two handlers at once lose bumps */
+static volatile long bumps;
+static floc_action_t a_bump;
+static int h_bump(floc_action_call_t *call, const void *args, size_t len, void *user)
+{
+    (void)call, (void)args, (void)len, (void)user;
+    const long v = bumps;
+    for (volatile int spin = 0; spin < 2000; spin++)
+        ;
+    bumps = v + 1;
+    return 0;
+}
+
 static _Atomic int done_here;
 static floc_action_t a_done;
 static int h_done(floc_action_call_t *call, const void *args, size_t len, void *user)
@@ -342,6 +355,23 @@ static int all_checks(void)
         MP_OK(floc_pv_destroy(pv));
         free(all);
         free(idx);
+    }
+    /* handlers one at a time: this locality's calls on itself while the
+     * others call it (with a progress thread serving those meanwhile) */
+    {
+        enum { BUMPS = 3000 };
+        sync_all();
+        bumps = 0;
+        sync_all();
+        for (int i = 0; i < BUMPS; i++) {   /* the neighbour's call and mine overlap */
+            floc_request_t *bump;
+            MP_OK(floc_async(ctx, (me + 1) % n, a_bump, NULL, 0, NULL, 0, NULL, &bump));
+            MP_OK(floc_call(ctx, me, a_bump, NULL, 0, NULL, 0, NULL));
+            MP_OK(floc_wait(bump));
+        }
+        sync_all();
+        if (bumps != 2L * BUMPS)
+            MP_FAIL("handlers at once: %ld bumps of %d", bumps, 2 * BUMPS);
     }
     /* arguments that floc_pv_apply did not make */
     MP_EXPECT(FLOC_ERR_INVALID, floc_call(ctx, (me + 1) % n, a_pvadd, "junk", 4, NULL, 0, NULL));
@@ -541,6 +571,7 @@ int main(int argc, char **argv)
     MP_MUST(floc_action_register(ctx, "mp.busy", h_busy, NULL, &a_busy));
     MP_MUST(floc_action_register(ctx, "mp.pvadd", h_pvadd, NULL, &a_pvadd));
     MP_MUST(floc_action_register(ctx, "mp.done", h_done, NULL, &a_done));
+    MP_MUST(floc_action_register(ctx, "mp.bump", h_bump, NULL, &a_bump));
     sync_all();   /* everyone serves before anyone calls */
 
     const char *mode = argc > 1 ? argv[1] : "all";
