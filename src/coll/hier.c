@@ -240,14 +240,23 @@ static int is_rep(const floc_coll_req_t *c)
     return ctx->node_id == ctx->node_of[c->v.root] ? ctx->rank == c->v.root : leader(c);
 }
 
-/* the representatives' group: the leaders, but the root for its node */
-static int *reps_of(floc_coll_req_t *c)
+/* The representatives' view (rank = node id): the leaders, but the root
+ * for its node; the caller adds the buffers. */
+static view_t reps_view(floc_coll_req_t *c)
 {
     floc_ctx_t *ctx = c->ctx;
     int *reps = ctx->coll->reps;
     memcpy(reps, at(c)->leaders, (size_t)ctx->num_nodes * sizeof *reps);
     reps[ctx->node_of[c->v.root]] = floc_ctx_world_id(ctx, c->v.root);
-    return reps;
+    return (view_t){.rank = ctx->node_id, .size = ctx->num_nodes,
+                    .root = ctx->node_of[c->v.root], .map = reps, .count = c->v.count};
+}
+
+/* this node's representative, as an index on the node */
+static int rep_index(const floc_coll_req_t *c)
+{
+    const floc_ctx_t *ctx = c->ctx;
+    return ctx->node_id == ctx->node_of[c->v.root] ? at(c)->local_of[c->v.root] : 0;
 }
 
 static int reduce_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **alg, view_t *v)
@@ -256,12 +265,10 @@ static int reduce_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **a
     const floc_node_place_t *n = at(c);
     const size_t bytes = c->v.count * c->esize;
     const int root = ctx->rank == c->v.root, rep = is_rep(c);
-    const int root_node = ctx->node_of[c->v.root];
     switch (phase) {
     case PHASE_NODE_FIRST:
         if (!node_step(c, FLOC_COLL_REDUCE, bytes,
-                       ctx->node_id == root_node ? n->local_of[c->v.root] : 0,
-                       rep ? FLOC_IN_PLACE : c->v.sbuf, alg, v))
+                       rep_index(c), rep ? FLOC_IN_PLACE : c->v.sbuf, alg, v))
             return 0;
         if (rep && !root)
             v->rbuf = c->hold;
@@ -272,11 +279,10 @@ static int reduce_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **a
         /* the leaders, but the root for its node; the partial result of a
          * representative other than the root: c->hold (its input alone
          * on a node of one) */
-        int *reps = reps_of(c);
         *alg = floc_coll_select_fabric(ctx, FLOC_COLL_REDUCE, bytes, ctx->num_nodes);
-        *v = (view_t){.rank = ctx->node_id, .size = ctx->num_nodes, .root = root_node,
-                      .map = reps, .sbuf = root ? FLOC_IN_PLACE : n->p > 1 ? c->hold : c->v.sbuf,
-                      .rbuf = root ? c->v.rbuf : NULL, .count = c->v.count};
+        *v = reps_view(c);
+        v->sbuf = root ? FLOC_IN_PLACE : n->p > 1 ? c->hold : c->v.sbuf;
+        v->rbuf = root ? c->v.rbuf : NULL;
         return 1;
     default:
         return 0;
@@ -423,13 +429,10 @@ static int gather_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **a
     const floc_node_place_t *n = at(c);
     const size_t bytes = c->v.count * c->esize, nn = (size_t)ctx->num_nodes;
     const int root = ctx->rank == c->v.root, rep = is_rep(c);
-    const int root_node = ctx->node_of[c->v.root];
     const size_t *counts = root ? hold_counts(c) : NULL, *displs = counts ? counts + nn : NULL;
     switch (phase) {
     case PHASE_NODE_FIRST:
-        if (!node_step(c, FLOC_COLL_GATHER, bytes,
-                       ctx->node_id == root_node ? n->local_of[c->v.root] : 0, own_block(c),
-                       alg, v))
+        if (!node_step(c, FLOC_COLL_GATHER, bytes, rep_index(c), own_block(c), alg, v))
             return 0;
         v->rbuf = !rep ? NULL : root ? (char *)c->hold + displs[ctx->node_id] * c->esize : c->hold;
         return 1;
@@ -437,10 +440,10 @@ static int gather_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **a
         if (!rep)
             return 0;
         *alg = floc_coll_select_fabric(ctx, FLOC_COLL_GATHERV, bytes, ctx->num_nodes);
-        *v = (view_t){.rank = ctx->node_id, .size = ctx->num_nodes, .root = root_node,
-                      .map = reps_of(c), .count = (size_t)n->p * c->v.count, .counts = counts,
-                      .displs = displs, .rbuf = root ? c->hold : NULL,
-                      .sbuf = root ? FLOC_IN_PLACE : n->p > 1 ? c->hold : own_block(c)};
+        *v = reps_view(c);
+        v->count = (size_t)n->p * c->v.count, v->counts = counts, v->displs = displs;
+        v->rbuf = root ? c->hold : NULL;
+        v->sbuf = root ? FLOC_IN_PLACE : n->p > 1 ? c->hold : own_block(c);
         return 1;
     case PHASE_LOCAL:
         if (root)   /* node order -> locality order */
@@ -481,21 +484,19 @@ static int scatter_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **
     const floc_node_place_t *n = at(c);
     const size_t bytes = c->v.count * c->esize, nn = (size_t)ctx->num_nodes;
     const int root = ctx->rank == c->v.root, rep = is_rep(c);
-    const int root_node = ctx->node_of[c->v.root];
     const size_t *counts = root ? hold_counts(c) : NULL, *displs = counts ? counts + nn : NULL;
     switch (phase) {
     case PHASE_LEADERS:
         if (!rep)
             return 0;
         *alg = floc_coll_select_fabric(ctx, FLOC_COLL_SCATTERV, bytes, ctx->num_nodes);
-        *v = (view_t){.rank = ctx->node_id, .size = ctx->num_nodes, .root = root_node,
-                      .map = reps_of(c), .count = (size_t)n->p * c->v.count, .counts = counts,
-                      .displs = displs, .sbuf = root ? c->hold : NULL,
-                      .rbuf = root ? (void *)FLOC_IN_PLACE : n->p > 1 ? c->hold : c->v.rbuf};
+        *v = reps_view(c);
+        v->count = (size_t)n->p * c->v.count, v->counts = counts, v->displs = displs;
+        v->sbuf = root ? c->hold : NULL;
+        v->rbuf = root ? (void *)FLOC_IN_PLACE : n->p > 1 ? c->hold : c->v.rbuf;
         return 1;
     case PHASE_NODE_LAST:
-        if (!node_step(c, FLOC_COLL_SCATTER, bytes,
-                       ctx->node_id == root_node ? n->local_of[c->v.root] : 0,
+        if (!node_step(c, FLOC_COLL_SCATTER, bytes, rep_index(c),
                        !rep ? NULL : root ? (char *)c->hold + displs[ctx->node_id] * c->esize
                                           : c->hold,
                        alg, v))

@@ -158,17 +158,8 @@ static int local_cancel(floc_request_t *req)
         floc_req_op_done(w, req, FLOC_ERR_CANCELED);
     } else if (lr->state == SEND_QUEUED) {
         peer_t *q = &pp->peers[pp->local_of[lr->peer]];
-        for (floc_request_t **link = &q->queued, *prev = NULL; *link;
-             prev = *link, link = &(*link)->next) {
-            if (*link != req)
-                continue;
-            *link = req->next;
-            if (q->queued_tail == req)
-                q->queued_tail = prev;
-            req->next = NULL;
+        if (floc_local_unlink(&q->queued, &q->queued_tail, req))
             floc_req_op_done(w, req, FLOC_ERR_CANCELED);
-            break;
-        }
     }
     /* a rendezvous under way completes as it would have (its receiver
      * may be reading the buffer) */

@@ -118,6 +118,22 @@ struct floc_p2p {
     floc_request_t *twins;    /* node halves of receives from anyone (twin_next) */
 };
 
+/* take req off a list linked by `next` (head, tail): 1 if it was on it */
+static inline int floc_local_unlink(floc_request_t **head, floc_request_t **tail,
+                                    floc_request_t *req)
+{
+    for (floc_request_t **link = head, *prev = NULL; *link; prev = *link, link = &(*link)->next) {
+        if (*link != req)
+            continue;
+        *link = req->next;
+        if (*tail == req)
+            *tail = prev;
+        req->next = NULL;
+        return 1;
+    }
+    return 0;
+}
+
 /* the lists of context id cid: the actions' apart, teams' spread */
 static inline match_list_t *list_of(floc_p2p_t *pp, uint32_t cid)
 {

@@ -231,16 +231,7 @@ floc_request_t *floc_local_take_posted(floc_p2p_t *pp, const incoming_t *m)
 void floc_local_unlink_posted(floc_p2p_t *pp, floc_request_t *req)
 {
     match_list_t *l = list_of(pp, lreq(req)->cid);
-    for (floc_request_t **link = &l->posted, *prev = NULL; *link;
-         prev = *link, link = &(*link)->next) {
-        if (*link != req)
-            continue;
-        *link = req->next;
-        if (l->posted_tail == req)
-            l->posted_tail = prev;
-        req->next = NULL;
-        return;
-    }
+    floc_local_unlink(&l->posted, &l->posted_tail, req);
 }
 
 /* the sender's bytes [addr, addr + len) into dst, one copy */
