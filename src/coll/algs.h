@@ -21,6 +21,7 @@
     X(BCAST, "shm", floc_shm_bcast, FLOC_ALG_SEGMENT)                                           \
     X(BCAST, "shm_pipeline", floc_shm_pipe_bcast, FLOC_ALG_PIPELINE)                            \
     X(BCAST, "hierarchical", floc_bcast_hier, FLOC_ALG_HIER)                                    \
+    X(BCAST, "cma", floc_shm_bcast_cma, FLOC_ALG_CMA)                                           \
     X(ALLREDUCE, "recursive_doubling", floc_allreduce_recursive_doubling, 0)                    \
     X(ALLREDUCE, "ring", floc_allreduce_ring, 0)                                                \
     X(ALLREDUCE, "rabenseifner", floc_allreduce_rabenseifner, 0)                                \
@@ -52,6 +53,7 @@
     X(ALLGATHER, "hierarchical", floc_allgather_hier, FLOC_ALG_HIER | FLOC_ALG_HIER_SMALL)      \
     X(ALLTOALL, "pairwise", floc_alltoall_pairwise, 0)                                          \
     X(ALLTOALL, "shm", floc_shm_alltoall, FLOC_ALG_SEGMENT)                                     \
+    X(ALLTOALL, "cma", floc_shm_alltoall_cma, FLOC_ALG_CMA)                                     \
     X(REDUCE_SCATTER, "ring", floc_reduce_scatter_ring, 0)                                      \
     X(REDUCE_SCATTER, "shm", floc_shm_reduce_scatter, FLOC_ALG_SEGMENT)                         \
     X(SCAN, "recursive_doubling", floc_scan_recursive_doubling, 0)                              \

@@ -74,6 +74,18 @@
  * direct: 32 B 7.8 vs 10.4, 1 KiB 8.6 vs 11.9, 2 KiB 16.9 vs 13.5, 8 KiB
  * 38 vs 32; scatter, the same layout: 16-128 B 6.4-6.7 vs 11.6-12.6,
  * 256 B-1 KiB even.
+ * Broadcast by CMA on 2 localities from 16 KiB (the reader pulls the
+ * root's buffer; the pipeline copies twice), 2026-12-07, cma / pipeline
+ * / Open MPI us: 16 KiB 1.42 / 1.64 / 1.50, 64 KiB 3.24 / 6.96 / 3.28,
+ * 256 KiB 9.7 / 23.1 / 9.2, 1 MiB 51 / 82 / 47-49, 4 MiB 311 / 354 /
+ * 299-307; on 3 and 4 (2 cores) neither wins everywhere (256 KiB on 4:
+ * 41.7 vs 38.8; 1 MiB on 3: 107 vs 163), so the pipeline stays there.
+ * Alltoall by CMA (each reads its block from every other's sbuf), same
+ * day, cma / the rules before / Open MPI, us, 2 / 3 / 4 localities: 8 KiB
+ * 1.35 / 2.06 / 2.16 on 2, 6.2 / 5.0 (shm) / 7.7 on 3; 16 KiB 1.9 / 3.6
+ * / 2.6, 7.6 / 8.6 / 9.0, 11.0 / 12.8 / 18.1; 64 KiB 4.6 / 8.1 / 5.5,
+ * 16.3 / 25.7 / 17.6, 23.9 / 48.2 / 41.5; 1 MiB 141 / 140 / 137, 473 /
+ * 505 / 456, 627 / 785 / 646: from 8 KiB on 2, 16 KiB beyond.
  */
 #include <pthread.h>
 #include <string.h>
@@ -99,6 +111,7 @@ static const floc_coll_rule_t rules[] = {
     {FLOC_COLL_BARRIER, "dissemination", ANY, ANY, 0, ANY, ANY, 0},
 
     {FLOC_COLL_BCAST, "hierarchical", ANY, ANY, 0, ANY, ANY, 0},
+    {FLOC_COLL_BCAST, "cma", ANY, 2, 16 * KiB, ANY, ANY, 0},
     {FLOC_COLL_BCAST, "shm", ANY, ANY, 0, 16 * KiB, ANY, 0},
     {FLOC_COLL_BCAST, "shm_pipeline", ANY, ANY, 16 * KiB + 1, ANY, ANY, 0},
     {FLOC_COLL_BCAST, "scatter_allgather", 3, ANY, 512 * KiB, ANY, ANY, 1},
@@ -142,6 +155,8 @@ static const floc_coll_rule_t rules[] = {
     {FLOC_COLL_ALLGATHER, "bruck", 4, ANY, 0, 1 * KiB, ANY, 0},
     {FLOC_COLL_ALLGATHER, "ring", ANY, ANY, 0, ANY, ANY, 0},
 
+    {FLOC_COLL_ALLTOALL, "cma", ANY, 2, 8 * KiB, ANY, ANY, 0},
+    {FLOC_COLL_ALLTOALL, "cma", 3, ANY, 16 * KiB, ANY, ANY, 0},
     {FLOC_COLL_ALLTOALL, "shm", ANY, ANY, 0, 16 * KiB, ANY, 0},
     {FLOC_COLL_ALLTOALL, "pairwise", ANY, ANY, 0, ANY, ANY, 0},
 

@@ -58,7 +58,8 @@ static const char *rules(const char *k, size_t b)
     if (!strcmp(k, "barrier"))
         return seg ? "shm" : "dissemination";
     if (!strcmp(k, "bcast"))
-        return fits(b) && b <= 16 * KiB                ? "shm"
+        return seg && cma && p == 2 && b >= 16 * KiB   ? "cma"
+               : fits(b) && b <= 16 * KiB              ? "shm"
                : seg && b > 16 * KiB                   ? "shm_pipeline"
                : nodes > 1 && p >= 3 && b >= 512 * KiB ? "scatter_allgather"
                                                        : "binomial";
@@ -94,7 +95,9 @@ static const char *rules(const char *k, size_t b)
                : p >= 4 && b <= 1 * KiB              ? "bruck"
                                                      : "ring";
     if (!strcmp(k, "alltoall"))
-        return fits(b * (size_t)p) && b <= 16 * KiB ? "shm" : "pairwise";
+        return seg && cma && b >= (p == 2 ? 8 : 16) * KiB ? "cma"
+               : fits(b * (size_t)p) && b <= 16 * KiB     ? "shm"
+                                                          : "pairwise";
     if (!strcmp(k, "reduce_scatter"))
         return fits(b * (size_t)p) && b <= 4 * KiB ? "shm" : "ring";
     return "?";
@@ -364,7 +367,7 @@ int main(int argc, char **argv)
     AROUND("gather", 1, 1 * KiB, 64 * KiB, 1 * MiB, m);
     AROUND("scatter", 1, 1 * KiB, 16 * KiB, pm, m);
     AROUND("allgather", 1, 1 * KiB, 8 * KiB, 32 * KiB, m);
-    AROUND("alltoall", 1, 16 * KiB, pm);
+    AROUND("alltoall", 1, 8 * KiB, 16 * KiB, pm);
     AROUND("reduce_scatter", 8, 4 * KiB, pm);
 
     /* nothing to exchange: no algorithm */

@@ -120,6 +120,16 @@ static void test_node_segment_boundaries(void **state)
     assert_string_equal(choose(single(4, 0), FLOC_COLL_SCATTER, 16 * KiB), "shm");
     assert_string_equal(choose(single(8, 0), FLOC_COLL_SCATTER, 16 * KiB), "direct");
     assert_string_equal(choose(single(4, 0), FLOC_COLL_ALLTOALL, 16 * KiB + 1), "pairwise");
+    /* broadcast by CMA from 16 KiB on 2; alltoall from 8 KiB on 2, 16 KiB beyond */
+    assert_string_equal(choose(single(2, 1), FLOC_COLL_BCAST, 16 * KiB - 1), "shm");
+    assert_string_equal(choose(single(2, 1), FLOC_COLL_BCAST, 16 * KiB), "cma");
+    assert_string_equal(choose(single(2, 1), FLOC_COLL_BCAST, 64 * MiB), "cma");
+    assert_string_equal(choose(single(3, 1), FLOC_COLL_BCAST, 1 * MiB), "shm_pipeline");
+    assert_string_equal(choose(single(2, 1), FLOC_COLL_ALLTOALL, 8 * KiB - 1), "shm");
+    assert_string_equal(choose(single(2, 1), FLOC_COLL_ALLTOALL, 8 * KiB), "cma");
+    assert_string_equal(choose(single(3, 1), FLOC_COLL_ALLTOALL, 16 * KiB - 1), "shm");
+    assert_string_equal(choose(single(8, 1), FLOC_COLL_ALLTOALL, 16 * KiB), "cma");
+    assert_string_equal(choose(single(8, 1), FLOC_COLL_ALLTOALL, 1 * MiB), "cma");
     assert_string_equal(choose(single(2, 0), FLOC_COLL_REDUCE_SCATTER, 4 * KiB), "shm");
     assert_string_equal(choose(single(2, 0), FLOC_COLL_REDUCE_SCATTER, 4 * KiB + 1), "ring");
     /* buffers smaller than a rule's size: the fabric, not the pipeline */

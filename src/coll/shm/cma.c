@@ -2,7 +2,7 @@
 /*
  * cma.c - reading another locality's memory with process_vm_readv (cross
  * memory attach: one copy, by the kernel), for the collectives that read
- * their peers' buffers in place (allgather_cma.c, alltoallv_cma.c).
+ * their peers' buffers in place (the *_cma.c beside it).
  */
 #define _GNU_SOURCE
 #include <errno.h>

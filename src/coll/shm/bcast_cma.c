@@ -1,0 +1,53 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * bcast_cma.c - broadcast of medium and large messages by CMA (single-node
+ * jobs whose localities may read each other's memory): the root
+ * publishes where its buffer is (its pid and address, in its header
+ * line); every other locality reads it straight into its own buffer with
+ * process_vm_readv, one copy by the kernel, and says so; the root waits
+ * until all have read (its buffer is borrowed until then).
+ *
+ * Why: the pipeline copies twice (the root into the segment, each reader
+ * out of it), and the root's copy-in is on every reader's path; here each
+ * reader's copy is the only one, from a buffer the root does not write
+ * between calls.  Measured on 2 localities (floc_coll_bench bcast):
+ * figures in select.c.
+ *
+ * Cost, p localities, n bytes: one slot handoff, (p - 1) n bytes read by
+ * the kernel from the root's memory (the readers at once), one handoff
+ * back to the root.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "shm.h"
+#include "../../core/ctx.h"
+#include "../../node/node.h"
+
+enum { CMA_DRAIN = FLOC_SHM_READ + 1 };
+
+int floc_shm_bcast_cma(floc_coll_req_t *c)
+{
+    const int root = c->v.rank == c->v.root;
+    if (c->step != CMA_DRAIN) {
+        const floc_shm_cma_desc_t d = {.addr = (uint64_t)(uintptr_t)c->v.rbuf,
+                                       .pid = (uint32_t)getpid()};
+        int ret = floc_shm_steps(c, FLOC_COLL_BCAST, root ? &d : NULL, root ? sizeof d : 0,
+                                 root ? FLOC_SHM_WAIT_NONE : FLOC_SHM_WAIT_ROOT);
+        if (ret)
+            return ret;
+        if (!root) {
+            floc_shm_cma_desc_t e;
+            memcpy(&e, floc_node_data(c->ctx->coll->seg, c->v.root, c->s.shm.seq, sizeof e),
+                   sizeof e);
+            ret = floc_shm_cma_read((pid_t)e.pid, c->v.rbuf, e.addr, c->v.count * c->esize);
+        }
+        /* done (also after a failure: the root must not wait for us) */
+        floc_shm_done(c);
+        if (ret || !root)
+            return ret;
+        c->step = CMA_DRAIN;
+    }
+    /* the root: until every reader has its copy */
+    return floc_shm_all_done(c, c->s.shm.seq) ? 0 : FLOC_ERR_AGAIN;
+}
