@@ -170,6 +170,10 @@ static const floc_setting_t settings[] = {
     {"FLOC_NODE_P2P", "node", FLOC_SET_BOOL, "1", "0 or 1",
      "messages between the localities of a node through the node segment (0: through the "
      "fabric's shm provider; docs/p2p.md)", FIELD(node_p2p), 0, 1, 0, NULL, 0},
+    {"FLOC_MSG_CREDIT", "fabric", FLOC_SET_UINT, "256", "messages, 0 (none)..1048576",
+     "user messages a locality may send through the fabric to another before that one's "
+     "receives take them; later ones wait (0: the provider's own bounds; docs/p2p.md)",
+     FIELD(msg_credit), 0, 1u << 20, 0, NULL, 0},
     {"FLOC_CHECK", "coll", FLOC_SET_BOOL, "0", "0 or 1",
      "every collective first checks that the localities called it alike (FLOC_ERR_MISMATCH "
      "instead of a hang or wrong data)", FIELD(check), 0, 1, 0, NULL, 0},
@@ -209,7 +213,7 @@ static const floc_setting_t settings[] = {
 #undef FIELD
 #undef NO_FIELD
 
-_Static_assert(sizeof settings / sizeof settings[0] == 21 + FLOC_CONFIG_COLL_KINDS,
+_Static_assert(sizeof settings / sizeof settings[0] == 22 + FLOC_CONFIG_COLL_KINDS,
                "one FLOC_<COLL>_ALGO per collective kind");
 
 const floc_setting_t *floc_config_settings(size_t *n)

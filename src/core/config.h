@@ -49,6 +49,7 @@ typedef struct floc_config {
                                    segment (0: this locality answers no, docs/teams.md) */
     size_t node_coll_max;       /* FLOC_NODE_COLL_MAX: largest collective through the node
                                    segment, bytes; 0 = no segment, AUTO = its choice */
+    unsigned msg_credit;        /* FLOC_MSG_CREDIT: unreceived user messages per pair, fabric path */
     int node_p2p;               /* FLOC_NODE_P2P: messages between the localities of a node
                                    through the node segment (src/p2p/local.c), 0/1 */
     int profile;                /* FLOC_PROFILE: FLOC_PROFILE_OFF, _SUMMARY, _EACH (profile.c) */

@@ -136,6 +136,8 @@ struct floc_ctx {
 #define FLOC_CID_MAX 1024
 /* the context id of remote actions' messages: above every team's */
 #define FLOC_CID_ACTIONS FLOC_CID_MAX
+/* ... and of the fabric's own control messages (credit, src/fabric/credit.c) */
+#define FLOC_CID_FABRIC (FLOC_CID_MAX + 1)
 
 /* the lock is the world's, for a team too */
 static inline void floc_ctx_lock(floc_ctx_t *ctx)

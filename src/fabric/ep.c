@@ -453,7 +453,9 @@ static int fabric_open(floc_ctx_t *ctx)
     f->cache.cap = ctx->cfg.mr_cache_entries;
     f->cache.entries = calloc(f->cache.cap, sizeof *f->cache.entries);
     f->send_seq = calloc((size_t)ctx->size, sizeof *f->send_seq);
-    return f->cache.entries && f->send_seq ? 0 : FLOC_ERR_NOMEM;
+    if (!f->cache.entries || !f->send_seq)
+        return FLOC_ERR_NOMEM;
+    return floc_credit_open(ctx);
 }
 
 void floc_fabric_close(floc_ctx_t *ctx)
@@ -466,6 +468,7 @@ void floc_fabric_close(floc_ctx_t *ctx)
     floc_fi_set_close_ep(&f->fi, "main");
     if (f->nrail)
         floc_fi_set_close_ep(&f->nrail->fi, "node rail");
+    floc_credit_close(ctx);    /* its standing receives, with their bounce buffers */
     floc_tagged_fini(ctx);     /* bounce buffers: nothing lands there any more */
     floc_mr_cache_fini(ctx);   /* registrations before their domains */
     close_node_rail(f);

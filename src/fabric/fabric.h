@@ -70,6 +70,7 @@ typedef struct floc_fab_req {
 enum {
     FLOC_MSG_RECV = 1,    /* a receive of the message protocol (tagged.c) */
     FLOC_MSG_DRAIN = 2,   /* a part of a truncated message, drained one at a time */
+    FLOC_MSG_CREDIT = 3,  /* a standing receive of credit messages (credit.c) */
 };
 
 /* Room every request keeps for the fabric (floc_req_pool_init). */
@@ -161,6 +162,7 @@ typedef struct floc_fabric {
     floc_mr_cache_t cache;
     int cache_enabled;
 
+    struct floc_credit *credit;  /* credit for user messages (credit.c), NULL when off */
     struct floc_liveness *live;  /* the heartbeat watcher (liveness.c), NULL when off */
     floc_node_rail_t *nrail;     /* NULL when there is none */
 } floc_fabric_t;
@@ -349,7 +351,10 @@ int floc_tagged_post(struct floc_ctx *ctx, int send, void *buf, size_t len, int 
 int floc_tagged_completion(struct floc_ctx *ctx, floc_request_t *req, size_t len, uint64_t data);
 /* The bounce buffers (tagged.c): taken by receives, given back by their
  * fini, all freed at close (after the endpoints). */
+unsigned char *floc_tagged_bounce_get(struct floc_ctx *ctx);
 void floc_tagged_bounce_put(struct floc_ctx *ctx, unsigned char *b);
+/* Post a user send that waited for credit (credit.c calls it). */
+int floc_tagged_send_held(struct floc_ctx *ctx, floc_request_t *req);
 void floc_tagged_fini(struct floc_ctx *ctx);
 /* A small user message copied by the provider at once (no completion):
  * 1 sent, 0 not now (too large, older messages to dest wait, queues
@@ -370,5 +375,30 @@ size_t floc_tagged_inject_max(const struct floc_ctx *ctx);
 #define FLOC_TAG_BULK       (1ull << 62)
 #define FLOC_TAG_SPACE(internal, cid) (((internal) ? FLOC_TAG_INTERNAL : 0) | ((uint64_t)(cid) << 32))
 #define FLOC_CQ_HEADER      (1u << 31)
+/* credit given back (credit.c): floc's own tag space of the fabric */
+#define FLOC_TAG_CREDIT     (FLOC_TAG_SPACE(1, FLOC_CID_FABRIC) | 1u)
+
+/*
+ * credit.c: at most FLOC_MSG_CREDIT user messages per ordered pair that
+ * the receiver's receives have not taken.  Open after the peers are
+ * wired, close after the endpoints.  ready: may a user message to dest
+ * go now (credit left, none held before it); spend: one went; hold: req
+ * (its op filled in, dest in its source) waits for credit, pending + 1;
+ * posted: a user receive was posted; received: a receive took a user
+ * message (or a long one's header) from source; arrived: a standing receive's completion; progress: give back
+ * what the provider refused, repost the standing receives.  All with
+ * the lock held.
+ */
+typedef struct floc_credit floc_credit_t;
+int floc_credit_open(struct floc_ctx *ctx);
+void floc_credit_close(struct floc_ctx *ctx);
+int floc_credit_ready(const struct floc_ctx *ctx, int dest);
+void floc_credit_spend(struct floc_ctx *ctx, int dest);
+void floc_credit_hold(struct floc_ctx *ctx, int dest, floc_request_t *req);
+void floc_credit_posted(struct floc_ctx *ctx);
+void floc_credit_received(struct floc_ctx *ctx, int source);
+int floc_credit_arrived(struct floc_ctx *ctx, floc_request_t *req, size_t len, uint64_t data);
+void floc_credit_repost_later(struct floc_ctx *ctx);
+int floc_credit_progress(struct floc_ctx *ctx);
 
 #endif

@@ -51,6 +51,8 @@ static int handle_error(floc_ctx_t *ctx, struct fid_cq *cq)
                    fi_cq_strerror(cq, err.prov_errno, err.err_data, buf, sizeof buf));
         status = floc_fabric_err(-code, "completion");
     }
+    if (req && floc_fab_req(req)->msg == FLOC_MSG_CREDIT)
+        floc_credit_repost_later(ctx);   /* a standing receive: posted again */
     if (req)
         floc_req_op_done(ctx, req, status);
     return 1;
@@ -95,6 +97,9 @@ int floc_fabric_progress(floc_ctx_t *ctx)
     }
     if (n < 0)
         return n;
+    int ret = floc_credit_progress(ctx);
+    if (ret)
+        return ret;
     return n ? n : posted > 0;
 }
 

@@ -49,7 +49,7 @@ struct floc_bounce_slab {
     _Alignas(64) unsigned char mem[BOUNCE_PER_SLAB * FLOC_MSG_EAGER];
 };
 
-static unsigned char *bounce_get(floc_ctx_t *ctx)
+unsigned char *floc_tagged_bounce_get(floc_ctx_t *ctx)
 {
     floc_fabric_t *f = ctx->fab;
     if (!f->bounce_free) {
@@ -192,8 +192,8 @@ static int post_long_send(floc_ctx_t *ctx, const void *buf, size_t len, int dest
     return 0;
 }
 
-static int post_send(floc_ctx_t *ctx, const void *buf, size_t len, int dest, uint64_t tag,
-                     floc_request_t *req)
+static int post_send_now(floc_ctx_t *ctx, const void *buf, size_t len, int dest, uint64_t tag,
+                         floc_request_t *req)
 {
     const int rail = tag_rail(ctx, tag, dest);
     FLOC_TRACE(FLOC_LOG_FABRIC, "tsend req %p len %zu to %d tag %016llx", (void *)req, len, dest,
@@ -205,6 +205,31 @@ static int post_send(floc_ctx_t *ctx, const void *buf, size_t len, int dest, uin
         .kind = FLOC_OP_SEND, .buf = (void *)buf, .len = len,
         .addr = floc_fabric_addr(ctx->fab, rail, dest), .rail = rail, .tag = tag};
     return post_long_send(ctx, buf, len, dest, tag, rail, req);
+}
+
+/* a user message goes when the receiver's credit allows (credit.c), else
+ * it is held, in order, until credit comes back */
+static int post_send(floc_ctx_t *ctx, const void *buf, size_t len, int dest, uint64_t tag,
+                     floc_request_t *req)
+{
+    if (tag & FLOC_TAG_INTERNAL)
+        return post_send_now(ctx, buf, len, dest, tag, req);
+    if (!floc_credit_ready(ctx, dest)) {
+        floc_fab_req_t *fr = floc_fab_req(req);
+        fr->op = (floc_fab_op_t){.kind = FLOC_OP_SEND, .buf = (void *)buf, .len = len,
+                                 .addr = ctx->fab->addrs[dest], .tag = tag};
+        fr->source = dest;
+        floc_credit_hold(ctx, dest, req);
+        return 0;
+    }
+    floc_credit_spend(ctx, dest);
+    return post_send_now(ctx, buf, len, dest, tag, req);
+}
+
+int floc_tagged_send_held(floc_ctx_t *ctx, floc_request_t *req)
+{
+    const floc_fab_req_t *fr = floc_fab_req(req);
+    return post_send_now(ctx, fr->op.buf, fr->op.len, fr->source, fr->op.tag, req);
 }
 
 static int post_recv(floc_ctx_t *ctx, void *buf, size_t len, int source, uint64_t tag,
@@ -220,7 +245,7 @@ static int post_recv(floc_ctx_t *ctx, void *buf, size_t len, int source, uint64_
      * the data of another message into the same buffer (a window of
      * receives, as OSU's bandwidth test posts) could overwrite it before
      * it is read */
-    if (!(fr->bounce = bounce_get(ctx)))
+    if (!(fr->bounce = floc_tagged_bounce_get(ctx)))
         return FLOC_ERR_NOMEM;
     req->fini = floc_fab_req_fini;
     void *into = fr->bounce;
@@ -233,6 +258,8 @@ static int post_recv(floc_ctx_t *ctx, void *buf, size_t len, int source, uint64_
     if (ret)
         return ret;
     req->capacity = len;
+    if (!(tag & FLOC_TAG_INTERNAL))
+        floc_credit_posted(ctx);   /* a user receive: stalled senders may need a loan */
     FLOC_TRACE(FLOC_LOG_FABRIC, "trecv req %p len %zu from %d tag %016llx", (void *)req, len,
                source, (unsigned long long)tag);
     return floc_fabric_submit(ctx, req);
@@ -350,10 +377,14 @@ int floc_tagged_completion(floc_ctx_t *ctx, floc_request_t *req, size_t len, uin
     floc_fab_req_t *fr = floc_fab_req(req);
     if (fr->msg == FLOC_MSG_DRAIN)
         return drained(ctx, req, len);
+    if (fr->msg == FLOC_MSG_CREDIT)
+        return floc_credit_arrived(ctx, req, len, data);
     if (fr->msg != FLOC_MSG_RECV)
         return 0;   /* a data part straight into the buffer */
     fr->source = (int)(data & ~(uint64_t)FLOC_CQ_HEADER);
     req->msg.source = fr->source;
+    if (!(fr->op.tag & FLOC_TAG_INTERNAL))
+        floc_credit_received(ctx, fr->source);   /* a user message (or its header) taken */
     const unsigned char *got = fr->bounce;
     if (data & FLOC_CQ_HEADER) {
         msg_header_t hdr;
@@ -387,17 +418,21 @@ size_t floc_tagged_inject_max(const floc_ctx_t *ctx)
  * A small user message by injection: the provider copies buf at once and
  * reports no completion (a send window of 16-byte messages: 57-62 MB/s,
  * 45-52 with a completion per message).  Only when nothing older to dest
- * waits in the backlog: message order.
+ * waits in the backlog or for credit: message order.
  */
 int floc_tagged_try_inject(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag,
                            uint64_t space)
 {
     floc_fabric_t *f = ctx->fab;
-    if (len > floc_tagged_inject_max(ctx) || floc_fabric_backlog_holds(ctx, 0, f->addrs[dest]))
+    if (len > floc_tagged_inject_max(ctx) || floc_fabric_backlog_holds(ctx, 0, f->addrs[dest]) ||
+        !floc_credit_ready(ctx, dest))
         return 0;
     ssize_t r = fi_tinjectdata(f->fi.ep, buf, len, (uint64_t)ctx->rank, f->addrs[dest],
                                full_tag(tag, space));
     if (r == -FI_EAGAIN)
         return 0;
-    return r ? floc_fabric_err((int)r, "fi_tinjectdata") : 1;
+    if (r)
+        return floc_fabric_err((int)r, "fi_tinjectdata");
+    floc_credit_spend(ctx, dest);
+    return 1;
 }

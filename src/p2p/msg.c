@@ -145,8 +145,9 @@ int floc_irecv(floc_ctx_t *ctx, void *buf, size_t len, int source, int tag,
 }
 
 /* The provider has no room yet: drive progress until it takes the
- * injection (1), it cannot (0: too large, or older messages to dest wait
- * in the backlog), or something fails. */
+ * injection (1), it cannot (0: too large, older messages to dest wait in
+ * the backlog, or dest's credit is spent: the message is then held, which
+ * tells dest; src/fabric/credit.c), or something fails. */
 static int inject_blocking(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag)
 {
     floc_ctx_t *w = ctx->world;
@@ -155,7 +156,8 @@ static int inject_blocking(floc_ctx_t *ctx, const void *buf, size_t len, int des
     int ret;
     for (;;) {
         ret = floc_tagged_try_inject(w, buf, len, to, tag, FLOC_TAG_SPACE(0, ctx->cid));
-        if (ret != 0 || floc_fabric_backlog_holds(w, 0, w->fab->addrs[to]))
+        if (ret != 0 || floc_fabric_backlog_holds(w, 0, w->fab->addrs[to]) ||
+            !floc_credit_ready(w, to))
             break;
         floc_progress_once(ctx);
         if (floc_ctx_peer_lost(ctx)) {
