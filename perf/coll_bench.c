@@ -19,7 +19,10 @@
  * (osu_allreduce's "Avg Latency(us)"); -f adds min and max over
  * localities and the iteration count; -c checks every result against a
  * reference computed here and reports "Pass"/"Fail" (the timed loop then
- * also refills the inputs, as osu -c does).
+ * also refills the inputs, as osu -c does).  COLL_BENCH_MEM=shared in
+ * the environment: floc's buffers come from floc_mem_alloc (the node's
+ * localities map them: allreduce folds straight from them, docs/coll.md);
+ * MPI's stay ordinary, the reference the issue names.
  */
 #define _POSIX_C_SOURCE 200809L
 #include <stdint.h>
@@ -251,7 +254,20 @@ int main(int argc, char **argv)
     if (min == 0)
         min = 1;
     const size_t vec = max * (size_t)size + 64;
-    char *s = malloc(vec), *r = malloc(vec);
+    char *s, *r;
+#ifndef USE_MPI
+    const char *mem = getenv("COLL_BENCH_MEM");
+    floc_mem_t *smem = NULL, *rmem = NULL;
+    if (mem && strcmp(mem, "shared") == 0) {
+        const unsigned rw = FLOC_MEM_REMOTE_READ | FLOC_MEM_REMOTE_WRITE;
+        check(floc_mem_alloc(ctx, vec, rw, (void **)&s, &smem), "floc_mem_alloc");
+        check(floc_mem_alloc(ctx, vec, rw, (void **)&r, &rmem), "floc_mem_alloc");
+    } else
+#endif
+    {
+        s = malloc(vec);
+        r = malloc(vec);
+    }
     if (!s || !r) {
         fprintf(stderr, "out of memory for %zu-byte buffers\n", vec);
         return 1;
@@ -300,8 +316,16 @@ int main(int argc, char **argv)
         if (sizeless)
             break;
     }
-    free(s);
-    free(r);
+#ifndef USE_MPI
+    if (smem) {
+        check(floc_mem_free(smem), "floc_mem_free");
+        check(floc_mem_free(rmem), "floc_mem_free");
+    } else
+#endif
+    {
+        free(s);
+        free(r);
+    }
     end_rows();
     lib_fini();
     return failures ? 1 : 0;

@@ -132,6 +132,7 @@ struct floc_coll_req {
             uint64_t seq;    /* this collective's (first chunk's) number on the segment */
             size_t chunk;    /* pipeline: the chunk in steps 2-3 */
             size_t copied;   /* pipeline: chunks whose step 1 is done */
+            int piped;       /* allreduce: not on shared buffers, the pipeline runs */
         } shm;
     } s;
     void *tmp;               /* scratch: from floc_coll_tmp, released at the end */

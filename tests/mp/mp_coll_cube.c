@@ -8,7 +8,9 @@
  * for products) chosen so that no sum or product leaves the range of the
  * narrowest type, even on 8 localities: the reference is exact in int64
  * and double.  The algorithm is forced by the environment (ctest runs
- * this once per algorithm set, FLOC_<COLL>_ALGO=...).
+ * this once per algorithm set, FLOC_<COLL>_ALGO=...).  With MP_SHARED=1
+ * the reductions' buffers come from floc_mem_alloc (the node's
+ * localities map them: the allreduce folds straight from them).
  *
  *   floc-run -n N mp_coll_cube
  */
@@ -18,6 +20,26 @@
 
 static int n, me;
 static floc_ctx_t *ctx;
+static int shared;   /* MP_SHARED=1: buffers from floc_mem_alloc */
+
+/* zeroed memory for a collective's buffer (*m: its floc_mem_t, or NULL) */
+static void *buf_alloc(size_t bytes, floc_mem_t **m)
+{
+    *m = NULL;
+    if (!shared)
+        return calloc(1, bytes);
+    void *b = NULL;
+    MP_MUST(floc_mem_alloc(ctx, bytes, FLOC_MEM_REMOTE_READ | FLOC_MEM_REMOTE_WRITE, &b, m));
+    return b;
+}
+
+static void buf_free(void *b, floc_mem_t *m)
+{
+    if (m)
+        MP_MUST(floc_mem_free(m));
+    else
+        free(b);
+}
 
 static const floc_dtype_t dtypes[] = {FLOC_INT8,   FLOC_INT16,  FLOC_INT32,  FLOC_INT64,
                                       FLOC_UINT8,  FLOC_UINT16, FLOC_UINT32, FLOC_UINT64,
@@ -120,7 +142,9 @@ static int op_allowed(floc_dtype_t dt, floc_op_t op)
 static void cube_one(floc_dtype_t dt, floc_op_t op, size_t cnt, int root)
 {
     const size_t es = floc_dtype_size(dt), all = cnt * (size_t)n;
-    char *s = calloc(all + 1, es), *r = calloc(all + 1, es), *x = calloc(cnt + 1, es);
+    floc_mem_t *sm, *rm;
+    char *s = buf_alloc((all + 1) * es, &sm), *r = buf_alloc((all + 1) * es, &rm);
+    char *x = calloc(cnt + 1, es);
     for (size_t i = 0; i < all; i++)
         store(s, dt, i, input(dt, op, me, i));
     MP_OK(floc_allreduce(ctx, s, r, cnt, dt, op));
@@ -134,6 +158,19 @@ static void cube_one(floc_dtype_t dt, floc_op_t op, size_t cnt, int root)
             break;
         }
     }
+    /* in place: the input in rbuf, the element past it untouched */
+    memcpy(r, s, cnt * es);
+    memset(r + cnt * es, 0x5a, es);
+    MP_OK(floc_allreduce(ctx, FLOC_IN_PLACE, r, cnt, dt, op));
+    for (size_t i = 0; i < cnt; i++)
+        if (load(r, dt, i) != fold(dt, op, n, i)) {
+            MP_FAIL("dtype %d op %d count %zu [%zu]: allreduce in place %g (want %g)", (int)dt,
+                    (int)op, cnt, i, load(r, dt, i), fold(dt, op, n, i));
+            break;
+        }
+    if ((unsigned char)r[cnt * es] != 0x5a)
+        MP_FAIL("dtype %d op %d count %zu: allreduce in place wrote past the vector", (int)dt,
+                (int)op, cnt);
     memset(r, 0x5a, (all + 1) * es);
     memset(x, 0x5a, (cnt + 1) * es);
     char *untouched = malloc(es);
@@ -166,8 +203,8 @@ static void cube_one(floc_dtype_t dt, floc_op_t op, size_t cnt, int root)
         }
     }
     free(untouched);
-    free(s);
-    free(r);
+    buf_free(s, sm);
+    buf_free(r, rm);
     free(x);
 }
 
@@ -267,6 +304,8 @@ int main(int argc, char **argv)
     MP_MUST(floc_init(&argc, &argv, NULL, &ctx));
     me = mp_me = floc_locality_id(ctx);
     n = floc_num_localities(ctx);
+    const char *sh = getenv("MP_SHARED");
+    shared = sh && !strcmp(sh, "1");
     check_cube();
     check_large();
     MP_OK(floc_finalize(ctx));

@@ -276,9 +276,28 @@ static int pipe_reduction(floc_coll_req_t *c, int to_root)
     return 0;
 }
 
+/* on floc_mem_alloc buffers everywhere, the fold of allreduce_mapped.c
+ * instead (any_load: even on an oversubscribed node) */
+static int allreduce(floc_coll_req_t *c, int any_load)
+{
+    if (!c->s.shm.piped) {
+        int ret = floc_shm_mapped_allreduce(c, any_load);
+        if (ret != FLOC_SHM_NOT_MAPPED)
+            return ret;
+        c->s.shm.piped = 1;
+        c->step = PIPE_START;
+    }
+    return pipe_reduction(c, 0);
+}
+
 int floc_shm_pipe_allreduce(floc_coll_req_t *c)
 {
-    return pipe_reduction(c, 0);
+    return allreduce(c, 0);
+}
+
+int floc_shm_mapped_pipe_allreduce(floc_coll_req_t *c)
+{
+    return allreduce(c, 1);
 }
 
 /*

@@ -30,6 +30,17 @@ int floc_shm_done(floc_coll_req_t *c);
 /* bytes of process pid's memory at addr into dst (cma.c): 0, or the
  * error (FLOC_ERR_PEER_LOST when the process is gone) */
 int floc_shm_cma_read(pid_t pid, void *dst, uint64_t addr, size_t bytes);
+/* ... and src into process pid's memory at addr (process_vm_writev) */
+int floc_shm_cma_write(pid_t pid, uint64_t addr, const void *src, size_t bytes);
+/*
+ * The allreduce on floc_mem_alloc buffers (allreduce_mapped.c), the
+ * pipeline's first step: FLOC_ERR_AGAIN, 0 (done), an error, or
+ * FLOC_SHM_NOT_MAPPED: not every locality's buffers are shared (or,
+ * unless any_load, some locality's node is oversubscribed), the pipeline
+ * runs (c->step back to its start).
+ */
+#define FLOC_SHM_NOT_MAPPED 1
+int floc_shm_mapped_allreduce(floc_coll_req_t *c, int any_load);
 /* What a locality publishes for the CMA collectives: where its buffer
  * is (and, alltoallv, its counts and displacements), and its pid. */
 typedef struct floc_shm_cma_desc {
