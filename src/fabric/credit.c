@@ -66,14 +66,11 @@ struct floc_credit {
     floc_request_t *rx[CREDIT_RX];
 };
 
+/* (again) a standing receive; its op and buffer descriptor are set once */
 static int post_rx(floc_ctx_t *ctx, floc_request_t *req)
 {
-    floc_fab_req_t *fr = floc_fab_req(req);
     req->status = 0;
-    fr->op = (floc_fab_op_t){.kind = FLOC_OP_RECV, .buf = fr->bounce, .len = sizeof(uint32_t),
-                             .addr = FI_ADDR_UNSPEC, .tag = FLOC_TAG_CREDIT};
-    int ret = floc_fab_local_desc(ctx, req, 0, fr->bounce, sizeof(uint32_t), FI_RECV);
-    return ret ? ret : floc_fabric_submit(ctx, req);
+    return floc_fabric_submit(ctx, req);
 }
 
 int floc_credit_open(floc_ctx_t *ctx)
@@ -118,7 +115,12 @@ int floc_credit_open(floc_ctx_t *ctx)
         fr->msg = FLOC_MSG_CREDIT;
         if (!(fr->bounce = floc_tagged_bounce_get(ctx)))
             return FLOC_ERR_NOMEM;
-        int ret = post_rx(ctx, req);
+        fr->op = (floc_fab_op_t){.kind = FLOC_OP_RECV, .buf = fr->bounce,
+                                 .len = sizeof(uint32_t), .addr = FI_ADDR_UNSPEC,
+                                 .tag = FLOC_TAG_CREDIT};
+        int ret = floc_fab_local_desc(ctx, req, 0, fr->bounce, sizeof(uint32_t), FI_RECV);
+        if (!ret)
+            ret = post_rx(ctx, req);
         if (ret)
             return ret;
     }
