@@ -55,6 +55,8 @@
     X(ALLTOALL, "pairwise", floc_alltoall_pairwise, 0)                                          \
     X(ALLTOALL, "shm", floc_shm_alltoall, FLOC_ALG_SEGMENT)                                     \
     X(ALLTOALL, "cma", floc_shm_alltoall_cma, FLOC_ALG_CMA)                                     \
+    X(ALLTOALL, "hierarchical", floc_alltoall_hier,                                             \
+      FLOC_ALG_HIER | FLOC_ALG_HIER_SMALL | FLOC_ALG_HIER_VECTORS)                              \
     X(REDUCE_SCATTER, "ring", floc_reduce_scatter_ring, 0)                                      \
     X(REDUCE_SCATTER, "shm", floc_shm_reduce_scatter, FLOC_ALG_SEGMENT)                         \
     X(SCAN, "recursive_doubling", floc_scan_recursive_doubling, 0)                              \

@@ -76,7 +76,12 @@ enum {
     FLOC_ALG_READS_SBUF = 1u << 5,
     /* never needs the flow-control barrier (a barrier itself) */
     FLOC_ALG_NO_SYNC = 1u << 6,
+    /* (with HIER) each leader holds its node's whole vectors of p blocks
+     * (hier.c's alltoall: 4 q p n bytes for q localities on the node):
+     * only while one vector is at most FLOC_HIER_VECTOR_MAX */
+    FLOC_ALG_HIER_VECTORS = 1u << 7,
 };
+#define FLOC_HIER_VECTOR_MAX ((size_t)256 << 10)
 /* through shared memory: waits on flags, cannot run ahead (node.h) */
 #define FLOC_ALG_SHM (FLOC_ALG_SEGMENT | FLOC_ALG_PIPELINE | FLOC_ALG_CMA)
 

@@ -86,6 +86,10 @@
  * / 2.6, 7.6 / 8.6 / 9.0, 11.0 / 12.8 / 18.1; 64 KiB 4.6 / 8.1 / 5.5,
  * 16.3 / 25.7 / 17.6, 23.9 / 48.2 / 41.5; 1 MiB 141 / 140 / 137, 473 /
  * 505 / 456, 627 / 785 / 646: from 8 KiB on 2, 16 KiB beyond.
+ * Hierarchical alltoall up to 8 KiB blocks (and vectors of 256 KiB: the
+ * leaders hold four per locality of their node): 2 namespace hosts x 3,
+ * us, hierarchical vs pairwise: 16-64 B 17 vs 79-82, 1 KiB 28 vs 71,
+ * 4 KiB 68 vs 83, 8 KiB 86 vs 143.
  */
 #include <pthread.h>
 #include <string.h>
@@ -155,6 +159,7 @@ static const floc_coll_rule_t rules[] = {
     {FLOC_COLL_ALLGATHER, "bruck", 4, ANY, 0, 1 * KiB, ANY, 0},
     {FLOC_COLL_ALLGATHER, "ring", ANY, ANY, 0, ANY, ANY, 0},
 
+    {FLOC_COLL_ALLTOALL, "hierarchical", ANY, ANY, 0, 8 * KiB, ANY, 0},
     {FLOC_COLL_ALLTOALL, "cma", ANY, 2, 8 * KiB, ANY, ANY, 0},
     {FLOC_COLL_ALLTOALL, "cma", 3, ANY, 16 * KiB, ANY, ANY, 0},
     {FLOC_COLL_ALLTOALL, "shm", ANY, ANY, 0, 16 * KiB, ANY, 0},
@@ -222,6 +227,8 @@ int floc_coll_alg_usable(const floc_coll_alg_t *a, const floc_coll_where_t *w, s
     if ((a->flags & FLOC_ALG_HIER) && !(w->hier && bytes <= w->hier_max))
         return 0;
     if ((a->flags & FLOC_ALG_HIER_SMALL) && bytes > w->hier_small_max)
+        return 0;
+    if ((a->flags & FLOC_ALG_HIER_VECTORS) && bytes * (size_t)w->p > FLOC_HIER_VECTOR_MAX)
         return 0;
     return 1;
 }
@@ -335,12 +342,17 @@ const floc_coll_alg_t *floc_coll_select_node(const floc_ctx_t *ctx, floc_coll_ki
         return a;
     if (w.no_pipeline)
         return NULL;
-    /* past the small algorithm's sizes (or its buffers): the pipeline */
+    /* past the small algorithm's sizes: the pipeline, or the small one
+     * where its buffers hold the call (a scatter or alltoall whose p
+     * blocks do not fit one must not be handed to it: it wrote past its
+     * buffer, into the next locality's slot; the fabric then) */
     for (size_t i = 0; i < sizeof algs / sizeof algs[0]; i++)
-        if (algs[i].kind == kind && (algs[i].flags & FLOC_ALG_PIPELINE))
+        if (algs[i].kind == kind && (algs[i].flags & FLOC_ALG_PIPELINE) &&
+            floc_coll_alg_usable(&algs[i], &w, bytes))
             return &algs[i];
     for (size_t i = 0; i < sizeof algs / sizeof algs[0]; i++)
-        if (algs[i].kind == kind && (algs[i].flags & FLOC_ALG_SEGMENT))
+        if (algs[i].kind == kind && (algs[i].flags & FLOC_ALG_SEGMENT) &&
+            floc_coll_alg_usable(&algs[i], &w, bytes))
             return &algs[i];
     return NULL;
 }

@@ -53,6 +53,7 @@ static const char *rules(const char *k, size_t b)
     if (hier && (!strcmp(k, "barrier") || !strcmp(k, "bcast") || !strcmp(k, "allreduce") ||
                  !strcmp(k, "reduce") ||
                  (!strcmp(k, "allgather") && b <= 8 * KiB) ||
+                 (!strcmp(k, "alltoall") && b <= 8 * KiB && b * (size_t)p <= 256 * KiB) ||
                  ((!strcmp(k, "gather") || !strcmp(k, "scatter")) && b <= 1 * KiB)))
         return "hierarchical";
     if (!strcmp(k, "barrier"))

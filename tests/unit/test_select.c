@@ -186,6 +186,14 @@ static void test_hierarchical(void **state)
     assert_string_equal(choose(hier(6, 2), FLOC_COLL_GATHER, 1 * KiB + 1), "direct");
     assert_string_equal(choose(hier(6, 2), FLOC_COLL_SCATTER, 1 * KiB), "hierarchical");
     assert_string_equal(choose(hier(6, 2), FLOC_COLL_SCATTER, 1 * KiB + 1), "direct");
+    /* alltoall: blocks up to 8 KiB, vectors (p blocks) up to 256 KiB */
+    assert_string_equal(choose(hier(6, 2), FLOC_COLL_ALLTOALL, 8), "hierarchical");
+    assert_string_equal(choose(hier(6, 2), FLOC_COLL_ALLTOALL, 8 * KiB), "hierarchical");
+    assert_string_equal(choose(hier(6, 2), FLOC_COLL_ALLTOALL, 8 * KiB + 1), "pairwise");
+    assert_string_equal(choose(hier(32, 4), FLOC_COLL_ALLTOALL, 8 * KiB), "hierarchical");
+    assert_string_equal(choose(hier(33, 4), FLOC_COLL_ALLTOALL, 8 * KiB), "pairwise");
+    assert_string_equal(choose(hier(16384, 1024), FLOC_COLL_ALLTOALL, 16), "hierarchical");
+    assert_string_equal(choose(hier(16384, 1024), FLOC_COLL_ALLTOALL, 32), "pairwise");
     /* a job of several nodes never takes the single-node segment's algorithms */
     floc_coll_where_t w = hier(6, 2);
     const floc_coll_alg_t *shm = floc_coll_alg_find(FLOC_COLL_ALLREDUCE, "shm");
