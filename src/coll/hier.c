@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * hier.c - hierarchical barrier, broadcast, allreduce, reduce, allgather,
- * gather, scatter and alltoall for jobs of several nodes: a step through each
+ * gather and scatter for jobs of several nodes (alltoall: hier_alltoall.c): a step through each
  * node's segment among the localities of that node, a step over the
  * fabric among one leader per node (its
  * lowest locality), and a step through the node segments again.  Between
@@ -36,33 +36,26 @@
 #include <string.h>
 
 #include "algs.h"
+#include "hier.h"
 #include "select.h"
 #include "engine.h"
 #include "../core/ctx.h"
 #include "../node/node.h"
-
-/* PHASE_LOCAL: work of this locality alone between the leaders' step
- * and the last node step (nothing to run) */
-/* PHASE_PACK: the same between the first node step and the leaders' */
-enum { PHASE_START, PHASE_NODE_FIRST, PHASE_PACK, PHASE_LEADERS, PHASE_LOCAL, PHASE_NODE_LAST,
-       PHASE_END };
 
 /* A node step through the fabric numbers its messages from here in the
  * last node phase: they never match the first one's (a node phase is a
  * few algorithm steps among the localities of one node) */
 #define NODE_LAST_TAGS (1 << 14)
 
-typedef floc_coll_view_t view_t;
-
 /* where the context's localities sit (the world's, or a team's) */
-static const floc_node_place_t *at(const floc_coll_req_t *c)
+const floc_node_place_t *floc_hier_at(const floc_coll_req_t *c)
 {
     return c->ctx->coll->at;
 }
 
 static view_t node_view(const floc_coll_req_t *c, int root, const void *sbuf)
 {
-    const floc_node_place_t *a = at(c);
+    const floc_node_place_t *a = floc_hier_at(c);
     return (view_t){.rank = a->me, .size = a->p, .root = root, .map = a->here, .sbuf = sbuf,
                     .rbuf = c->v.rbuf, .count = c->v.count,
                     .tag_base = c->phase == PHASE_NODE_LAST ? NODE_LAST_TAGS : 0};
@@ -72,7 +65,7 @@ static view_t leaders_view(const floc_coll_req_t *c, int root)
 {
     const floc_ctx_t *ctx = c->ctx;
     return (view_t){.rank = ctx->node_id, .size = ctx->num_nodes, .root = root,
-                    .map = at(c)->leaders, .sbuf = FLOC_IN_PLACE, .rbuf = c->v.rbuf,
+                    .map = floc_hier_at(c)->leaders, .sbuf = FLOC_IN_PLACE, .rbuf = c->v.rbuf,
                     .count = c->v.count};
 }
 
@@ -95,9 +88,9 @@ static void next_phase(floc_coll_req_t *c)
 }
 
 /* Is this locality its node's leader?  (Index 0 on its node.) */
-static int leader(const floc_coll_req_t *c)
+int floc_hier_leader(const floc_coll_req_t *c)
 {
-    return at(c)->me == 0;
+    return floc_hier_at(c)->me == 0;
 }
 
 /*
@@ -105,9 +98,8 @@ static int leader(const floc_coll_req_t *c)
  * what this locality runs in phase ph (0: nothing).  Phases run until one
  * waits (FLOC_ERR_AGAIN) or fails.
  */
-typedef int (*phase_fn)(floc_coll_req_t *c, int phase, const floc_coll_alg_t **alg, view_t *v);
 
-static int phases(floc_coll_req_t *c, phase_fn what)
+int floc_hier_phases(floc_coll_req_t *c, floc_hier_phase_fn what)
 {
     if (c->phase == PHASE_START)
         next_phase(c);
@@ -132,10 +124,10 @@ static int phases(floc_coll_req_t *c, phase_fn what)
 
 /* The leaders' step: alg of kind among the leaders, root a node id (the
  * others: nothing). */
-static int leaders_step(floc_coll_req_t *c, floc_coll_kind_t kind, size_t bytes, int root,
+int floc_hier_leaders_step(floc_coll_req_t *c, floc_coll_kind_t kind, size_t bytes, int root,
                         const floc_coll_alg_t **alg, view_t *v)
 {
-    if (!leader(c))
+    if (!floc_hier_leader(c))
         return 0;
     *alg = floc_coll_select_fabric(c->ctx, kind, bytes, c->ctx->num_nodes);
     *v = leaders_view(c, root);
@@ -148,10 +140,10 @@ static int leaders_step(floc_coll_req_t *c, floc_coll_kind_t kind, size_t bytes,
  * collective started (a team's group segment opens at its first
  * blocking call that would use it: all of a node's members decide the
  * same) */
-static int node_step(floc_coll_req_t *c, floc_coll_kind_t kind, size_t bytes, int root,
+int floc_hier_node_step(floc_coll_req_t *c, floc_coll_kind_t kind, size_t bytes, int root,
                      const void *sbuf, const floc_coll_alg_t **alg, view_t *v)
 {
-    const int p = at(c)->p;
+    const int p = floc_hier_at(c)->p;
     if (p < 2)
         return 0;
     *alg = c->node_seg ? floc_coll_select_node(c->ctx, kind, bytes) : NULL;
@@ -166,9 +158,9 @@ static int barrier_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **
 {
     switch (phase) {
     case PHASE_NODE_FIRST: case PHASE_NODE_LAST:
-        return node_step(c, FLOC_COLL_BARRIER, 0, 0, NULL, alg, v);
+        return floc_hier_node_step(c, FLOC_COLL_BARRIER, 0, 0, NULL, alg, v);
     case PHASE_LEADERS:
-        return leaders_step(c, FLOC_COLL_BARRIER, 0, 0, alg, v);
+        return floc_hier_leaders_step(c, FLOC_COLL_BARRIER, 0, 0, alg, v);
     default:
         return 0;
     }
@@ -176,7 +168,7 @@ static int barrier_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **
 
 int floc_barrier_hier(floc_coll_req_t *c)
 {
-    return phases(c, barrier_phase);
+    return floc_hier_phases(c, barrier_phase);
 }
 
 /* the root's node first, then the leaders from the root's node's leader,
@@ -189,11 +181,11 @@ static int bcast_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **al
     switch (phase) {
     case PHASE_NODE_FIRST:
         return at_root_node &&
-               node_step(c, FLOC_COLL_BCAST, bytes, at(c)->local_of[c->v.root], NULL, alg, v);
+               floc_hier_node_step(c, FLOC_COLL_BCAST, bytes, floc_hier_at(c)->local_of[c->v.root], NULL, alg, v);
     case PHASE_LEADERS:
-        return leaders_step(c, FLOC_COLL_BCAST, bytes, root_node, alg, v);
+        return floc_hier_leaders_step(c, FLOC_COLL_BCAST, bytes, root_node, alg, v);
     case PHASE_NODE_LAST:
-        return !at_root_node && node_step(c, FLOC_COLL_BCAST, bytes, 0, NULL, alg, v);
+        return !at_root_node && floc_hier_node_step(c, FLOC_COLL_BCAST, bytes, 0, NULL, alg, v);
     default:
         return 0;
     }
@@ -201,7 +193,7 @@ static int bcast_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **al
 
 int floc_bcast_hier(floc_coll_req_t *c)
 {
-    return phases(c, bcast_phase);
+    return floc_hier_phases(c, bcast_phase);
 }
 
 /* rbuf holds this locality's contribution (floc_iallreduce put it
@@ -212,12 +204,12 @@ static int allreduce_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t 
     const size_t bytes = c->v.count * c->esize;
     switch (phase) {
     case PHASE_NODE_FIRST:
-        return node_step(c, FLOC_COLL_REDUCE, bytes, 0, leader(c) ? FLOC_IN_PLACE : c->v.rbuf, alg,
+        return floc_hier_node_step(c, FLOC_COLL_REDUCE, bytes, 0, floc_hier_leader(c) ? FLOC_IN_PLACE : c->v.rbuf, alg,
                          v);
     case PHASE_LEADERS:
-        return leaders_step(c, FLOC_COLL_ALLREDUCE, bytes, 0, alg, v);
+        return floc_hier_leaders_step(c, FLOC_COLL_ALLREDUCE, bytes, 0, alg, v);
     case PHASE_NODE_LAST:
-        return node_step(c, FLOC_COLL_BCAST, bytes, 0, NULL, alg, v);
+        return floc_hier_node_step(c, FLOC_COLL_BCAST, bytes, 0, NULL, alg, v);
     default:
         return 0;
     }
@@ -225,7 +217,7 @@ static int allreduce_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t 
 
 int floc_allreduce_hier(floc_coll_req_t *c)
 {
-    return phases(c, allreduce_phase);
+    return floc_hier_phases(c, allreduce_phase);
 }
 
 /*
@@ -239,7 +231,7 @@ int floc_allreduce_hier(floc_coll_req_t *c)
 static int is_rep(const floc_coll_req_t *c)
 {
     const floc_ctx_t *ctx = c->ctx;
-    return ctx->node_id == ctx->node_of[c->v.root] ? ctx->rank == c->v.root : leader(c);
+    return ctx->node_id == ctx->node_of[c->v.root] ? ctx->rank == c->v.root : floc_hier_leader(c);
 }
 
 /* The representatives' view (rank = node id): the leaders, but the root
@@ -248,7 +240,7 @@ static view_t reps_view(floc_coll_req_t *c)
 {
     floc_ctx_t *ctx = c->ctx;
     int *reps = ctx->coll->reps;
-    memcpy(reps, at(c)->leaders, (size_t)ctx->num_nodes * sizeof *reps);
+    memcpy(reps, floc_hier_at(c)->leaders, (size_t)ctx->num_nodes * sizeof *reps);
     reps[ctx->node_of[c->v.root]] = floc_ctx_world_id(ctx, c->v.root);
     return (view_t){.rank = ctx->node_id, .size = ctx->num_nodes,
                     .root = ctx->node_of[c->v.root], .map = reps, .count = c->v.count};
@@ -258,18 +250,18 @@ static view_t reps_view(floc_coll_req_t *c)
 static int rep_index(const floc_coll_req_t *c)
 {
     const floc_ctx_t *ctx = c->ctx;
-    return ctx->node_id == ctx->node_of[c->v.root] ? at(c)->local_of[c->v.root] : 0;
+    return ctx->node_id == ctx->node_of[c->v.root] ? floc_hier_at(c)->local_of[c->v.root] : 0;
 }
 
 static int reduce_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **alg, view_t *v)
 {
     floc_ctx_t *ctx = c->ctx;
-    const floc_node_place_t *n = at(c);
+    const floc_node_place_t *n = floc_hier_at(c);
     const size_t bytes = c->v.count * c->esize;
     const int root = ctx->rank == c->v.root, rep = is_rep(c);
     switch (phase) {
     case PHASE_NODE_FIRST:
-        if (!node_step(c, FLOC_COLL_REDUCE, bytes,
+        if (!floc_hier_node_step(c, FLOC_COLL_REDUCE, bytes,
                        rep_index(c), rep ? FLOC_IN_PLACE : c->v.sbuf, alg, v))
             return 0;
         if (rep && !root)
@@ -293,13 +285,13 @@ static int reduce_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **a
 
 int floc_reduce_hier(floc_coll_req_t *c)
 {
-    if (c->phase == PHASE_START && is_rep(c) && c->ctx->rank != c->v.root && at(c)->p > 1) {
+    if (c->phase == PHASE_START && is_rep(c) && c->ctx->rank != c->v.root && floc_hier_at(c)->p > 1) {
         const size_t bytes = c->v.count * c->esize;
         if (!(c->hold = malloc(bytes ? bytes : 1)))
             return FLOC_ERR_NOMEM;
         memcpy(c->hold, c->v.sbuf, bytes);
     }
-    return phases(c, reduce_phase);
+    return floc_hier_phases(c, reduce_phase);
 }
 
 /*
@@ -334,7 +326,7 @@ static const void *own_block(const floc_coll_req_t *c)
  * displacements (elements) of the leaders' v-collective */
 static int hold_all(floc_coll_req_t *c)
 {
-    const floc_node_place_t *n = at(c);
+    const floc_node_place_t *n = floc_hier_at(c);
     const size_t nn = (size_t)c->ctx->num_nodes;
     if (!(c->hold = malloc(counts_at(c) + 2 * nn * sizeof(size_t))))
         return FLOC_ERR_NOMEM;
@@ -353,7 +345,7 @@ static char *held_block(const floc_coll_req_t *c, int k)
     const floc_ctx_t *ctx = c->ctx;
     const size_t *displs = hold_counts(c) + ctx->num_nodes;
     return (char *)c->hold + (displs[ctx->node_of[k]] * c->esize +
-                              (size_t)at(c)->index_on_node[k] * c->v.count * c->esize);
+                              (size_t)floc_hier_at(c)->index_on_node[k] * c->v.count * c->esize);
 }
 
 /* the blocks of `all` (locality order) to c->hold (node order), or back */
@@ -370,25 +362,25 @@ static int allgather_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t 
 {
     floc_ctx_t *ctx = c->ctx;
     const size_t bytes = c->v.count * c->esize, nn = (size_t)ctx->num_nodes;
-    const size_t *counts = leader(c) ? hold_counts(c) : NULL, *displs = counts ? counts + nn : NULL;
+    const size_t *counts = floc_hier_leader(c) ? hold_counts(c) : NULL, *displs = counts ? counts + nn : NULL;
     switch (phase) {
     case PHASE_NODE_FIRST:
-        if (!node_step(c, FLOC_COLL_GATHER, bytes, 0, own_block(c), alg, v))
+        if (!floc_hier_node_step(c, FLOC_COLL_GATHER, bytes, 0, own_block(c), alg, v))
             return 0;
-        v->rbuf = leader(c) ? (char *)c->hold + displs[ctx->node_id] * c->esize : NULL;
+        v->rbuf = floc_hier_leader(c) ? (char *)c->hold + displs[ctx->node_id] * c->esize : NULL;
         return 1;
     case PHASE_LEADERS:
-        if (!leaders_step(c, FLOC_COLL_ALLGATHERV, bytes, 0, alg, v))
+        if (!floc_hier_leaders_step(c, FLOC_COLL_ALLGATHERV, bytes, 0, alg, v))
             return 0;
         v->rbuf = c->hold;
         v->counts = counts, v->displs = displs;
         return 1;
     case PHASE_LOCAL:
-        if (leader(c))   /* node order -> locality order */
+        if (floc_hier_leader(c))   /* node order -> locality order */
             reorder(c, c->v.rbuf, 0);
         return 0;
     case PHASE_NODE_LAST:
-        if (!node_step(c, FLOC_COLL_BCAST, bytes * (size_t)ctx->size, 0, NULL, alg, v))
+        if (!floc_hier_node_step(c, FLOC_COLL_BCAST, bytes * (size_t)ctx->size, 0, NULL, alg, v))
             return 0;
         v->count = c->v.count * (size_t)ctx->size;   /* the whole vector */
         return 1;
@@ -400,19 +392,19 @@ static int allgather_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t 
 int floc_allgather_hier(floc_coll_req_t *c)
 {
     floc_ctx_t *ctx = c->ctx;
-    if (c->phase == PHASE_START && leader(c)) {
+    if (c->phase == PHASE_START && floc_hier_leader(c)) {
         if (hold_all(c))
             return FLOC_ERR_NOMEM;
         /* the leader's own block (the node gather puts it there too) */
         memcpy(held_block(c, ctx->rank), own_block(c), c->v.count * c->esize);
     }
-    return phases(c, allgather_phase);
+    return floc_hier_phases(c, allgather_phase);
 }
 
 /* c->hold for the blocks of this node (a representative other than the root) */
 static int hold_node(floc_coll_req_t *c)
 {
-    const size_t part = (size_t)at(c)->p * c->v.count * c->esize;
+    const size_t part = (size_t)floc_hier_at(c)->p * c->v.count * c->esize;
     return (c->hold = malloc(part ? part : 1)) ? 0 : FLOC_ERR_NOMEM;
 }
 
@@ -428,13 +420,13 @@ static int hold_node(floc_coll_req_t *c)
 static int gather_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **alg, view_t *v)
 {
     floc_ctx_t *ctx = c->ctx;
-    const floc_node_place_t *n = at(c);
+    const floc_node_place_t *n = floc_hier_at(c);
     const size_t bytes = c->v.count * c->esize, nn = (size_t)ctx->num_nodes;
     const int root = ctx->rank == c->v.root, rep = is_rep(c);
     const size_t *counts = root ? hold_counts(c) : NULL, *displs = counts ? counts + nn : NULL;
     switch (phase) {
     case PHASE_NODE_FIRST:
-        if (!node_step(c, FLOC_COLL_GATHER, bytes, rep_index(c), own_block(c), alg, v))
+        if (!floc_hier_node_step(c, FLOC_COLL_GATHER, bytes, rep_index(c), own_block(c), alg, v))
             return 0;
         v->rbuf = !rep ? NULL : root ? (char *)c->hold + displs[ctx->node_id] * c->esize : c->hold;
         return 1;
@@ -459,7 +451,7 @@ static int gather_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **a
 int floc_gather_hier(floc_coll_req_t *c)
 {
     floc_ctx_t *ctx = c->ctx;
-    const floc_node_place_t *n = at(c);
+    const floc_node_place_t *n = floc_hier_at(c);
     if (c->phase == PHASE_START && is_rep(c)) {
         if (ctx->rank == c->v.root) {
             if (hold_all(c))
@@ -470,7 +462,7 @@ int floc_gather_hier(floc_coll_req_t *c)
             return FLOC_ERR_NOMEM;
         }
     }
-    return phases(c, gather_phase);
+    return floc_hier_phases(c, gather_phase);
 }
 
 /*
@@ -483,7 +475,7 @@ int floc_gather_hier(floc_coll_req_t *c)
 static int scatter_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **alg, view_t *v)
 {
     floc_ctx_t *ctx = c->ctx;
-    const floc_node_place_t *n = at(c);
+    const floc_node_place_t *n = floc_hier_at(c);
     const size_t bytes = c->v.count * c->esize, nn = (size_t)ctx->num_nodes;
     const int root = ctx->rank == c->v.root, rep = is_rep(c);
     const size_t *counts = root ? hold_counts(c) : NULL, *displs = counts ? counts + nn : NULL;
@@ -498,7 +490,7 @@ static int scatter_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **
         v->rbuf = root ? (void *)FLOC_IN_PLACE : n->p > 1 ? c->hold : c->v.rbuf;
         return 1;
     case PHASE_NODE_LAST:
-        if (!node_step(c, FLOC_COLL_SCATTER, bytes, rep_index(c),
+        if (!floc_hier_node_step(c, FLOC_COLL_SCATTER, bytes, rep_index(c),
                        !rep ? NULL : root ? (char *)c->hold + displs[ctx->node_id] * c->esize
                                           : c->hold,
                        alg, v))
@@ -512,7 +504,7 @@ static int scatter_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **
 int floc_scatter_hier(floc_coll_req_t *c)
 {
     floc_ctx_t *ctx = c->ctx;
-    const floc_node_place_t *n = at(c);
+    const floc_node_place_t *n = floc_hier_at(c);
     if (c->phase == PHASE_START && is_rep(c)) {
         const size_t bytes = c->v.count * c->esize;
         if (ctx->rank == c->v.root) {
@@ -526,134 +518,5 @@ int floc_scatter_hier(floc_coll_req_t *c)
             return FLOC_ERR_NOMEM;
         }
     }
-    return phases(c, scatter_phase);
-}
-
-/*
- * Alltoall of small blocks: each node gathers its localities' send
- * vectors at its leader (q x p blocks, q localities on the node), the
- * leader packs them by destination node, the leaders exchange
- * (alltoallv among the nodes: q_a x q_b blocks from node a to node b),
- * each leader sorts what came into its localities' receive vectors, and
- * scatters those through the node.  Between nodes N (N - 1) messages
- * instead of p (p - 1).  c->hold at a leader: the gathered vectors, the
- * packed ones, the received ones and the sorted ones (q x p blocks each),
- * then the alltoallv's counts and displacements (elements).
- */
-typedef struct a2a_hold {
-    char *gathered, *packed, *received, *sorted;
-    size_t *scounts, *sdispls, *rcounts, *rdispls;
-} a2a_hold_t;
-
-static a2a_hold_t a2a_parts(const floc_coll_req_t *c)
-{
-    const size_t vec = (size_t)at(c)->p * (size_t)c->ctx->size * c->v.count * c->esize;
-    const size_t area = (vec + sizeof(size_t) - 1) / sizeof(size_t) * sizeof(size_t);
-    const size_t nn = (size_t)c->ctx->num_nodes;
-    char *h = c->hold;
-    size_t *cnt = (size_t *)(h + 4 * area);
-    return (a2a_hold_t){h, h + area, h + 2 * area, h + 3 * area,
-                        cnt, cnt + nn, cnt + 2 * nn, cnt + 3 * nn};
-}
-
-static int a2a_hold(floc_coll_req_t *c)
-{
-    floc_ctx_t *ctx = c->ctx;
-    const floc_node_place_t *n = at(c);
-    const size_t vec = (size_t)n->p * (size_t)ctx->size * c->v.count * c->esize;
-    const size_t area = (vec + sizeof(size_t) - 1) / sizeof(size_t) * sizeof(size_t);
-    const size_t nn = (size_t)ctx->num_nodes;
-    if (!(c->hold = malloc(4 * area + 4 * nn * sizeof(size_t))))
-        return FLOC_ERR_NOMEM;
-    a2a_hold_t h = a2a_parts(c);
-    const size_t q = (size_t)n->p;
-    for (size_t d = 0, s = 0, r = 0; d < nn; d++) {
-        h.scounts[d] = h.rcounts[d] = q * (size_t)n->node_size[d] * c->v.count;
-        h.sdispls[d] = s, h.rdispls[d] = r;
-        s += h.scounts[d], r += h.rcounts[d];
-    }
-    /* the leader's own vector (the node gather puts it there too) */
-    memcpy(h.gathered, c->v.sbuf, (size_t)ctx->size * c->v.count * c->esize);
-    return 0;
-}
-
-/* the gathered vectors by destination node: to node b, for each of this
- * node's localities i in order, its blocks for b's localities in order */
-static void a2a_pack(floc_coll_req_t *c)
-{
-    const floc_ctx_t *ctx = c->ctx;
-    const floc_node_place_t *n = at(c);
-    const size_t b = c->v.count * c->esize, p = (size_t)ctx->size;
-    a2a_hold_t h = a2a_parts(c);
-    for (int i = 0; i < n->p; i++)
-        for (int k = 0; k < ctx->size; k++) {
-            const int d = ctx->node_of[k];
-            const size_t at_d = (size_t)i * (size_t)n->node_size[d] + (size_t)n->index_on_node[k];
-            memcpy(h.packed + h.sdispls[d] * c->esize + at_d * b,
-                   h.gathered + ((size_t)i * p + (size_t)k) * b, b);
-        }
-}
-
-/* what came from node a (its locality i's block for this node's j at
- * i * q + j) into each of this node's localities' vectors, sources in
- * locality order */
-static void a2a_sort(floc_coll_req_t *c)
-{
-    const floc_ctx_t *ctx = c->ctx;
-    const floc_node_place_t *n = at(c);
-    const size_t b = c->v.count * c->esize, p = (size_t)ctx->size, q = (size_t)n->p;
-    a2a_hold_t h = a2a_parts(c);
-    for (int k = 0; k < ctx->size; k++) {
-        const char *from = h.received + h.rdispls[ctx->node_of[k]] * c->esize +
-                           (size_t)n->index_on_node[k] * q * b;
-        for (size_t j = 0; j < q; j++)
-            memcpy(h.sorted + (j * p + (size_t)k) * b, from + j * b, b);
-    }
-    if (q == 1)   /* no node step gives the leader its vector */
-        memcpy(c->v.rbuf, h.sorted, p * b);
-}
-
-static int alltoall_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **alg, view_t *v)
-{
-    floc_ctx_t *ctx = c->ctx;
-    const size_t vec = c->v.count * c->esize * (size_t)ctx->size;
-    const int lead = leader(c);
-    a2a_hold_t h = lead ? a2a_parts(c) : (a2a_hold_t){0};
-    switch (phase) {
-    case PHASE_NODE_FIRST:
-        if (!node_step(c, FLOC_COLL_GATHER, vec, 0, c->v.sbuf, alg, v))
-            return 0;
-        v->count = c->v.count * (size_t)ctx->size;
-        v->rbuf = h.gathered;
-        return 1;
-    case PHASE_PACK:
-        if (lead)
-            a2a_pack(c);
-        return 0;
-    case PHASE_LEADERS:
-        if (!leaders_step(c, FLOC_COLL_ALLTOALLV, c->v.count * c->esize, 0, alg, v))
-            return 0;
-        v->sbuf = h.packed, v->rbuf = h.received;
-        v->counts = h.scounts, v->displs = h.sdispls, v->rcounts = h.rcounts,
-        v->rdispls = h.rdispls;
-        return 1;
-    case PHASE_LOCAL:
-        if (lead)
-            a2a_sort(c);
-        return 0;
-    case PHASE_NODE_LAST:
-        if (!node_step(c, FLOC_COLL_SCATTER, vec, 0, h.sorted, alg, v))
-            return 0;
-        v->count = c->v.count * (size_t)ctx->size;
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-int floc_alltoall_hier(floc_coll_req_t *c)
-{
-    if (c->phase == PHASE_START && leader(c) && a2a_hold(c))
-        return FLOC_ERR_NOMEM;
-    return phases(c, alltoall_phase);
+    return floc_hier_phases(c, scatter_phase);
 }
