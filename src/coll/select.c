@@ -86,6 +86,10 @@
  * / 2.6, 7.6 / 8.6 / 9.0, 11.0 / 12.8 / 18.1; 64 KiB 4.6 / 8.1 / 5.5,
  * 16.3 / 25.7 / 17.6, 23.9 / 48.2 / 41.5; 1 MiB 141 / 140 / 137, 473 /
  * 505 / 456, 627 / 785 / 646: from 8 KiB on 2, 16 KiB beyond.
+ * Allgather by CMA on 2 from 4 KiB blocks (was 32 KiB), same day, cma /
+ * segment or pipeline / Open MPI, us: 4 KiB 1.23-1.32 / 1.44-1.47, 8 KiB
+ * 1.30-1.37 / 2.39 / 1.93, 16 KiB 1.86-1.91 / 3.3-3.5 / 2.41-2.45, 32 KiB
+ * 2.73-2.77 / 6.7-6.8 / 3.32-3.36.
  * Hierarchical alltoall up to 8 KiB blocks (and vectors of 256 KiB: the
  * leaders hold four per locality of their node): 2 namespace hosts x 3,
  * us, hierarchical vs pairwise: 16-64 B 17 vs 79-82, 1 KiB 28 vs 71,
@@ -153,8 +157,8 @@ static const floc_coll_rule_t rules[] = {
     {FLOC_COLL_SCATTER, "direct", ANY, ANY, 0, ANY, ANY, 0},
 
     {FLOC_COLL_ALLGATHER, "hierarchical", ANY, ANY, 0, ANY, ANY, 0},
+    {FLOC_COLL_ALLGATHER, "cma", ANY, 2, 4 * KiB, ANY, ANY, 0},
     {FLOC_COLL_ALLGATHER, "shm", ANY, ANY, 0, 8 * KiB, ANY, 0},
-    {FLOC_COLL_ALLGATHER, "cma", ANY, 2, 32 * KiB, ANY, ANY, 0},
     {FLOC_COLL_ALLGATHER, "shm_pipeline", ANY, ANY, 8 * KiB + 1, ANY, ANY, 0},
     {FLOC_COLL_ALLGATHER, "bruck", 4, ANY, 0, 1 * KiB, ANY, 0},
     {FLOC_COLL_ALLGATHER, "ring", ANY, ANY, 0, ANY, ANY, 0},

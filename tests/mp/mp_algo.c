@@ -90,8 +90,8 @@ static const char *rules(const char *k, size_t b)
                : p >= 4 && b <= 1 * KiB             ? "binomial"
                                                     : "direct";
     if (!strcmp(k, "allgather"))
-        return fits(b) && b <= 8 * KiB               ? "shm"
-               : seg && cma && p == 2 && b >= 32 * KiB ? "cma"
+        return seg && cma && p == 2 && b >= 4 * KiB  ? "cma"
+               : fits(b) && b <= 8 * KiB             ? "shm"
                : seg && b > 8 * KiB                  ? "shm_pipeline"
                : p >= 4 && b <= 1 * KiB              ? "bruck"
                                                      : "ring";
@@ -367,7 +367,7 @@ int main(int argc, char **argv)
     AROUND("reduce", 8, 64 * KiB, 2 * MiB, m);
     AROUND("gather", 1, 1 * KiB, 64 * KiB, 1 * MiB, m);
     AROUND("scatter", 1, 1 * KiB, 16 * KiB, pm, m);
-    AROUND("allgather", 1, 1 * KiB, 8 * KiB, 32 * KiB, m);
+    AROUND("allgather", 1, 1 * KiB, 4 * KiB, 8 * KiB, 32 * KiB, m);
     AROUND("alltoall", 1, 8 * KiB, 16 * KiB, pm);
     AROUND("reduce_scatter", 8, 4 * KiB, pm);
 

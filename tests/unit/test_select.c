@@ -105,9 +105,10 @@ static void test_node_segment_boundaries(void **state)
     assert_string_equal(choose(single(4, 0), FLOC_COLL_GATHER, 64 * KiB + 1), "direct");
     assert_string_equal(choose(single(2, 0), FLOC_COLL_ALLGATHER, 8 * KiB), "shm");
     assert_string_equal(choose(single(2, 0), FLOC_COLL_ALLGATHER, 8 * KiB + 1), "shm_pipeline");
-    /* CMA from 32 KiB blocks on 2 localities that may read each other */
-    assert_string_equal(choose(single(2, 1), FLOC_COLL_ALLGATHER, 32 * KiB - 1), "shm_pipeline");
-    assert_string_equal(choose(single(2, 1), FLOC_COLL_ALLGATHER, 32 * KiB), "cma");
+    /* CMA from 4 KiB blocks on 2 localities that may read each other */
+    assert_string_equal(choose(single(2, 1), FLOC_COLL_ALLGATHER, 4 * KiB - 1), "shm");
+    assert_string_equal(choose(single(2, 1), FLOC_COLL_ALLGATHER, 4 * KiB), "cma");
+    assert_string_equal(choose(single(3, 1), FLOC_COLL_ALLGATHER, 8 * KiB), "shm");
     assert_string_equal(choose(single(3, 1), FLOC_COLL_ALLGATHER, 1 * MiB), "shm_pipeline");
     /* and the reduce from 32 KiB to 512 KiB on 2 */
     assert_string_equal(choose(single(2, 1), FLOC_COLL_REDUCE, 32 * KiB - 1), "shm");
