@@ -86,6 +86,13 @@
  * / 2.6, 7.6 / 8.6 / 9.0, 11.0 / 12.8 / 18.1; 64 KiB 4.6 / 8.1 / 5.5,
  * 16.3 / 25.7 / 17.6, 23.9 / 48.2 / 41.5; 1 MiB 141 / 140 / 137, 473 /
  * 505 / 456, 627 / 785 / 646: from 8 KiB on 2, 16 KiB beyond.
+ * Reduce by CMA on 2 with both localities folding a half (the other
+ * writes its half into the root's output with process_vm_writev), same
+ * day, us, cma / before (the root alone, or the pipeline) / Open MPI:
+ * 32 KiB 2.9-3.0 / 3.3 / 2.7, 64 KiB 4.45-4.5 / 5.8-6.1 / 4.4-4.6, 256
+ * KiB 14.0-14.2 / 21.1 / 14.9-15.0, 1 MiB 58-65 / 126-127 (pipeline) /
+ * 104-114, 16 MiB 1281 / 2251-2271 / 2245-2312: from 32 KiB at every
+ * size (16 KiB: 2.0 against the segment's 1.8).
  * Allgather by CMA on 2 from 4 KiB blocks (was 32 KiB), same day, cma /
  * segment or pipeline / Open MPI, us: 4 KiB 1.23-1.32 / 1.44-1.47, 8 KiB
  * 1.30-1.37 / 2.39 / 1.93, 16 KiB 1.86-1.91 / 3.3-3.5 / 2.41-2.45, 32 KiB
@@ -139,7 +146,7 @@ static const floc_coll_rule_t rules[] = {
     {FLOC_COLL_ALLREDUCE, "ring", ANY, ANY, 0, ANY, ANY, 0},
 
     {FLOC_COLL_REDUCE, "hierarchical", ANY, ANY, 0, ANY, ANY, 0},
-    {FLOC_COLL_REDUCE, "cma", ANY, 2, 32 * KiB, 512 * KiB, ANY, 0},
+    {FLOC_COLL_REDUCE, "cma", ANY, 2, 32 * KiB, ANY, ANY, 0},
     {FLOC_COLL_REDUCE, "shm", ANY, ANY, 0, 64 * KiB, ANY, 0},
     {FLOC_COLL_REDUCE, "shm_pipeline", ANY, ANY, 64 * KiB + 1, ANY, ANY, 0},
     {FLOC_COLL_REDUCE, "ring", ANY, ANY, 2 * MiB, ANY, ANY, 0},

@@ -75,7 +75,7 @@ static const char *rules(const char *k, size_t b)
         return b < 64 * KiB ? "recursive_doubling" : b < 512 * KiB ? "rabenseifner" : "ring";
     }
     if (!strcmp(k, "reduce"))
-        return seg && cma && p == 2 && b >= 32 * KiB && b <= 512 * KiB ? "cma"
+        return seg && cma && p == 2 && b >= 32 * KiB ? "cma"
                : fits(b) && b <= 64 * KiB ? "shm"
                : seg && b > 64 * KiB    ? "shm_pipeline"
                : b >= 2 * MiB           ? "ring"

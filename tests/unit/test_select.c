@@ -110,11 +110,11 @@ static void test_node_segment_boundaries(void **state)
     assert_string_equal(choose(single(2, 1), FLOC_COLL_ALLGATHER, 4 * KiB), "cma");
     assert_string_equal(choose(single(3, 1), FLOC_COLL_ALLGATHER, 8 * KiB), "shm");
     assert_string_equal(choose(single(3, 1), FLOC_COLL_ALLGATHER, 1 * MiB), "shm_pipeline");
-    /* and the reduce from 32 KiB to 512 KiB on 2 */
+    /* and the reduce from 32 KiB on 2 */
     assert_string_equal(choose(single(2, 1), FLOC_COLL_REDUCE, 32 * KiB - 1), "shm");
     assert_string_equal(choose(single(2, 1), FLOC_COLL_REDUCE, 32 * KiB), "cma");
     assert_string_equal(choose(single(2, 1), FLOC_COLL_REDUCE, 512 * KiB), "cma");
-    assert_string_equal(choose(single(2, 1), FLOC_COLL_REDUCE, 512 * KiB + 1), "shm_pipeline");
+    assert_string_equal(choose(single(2, 1), FLOC_COLL_REDUCE, 64 * MiB), "cma");
     assert_string_equal(choose(single(2, 0), FLOC_COLL_REDUCE, 32 * KiB), "shm");
     assert_string_equal(choose(single(3, 1), FLOC_COLL_REDUCE, 64 * KiB), "shm");
     /* scatter and alltoall hold p blocks in a buffer of 64 KiB */

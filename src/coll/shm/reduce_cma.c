@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * reduce_cma.c - reduce of medium messages by CMA (single-node jobs whose
+ * reduce_cma.c - reduce of medium and large messages by CMA (single-node jobs whose
  * localities may read each other's memory): every locality publishes
  * where its contribution is (its header line); the root reads them with
  * process_vm_readv, a piece at a time into a scratch buffer, and folds
@@ -18,6 +18,11 @@
  * Cost, p localities, n bytes: one slot handoff, (p - 1) n bytes read by
  * the kernel at the root, (p - 1) n gamma folded: the root does it all,
  * so this is for few localities (select.c).
+ *
+ * On 2 localities the other one folds half instead of waiting: it reads
+ * the root's input for the second half of the elements, folds (locality
+ * 0 first, as everywhere) and writes the result into the root's output
+ * with process_vm_writev, while the root folds the first half.
  */
 #include <string.h>
 #include <unistd.h>
@@ -66,10 +71,85 @@ static int fold_piece(floc_coll_req_t *c, size_t off, size_t len, unsigned char 
     return 0;
 }
 
+/* where a locality's input and (the root's) output are, for the halves */
+typedef struct halves_desc {
+    uint64_t in, out;
+    uint32_t pid;
+} halves_desc_t;
+
+_Static_assert(sizeof(halves_desc_t) <= FLOC_NODE_INLINE, "a descriptor fits a header line");
+
+/* Elements [lo, hi) folded x_0 op x_1 by this locality of 2 (in: its own
+ * input, p: the other's descriptor); the result into out (the root's
+ * rbuf, here) or, at the other, into the root's output over there. */
+static int fold_half(floc_coll_req_t *c, const halves_desc_t *p, const unsigned char *in,
+                     unsigned char *out, size_t lo, size_t hi)
+{
+    const size_t es = c->esize, piece = (PIECE / es) * es;
+    const int me = c->v.rank, at_root = me == c->v.root;
+    unsigned char *a = c->tmp, *b = a + piece;
+    for (size_t off = lo * es; off < hi * es; off += piece) {
+        const size_t len = hi * es - off < piece ? hi * es - off : piece, cnt = len / es;
+        const uint64_t theirs = p->in + off;
+        unsigned char *acc = at_root ? out + off : a;
+        int ret;
+        if (me == 0) {   /* acc = mine, then op theirs */
+            if (acc != in + off)
+                memcpy(acc, in + off, len);
+            ret = floc_shm_cma_read((pid_t)p->pid, b, theirs, len);
+            if (!ret)
+                c->reduce(b, acc, cnt);
+        } else {         /* acc = theirs, then op mine (kept aside when it is acc) */
+            const unsigned char *mine = in + off;
+            if (mine == acc) {
+                memcpy(b, mine, len);
+                mine = b;
+            }
+            ret = floc_shm_cma_read((pid_t)p->pid, acc, theirs, len);
+            if (!ret)
+                c->reduce(mine, acc, cnt);
+        }
+        if (!ret && !at_root)
+            ret = floc_shm_cma_write((pid_t)p->pid, p->out + off, acc, len);
+        if (ret)
+            return ret;
+    }
+    return 0;
+}
+
+/* the reduce on 2: each folds a half */
+static int reduce_halves(floc_coll_req_t *c)
+{
+    const int root = c->v.rank == c->v.root;
+    const int in_place = c->v.sbuf == FLOC_IN_PLACE || c->v.sbuf == c->v.rbuf;
+    const unsigned char *in = in_place && root ? c->v.rbuf : c->v.sbuf;
+    const halves_desc_t d = {.in = (uint64_t)(uintptr_t)in,
+                             .out = (uint64_t)(uintptr_t)(root ? c->v.rbuf : NULL),
+                             .pid = (uint32_t)getpid()};
+    int ret = floc_shm_steps(c, FLOC_COLL_REDUCE, &d, sizeof d, FLOC_SHM_WAIT_ALL);
+    if (ret)
+        return ret;
+    halves_desc_t p;
+    memcpy(&p, floc_node_data(c->ctx->coll->seg, 1 - c->v.rank, c->s.shm.seq, sizeof p),
+           sizeof p);
+    const size_t half = c->v.count / 2, piece = (PIECE / c->esize) * c->esize;
+    if (!(ret = floc_coll_tmp(c, 2 * piece)))
+        ret = root ? fold_half(c, &p, in, c->v.rbuf, 0, half)
+                   : fold_half(c, &p, in, NULL, half, c->v.count);
+    floc_shm_done(c);   /* also after a failure: the other must not wait for us */
+    return ret;
+}
+
 int floc_shm_reduce_cma(floc_coll_req_t *c)
 {
     const size_t bytes = c->v.count * c->esize;
     const int root = c->v.rank == c->v.root;
+    if (c->step != CMA_DRAIN && c->v.size == 2) {
+        int ret = reduce_halves(c);
+        if (ret)
+            return ret;
+        c->step = CMA_DRAIN;
+    }
     if (c->step != CMA_DRAIN) {
         /* the root reads its own itself (sbuf, or rbuf in place) */
         const floc_shm_cma_desc_t d = {.addr = (uint64_t)(uintptr_t)c->v.sbuf,
