@@ -29,6 +29,8 @@
     X(ALLREDUCE, "shm_pipeline", floc_shm_pipe_allreduce, FLOC_ALG_PIPELINE | FLOC_ALG_READS_SBUF) \
     X(ALLREDUCE, "hierarchical", floc_allreduce_hier, FLOC_ALG_HIER)                            \
     X(ALLREDUCE, "mapped", floc_shm_mapped_pipe_allreduce, FLOC_ALG_PIPELINE | FLOC_ALG_READS_SBUF) \
+    X(ALLREDUCE, "cma", floc_shm_allreduce_cma,                                                 \
+      FLOC_ALG_CMA | FLOC_ALG_READS_SBUF | FLOC_ALG_FEW)                                        \
     X(REDUCE, "binomial", floc_reduce_binomial, 0)                                              \
     X(REDUCE, "shm", floc_shm_reduce, FLOC_ALG_SEGMENT)                                         \
     X(REDUCE, "ring", floc_reduce_ring, 0)                                                      \

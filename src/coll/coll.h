@@ -80,7 +80,10 @@ enum {
      * (hier.c's alltoall: 4 q p n bytes for q localities on the node):
      * only while one vector is at most FLOC_HIER_VECTOR_MAX */
     FLOC_ALG_HIER_VECTORS = 1u << 7,
+    /* at most FLOC_ALG_FEW_MAX localities (their descriptors on the stack) */
+    FLOC_ALG_FEW = 1u << 8,
 };
+#define FLOC_ALG_FEW_MAX 64
 #define FLOC_HIER_VECTOR_MAX ((size_t)256 << 10)
 /* through shared memory: waits on flags, cannot run ahead (node.h) */
 #define FLOC_ALG_SHM (FLOC_ALG_SEGMENT | FLOC_ALG_PIPELINE | FLOC_ALG_CMA)

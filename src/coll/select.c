@@ -86,6 +86,13 @@
  * / 2.6, 7.6 / 8.6 / 9.0, 11.0 / 12.8 / 18.1; 64 KiB 4.6 / 8.1 / 5.5,
  * 16.3 / 25.7 / 17.6, 23.9 / 48.2 / 41.5; 1 MiB 141 / 140 / 137, 473 /
  * 505 / 456, 627 / 785 / 646: from 8 KiB on 2, 16 KiB beyond.
+ * Allreduce by CMA on 2 (each folds a half, into both outputs), same
+ * day, us, cma / before (segment, pipeline) / Open MPI: 8 KiB 2.1-2.2 /
+ * 2.5 / 5.2, 64 KiB 5.1-5.6 / 12.4-15.1 / 14.8-15.2, 128 KiB 8.7 / 28.8 /
+ * 20.0-20.6, 1 MiB 78-80 / 177 / 166-169, 16 MiB 1671-1715 / 2985-3015 /
+ * 2709-2735: from 8 KiB (4 KiB: 2.0 vs 1.6 through the segment).  On
+ * floc_mem_alloc buffers the same call folds straight from them: 1 MiB
+ * 42, 16 MiB 1042.
  * Reduce by CMA on 2 with both localities folding a half (the other
  * writes its half into the root's output with process_vm_writev), same
  * day, us, cma / before (the root alone, or the pipeline) / Open MPI:
@@ -133,6 +140,7 @@ static const floc_coll_rule_t rules[] = {
     {FLOC_COLL_BCAST, "binomial", ANY, ANY, 0, ANY, ANY, 0},
 
     {FLOC_COLL_ALLREDUCE, "hierarchical", ANY, ANY, 0, ANY, ANY, 0},
+    {FLOC_COLL_ALLREDUCE, "cma", ANY, 2, 8 * KiB, ANY, ANY, 0},
     {FLOC_COLL_ALLREDUCE, "shm", ANY, 2, 0, 64 * KiB, ANY, 0},
     {FLOC_COLL_ALLREDUCE, "shm", 3, ANY, 0, 32 * KiB, ANY, 0},
     {FLOC_COLL_ALLREDUCE, "shm_pipeline", ANY, 2, 64 * KiB + 1, ANY, ANY, 0},
@@ -240,6 +248,8 @@ int floc_coll_alg_usable(const floc_coll_alg_t *a, const floc_coll_where_t *w, s
     if ((a->flags & FLOC_ALG_HIER_SMALL) && bytes > w->hier_small_max)
         return 0;
     if ((a->flags & FLOC_ALG_HIER_VECTORS) && bytes * (size_t)w->p > FLOC_HIER_VECTOR_MAX)
+        return 0;
+    if ((a->flags & FLOC_ALG_FEW) && w->p > FLOC_ALG_FEW_MAX)
         return 0;
     return 1;
 }

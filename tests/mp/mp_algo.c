@@ -66,6 +66,8 @@ static const char *rules(const char *k, size_t b)
                                                        : "binomial";
     if (!strcmp(k, "allreduce")) {
         const size_t shm_max = p == 2 ? 64 * KiB : 32 * KiB;
+        if (seg && cma && p == 2 && b >= 8 * KiB)
+            return "cma";
         if (fits(b) && b <= shm_max)
             return "shm";
         if (seg && b > shm_max)
@@ -363,7 +365,7 @@ int main(int argc, char **argv)
     MP_OK(floc_barrier(ctx));
     check_algorithm("barrier", 0);
     AROUND("bcast", 1, 16 * KiB, 512 * KiB, m);
-    AROUND("allreduce", 8, 32 * KiB, 64 * KiB, 256 * KiB, 512 * KiB, m);
+    AROUND("allreduce", 8, 8 * KiB, 32 * KiB, 64 * KiB, 256 * KiB, 512 * KiB, m);
     AROUND("reduce", 8, 64 * KiB, 2 * MiB, m);
     AROUND("gather", 1, 1 * KiB, 64 * KiB, 1 * MiB, m);
     AROUND("scatter", 1, 1 * KiB, 16 * KiB, pm, m);

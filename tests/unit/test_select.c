@@ -133,6 +133,14 @@ static void test_node_segment_boundaries(void **state)
     assert_string_equal(choose(single(8, 1), FLOC_COLL_ALLTOALL, 1 * MiB), "cma");
     assert_string_equal(choose(single(2, 0), FLOC_COLL_REDUCE_SCATTER, 4 * KiB), "shm");
     assert_string_equal(choose(single(2, 0), FLOC_COLL_REDUCE_SCATTER, 4 * KiB + 1), "ring");
+    /* allreduce by CMA on 2 from 8 KiB, where the localities may read each other */
+    assert_string_equal(choose(single(2, 1), FLOC_COLL_ALLREDUCE, 8 * KiB - 8), "shm");
+    assert_string_equal(choose(single(2, 1), FLOC_COLL_ALLREDUCE, 8 * KiB), "cma");
+    assert_string_equal(choose(single(2, 1), FLOC_COLL_ALLREDUCE, 64 * MiB), "cma");
+    assert_string_equal(choose(single(3, 1), FLOC_COLL_ALLREDUCE, 1 * MiB), "shm_pipeline");
+    /* and never beyond 64 localities (FLOC_ALG_FEW) */
+    floc_coll_where_t many = single(65, 1);
+    assert_false(floc_coll_alg_usable(floc_coll_alg_find(FLOC_COLL_ALLREDUCE, "cma"), &many, 1));
     /* buffers smaller than a rule's size: the fabric, not the pipeline */
     floc_coll_where_t w = single(2, 0);
     w.segment_max = 128;

@@ -43,28 +43,22 @@
 enum { MAPPED_DRAIN = FLOC_SHM_READ + 1 };
 /* localities of a job this fold takes (their pointers on the stack); the
  * pipeline beyond, where p handoffs per piece would cost more anyway */
-#define MAPPED_MAX 64
+#define MAPPED_MAX FLOC_ALG_FEW_MAX
 
-typedef struct mapped_desc {
-    uint64_t in, out;    /* the locality's input and output */
-    uint32_t pid;
-    uint32_t shared;     /* both from its floc_mem_alloc memory */
-} mapped_desc_t;
+typedef floc_shm_buf_desc_t mapped_desc_t;
 
-_Static_assert(sizeof(mapped_desc_t) <= FLOC_NODE_INLINE, "a descriptor fits a header line");
-
-/* May the others reach this locality's buffers through the node? */
-static int shared_here(floc_coll_req_t *c, const void *in, void *out, size_t bytes)
+int floc_shm_buf_shared(floc_coll_req_t *c, const void *in, void *out, size_t bytes,
+                        int any_load)
 {
     floc_ctx_t *ctx = c->ctx;
     return ctx == ctx->world && ctx->node && c->ctx->coll->seg == ctx->node && bytes &&
+           c->v.size <= MAPPED_MAX && (any_load || !ctx->topo.oversubscribed) &&
            floc_node_mem_own(ctx, (uint64_t)(uintptr_t)in, bytes, FLOC_MEM_REMOTE_READ) &&
            floc_node_mem_own(ctx, (uint64_t)(uintptr_t)out, bytes, FLOC_MEM_REMOTE_WRITE);
 }
 
-/* Fold this locality's share; ds: everyone's descriptors. */
-static int fold_share(floc_coll_req_t *c, const mapped_desc_t *ds, const unsigned char *in,
-                      unsigned char *out)
+int floc_shm_fold_share(floc_coll_req_t *c, const mapped_desc_t *ds, const unsigned char *in,
+                        unsigned char *out)
 {
     floc_node_t *n = c->ctx->coll->seg;
     const int me = c->v.rank, p = c->v.size;
@@ -129,8 +123,8 @@ int floc_shm_mapped_allreduce(floc_coll_req_t *c, int any_load)
     if (c->step != MAPPED_DRAIN) {
         const mapped_desc_t d = {.in = (uint64_t)(uintptr_t)in, .out = (uint64_t)(uintptr_t)out,
                                  .pid = (uint32_t)getpid(),
-                                 .shared = (uint32_t)(shared_here(c, in, out, bytes) &&
-                                                      (any_load || !c->ctx->topo.oversubscribed))};
+                                 .shared = (uint32_t)floc_shm_buf_shared(c, in, out, bytes,
+                                                                         any_load)};
         int ret = floc_shm_steps(c, FLOC_COLL_ALLREDUCE, &d, sizeof d, FLOC_SHM_WAIT_ALL);
         if (ret)
             return ret;
@@ -144,7 +138,7 @@ int floc_shm_mapped_allreduce(floc_coll_req_t *c, int any_load)
             floc_shm_done(c);
             return FLOC_SHM_NOT_MAPPED;
         }
-        ret = fold_share(c, ds, in, out);
+        ret = floc_shm_fold_share(c, ds, in, out);
         /* done (also after a failure: nobody waits for us then) */
         floc_shm_done(c);
         if (ret)

@@ -71,28 +71,23 @@ static int fold_piece(floc_coll_req_t *c, size_t off, size_t len, unsigned char 
     return 0;
 }
 
-/* where a locality's input and (the root's) output are, for the halves */
-typedef struct halves_desc {
-    uint64_t in, out;
-    uint32_t pid;
-} halves_desc_t;
+_Static_assert(sizeof(floc_shm_buf_desc_t) <= FLOC_NODE_INLINE,
+               "a descriptor fits a header line");
 
-_Static_assert(sizeof(halves_desc_t) <= FLOC_NODE_INLINE, "a descriptor fits a header line");
-
-/* Elements [lo, hi) folded x_0 op x_1 by this locality of 2 (in: its own
- * input, p: the other's descriptor); the result into out (the root's
- * rbuf, here) or, at the other, into the root's output over there. */
-static int fold_half(floc_coll_req_t *c, const halves_desc_t *p, const unsigned char *in,
-                     unsigned char *out, size_t lo, size_t hi)
+int floc_shm_fold_half(floc_coll_req_t *c, const floc_shm_buf_desc_t *p,
+                       const unsigned char *in, unsigned char *out, size_t lo, size_t hi,
+                       int to_peer)
 {
     const size_t es = c->esize, piece = (PIECE / es) * es;
-    const int me = c->v.rank, at_root = me == c->v.root;
+    const int me = c->v.rank;
+    int ret = floc_coll_tmp(c, 2 * piece);
+    if (ret)
+        return ret;
     unsigned char *a = c->tmp, *b = a + piece;
     for (size_t off = lo * es; off < hi * es; off += piece) {
         const size_t len = hi * es - off < piece ? hi * es - off : piece, cnt = len / es;
         const uint64_t theirs = p->in + off;
-        unsigned char *acc = at_root ? out + off : a;
-        int ret;
+        unsigned char *acc = out ? out + off : a;
         if (me == 0) {   /* acc = mine, then op theirs */
             if (acc != in + off)
                 memcpy(acc, in + off, len);
@@ -109,7 +104,7 @@ static int fold_half(floc_coll_req_t *c, const halves_desc_t *p, const unsigned 
             if (!ret)
                 c->reduce(mine, acc, cnt);
         }
-        if (!ret && !at_root)
+        if (!ret && to_peer)
             ret = floc_shm_cma_write((pid_t)p->pid, p->out + off, acc, len);
         if (ret)
             return ret;
@@ -123,19 +118,18 @@ static int reduce_halves(floc_coll_req_t *c)
     const int root = c->v.rank == c->v.root;
     const int in_place = c->v.sbuf == FLOC_IN_PLACE || c->v.sbuf == c->v.rbuf;
     const unsigned char *in = in_place && root ? c->v.rbuf : c->v.sbuf;
-    const halves_desc_t d = {.in = (uint64_t)(uintptr_t)in,
-                             .out = (uint64_t)(uintptr_t)(root ? c->v.rbuf : NULL),
-                             .pid = (uint32_t)getpid()};
+    const floc_shm_buf_desc_t d = {.in = (uint64_t)(uintptr_t)in,
+                                      .out = (uint64_t)(uintptr_t)(root ? c->v.rbuf : NULL),
+                                      .pid = (uint32_t)getpid()};
     int ret = floc_shm_steps(c, FLOC_COLL_REDUCE, &d, sizeof d, FLOC_SHM_WAIT_ALL);
     if (ret)
         return ret;
-    halves_desc_t p;
+    floc_shm_buf_desc_t p;
     memcpy(&p, floc_node_data(c->ctx->coll->seg, 1 - c->v.rank, c->s.shm.seq, sizeof p),
            sizeof p);
-    const size_t half = c->v.count / 2, piece = (PIECE / c->esize) * c->esize;
-    if (!(ret = floc_coll_tmp(c, 2 * piece)))
-        ret = root ? fold_half(c, &p, in, c->v.rbuf, 0, half)
-                   : fold_half(c, &p, in, NULL, half, c->v.count);
+    const size_t half = c->v.count / 2;
+    ret = root ? floc_shm_fold_half(c, &p, in, c->v.rbuf, 0, half, 0)
+               : floc_shm_fold_half(c, &p, in, NULL, half, c->v.count, 1);
     floc_shm_done(c);   /* also after a failure: the other must not wait for us */
     return ret;
 }

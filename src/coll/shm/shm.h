@@ -48,6 +48,30 @@ typedef struct floc_shm_cma_desc {
     uint32_t pid;
 } floc_shm_cma_desc_t;
 
+/*
+ * The reductions on 2 localities where each folds a half (reduce_cma.c,
+ * allreduce_cma.c): what each publishes (its input, its output, its pid),
+ * and the fold of elements [lo, hi), x_0 op x_1, this locality's input
+ * `in` with the other's (p) read by process_vm_readv, into out (NULL:
+ * scratch) and, to_peer, into the other's output (process_vm_writev).
+ */
+typedef struct floc_shm_buf_desc {
+    uint64_t in, out;   /* its input, its output */
+    uint32_t pid;
+    uint32_t shared;    /* allreduce: both from its floc_mem_alloc memory (allreduce_mapped.c) */
+} floc_shm_buf_desc_t;
+int floc_shm_fold_half(floc_coll_req_t *c, const floc_shm_buf_desc_t *p,
+                       const unsigned char *in, unsigned char *out, size_t lo, size_t hi,
+                       int to_peer);
+/* allreduce_mapped.c: may the others reach in and out through the node
+ * (and, unless any_load, is the node not oversubscribed)?  And the fold
+ * of this locality's share straight from everyone's buffers (ds: every
+ * locality's descriptor; peers out of reach through CMA). */
+int floc_shm_buf_shared(floc_coll_req_t *c, const void *in, void *out, size_t bytes,
+                        int any_load);
+int floc_shm_fold_share(floc_coll_req_t *c, const floc_shm_buf_desc_t *ds,
+                        const unsigned char *in, unsigned char *out);
+
 /* Is every other locality done with collective s?  (Cached: the answer
  * only changes from no to yes.) */
 int floc_shm_all_done(floc_coll_req_t *c, uint64_t s);
