@@ -67,5 +67,8 @@ int floc_shm_allreduce_cma(floc_coll_req_t *c)
         c->step = CMA_DRAIN;
     }
     /* until the other has written its half here (and read our input) */
-    return floc_shm_all_done(c, c->s.shm.seq) ? 0 : FLOC_ERR_AGAIN;
+    if (!floc_shm_all_done(c, c->s.shm.seq))
+        return FLOC_ERR_AGAIN;
+    FLOC_SHM_WRITTEN_THERE(c->v.rbuf, c->v.count * c->esize);
+    return 0;
 }

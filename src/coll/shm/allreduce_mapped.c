@@ -146,5 +146,8 @@ int floc_shm_mapped_allreduce(floc_coll_req_t *c, int any_load)
         c->step = MAPPED_DRAIN;
     }
     /* until the others have written their shares of my output (and read my input) */
-    return floc_shm_all_done(c, c->s.shm.seq) ? 0 : FLOC_ERR_AGAIN;
+    if (!floc_shm_all_done(c, c->s.shm.seq))
+        return FLOC_ERR_AGAIN;
+    FLOC_SHM_WRITTEN_THERE(out, bytes);
+    return 0;
 }

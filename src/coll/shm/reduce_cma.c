@@ -168,5 +168,9 @@ int floc_shm_reduce_cma(floc_coll_req_t *c)
         c->step = CMA_DRAIN;
     }
     /* the others: until the root has read this locality's buffer */
-    return floc_shm_all_done(c, c->s.shm.seq) ? 0 : FLOC_ERR_AGAIN;
+    if (!floc_shm_all_done(c, c->s.shm.seq))
+        return FLOC_ERR_AGAIN;
+    if (root && c->v.size == 2)   /* the other's half, written from there */
+        FLOC_SHM_WRITTEN_THERE(c->v.rbuf, bytes);
+    return 0;
 }

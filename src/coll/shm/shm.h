@@ -72,6 +72,20 @@ int floc_shm_buf_shared(floc_coll_req_t *c, const void *in, void *out, size_t by
 int floc_shm_fold_share(floc_coll_req_t *c, const floc_shm_buf_desc_t *ds,
                         const unsigned char *in, unsigned char *out);
 
+/* Memory another process wrote into this one's with process_vm_writev
+ * (or through a mapping Valgrind does not follow) is defined: Valgrind's
+ * memcheck, which cannot see those writes, is told so (a no-op
+ * otherwise; valgrind.mp_coll runs the CMA reductions under it). */
+#if defined(__has_include)
+#if __has_include(<valgrind/memcheck.h>)
+#include <valgrind/memcheck.h>
+#define FLOC_SHM_WRITTEN_THERE(p, n) ((void)VALGRIND_MAKE_MEM_DEFINED((p), (n)))
+#endif
+#endif
+#ifndef FLOC_SHM_WRITTEN_THERE
+#define FLOC_SHM_WRITTEN_THERE(p, n) ((void)(p), (void)(n))
+#endif
+
 /* Is every other locality done with collective s?  (Cached: the answer
  * only changes from no to yes.) */
 int floc_shm_all_done(floc_coll_req_t *c, uint64_t s);
