@@ -15,7 +15,6 @@
  * then a wait until everyone has read this locality's block.
  */
 #include <string.h>
-#include <unistd.h>
 
 #include "shm.h"
 #include "../../core/ctx.h"
@@ -27,28 +26,20 @@ _Static_assert(sizeof(floc_shm_cma_desc_t) <= FLOC_NODE_INLINE, "a descriptor fi
 
 int floc_shm_allgather_cma(floc_coll_req_t *c)
 {
-    floc_node_t *n = c->ctx->coll->seg;
     const size_t bytes = c->v.count * c->esize;
-    const int me = c->v.rank, p = c->v.size;
+    const int me = c->v.rank;
     char *all = c->v.rbuf;
     const void *mine = c->v.sbuf == FLOC_IN_PLACE ? all + (size_t)me * bytes : c->v.sbuf;
     if (c->step != CMA_DRAIN) {
-        const floc_shm_cma_desc_t d = {.addr = (uint64_t)(uintptr_t)mine,
-                                       .pid = (uint32_t)getpid()};
-        int ret = floc_shm_steps(c, FLOC_COLL_ALLGATHER, &d, sizeof d, FLOC_SHM_WAIT_ALL);
-        if (ret)
+        int ret = floc_shm_cma_read_each(c, FLOC_COLL_ALLGATHER, mine, 0, all, bytes);
+        if (ret == FLOC_ERR_AGAIN)
             return ret;
-        for (int i = 1; i < p && !ret; i++) {   /* the next one first: spread the readers */
-            const int k = (me + i) % p;
-            floc_shm_cma_desc_t e;
-            memcpy(&e, floc_node_data(n, k, c->s.shm.seq, sizeof e), sizeof e);
-            ret = floc_shm_cma_read((pid_t)e.pid, all + (size_t)k * bytes, e.addr, bytes);
-        }
-        if (ret)
-            return ret;
-        if (mine != all + (size_t)me * bytes)
+        if (!ret && mine != all + (size_t)me * bytes)
             memcpy(all + (size_t)me * bytes, mine, bytes);
+        /* done (also after a failure: nobody waits for us then) */
         floc_shm_done(c);
+        if (ret)
+            return ret;
         c->step = CMA_DRAIN;
     }
     return floc_shm_all_done(c, c->s.shm.seq) ? 0 : FLOC_ERR_AGAIN;

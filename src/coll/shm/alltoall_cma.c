@@ -14,33 +14,21 @@
  * bytes read by the kernel, a wait for the others.
  */
 #include <string.h>
-#include <unistd.h>
 
 #include "shm.h"
-#include "../../core/ctx.h"
-#include "../../node/node.h"
 
 enum { CMA_DRAIN = FLOC_SHM_READ + 1 };
 
 int floc_shm_alltoall_cma(floc_coll_req_t *c)
 {
-    floc_node_t *n = c->ctx->coll->seg;
     const size_t bytes = c->v.count * c->esize;
-    const int me = c->v.rank, p = c->v.size;
+    const int me = c->v.rank;
     char *out = c->v.rbuf;
     if (c->step != CMA_DRAIN) {
-        const floc_shm_cma_desc_t d = {.addr = (uint64_t)(uintptr_t)c->v.sbuf,
-                                       .pid = (uint32_t)getpid()};
-        int ret = floc_shm_steps(c, FLOC_COLL_ALLTOALL, &d, sizeof d, FLOC_SHM_WAIT_ALL);
-        if (ret)
+        int ret = floc_shm_cma_read_each(c, FLOC_COLL_ALLTOALL, c->v.sbuf,
+                                         (uint64_t)me * bytes, out, bytes);
+        if (ret == FLOC_ERR_AGAIN)
             return ret;
-        for (int i = 1; i < p && !ret; i++) {   /* the next one first: spread the readers */
-            const int k = (me + i) % p;
-            floc_shm_cma_desc_t e;
-            memcpy(&e, floc_node_data(n, k, c->s.shm.seq, sizeof e), sizeof e);
-            ret = floc_shm_cma_read((pid_t)e.pid, out + (size_t)k * bytes,
-                                    e.addr + (uint64_t)me * bytes, bytes);
-        }
         if (!ret && out != c->v.sbuf)
             memcpy(out + (size_t)me * bytes, (const char *)c->v.sbuf + (size_t)me * bytes, bytes);
         /* done (also after a failure: nobody waits for us then) */

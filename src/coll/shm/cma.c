@@ -8,9 +8,12 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/uio.h>
+#include <unistd.h>
 
 #include "shm.h"
+#include "../../core/ctx.h"
 #include "../../core/log.h"
+#include "../../node/node.h"
 
 /* bytes between here and process pid's addr, either way */
 static int cma_move(pid_t pid, void *here_buf, uint64_t addr, size_t bytes, int write)
@@ -43,4 +46,19 @@ int floc_shm_cma_read(pid_t pid, void *dst, uint64_t addr, size_t bytes)
 int floc_shm_cma_write(pid_t pid, uint64_t addr, const void *src, size_t bytes)
 {
     return cma_move(pid, (void *)src, addr, bytes, 1);
+}
+
+int floc_shm_cma_read_each(floc_coll_req_t *c, floc_coll_kind_t kind, const void *mine,
+                           uint64_t at, char *out, size_t bytes)
+{
+    const int me = c->v.rank, p = c->v.size;
+    const floc_shm_cma_desc_t d = {.addr = (uint64_t)(uintptr_t)mine, .pid = (uint32_t)getpid()};
+    int ret = floc_shm_steps(c, kind, &d, sizeof d, FLOC_SHM_WAIT_ALL);
+    for (int i = 1; i < p && !ret; i++) {   /* the next one first: spread the readers */
+        const int k = (me + i) % p;
+        floc_shm_cma_desc_t e;
+        memcpy(&e, floc_node_data(c->ctx->coll->seg, k, c->s.shm.seq, sizeof e), sizeof e);
+        ret = floc_shm_cma_read((pid_t)e.pid, out + (size_t)k * bytes, e.addr + at, bytes);
+    }
+    return ret;
 }

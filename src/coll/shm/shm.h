@@ -86,6 +86,13 @@ int floc_shm_fold_share(floc_coll_req_t *c, const floc_shm_buf_desc_t *ds,
 #define FLOC_SHM_WRITTEN_THERE(p, n) ((void)(p), (void)(n))
 #endif
 
+/* The collectives that read a block of every other locality: publish
+ * mine (steps 1-3 of node.h, kind's call; FLOC_ERR_AGAIN until all are
+ * there), then read `bytes` at each other k's published address + at
+ * into out + k * bytes (the next one first: spread the readers). */
+int floc_shm_cma_read_each(floc_coll_req_t *c, floc_coll_kind_t kind, const void *mine,
+                           uint64_t at, char *out, size_t bytes);
+
 /* Is every other locality done with collective s?  (Cached: the answer
  * only changes from no to yes.) */
 int floc_shm_all_done(floc_coll_req_t *c, uint64_t s);
