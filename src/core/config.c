@@ -157,7 +157,8 @@ static const floc_setting_t settings[] = {
      "FLOC_ERR_PEER_LOST (heartbeats, docs/core.md)", FIELD(peer_timeout), 0, 0, 0, NULL,
      FLOC_PEER_TIMEOUT_MIN},
     {"FLOC_SPIN", "core", FLOC_SET_UINT, "auto", "a count of polls, 0..100000000, or auto",
-     "polls before a wait starts yielding the core (auto: 2000, none when oversubscribed)",
+     "polls before a wait starts yielding the core (auto: 2000 or 20 us, whichever comes "
+     "first; none when oversubscribed)",
      FIELD(spin_count), 0, 100000000ull, FLOC_SPIN_AUTO, NULL, 0},
     {"FLOC_MR_CACHE", "fabric", FLOC_SET_BOOL, "1", "0 or 1",
      "cache memory registrations between calls", FIELD(mr_cache), 0, 1, 0, NULL, 0},

@@ -17,6 +17,8 @@
  * 4 localities on 2 cores, 8-byte allreduce 175 us with spinning, 7 us without) */
 #define FLOC_SPIN_AUTO 0xffffffffu
 #define FLOC_SPIN_DEFAULT 2000u
+/* ... and at most this long (seconds; FLOC_SPIN=auto only) */
+#define FLOC_SPIN_TIME 20e-6
 
 /* FLOC_PEER_TIMEOUT's default (config.c), 5 s: long enough for a loaded
  * node's scheduler, short enough that a job with a dead locality ends in

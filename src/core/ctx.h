@@ -59,6 +59,7 @@ typedef struct floc_topo {
     void *cpuset;     /* hwloc_bitmap_t: this locality's binding (or allowed set) */
     int bound;        /* 1 if floc bound the process */
     int oversubscribed; /* more localities on this node than processing units */
+    double spin_for;    /* FLOC_SPIN=auto: a wait spins this long at most, then yields */
 } floc_topo_t;
 
 typedef struct floc_pmix {

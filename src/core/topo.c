@@ -105,8 +105,10 @@ int floc_topo_init(floc_ctx_t *ctx)
     int ncores = hwloc_get_nbobjs_by_type(topo, HWLOC_OBJ_CORE);
     int npus = hwloc_bitmap_weight(hwloc_topology_get_allowed_cpuset(topo));
     ctx->topo.oversubscribed = npus > 0 && ctx->local_size > npus;
-    if (ctx->cfg.spin_count == FLOC_SPIN_AUTO)
+    if (ctx->cfg.spin_count == FLOC_SPIN_AUTO) {
         ctx->cfg.spin_count = ctx->topo.oversubscribed ? 0 : FLOC_SPIN_DEFAULT;
+        ctx->topo.spin_for = FLOC_SPIN_TIME;
+    }
     if (ctx->cfg.bind == FLOC_BIND_AUTO && launcher_bound)
         FLOC_INFO(FLOC_LOG_TOPO, "launcher bound this locality already: keeping it");
     const floc_bind_t how = resolve(ctx->cfg.bind, launcher_bound, ctx->local_size, ncores);
