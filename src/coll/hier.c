@@ -401,11 +401,16 @@ int floc_allgather_hier(floc_coll_req_t *c)
     return floc_hier_phases(c, allgather_phase);
 }
 
-/* c->hold for the blocks of this node (a representative other than the root) */
-static int hold_node(floc_coll_req_t *c)
+/* c->hold of a representative (gather, scatter): every node's blocks at
+ * the root (hold_all), this node's at another of a node of 2 or more */
+static int rep_hold(floc_coll_req_t *c)
 {
-    const size_t part = (size_t)floc_hier_at(c)->p * c->v.count * c->esize;
-    return (c->hold = malloc(part ? part : 1)) ? 0 : FLOC_ERR_NOMEM;
+    if (c->ctx->rank == c->v.root)
+        return hold_all(c) ? FLOC_ERR_NOMEM : 0;
+    const int q = floc_hier_at(c)->p;
+    if (q < 2)
+        return 0;   /* its own block travels from sbuf */
+    return (c->hold = malloc((size_t)q * c->v.count * c->esize)) ? 0 : FLOC_ERR_NOMEM;
 }
 
 /*
@@ -451,16 +456,12 @@ static int gather_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **a
 int floc_gather_hier(floc_coll_req_t *c)
 {
     floc_ctx_t *ctx = c->ctx;
-    const floc_node_place_t *n = floc_hier_at(c);
     if (c->phase == PHASE_START && is_rep(c)) {
-        if (ctx->rank == c->v.root) {
-            if (hold_all(c))
-                return FLOC_ERR_NOMEM;
-            /* the root's own block (the node gather puts it there too) */
-            memcpy(held_block(c, ctx->rank), own_block(c), c->v.count * c->esize);
-        } else if (n->p > 1 && hold_node(c)) {
+        if (rep_hold(c))
             return FLOC_ERR_NOMEM;
-        }
+        /* the root's own block (the node gather puts it there too) */
+        if (ctx->rank == c->v.root)
+            memcpy(held_block(c, ctx->rank), own_block(c), c->v.count * c->esize);
     }
     return floc_hier_phases(c, gather_phase);
 }
@@ -507,15 +508,13 @@ int floc_scatter_hier(floc_coll_req_t *c)
     const floc_node_place_t *n = floc_hier_at(c);
     if (c->phase == PHASE_START && is_rep(c)) {
         const size_t bytes = c->v.count * c->esize;
+        if (rep_hold(c))
+            return FLOC_ERR_NOMEM;
         if (ctx->rank == c->v.root) {
-            if (hold_all(c))
-                return FLOC_ERR_NOMEM;
             reorder(c, (char *)c->v.sbuf, 1);   /* locality order -> node order */
             /* alone on its node: no node step gives it its block */
             if (n->p == 1 && c->v.rbuf != FLOC_IN_PLACE)
                 memcpy(c->v.rbuf, (const char *)c->v.sbuf + (size_t)ctx->rank * bytes, bytes);
-        } else if (n->p > 1 && hold_node(c)) {
-            return FLOC_ERR_NOMEM;
         }
     }
     return floc_hier_phases(c, scatter_phase);

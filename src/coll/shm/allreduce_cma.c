@@ -23,12 +23,7 @@
  * Cost, n bytes: one slot handoff, n/2 read and n/2 written by the
  * kernel and n/2 gamma folded at each, at once.
  */
-#include <string.h>
-#include <unistd.h>
-
 #include "shm.h"
-#include "../../core/ctx.h"
-#include "../../node/node.h"
 
 enum { CMA_DRAIN = FLOC_SHM_READ + 1 };
 #define CMA_MAX FLOC_ALG_FEW_MAX   /* (FLOC_ALG_FEW: their descriptors on the stack) */
@@ -36,26 +31,15 @@ enum { CMA_DRAIN = FLOC_SHM_READ + 1 };
 int floc_shm_allreduce_cma(floc_coll_req_t *c)
 {
     if (c->step != CMA_DRAIN) {
-        const unsigned char *in = c->v.sbuf && c->v.sbuf != FLOC_IN_PLACE ? c->v.sbuf : c->v.rbuf;
-        const size_t bytes = c->v.count * c->esize;
-        const floc_shm_buf_desc_t d = {
-            .in = (uint64_t)(uintptr_t)in, .out = (uint64_t)(uintptr_t)c->v.rbuf,
-            .pid = (uint32_t)getpid(),
-            .shared = (uint32_t)floc_shm_buf_shared(c, in, c->v.rbuf, bytes, 0)};
-        int ret = floc_shm_steps(c, FLOC_COLL_ALLREDUCE, &d, sizeof d, FLOC_SHM_WAIT_ALL);
+        floc_shm_buf_desc_t ds[CMA_MAX];
+        int all;
+        int ret = floc_shm_buf_exchange(c, 0, ds, &all);
         if (ret)
             return ret;
-        const int p = c->v.size;
-        floc_shm_buf_desc_t ds[CMA_MAX];
-        int all = 1;
-        for (int k = 0; k < p; k++) {
-            memcpy(&ds[k], floc_node_data(c->ctx->coll->seg, k, c->s.shm.seq, sizeof ds[k]),
-                   sizeof ds[k]);
-            all &= (int)ds[k].shared;
-        }
-        const size_t half = c->v.count / 2;
+        const unsigned char *in = floc_shm_allreduce_input(c);
         unsigned char *out = c->v.rbuf;
-        if (all || p > 2)   /* straight from the mapped buffers; or shares through CMA */
+        const size_t half = c->v.count / 2;
+        if (all || c->v.size > 2)   /* straight from the mapped buffers; or shares through CMA */
             ret = floc_shm_fold_share(c, ds, in, out);
         else if (c->v.rank == 0)
             ret = floc_shm_fold_half(c, &ds[1], in, out, 0, half, 1);
@@ -67,8 +51,5 @@ int floc_shm_allreduce_cma(floc_coll_req_t *c)
         c->step = CMA_DRAIN;
     }
     /* until the other has written its half here (and read our input) */
-    if (!floc_shm_all_done(c, c->s.shm.seq))
-        return FLOC_ERR_AGAIN;
-    FLOC_SHM_WRITTEN_THERE(c->v.rbuf, c->v.count * c->esize);
-    return 0;
+    return floc_shm_buf_drain(c);
 }

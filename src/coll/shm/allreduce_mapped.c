@@ -113,32 +113,53 @@ int floc_shm_fold_share(floc_coll_req_t *c, const mapped_desc_t *ds, const unsig
     return ret;
 }
 
+const unsigned char *floc_shm_allreduce_input(const floc_coll_req_t *c)
+{
+    return c->v.sbuf && c->v.sbuf != FLOC_IN_PLACE ? c->v.sbuf : c->v.rbuf;
+}
+
+int floc_shm_buf_exchange(floc_coll_req_t *c, int any_load, floc_shm_buf_desc_t *ds, int *all)
+{
+    const int p = c->v.size;
+    const unsigned char *in = floc_shm_allreduce_input(c);
+    const mapped_desc_t d = {
+        .in = (uint64_t)(uintptr_t)in, .out = (uint64_t)(uintptr_t)c->v.rbuf,
+        .pid = (uint32_t)getpid(),
+        .shared = (uint32_t)floc_shm_buf_shared(c, in, c->v.rbuf, c->v.count * c->esize,
+                                                any_load)};
+    int ret = floc_shm_steps(c, FLOC_COLL_ALLREDUCE, &d, sizeof d, FLOC_SHM_WAIT_ALL);
+    if (ret)
+        return ret;
+    *all = p <= MAPPED_MAX;   /* (more never publish shared) */
+    for (int k = 0; k < p && k < MAPPED_MAX; k++) {
+        memcpy(&ds[k], floc_node_data(c->ctx->coll->seg, k, c->s.shm.seq, sizeof ds[k]),
+               sizeof ds[k]);
+        *all &= (int)ds[k].shared;
+    }
+    return 0;
+}
+
+int floc_shm_buf_drain(floc_coll_req_t *c)
+{
+    if (!floc_shm_all_done(c, c->s.shm.seq))
+        return FLOC_ERR_AGAIN;
+    FLOC_SHM_WRITTEN_THERE(c->v.rbuf, c->v.count * c->esize);
+    return 0;
+}
+
 int floc_shm_mapped_allreduce(floc_coll_req_t *c, int any_load)
 {
-    floc_node_t *n = c->ctx->coll->seg;
-    const int p = c->v.size;
-    const size_t bytes = c->v.count * c->esize;
-    const unsigned char *in = c->v.sbuf && c->v.sbuf != FLOC_IN_PLACE ? c->v.sbuf : c->v.rbuf;
-    unsigned char *out = c->v.rbuf;
     if (c->step != MAPPED_DRAIN) {
-        const mapped_desc_t d = {.in = (uint64_t)(uintptr_t)in, .out = (uint64_t)(uintptr_t)out,
-                                 .pid = (uint32_t)getpid(),
-                                 .shared = (uint32_t)floc_shm_buf_shared(c, in, out, bytes,
-                                                                         any_load)};
-        int ret = floc_shm_steps(c, FLOC_COLL_ALLREDUCE, &d, sizeof d, FLOC_SHM_WAIT_ALL);
+        mapped_desc_t ds[MAPPED_MAX];
+        int all;
+        int ret = floc_shm_buf_exchange(c, any_load, ds, &all);
         if (ret)
             return ret;
-        mapped_desc_t ds[MAPPED_MAX];
-        int all = p <= MAPPED_MAX;
-        for (int k = 0; k < p && all; k++) {
-            memcpy(&ds[k], floc_node_data(n, k, c->s.shm.seq, sizeof ds[k]), sizeof ds[k]);
-            all = ds[k].shared;
-        }
         if (!all) {
             floc_shm_done(c);
             return FLOC_SHM_NOT_MAPPED;
         }
-        ret = floc_shm_fold_share(c, ds, in, out);
+        ret = floc_shm_fold_share(c, ds, floc_shm_allreduce_input(c), c->v.rbuf);
         /* done (also after a failure: nobody waits for us then) */
         floc_shm_done(c);
         if (ret)
@@ -146,8 +167,5 @@ int floc_shm_mapped_allreduce(floc_coll_req_t *c, int any_load)
         c->step = MAPPED_DRAIN;
     }
     /* until the others have written their shares of my output (and read my input) */
-    if (!floc_shm_all_done(c, c->s.shm.seq))
-        return FLOC_ERR_AGAIN;
-    FLOC_SHM_WRITTEN_THERE(out, bytes);
-    return 0;
+    return floc_shm_buf_drain(c);
 }

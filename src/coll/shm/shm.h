@@ -71,6 +71,15 @@ int floc_shm_buf_shared(floc_coll_req_t *c, const void *in, void *out, size_t by
                         int any_load);
 int floc_shm_fold_share(floc_coll_req_t *c, const floc_shm_buf_desc_t *ds,
                         const unsigned char *in, unsigned char *out);
+/* The allreduces that fold from the others' buffers (allreduce_cma.c,
+ * allreduce_mapped.c): an allreduce's input (sbuf, or rbuf in place);
+ * publish this locality's descriptor and, once everyone's is there, read
+ * them into ds (FLOC_ERR_AGAIN before; *all: every one is shared); and
+ * the last step, until the others are done writing this locality's
+ * output and reading its input. */
+const unsigned char *floc_shm_allreduce_input(const floc_coll_req_t *c);
+int floc_shm_buf_exchange(floc_coll_req_t *c, int any_load, floc_shm_buf_desc_t *ds, int *all);
+int floc_shm_buf_drain(floc_coll_req_t *c);
 
 /* Memory another process wrote into this one's with process_vm_writev
  * (or through a mapping Valgrind does not follow) is defined: Valgrind's
