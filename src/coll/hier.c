@@ -358,6 +358,13 @@ static void reorder(floc_coll_req_t *c, char *all, int to_hold)
     }
 }
 
+/* this locality's own block into c->hold (the node gather puts it there
+ * too, but a node of one has no node gather) */
+static void hold_own(floc_coll_req_t *c)
+{
+    memcpy(held_block(c, c->ctx->rank), own_block(c), c->v.count * c->esize);
+}
+
 static int allgather_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **alg, view_t *v)
 {
     floc_ctx_t *ctx = c->ctx;
@@ -391,12 +398,10 @@ static int allgather_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t 
 
 int floc_allgather_hier(floc_coll_req_t *c)
 {
-    floc_ctx_t *ctx = c->ctx;
     if (c->phase == PHASE_START && floc_hier_leader(c)) {
         if (hold_all(c))
             return FLOC_ERR_NOMEM;
-        /* the leader's own block (the node gather puts it there too) */
-        memcpy(held_block(c, ctx->rank), own_block(c), c->v.count * c->esize);
+        hold_own(c);
     }
     return floc_hier_phases(c, allgather_phase);
 }
@@ -455,13 +460,11 @@ static int gather_phase(floc_coll_req_t *c, int phase, const floc_coll_alg_t **a
 
 int floc_gather_hier(floc_coll_req_t *c)
 {
-    floc_ctx_t *ctx = c->ctx;
     if (c->phase == PHASE_START && is_rep(c)) {
         if (rep_hold(c))
             return FLOC_ERR_NOMEM;
-        /* the root's own block (the node gather puts it there too) */
-        if (ctx->rank == c->v.root)
-            memcpy(held_block(c, ctx->rank), own_block(c), c->v.count * c->esize);
+        if (c->ctx->rank == c->v.root)
+            hold_own(c);
     }
     return floc_hier_phases(c, gather_phase);
 }
