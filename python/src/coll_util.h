@@ -25,6 +25,7 @@ typedef struct pyfloc_call {
     pyfloc_record_t mine;
     unsigned char *scratch;    /* records of all, or fused blocks of all */
     size_t block;              /* fused: bytes per locality in scratch */
+    size_t head;               /* fused: bytes of each block before its input */
     unsigned char local[4096]; /* scratch when it fits */
 } pyfloc_call_t;
 
@@ -47,13 +48,15 @@ int pyfloc_call_agree(pyfloc_call_t *c, int how);
 int pyfloc_call_exchange(pyfloc_call_t *c, int how);
 /* floc.checks(): records compared (1, FLOC_PY_CHECKS unset or not 0) */
 extern int pyfloc_checks;
-/* One allgather of [record | input] from every locality, records
- * compared (PYFLOC_AGREE_ALL): 0, or -1 with the exception set. */
+/* One allgather of [digest of the record | input] from every locality:
+ * 0 when the digests agree; else the records themselves are exchanged
+ * to name the difference (every locality saw the same digests, so all
+ * take that second step): -1 with the exception set. */
 int pyfloc_fused(pyfloc_call_t *c, int p);
 /* Locality k's input in a fused exchange */
 static inline const void *pyfloc_fused_data(const pyfloc_call_t *c, int k)
 {
-    return c->scratch + (size_t)k * c->block + sizeof(pyfloc_record_t);
+    return c->scratch + (size_t)k * c->block + c->head;
 }
 /* out = the fused inputs folded with op, in locality order */
 void pyfloc_fold(pyfloc_call_t *c, int p);

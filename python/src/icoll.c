@@ -32,6 +32,7 @@ static int finish_fused(pyfloc_future_t *f)
     pyfloc_call_t c;   /* the view of the exchange pyfloc_fold reads */
     c.scratch = f->scratch;
     c.block = f->block;
+    c.head = sizeof(pyfloc_record_t);   /* the whole record: no second exchange here */
     pyfloc_record_t *all = PyMem_Malloc((size_t)p * sizeof *all);
     if (!all) {
         PyErr_NoMemory();

@@ -100,6 +100,9 @@ enum { PYFLOC_AGREE_ALL = 0, PYFLOC_AGREE_ROWS_FREE = 1, PYFLOC_AGREE_ROOT_ONLY 
  * are not read).
  */
 int pyfloc_records_agree(const pyfloc_record_t *all, int p, int me, int how);
+/* 64 bits standing for the whole record (FNV-1a): what the small fused
+ * exchanges carry (coll_util.c) */
+uint64_t pyfloc_record_digest(const pyfloc_record_t *r);
 /* The shape of a record as text: "(3, 4) float64" */
 void pyfloc_record_describe(const pyfloc_record_t *r, char *buf, size_t len);
 

@@ -58,6 +58,11 @@ void pyfloc_record_fill(pyfloc_record_t *r, pyfloc_kind_t kind, const pyfloc_buf
     r->rest = v->ndim > 3 ? rest : 0;
 }
 
+uint64_t pyfloc_record_digest(const pyfloc_record_t *r)
+{
+    return fnv1a(r, sizeof *r, 0xcbf29ce484222325ull);   /* filled from zero: no stray padding */
+}
+
 /* numpy's name of a buffer format, where it has a common one */
 static const char *type_name(const pyfloc_record_t *r, char *buf, size_t len)
 {
