@@ -36,8 +36,11 @@ static int handler(floc_action_call_t *call, const void *args, size_t len, void 
         Py_XDECREF(rel);
         Py_DECREF(mv);
     }
-    if (r && PyBytes_Check(r)) {
-        status = floc_action_reply(call, PyBytes_AS_STRING(r), (size_t)PyBytes_GET_SIZE(r));
+    Py_buffer reply;
+    if (r && PyObject_GetBuffer(r, &reply, PyBUF_C_CONTIGUOUS) == 0) {
+        /* floc copies it (a large one into memory it exposes) */
+        status = floc_action_reply(call, reply.buf, (size_t)reply.len);
+        PyBuffer_Release(&reply);
     } else {
         /* _serve turns the user's exceptions into a reply: this is floc's own failure */
         if (PyErr_Occurred())
@@ -59,10 +62,15 @@ int pyfloc_actions_init(floc_ctx_t *ctx)
     return 0;
 }
 
+/* the reply: the bytearray floc wrote (f->keep), cut to its length; the
+ * arrays of a result are views of it (floc/_actions.py), not copies */
 static int action_finish(pyfloc_future_t *f)
 {
-    f->result = PyBytes_FromStringAndSize(f->scratch, (Py_ssize_t)f->block);
-    return f->result ? 0 : -1;
+    if (PyByteArray_Resize(f->keep, (Py_ssize_t)f->block) < 0)
+        return -1;
+    Py_INCREF(f->keep);
+    f->result = f->keep;
+    return 0;
 }
 
 /* _action_async(locality, payload, cap): a Future of the reply's bytes
@@ -95,17 +103,19 @@ static PyObject *py_action_async(PyObject *self, PyObject *const *args, Py_ssize
         Py_DECREF(f);
         return NULL;
     }
-    f->scratch = PyMem_Malloc(cap ? (size_t)cap : 1);
-    if (!f->scratch) {
+    /* uninitialised: floc writes the reply into it */
+    f->keep = PyByteArray_FromStringAndSize(NULL, cap);
+    if (!f->keep) {
         Py_DECREF(f);
-        return PyErr_NoMemory();
+        return NULL;
     }
     f->block = 0;
     f->finish = action_finish;
     int ret;
     Py_BEGIN_ALLOW_THREADS
     ret = floc_async(pyfloc_ctx, locality, py_action, f->bufs[0].view.buf,
-                     (size_t)f->bufs[0].view.len, f->scratch, (size_t)cap, &f->block, &f->reqs[0]);
+                     (size_t)f->bufs[0].view.len, PyByteArray_AS_STRING(f->keep), (size_t)cap,
+                     &f->block, &f->reqs[0]);
     Py_END_ALLOW_THREADS
     if (ret) {
         Py_DECREF(f);

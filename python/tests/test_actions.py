@@ -75,6 +75,36 @@ def test_arrays_small_and_large(me, p):
     assert every(True)
 
 
+def shapes_and_sums(arrays, scale):
+    """every array back, scaled, with what the target saw"""
+    seen = [(a.shape, a.dtype.str, bool(a.flags.c_contiguous), float(a.sum())) for a in arrays]
+    return [a * scale for a in arrays], seen
+
+
+def test_buffers_out_of_band(me, p):
+    """arrays of every layout among the arguments and in the result: those
+    of 4 KiB or more travel out of band (floc/_actions.py), the others and
+    non-contiguous ones inside the pickle; every one must arrive equal"""
+    t = (me + 1) % p
+    rng = np.random.default_rng(me)
+    arrays = [
+        rng.standard_normal(1000),                          # 8000 B: out of band
+        np.arange(12, dtype=np.int32),                      # small: in band
+        np.asfortranarray(rng.standard_normal((64, 33))),   # F order: out of band
+        rng.standard_normal((300, 40))[:, ::3],             # strided: in band, copied
+        np.zeros(0),                                        # empty
+        rng.integers(0, 100, size=(7, 11, 13)).astype(np.uint8),
+        np.arange(600_000, dtype=np.float32).reshape(600, 1000),   # 2.4 MB
+    ]
+    back, seen = floc.call(t, shapes_and_sums, arrays, 3)
+    ok = len(back) == len(arrays)
+    for a, b, (shape, dt, _, s) in zip(arrays, back, seen):
+        ok &= b.shape == a.shape and b.dtype == a.dtype and np.array_equal(b, a * 3)
+        ok &= shape == a.shape and dt == a.dtype.str and np.isclose(s, float(a.sum()))
+        b[...] = 0                                          # results are writable
+    assert every(ok)
+
+
 def test_remote_exception(me, p):
     t = (me + 1) % p
     with pytest.raises(ValueError, match="remote says hi") as info:
