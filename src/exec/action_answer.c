@@ -65,7 +65,7 @@ static void on_reply(struct floc_actions *a, const act_msg_t *m)
         floc_rkey_t rkey;
         memcpy(&rkey, m->u.bytes + sizeof *h, sizeof rkey);
         if (s && dst && n) {
-            int ret = floc_get(w, dst, n, &rkey, 0);
+            int ret = floc_p2p_get_own(w, dst, n, &rkey);
             if (ret && !status)
                 status = ret;
         }

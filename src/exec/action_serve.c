@@ -335,7 +335,7 @@ static void serve_request(struct floc_actions *a, const act_msg_t *m)
         floc_rkey_t rkey;
         memcpy(&rkey, data, sizeof rkey);
         big = args_buffer(a, h->len);
-        status = big ? floc_get(w, big, h->len, &rkey, 0) : FLOC_ERR_NOMEM;
+        status = big ? floc_p2p_get_own(w, big, h->len, &rkey) : FLOC_ERR_NOMEM;
         if (post) {   /* the caller may go on */
             act_hdr_t r = {.type = ACT_READ, .token = h->token};
             floc_ctx_lock(w);

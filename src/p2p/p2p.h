@@ -51,6 +51,12 @@ static inline floc_rwin_t floc_rkey_win(const floc_rkey_t *rkey)
 int floc_p2p_rma(floc_ctx_t *ctx, int write, void *local, size_t len, const floc_rkey_t *rkey,
                  size_t offset, floc_request_t **out, const char *func);
 
+/* rma.c: a blocking read for floc's layers that go on after a loss (the
+ * actions' large arguments and replies): it fails with
+ * FLOC_ERR_PEER_LOST only when the owner of rkey is lost, while floc_get
+ * fails on any loss. */
+int floc_p2p_get_own(floc_ctx_t *ctx, void *dst, size_t len, const floc_rkey_t *rkey);
+
 /* mem.c: a layer's own exposure of [buf, buf + len) to remote reads (the
  * actions' large arguments and replies): not one of the user's
  * registrations (finalize does not wait for it).  Caller holds the lock

@@ -19,8 +19,9 @@
 
 /* Checks shared by every remote access (need: the FLOC_MEM_* flag the
  * access takes); 0 or the error to return. */
-static int check_remote(floc_ctx_t *ctx, const char *func, const void *local,
-                        const floc_rkey_t *rkey, size_t offset, size_t len, unsigned need)
+static int check_remote_of(floc_ctx_t *ctx, const char *func, const void *local,
+                           const floc_rkey_t *rkey, size_t offset, size_t len, unsigned need,
+                           int any_loss)
 {
     FLOC_CHECK_CTX(ctx);
     if (!rkey)
@@ -56,9 +57,17 @@ static int check_remote(floc_ctx_t *ctx, const char *func, const void *local,
             return FLOC_ERR_ACCESS;
         }
     }
-    if (floc_ctx_peer_lost(ctx))
+    if (any_loss ? floc_ctx_peer_lost(ctx) : floc_ctx_locality_lost(ctx, rkey->owner))
         return FLOC_ERR_PEER_LOST;
     return 0;
+}
+
+/* ... for the public calls: after any loss, the job's own traffic fails
+ * (docs/core.md, peer loss) */
+static int check_remote(floc_ctx_t *ctx, const char *func, const void *local,
+                        const floc_rkey_t *rkey, size_t offset, size_t len, unsigned need)
+{
+    return check_remote_of(ctx, func, local, rkey, offset, len, need, 1);
 }
 
 /* A checked access to a same-node peer's floc_mem_alloc memory: done here
@@ -195,6 +204,45 @@ int floc_get(floc_ctx_t *ctx, void *dst, size_t len, const floc_rkey_t *rkey, si
     floc_tool_call_t t;
     floc_tool_enter(&t, FLOC_TOOL_GET, ctx, len, rkey ? rkey->owner : -1, 0);
     return floc_tool_leave(&t, floc_get_impl(ctx, dst, len, rkey, offset));
+}
+
+/* own_get: done when the read completed or its owner is lost */
+struct own_get {
+    floc_ctx_t *ctx;
+    floc_request_t *req;
+    int owner;
+};
+
+static int own_get_done(void *arg)
+{
+    const struct own_get *g = arg;
+    return floc_req_complete(g->req) || floc_ctx_locality_lost(g->ctx, g->owner);
+}
+
+int floc_p2p_get_own(floc_ctx_t *ctx, void *dst, size_t len, const floc_rkey_t *rkey)
+{
+    ctx = floc_ctx_world_of(ctx);
+    int ret = check_remote_of(ctx, __func__, dst, rkey, 0, len, FLOC_MEM_REMOTE_READ, 0);
+    if (ret || len == 0 || (ret = direct(ctx, 0, dst, len, rkey, 0, NULL)))
+        return ret < 0 ? ret : 0;
+    floc_request_t *req;
+    if ((ret = fabric_request(ctx, 0, dst, len, rkey, 0, &req)))
+        return ret;
+    req->own_loss = 1;
+    struct own_get g = {ctx, req, rkey->owner};
+    ret = floc_progress_wait_own(ctx, own_get_done, &g, 0.0);
+    floc_ctx_lock(ctx);
+    if (!ret && !floc_req_complete(req)) {
+        /* the owner is lost: take the read back where the transport can */
+        ret = FLOC_ERR_PEER_LOST;
+        if (req->cancel)
+            req->cancel(req);
+    } else if (!ret && (ret = req->status) && floc_ctx_locality_lost(ctx, rkey->owner)) {
+        ret = FLOC_ERR_PEER_LOST;   /* (the transport's error was the loss) */
+    }
+    floc_req_abandon(ctx, req);
+    floc_ctx_unlock(ctx);
+    return ret;
 }
 
 static int floc_flush_impl(floc_ctx_t *ctx)

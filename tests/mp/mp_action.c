@@ -490,17 +490,29 @@ static int kill_target(void)
     }
     if (me == 2)
         return 0;
-    /* calls to 2 in flight when it dies, and after */
-    enum { C = 32 };
+    /* calls to 2 in flight when it dies, and after: small ones, and every
+     * 4th an echo of BIG bytes (arguments the target reads one-sidedly, a
+     * reply it exposes for the caller to read) */
+    enum { C = 32, BIG = 100003 };
     floc_request_t *reqs[C];
     uint64_t args[2] = {1, 2}, got[C];
-    int lost = 0, ok = 0;
+    unsigned char *big_in = malloc(BIG), *big_out = malloc((size_t)C / 4 * BIG);
+    if (!big_in || !big_out)
+        MP_FAIL("out of memory");
+    for (size_t i = 0; i < BIG; i++)
+        big_in[i] = pattern(i, (uint64_t)me);
+    int lost = 0, ok = 0, bad = 0;
     struct timespec a, b;
     clock_gettime(CLOCK_MONOTONIC, &a);
     for (int round = 0; round < 100000 && lost == 0; round++) {
-        for (int i = 0; i < C; i++)
-            if (floc_async(ctx, 2, a_mix, args, sizeof args, &got[i], 8, NULL, &reqs[i]))
+        for (int i = 0; i < C; i++) {
+            int r = i % 4 == 3 ? floc_async(ctx, 2, a_echo, big_in, BIG, big_out + i / 4 * BIG,
+                                            BIG, NULL, &reqs[i])
+                               : floc_async(ctx, 2, a_mix, args, sizeof args, &got[i], 8, NULL,
+                                            &reqs[i]);
+            if (r)
                 reqs[i] = NULL;
+        }
         for (int i = 0; i < C; i++) {
             if (!reqs[i]) {
                 lost++;
@@ -509,8 +521,12 @@ static int kill_target(void)
             int r = floc_wait(reqs[i]);
             lost += r == FLOC_ERR_PEER_LOST;
             ok += r == 0;
+            if (!r && i % 4 == 3)
+                bad += memcmp(big_out + i / 4 * BIG, big_in, BIG) != 0;
         }
     }
+    if (bad)
+        MP_FAIL("%d large echoes came back wrong before the loss", bad);
     clock_gettime(CLOCK_MONOTONIC, &b);
     printf("kill: locality %d: %d answered, then %d failed with 'peer lost' after %.2f s\n", me,
            ok, lost, b.tv_sec - a.tv_sec + (b.tv_nsec - a.tv_nsec) * 1e-9);
@@ -525,11 +541,21 @@ static int kill_target(void)
         int ret = floc_call(ctx, other, a_mix, v, sizeof v, &r, sizeof r, NULL);
         after += !ret && r == (mix(i ^ (uint64_t)me << 1) ^ (uint64_t)other);
     }
+    /* large calls too: the loss left no exposure or registration behind */
+    for (int i = 0; i < 20; i++) {
+        size_t len = 0;
+        memset(big_out, 0, BIG);
+        int ret = floc_call(ctx, other, a_echo, big_in, BIG, big_out, BIG, &len);
+        after += !ret && len == BIG && memcmp(big_out, big_in, BIG) == 0;
+    }
     MP_EXPECT(FLOC_ERR_PEER_LOST, floc_call(ctx, 2, a_mix, args, sizeof args, got, 8, NULL));
-    printf("kill: locality %d: %d of 1000 calls to the other survivor answered after the loss\n",
-           me, after);
-    if (after != 1000)
-        MP_FAIL("after the loss, %d of 1000 calls to the other survivor were answered", after);
+    MP_EXPECT(FLOC_ERR_PEER_LOST, floc_call(ctx, 2, a_echo, big_in, BIG, big_out, BIG, NULL));
+    free(big_in);
+    free(big_out);
+    printf("kill: locality %d: %d of 1020 calls (20 of %d bytes) to the other survivor answered "
+           "after the loss\n", me, after, (int)BIG);
+    if (after != 1020)
+        MP_FAIL("after the loss, %d of 1020 calls to the other survivor were answered", after);
     /* leave together: each tells the other it is done, serving until told
      * (no flush: the other may be gone once it has run our post, and a
      * finalize after a loss has no closing fence to wait for it) */
