@@ -52,7 +52,7 @@ static int set_op(floc_coll_req_t *c, floc_op_t op, const char *func)
     if (ret)
         return ret;
     c->op = op;
-    c->reduce = floc_reduce_kernel(c->dt, op);
+    c->reduce = c->ctx->coll->phantom ? floc_coll_phantom_reduce : floc_reduce_kernel(c->dt, op);
     return 0;
 }
 

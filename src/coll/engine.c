@@ -33,6 +33,12 @@ int floc_coll_tmp(floc_coll_req_t *c, size_t len)
         return 0;
     if (len == 0)
         len = 1;
+    if (cs->phantom && len <= cs->phantom_len) {
+        c->tmp = cs->phantom;
+        c->tmp_len = len;
+        c->tmp_phantom = 1;
+        return 0;
+    }
     if (cs->scratch && cs->scratch_len >= len) {
         c->tmp = cs->scratch;
         c->tmp_len = cs->scratch_len;
@@ -43,6 +49,17 @@ int floc_coll_tmp(floc_coll_req_t *c, size_t len)
         return FLOC_ERR_NOMEM;
     c->tmp_len = len;
     return 0;
+}
+
+void floc_coll_set_phantom(floc_ctx_t *ctx, void *buf, size_t len)
+{
+    ctx->coll->phantom = buf;
+    ctx->coll->phantom_len = buf ? len : 0;
+}
+
+void floc_coll_phantom_reduce(const void *restrict in, void *restrict inout, size_t count)
+{
+    (void)in, (void)inout, (void)count;   /* the data is not looked at: only the time */
 }
 
 /* a buffer ops of an abandoned collective may still use: freed at
@@ -70,7 +87,9 @@ static void tmp_release(floc_coll_req_t *c, int in_flight)
     }
     if (!c->tmp)
         return;
-    if (in_flight) {
+    if (c->tmp_phantom) {
+        c->tmp_phantom = 0;
+    } else if (in_flight) {
         bury(cs, c->tmp);
     } else if (c->tmp_len <= FLOC_COLL_SCRATCH_KEEP_MAX && c->tmp_len > cs->scratch_len) {
         free(cs->scratch);

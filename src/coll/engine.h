@@ -57,6 +57,10 @@ typedef struct floc_coll_state {
     /* one idle scratch buffer, kept for the next collective (floc_coll_tmp) */
     void *scratch;
     size_t scratch_len;
+    /* tests/sim's projections (floc_coll_set_phantom): scratch shared by
+     * every virtual locality, and no reductions: the times, not the data */
+    void *phantom;
+    size_t phantom_len;
     /* scratch of collectives abandoned with ops still in flight (lost
      * peer): a late completion may still write there, so it is freed
      * only after the endpoint is closed */
@@ -123,5 +127,15 @@ int floc_coll_check_agreement(const floc_coll_req_t *c, floc_coll_kind_t kind, c
  */
 int floc_coll_start(const floc_coll_req_t *proto, const floc_coll_alg_t *alg, floc_request_t **out,
                     int blocking);
+
+/*
+ * tests/sim's projections: ctx's collectives take their scratch from buf
+ * (len bytes, shared by every virtual locality of the simulated job; a
+ * larger need gets its own) and their reductions fold nothing
+ * (floc_coll_phantom_reduce): the virtual time of the unmodified
+ * algorithms at sizes whose data would not fit here.  NULL turns it off.
+ */
+void floc_coll_set_phantom(floc_ctx_t *ctx, void *buf, size_t len);
+void floc_coll_phantom_reduce(const void *restrict in, void *restrict inout, size_t count);
 
 #endif

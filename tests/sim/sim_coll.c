@@ -16,7 +16,9 @@
  * check passed.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +29,7 @@
 
 static int failures;
 static int projecting;   /* project: the collective's virtual time, not the doubles' pass */
+static int phantom;      /* project: every locality's buffers shared, no data (simfab_set_phantom) */
 #define FAIL(...)                                                                                 \
     do {                                                                                          \
         if (failures++ < 20) {                                                                    \
@@ -378,13 +381,26 @@ static void one(simfab_job_t *job, int kind, const char *alg, size_t count)
         FAIL("out of memory");
         exit(1);
     }
+    /* phantom: one buffer of the largest size for all (nobody looks) */
+    size_t max_in = 1, max_out = 1;
+    for (int r = 0; phantom && r < p; r++) {
+        sizes(&t, r, &nin, &nout);
+        max_in = nin > max_in ? nin : max_in;
+        max_out = nout > max_out ? nout : max_out;
+    }
+    void *shared_in = phantom ? malloc(max_in * sizeof(int64_t)) : NULL;
+    void *shared_out = phantom ? malloc(max_out * sizeof(int64_t)) : NULL;
+    if (phantom && (!shared_in || !shared_out)) {
+        FAIL("out of memory");
+        exit(1);
+    }
     for (int r = 0; r < p; r++) {
         sizes(&t, r, &nin, &nout);
-        t.in[r] = malloc(nin * sizeof(int64_t));
-        t.out[r] = malloc(nout * sizeof(int64_t));
         const int doubles = kind == FLOC_COLL_REDUCE || (kind == FLOC_COLL_ALLREDUCE && !projecting);
-        t.din[r] = malloc((doubles ? nin : 1) * sizeof(double));
-        t.dout[r] = malloc((doubles ? nout : 1) * sizeof(double));
+        t.in[r] = phantom ? shared_in : malloc(nin * sizeof(int64_t));
+        t.out[r] = phantom ? shared_out : malloc(nout * sizeof(int64_t));
+        t.din[r] = phantom ? shared_in : malloc((doubles ? nin : 1) * sizeof(double));
+        t.dout[r] = phantom ? shared_out : malloc((doubles ? nout : 1) * sizeof(double));
         /* (the v-forms' count arrays: p per locality, so only for them) */
         const size_t nc = kind >= FLOC_COLL_GATHERV ? (size_t)p : 1;
         t.counts[r] = calloc(nc, sizeof(size_t));
@@ -396,7 +412,8 @@ static void one(simfab_job_t *job, int kind, const char *alg, size_t count)
             FAIL("out of memory at p=%d", p);
             exit(1);
         }
-        fill(&t, r);
+        if (!phantom)
+            fill(&t, r);
     }
     if (simfab_force(job, kind, alg))
         FAIL("%s: no algorithm %s", floc_coll_kind_name((floc_coll_kind_t)kind), t.alg);
@@ -414,13 +431,16 @@ static void one(simfab_job_t *job, int kind, const char *alg, size_t count)
         if (ret)
             FAIL("%s %s p=%d count %zu: %s", floc_coll_kind_name((floc_coll_kind_t)kind), t.alg, p,
                  count, floc_strerror(ret));
-        else
+        else if (!phantom)
             check(&t);
         last_time = simfab_time(job);
         if (kind == FLOC_COLL_ALLREDUCE && !projecting)
             allreduce_bits(job, p, count, t.din, t.dout, t.reqs, t.alg);
     }
     simfab_force(job, kind, NULL);
+    for (int r = 0; phantom && r < p; r++)
+        t.in[r] = t.out[r] = NULL, t.din[r] = t.dout[r] = NULL;
+    free(shared_in), free(shared_out);
     for (int r = 0; r < p; r++) {
         free(t.in[r]), free(t.out[r]), free(t.din[r]), free(t.dout[r]);
         free(t.counts[r]), free(t.displs[r]), free(t.rcounts[r]), free(t.rdispls[r]);
@@ -478,31 +498,69 @@ static void kind_all(simfab_job_t *job, int kind, const char *only, int big)
 static void usage(void)
 {
     fprintf(stderr, "usage: sim_coll quick | big | P[,P...] [KIND[:ALGORITHM]]\n"
-                    "       sim_coll project here|ib KIND BYTES P[,P...] [PER_NODE]\n");
+                    "       sim_coll project MODEL KIND BYTES P[,P...] [PER_NODE]\n"
+                    "         (MODEL: perf/models/MODEL.model, or a path)\n");
     exit(2);
 }
 
 /*
- * The models: `here` fitted to this machine (2 cores, Debian 12):
- * within a node libfabric's shm, 8-byte latency 0.8 us and CMA copies at
- * ~10 GB/s (docs/perf.md); between nodes tcp over veths, a 2-locality
- * 8-byte allreduce 12 us and 16 MiB in ~12 ms (~1.4 GB/s), reductions at
- * ~10 GB/s.  `ib`: an assumed HDR InfiniBand cluster (200 Gb/s links:
- * ~24 GB/s, ~1.2 us small-message latency between nodes, shared memory
- * within a node 0.3 us and ~10 GB/s): round figures of that class of
- * machine, not a measurement, until fitted against a real one.
+ * A model file (perf/models/NAME.model: the figures and where they come
+ * from): lines "name value", '#' comments.  NAME without a '/' is looked
+ * up in perf/models.  0, or -1 with the reason on stderr.
  */
-static int model_of(const char *name, simfab_model_t *m)
+static int model_of(const char *name, simfab_model_t *m, int *per_node)
 {
-    if (!strcmp(name, "here"))
-        *m = (simfab_model_t){.alpha_node = 0.8e-6, .beta_node = 1e-10, .alpha_net = 12e-6,
-                              .beta_net = 7e-10, .gamma = 1e-10, .overhead = 0.1e-6};
-    else if (!strcmp(name, "ib"))
-        *m = (simfab_model_t){.alpha_node = 0.3e-6, .beta_node = 1e-10, .alpha_net = 1.2e-6,
-                              .beta_net = 4.2e-11, .gamma = 1e-10, .overhead = 0.05e-6};
+    char path[4096];
+    if (strchr(name, '/'))
+        snprintf(path, sizeof path, "%s", name);
     else
+        snprintf(path, sizeof path, "%s/%s.model", SIM_MODEL_DIR, name);
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "sim_coll: model %s: %s\n", path, strerror(errno));
         return -1;
-    return 0;
+    }
+    static const struct { const char *key; size_t off; } keys[] = {
+        {"alpha_node", offsetof(simfab_model_t, alpha_node)},
+        {"beta_node", offsetof(simfab_model_t, beta_node)},
+        {"alpha_net", offsetof(simfab_model_t, alpha_net)},
+        {"beta_net", offsetof(simfab_model_t, beta_net)},
+        {"gamma", offsetof(simfab_model_t, gamma)},
+        {"overhead", offsetof(simfab_model_t, overhead)}};
+    unsigned seen = 0;
+    char line[512];
+    int bad = 0, lineno = 0;
+    memset(m, 0, sizeof *m);
+    while (!bad && fgets(line, sizeof line, f)) {
+        lineno++;
+        char *hash = strchr(line, '#'), key[64];
+        double v;
+        if (hash)
+            *hash = '\0';
+        int n = sscanf(line, "%63s %lf", key, &v);
+        if (n <= 0)
+            continue;   /* blank or comment */
+        size_t k = 0;
+        while (k < sizeof keys / sizeof keys[0] && strcmp(key, keys[k].key))
+            k++;
+        if (n == 2 && !strcmp(key, "per_node") && v >= 1) {
+            *per_node = (int)v;
+        } else if (n == 2 && k < sizeof keys / sizeof keys[0] && v >= 0) {
+            *(double *)(void *)((char *)m + keys[k].off) = v;
+            seen |= 1u << k;
+        } else {
+            fprintf(stderr, "sim_coll: %s:%d: not \"name value\" of a known name\n", path,
+                    lineno);
+            bad = 1;
+        }
+    }
+    fclose(f);
+    if (!bad && seen != (1u << (sizeof keys / sizeof keys[0])) - 1) {
+        fprintf(stderr, "sim_coll: %s: alpha_node, beta_node, alpha_net, beta_net, gamma and "
+                        "overhead must all be given\n", path);
+        bad = 1;
+    }
+    return bad ? -1 : 0;
 }
 
 /* each fabric algorithm's virtual time for kind at bytes per locality on
@@ -512,17 +570,18 @@ static int project(int argc, char **argv)
     if (argc < 6)
         usage();
     simfab_model_t m;
-    int kind = -1;
-    if (model_of(argv[2], &m))
-        usage();
+    int kind = -1, per_node = 8;
+    if (model_of(argv[2], &m, &per_node))
+        return 2;
     for (int k = 0; k < FLOC_COLL_KINDS; k++)
         if (!strcmp(argv[3], floc_coll_kind_name((floc_coll_kind_t)k)))
             kind = k;
     const size_t bytes = strtoull(argv[4], NULL, 10), count = bytes / 8 ? bytes / 8 : 1;
-    const int per_node = argc > 6 ? atoi(argv[6]) : 8;
+    if (argc > 6)
+        per_node = atoi(argv[6]);
     if (kind < 0 || per_node < 1)
         usage();
-    projecting = 1;
+    projecting = phantom = 1;
     size_t n;
     const floc_coll_alg_t *algs = floc_coll_algs(&n);
     printf("# sim_coll projection: %s of %zu bytes per locality, %d per node, model %s "
@@ -542,6 +601,12 @@ static int project(int argc, char **argv)
             return 1;
         }
         simfab_set_model(job, &m);
+        /* the times do not depend on the data: none moves (4 n: the most
+         * scratch an algorithm takes, the ring's 2 slots and a copy) */
+        if (simfab_set_phantom(job, 4 * count * 8 + (1u << 20))) {
+            fprintf(stderr, "sim_coll: no memory for the scratch of %zu bytes\n", count * 8);
+            return 1;
+        }
         simfab_set_reduces(job, kind == FLOC_COLL_ALLREDUCE || kind == FLOC_COLL_REDUCE ||
                                     kind == FLOC_COLL_REDUCE_SCATTER || kind == FLOC_COLL_SCAN ||
                                     kind == FLOC_COLL_EXSCAN);

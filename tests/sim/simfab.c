@@ -54,6 +54,10 @@ struct simfab_job {
     size_t ready_len;
     /* virtual time (simfab_set_model) */
     int timed, reduces;
+    /* simfab_set_phantom: no payload moved, the collectives' scratch
+     * shared (the times only) */
+    void *phantom;
+    size_t phantom_len;
     simfab_model_t model;
     double *clock;           /* per locality: when it can act next */
     double *due;             /* per locality: when its completed operations were done */
@@ -181,7 +185,7 @@ static queue_t *queue_of(simfab_job_t *job, int src, int dst, uint32_t cid, int 
 static void deliver(simfab_job_t *job, entry_t *send, entry_t *recv, int src)
 {
     const size_t n = send->len < recv->len ? send->len : recv->len;
-    if (n)
+    if (n && !job->phantom)
         memcpy(recv->buf, send->copy ? send->copy : send->buf, n);
     if (job->timed) {
         const int s = send->ctx->rank, d = recv->ctx->rank;
@@ -241,12 +245,12 @@ static int sim_msg(floc_ctx_t *ctx, int send, void *buf, size_t len, int peer, u
     e->len = len;
     *out = req;
     if (send && len <= SIMFAB_EAGER) {   /* eager: copied, complete at once */
-        if (len && !(e->copy = malloc(len))) {
+        if (len && !job->phantom && !(e->copy = malloc(len))) {
             free(e);
             floc_req_release(ctx, req);
             return FLOC_ERR_NOMEM;
         }
-        if (len)
+        if (e->copy)
             memcpy(e->copy, buf, len);
         e->eager = 1;
         e->arrive = transfer(job, src, dst, len, e->t);
@@ -286,7 +290,7 @@ static int sim_rma(floc_ctx_t *ctx, int write, void *local, size_t len, int peer
         const double ask = t + (same ? job->model.alpha_node : job->model.alpha_net);
         done_at(job, me, write ? transfer(job, me, peer, len, t) : transfer(job, peer, me, len, ask));
     }
-    if (len)
+    if (len && !job->phantom)
         memcpy(write ? remote : local, write ? local : remote, len);
     req->pending = 1;
     floc_req_op_done(ctx, req, 0);
@@ -416,6 +420,7 @@ void simfab_job_free(simfab_job_t *job)
             free(q);
         }
     free(job->buckets);
+    free(job->phantom);
     free(job->ctx);
     free(job->node_of);
     free(job->ready);
@@ -495,6 +500,19 @@ void simfab_set_model(simfab_job_t *job, const simfab_model_t *model)
     job->timed = model != NULL;
     if (model)
         job->model = *model;
+}
+
+int simfab_set_phantom(simfab_job_t *job, size_t scratch)
+{
+    free(job->phantom);
+    job->phantom = NULL;
+    job->phantom_len = 0;
+    if (scratch && !(job->phantom = malloc(scratch)))
+        return FLOC_ERR_NOMEM;
+    job->phantom_len = scratch;
+    for (int r = 0; r < job->p; r++)
+        floc_coll_set_phantom(job->ctx[r], job->phantom, job->phantom_len);
+    return 0;
 }
 
 void simfab_set_reduces(simfab_job_t *job, int reduces)

@@ -60,6 +60,12 @@ typedef struct simfab_model {
 } simfab_model_t;
 
 void simfab_set_model(simfab_job_t *job, const simfab_model_t *model);
+/* Projections of sizes whose data would not fit (scratch > 0): no
+ * message or one-sided access moves its bytes, reductions fold nothing,
+ * and every locality's collective scratch is one shared buffer of that
+ * many bytes; the times are those of the full run (the algorithms' steps
+ * and sizes do not depend on the data).  0 turns it off.  0 or NOMEM. */
+int simfab_set_phantom(simfab_job_t *job, size_t scratch);
 /* the collectives run next fold what they receive (gamma applies) */
 void simfab_set_reduces(simfab_job_t *job, int reduces);
 double simfab_time(const simfab_job_t *job);
