@@ -84,9 +84,9 @@ static void rules(floc_coll_kind_t kind)
             at += (size_t)snprintf(when + at, sizeof when - at, "%sbytes/p below %s",
                                    at ? ", " : "", a);
         }
-        if (r[i].multi_node && at < sizeof when)
-            at += (size_t)snprintf(when + at, sizeof when - at, "%sseveral nodes",
-                                   at ? ", " : "");
+        if (r[i].min_nodes && at < sizeof when)
+            at += (size_t)snprintf(when + at, sizeof when - at, "%s%d nodes or more",
+                                   at ? ", " : "", r[i].min_nodes);
         if (json) {
             json_open(NULL, '{');
             json_kv("algorithm", r[i].alg);

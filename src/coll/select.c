@@ -104,6 +104,14 @@
  * segment or pipeline / Open MPI, us: 4 KiB 1.23-1.32 / 1.44-1.47, 8 KiB
  * 1.30-1.37 / 2.39 / 1.93, 16 KiB 1.86-1.91 / 3.3-3.5 / 2.41-2.45, 32 KiB
  * 2.73-2.77 / 6.7-6.8 / 3.32-3.36.
+ * Allreduce on 3 or more nodes (the leaders' step of the hierarchical
+ * allreduce, one locality a node): Rabenseifner up to 8 MiB, where the
+ * ring took over from 512 KiB.  Not measured (this machine has no such
+ * job): projected, perf/project.sh -m hdr-ib -n 1 (docs/scale.md),
+ * Rabenseifner vs ring, us: 4 nodes 512 KiB 121 vs 126, 8 MiB 1793 vs
+ * 1828; 16 nodes 512 KiB 159 vs 214, 8 MiB 2249 vs 2341; 64 nodes 512 KiB
+ * 175 vs 310, 2 MiB 615 vs 900, 8 MiB 2370 vs 2655 (the ring's 2(p - 1)
+ * steps of alpha against Rabenseifner's 2 lg p).
  * Hierarchical alltoall up to 8 KiB blocks (and vectors of 256 KiB: the
  * leaders hold four per locality of their node): 2 namespace hosts x 3,
  * us, hierarchical vs pairwise: 16-64 B 17 vs 79-82, 1 KiB 28 vs 71,
@@ -126,7 +134,7 @@ static const floc_coll_alg_t algs[] = {FLOC_COLL_ALGS(FLOC_COLL_ALG_ROW_)};
 #define MiB ((size_t)1 << 20)
 #define ANY 0
 
-/* kind, algorithm, pmin, pmax, bmin, bmax, per_rank_below, multi_node */
+/* kind, algorithm, pmin, pmax, bmin, bmax, per_rank_below, min_nodes */
 static const floc_coll_rule_t rules[] = {
     {FLOC_COLL_BARRIER, "hierarchical", ANY, ANY, 0, ANY, ANY, 0},
     {FLOC_COLL_BARRIER, "shm", ANY, ANY, 0, ANY, ANY, 0},
@@ -136,7 +144,7 @@ static const floc_coll_rule_t rules[] = {
     {FLOC_COLL_BCAST, "cma", ANY, 2, 16 * KiB, ANY, ANY, 0},
     {FLOC_COLL_BCAST, "shm", ANY, ANY, 0, 16 * KiB, ANY, 0},
     {FLOC_COLL_BCAST, "shm_pipeline", ANY, ANY, 16 * KiB + 1, ANY, ANY, 0},
-    {FLOC_COLL_BCAST, "scatter_allgather", 3, ANY, 512 * KiB, ANY, ANY, 1},
+    {FLOC_COLL_BCAST, "scatter_allgather", 3, ANY, 512 * KiB, ANY, ANY, 2},
     {FLOC_COLL_BCAST, "binomial", ANY, ANY, 0, ANY, ANY, 0},
 
     {FLOC_COLL_ALLREDUCE, "hierarchical", ANY, ANY, 0, ANY, ANY, 0},
@@ -150,6 +158,7 @@ static const floc_coll_rule_t rules[] = {
     {FLOC_COLL_ALLREDUCE, "recursive_doubling", ANY, ANY, 0, ANY, 64, 0},
     {FLOC_COLL_ALLREDUCE, "rabenseifner", ANY, 2, 0, 8 * MiB, ANY, 0},
     {FLOC_COLL_ALLREDUCE, "ring", ANY, 2, 0, ANY, ANY, 0},
+    {FLOC_COLL_ALLREDUCE, "rabenseifner", 3, ANY, 0, 8 * MiB, ANY, 3},
     {FLOC_COLL_ALLREDUCE, "rabenseifner", ANY, ANY, 0, 512 * KiB - 1, ANY, 0},
     {FLOC_COLL_ALLREDUCE, "ring", ANY, ANY, 0, ANY, ANY, 0},
 
@@ -284,7 +293,7 @@ static int rule_holds(const floc_coll_rule_t *r, const floc_coll_where_t *w, siz
     return (r->pmin == ANY || w->p >= r->pmin) && (r->pmax == ANY || w->p <= r->pmax) &&
            bytes >= r->bmin && (r->bmax == ANY || bytes <= r->bmax) &&
            (r->per_rank_below == ANY || bytes / (size_t)w->p < r->per_rank_below) &&
-           (!r->multi_node || w->nodes > 1);
+           (r->min_nodes == ANY || w->nodes >= r->min_nodes);
 }
 
 const floc_coll_alg_t *floc_coll_choose(const floc_coll_where_t *w, floc_coll_kind_t kind,

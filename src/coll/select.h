@@ -36,7 +36,7 @@ typedef struct floc_coll_rule {
     int pmin, pmax;       /* localities, inclusive (0: no bound) */
     size_t bmin, bmax;    /* bytes per locality, inclusive (bmax 0: no bound) */
     size_t per_rank_below;/* bytes / p below this (0: no bound) */
-    int multi_node;       /* jobs of several nodes only */
+    int min_nodes;        /* jobs of at least this many nodes only (0: any) */
 } floc_coll_rule_t;
 
 /* The whole table and the rules, for floc-info and the tests. */

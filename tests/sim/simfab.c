@@ -52,6 +52,7 @@ struct simfab_job {
     int *ready;
     unsigned char *queued;
     size_t ready_len;
+    size_t *at;              /* where a queued locality is in ready */
     /* virtual time (simfab_set_model) */
     int timed, reduces;
     /* simfab_set_phantom: no payload moved, the collectives' scratch
@@ -70,6 +71,24 @@ static void heap_swap(simfab_job_t *job, size_t a, size_t b)
     const int t = job->ready[a];
     job->ready[a] = job->ready[b];
     job->ready[b] = t;
+    job->at[job->ready[a]] = a;
+    job->at[job->ready[b]] = b;
+}
+
+/* ready[i]'s time went up: down the heap to its place */
+static void sift_down(simfab_job_t *job, size_t i)
+{
+    for (;;) {
+        size_t m = i, a = 2 * i + 1, b = a + 1;
+        if (a < job->ready_len && job->due[job->ready[a]] < job->due[job->ready[m]])
+            m = a;
+        if (b < job->ready_len && job->due[job->ready[b]] < job->due[job->ready[m]])
+            m = b;
+        if (m == i)
+            return;
+        heap_swap(job, i, m);
+        i = m;
+    }
 }
 
 static void make_ready(simfab_job_t *job, int r)
@@ -79,6 +98,7 @@ static void make_ready(simfab_job_t *job, int r)
     job->queued[r] = 1;
     size_t i = job->ready_len++;
     job->ready[i] = r;
+    job->at[r] = i;
     while (i && job->due[job->ready[(i - 1) / 2]] > job->due[job->ready[i]]) {
         heap_swap(job, i, (i - 1) / 2);
         i = (i - 1) / 2;
@@ -89,17 +109,8 @@ static int take_ready(simfab_job_t *job)
 {
     const int r = job->ready[0];
     job->ready[0] = job->ready[--job->ready_len];
-    for (size_t i = 0;;) {
-        size_t m = i, a = 2 * i + 1, b = a + 1;
-        if (a < job->ready_len && job->due[job->ready[a]] < job->due[job->ready[m]])
-            m = a;
-        if (b < job->ready_len && job->due[job->ready[b]] < job->due[job->ready[m]])
-            m = b;
-        if (m == i)
-            break;
-        heap_swap(job, i, m);
-        i = m;
-    }
+    job->at[job->ready[0]] = 0;
+    sift_down(job, 0);
     job->queued[r] = 0;
     return r;
 }
@@ -128,7 +139,15 @@ static double transfer(simfab_job_t *job, int src, int dst, size_t n, double t)
 /* the operation of locality r is done at t */
 static void done_at(simfab_job_t *job, int r, double t)
 {
-    job->due[r] = later(job->due[r], t);
+    if (t <= job->due[r])
+        return;
+    job->due[r] = t;
+    /* queued already: its place in the heap moves with its time (a key
+     * changed in place broke the heap's order, and localities were
+     * stepped out of time order: a ring's steps cost 3-10x alpha beyond
+     * ~170 localities) */
+    if (job->queued[r])
+        sift_down(job, job->at[r]);
 }
 
 /* the transport's callbacks get a context: its job */
@@ -383,11 +402,12 @@ simfab_job_t *simfab_job_new(int p, int per_node)
     job->node_of = malloc((size_t)p * sizeof *job->node_of);
     job->ready = malloc((size_t)p * sizeof *job->ready);
     job->queued = calloc((size_t)p, 1);
+    job->at = calloc((size_t)p, sizeof *job->at);
     job->clock = calloc((size_t)p, sizeof *job->clock);
     job->due = calloc((size_t)p, sizeof *job->due);
     job->nic_out = calloc((size_t)p, sizeof *job->nic_out);   /* (nodes <= p) */
     job->nic_in = calloc((size_t)p, sizeof *job->nic_in);
-    if (!job->buckets || !job->ctx || !job->node_of || !job->ready || !job->queued ||
+    if (!job->buckets || !job->ctx || !job->node_of || !job->ready || !job->queued || !job->at ||
         !job->clock || !job->due || !job->nic_out || !job->nic_in)
         goto fail;
     for (int r = 0; r < p; r++)
@@ -425,6 +445,7 @@ void simfab_job_free(simfab_job_t *job)
     free(job->node_of);
     free(job->ready);
     free(job->queued);
+    free(job->at);
     free(job->clock);
     free(job->due);
     free(job->nic_out);

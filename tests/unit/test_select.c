@@ -159,6 +159,11 @@ static void test_fabric_boundaries(void **state)
     assert_string_equal(choose(flat(4, 2), FLOC_COLL_ALLREDUCE, 64 * KiB), "rabenseifner");
     assert_string_equal(choose(flat(4, 2), FLOC_COLL_ALLREDUCE, 512 * KiB - 1), "rabenseifner");
     assert_string_equal(choose(flat(4, 2), FLOC_COLL_ALLREDUCE, 512 * KiB), "ring");
+    /* 3 nodes or more (the hierarchical allreduce's leaders): Rabenseifner
+     * up to 8 MiB, from the projections (docs/scale.md) */
+    assert_string_equal(choose(flat(3, 3), FLOC_COLL_ALLREDUCE, 512 * KiB), "rabenseifner");
+    assert_string_equal(choose(flat(64, 64), FLOC_COLL_ALLREDUCE, 8 * MiB), "rabenseifner");
+    assert_string_equal(choose(flat(64, 64), FLOC_COLL_ALLREDUCE, 8 * MiB + 1), "ring");
     /* fewer than 64 bytes per locality: recursive doubling at any size */
     assert_string_equal(choose(flat(4096, 2), FLOC_COLL_ALLREDUCE, 256 * KiB - 1),
                         "recursive_doubling");
