@@ -593,23 +593,11 @@ static int project(int argc, char **argv)
         if ((int)algs[i].kind == kind && !(algs[i].flags & (FLOC_ALG_SHM | FLOC_ALG_HIER)))
             printf(" %20s", algs[i].name);
     printf("  (us; the rules take)\n");
+    const int reduces = kind == FLOC_COLL_ALLREDUCE || kind == FLOC_COLL_REDUCE ||
+                        kind == FLOC_COLL_REDUCE_SCATTER || kind == FLOC_COLL_SCAN ||
+                        kind == FLOC_COLL_EXSCAN;
     for (char *s = strtok(argv[5], ","); s; s = strtok(NULL, ",")) {
         const int p = atoi(s);
-        simfab_job_t *job = p > 0 ? simfab_job_new(p, per_node) : NULL;
-        if (!job) {
-            fprintf(stderr, "sim_coll: cannot make a job of %s\n", s);
-            return 1;
-        }
-        simfab_set_model(job, &m);
-        /* the times do not depend on the data: none moves (4 n: the most
-         * scratch an algorithm takes, the ring's 2 slots and a copy) */
-        if (simfab_set_phantom(job, 4 * count * 8 + (1u << 20))) {
-            fprintf(stderr, "sim_coll: no memory for the scratch of %zu bytes\n", count * 8);
-            return 1;
-        }
-        simfab_set_reduces(job, kind == FLOC_COLL_ALLREDUCE || kind == FLOC_COLL_REDUCE ||
-                                    kind == FLOC_COLL_REDUCE_SCATTER || kind == FLOC_COLL_SCAN ||
-                                    kind == FLOC_COLL_EXSCAN);
         printf("%-9d", p);
         for (size_t i = 0; i < n; i++) {
             if ((int)algs[i].kind != kind || (algs[i].flags & (FLOC_ALG_SHM | FLOC_ALG_HIER)))
@@ -621,6 +609,22 @@ static int project(int argc, char **argv)
                 printf(" %20s", "-");
                 continue;
             }
+            /* a job of its own for each: the job's first collective, from a
+             * quiet start (a later one may end with the flow-control
+             * barrier, engine.c, which is not the algorithm's cost) */
+            simfab_job_t *job = p > 0 ? simfab_job_new(p, per_node) : NULL;
+            if (!job) {
+                fprintf(stderr, "sim_coll: cannot make a job of %s\n", s);
+                return 1;
+            }
+            simfab_set_model(job, &m);
+            /* the times do not depend on the data: none moves (4 n: the
+             * most scratch an algorithm takes, the ring's 2 slots and a copy) */
+            if (simfab_set_phantom(job, 4 * count * 8 + (1u << 20))) {
+                fprintf(stderr, "sim_coll: no memory for the scratch of %zu bytes\n", count * 8);
+                return 1;
+            }
+            simfab_set_reduces(job, reduces);
             const int before = failures;
             one(job, kind, algs[i].name, count);
             if (failures > before)
@@ -628,11 +632,11 @@ static int project(int argc, char **argv)
             else
                 printf(" %20.2f", last_time * 1e6);
             fflush(stdout);
+            simfab_job_free(job);
         }
         const floc_coll_where_t w = {.p = p, .nodes = (p + per_node - 1) / per_node};
         const floc_coll_alg_t *a = floc_coll_choose(&w, (floc_coll_kind_t)kind, count * 8, 1);
         printf("  %s\n", a ? a->name : "?");
-        simfab_job_free(job);
     }
     return failures != 0;
 }
