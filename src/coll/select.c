@@ -104,14 +104,19 @@
  * segment or pipeline / Open MPI, us: 4 KiB 1.23-1.32 / 1.44-1.47, 8 KiB
  * 1.30-1.37 / 2.39 / 1.93, 16 KiB 1.86-1.91 / 3.3-3.5 / 2.41-2.45, 32 KiB
  * 2.73-2.77 / 6.7-6.8 / 3.32-3.36.
- * Allreduce on 3 or more nodes (the leaders' step of the hierarchical
- * allreduce, one locality a node): Rabenseifner up to 8 MiB, where the
- * ring took over from 512 KiB.  Not measured (this machine has no such
- * job): projected, perf/project.sh -m hdr-ib -n 1 (docs/scale.md),
- * Rabenseifner vs ring, us: 4 nodes 512 KiB 121 vs 126, 8 MiB 1793 vs
- * 1828; 16 nodes 512 KiB 159 vs 214, 8 MiB 2249 vs 2341; 64 nodes 512 KiB
- * 175 vs 310, 2 MiB 615 vs 900, 8 MiB 2370 vs 2655 (the ring's 2(p - 1)
- * steps of alpha against Rabenseifner's 2 lg p).
+ * At scale, projected (this machine has no such job to measure):
+ * perf/project.sh -m hdr-ib -n 1, docs/scale.md, one locality a node as
+ * the hierarchical algorithms' leaders are.  Allreduce on 3 nodes or
+ * more: Rabenseifner from 32 KiB (was 64) and up to 8 MiB (the ring took
+ * over from 512 KiB); recursive doubling vs Rabenseifner vs ring, us: 64
+ * nodes 32 KiB 42.9 / 26.0 / 173, 1024 nodes 32 KiB 71.4 / 37.5 / 2669;
+ * Rabenseifner vs ring: 4 nodes 512 KiB 121 vs 126, 8 MiB 1793 vs 1828;
+ * 64 nodes 512 KiB 175 vs 310, 8 MiB 2370 vs 2655 (the ring's 2(p - 1)
+ * steps of alpha against Rabenseifner's 2 lg p).  Broadcast across nodes:
+ * scatter-allgather only where each locality's block is 8 KiB or more
+ * (its allgather has p steps), binomial vs scatter-allgather: 64 nodes
+ * 512 KiB 134 vs 124; 256 nodes 512 KiB 178 vs 374, 2 MiB 702 vs 504;
+ * 1024 nodes 2 MiB 877 vs 1503, 8 MiB 3501 vs 2027.
  * Hierarchical alltoall up to 8 KiB blocks (and vectors of 256 KiB: the
  * leaders hold four per locality of their node): 2 namespace hosts x 3,
  * us, hierarchical vs pairwise: 16-64 B 17 vs 79-82, 1 KiB 28 vs 71,
@@ -144,6 +149,7 @@ static const floc_coll_rule_t rules[] = {
     {FLOC_COLL_BCAST, "cma", ANY, 2, 16 * KiB, ANY, ANY, 0},
     {FLOC_COLL_BCAST, "shm", ANY, ANY, 0, 16 * KiB, ANY, 0},
     {FLOC_COLL_BCAST, "shm_pipeline", ANY, ANY, 16 * KiB + 1, ANY, ANY, 0},
+    {FLOC_COLL_BCAST, "binomial", ANY, ANY, 0, ANY, 8 * KiB, 2},
     {FLOC_COLL_BCAST, "scatter_allgather", 3, ANY, 512 * KiB, ANY, ANY, 2},
     {FLOC_COLL_BCAST, "binomial", ANY, ANY, 0, ANY, ANY, 0},
 
@@ -154,6 +160,8 @@ static const floc_coll_rule_t rules[] = {
     {FLOC_COLL_ALLREDUCE, "shm_pipeline", ANY, 2, 64 * KiB + 1, ANY, ANY, 0},
     {FLOC_COLL_ALLREDUCE, "shm_pipeline", 3, ANY, 32 * KiB + 1, ANY, ANY, 0},
     {FLOC_COLL_ALLREDUCE, "recursive_doubling", ANY, 2, 0, 256 * KiB - 1, ANY, 0},
+    {FLOC_COLL_ALLREDUCE, "recursive_doubling", 3, ANY, 0, 32 * KiB - 1, ANY, 3},
+    {FLOC_COLL_ALLREDUCE, "rabenseifner", 3, ANY, 0, 64 * KiB - 1, ANY, 3},
     {FLOC_COLL_ALLREDUCE, "recursive_doubling", 3, ANY, 0, 64 * KiB - 1, ANY, 0},
     {FLOC_COLL_ALLREDUCE, "recursive_doubling", ANY, ANY, 0, ANY, 64, 0},
     {FLOC_COLL_ALLREDUCE, "rabenseifner", ANY, 2, 0, 8 * MiB, ANY, 0},

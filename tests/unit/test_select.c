@@ -162,6 +162,13 @@ static void test_fabric_boundaries(void **state)
     /* 3 nodes or more (the hierarchical allreduce's leaders): Rabenseifner
      * up to 8 MiB, from the projections (docs/scale.md) */
     assert_string_equal(choose(flat(3, 3), FLOC_COLL_ALLREDUCE, 512 * KiB), "rabenseifner");
+    assert_string_equal(choose(flat(64, 64), FLOC_COLL_ALLREDUCE, 32 * KiB - 1),
+                        "recursive_doubling");
+    assert_string_equal(choose(flat(64, 64), FLOC_COLL_ALLREDUCE, 32 * KiB), "rabenseifner");
+    assert_string_equal(choose(flat(64, 2), FLOC_COLL_ALLREDUCE, 32 * KiB), "recursive_doubling");
+    /* broadcast across nodes: scatter-allgather for blocks of 8 KiB or more */
+    assert_string_equal(choose(flat(256, 256), FLOC_COLL_BCAST, 2 * MiB - 1), "binomial");
+    assert_string_equal(choose(flat(256, 256), FLOC_COLL_BCAST, 2 * MiB), "scatter_allgather");
     assert_string_equal(choose(flat(64, 64), FLOC_COLL_ALLREDUCE, 8 * MiB), "rabenseifner");
     assert_string_equal(choose(flat(64, 64), FLOC_COLL_ALLREDUCE, 8 * MiB + 1), "ring");
     /* fewer than 64 bytes per locality: recursive doubling at any size */
