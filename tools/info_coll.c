@@ -87,6 +87,9 @@ static void rules(floc_coll_kind_t kind)
         if (r[i].min_nodes && at < sizeof when)
             at += (size_t)snprintf(when + at, sizeof when - at, "%s%d nodes or more",
                                    at ? ", " : "", r[i].min_nodes);
+        if (r[i].one_per_node && at < sizeof when)
+            at += (size_t)snprintf(when + at, sizeof when - at, "%sone locality a node",
+                                   at ? ", " : "");
         if (json) {
             json_open(NULL, '{');
             json_kv("algorithm", r[i].alg);

@@ -112,7 +112,10 @@
  * nodes 32 KiB 42.9 / 26.0 / 173, 1024 nodes 32 KiB 71.4 / 37.5 / 2669;
  * Rabenseifner vs ring: 4 nodes 512 KiB 121 vs 126, 8 MiB 1793 vs 1828;
  * 64 nodes 512 KiB 175 vs 310, 8 MiB 2370 vs 2655 (the ring's 2(p - 1)
- * steps of alpha against Rabenseifner's 2 lg p).  Broadcast across nodes:
+ * steps of alpha against Rabenseifner's 2 lg p).  Not with 8 localities
+ * a node in a flat job (no node segments): their halving crosses the
+ * node's link all at once, the ring once; 4 x 8 localities 2 MiB 1836
+ * vs 897, 64 x 8 2704 vs 1778: the ring from 512 KiB as before.  Broadcast across nodes:
  * scatter-allgather only where each locality's block is 8 KiB or more
  * (its allgather has p steps), binomial vs scatter-allgather: 64 nodes
  * 512 KiB 134 vs 124; 256 nodes 512 KiB 178 vs 374, 2 MiB 702 vs 504;
@@ -139,78 +142,79 @@ static const floc_coll_alg_t algs[] = {FLOC_COLL_ALGS(FLOC_COLL_ALG_ROW_)};
 #define MiB ((size_t)1 << 20)
 #define ANY 0
 
-/* kind, algorithm, pmin, pmax, bmin, bmax, per_rank_below, min_nodes */
+/* kind, algorithm, pmin, pmax, bmin, bmax, per_rank_below, min_nodes
+ * [, one_per_node] */
 static const floc_coll_rule_t rules[] = {
-    {FLOC_COLL_BARRIER, "hierarchical", ANY, ANY, 0, ANY, ANY, 0},
-    {FLOC_COLL_BARRIER, "shm", ANY, ANY, 0, ANY, ANY, 0},
-    {FLOC_COLL_BARRIER, "dissemination", ANY, ANY, 0, ANY, ANY, 0},
+    {FLOC_COLL_BARRIER, "hierarchical", ANY, ANY, 0, ANY, ANY, 0, 0},
+    {FLOC_COLL_BARRIER, "shm", ANY, ANY, 0, ANY, ANY, 0, 0},
+    {FLOC_COLL_BARRIER, "dissemination", ANY, ANY, 0, ANY, ANY, 0, 0},
 
-    {FLOC_COLL_BCAST, "hierarchical", ANY, ANY, 0, ANY, ANY, 0},
-    {FLOC_COLL_BCAST, "cma", ANY, 2, 16 * KiB, ANY, ANY, 0},
-    {FLOC_COLL_BCAST, "shm", ANY, ANY, 0, 16 * KiB, ANY, 0},
-    {FLOC_COLL_BCAST, "shm_pipeline", ANY, ANY, 16 * KiB + 1, ANY, ANY, 0},
-    {FLOC_COLL_BCAST, "binomial", ANY, ANY, 0, ANY, 8 * KiB, 2},
-    {FLOC_COLL_BCAST, "scatter_allgather", 3, ANY, 512 * KiB, ANY, ANY, 2},
-    {FLOC_COLL_BCAST, "binomial", ANY, ANY, 0, ANY, ANY, 0},
+    {FLOC_COLL_BCAST, "hierarchical", ANY, ANY, 0, ANY, ANY, 0, 0},
+    {FLOC_COLL_BCAST, "cma", ANY, 2, 16 * KiB, ANY, ANY, 0, 0},
+    {FLOC_COLL_BCAST, "shm", ANY, ANY, 0, 16 * KiB, ANY, 0, 0},
+    {FLOC_COLL_BCAST, "shm_pipeline", ANY, ANY, 16 * KiB + 1, ANY, ANY, 0, 0},
+    {FLOC_COLL_BCAST, "binomial", ANY, ANY, 0, ANY, 8 * KiB, 2, 0},
+    {FLOC_COLL_BCAST, "scatter_allgather", 3, ANY, 512 * KiB, ANY, ANY, 2, 0},
+    {FLOC_COLL_BCAST, "binomial", ANY, ANY, 0, ANY, ANY, 0, 0},
 
-    {FLOC_COLL_ALLREDUCE, "hierarchical", ANY, ANY, 0, ANY, ANY, 0},
-    {FLOC_COLL_ALLREDUCE, "cma", ANY, 2, 8 * KiB, ANY, ANY, 0},
-    {FLOC_COLL_ALLREDUCE, "shm", ANY, 2, 0, 64 * KiB, ANY, 0},
-    {FLOC_COLL_ALLREDUCE, "shm", 3, ANY, 0, 32 * KiB, ANY, 0},
-    {FLOC_COLL_ALLREDUCE, "shm_pipeline", ANY, 2, 64 * KiB + 1, ANY, ANY, 0},
-    {FLOC_COLL_ALLREDUCE, "shm_pipeline", 3, ANY, 32 * KiB + 1, ANY, ANY, 0},
-    {FLOC_COLL_ALLREDUCE, "recursive_doubling", ANY, 2, 0, 256 * KiB - 1, ANY, 0},
-    {FLOC_COLL_ALLREDUCE, "recursive_doubling", 3, ANY, 0, 32 * KiB - 1, ANY, 3},
-    {FLOC_COLL_ALLREDUCE, "rabenseifner", 3, ANY, 0, 64 * KiB - 1, ANY, 3},
-    {FLOC_COLL_ALLREDUCE, "recursive_doubling", 3, ANY, 0, 64 * KiB - 1, ANY, 0},
-    {FLOC_COLL_ALLREDUCE, "recursive_doubling", ANY, ANY, 0, ANY, 64, 0},
-    {FLOC_COLL_ALLREDUCE, "rabenseifner", ANY, 2, 0, 8 * MiB, ANY, 0},
-    {FLOC_COLL_ALLREDUCE, "ring", ANY, 2, 0, ANY, ANY, 0},
-    {FLOC_COLL_ALLREDUCE, "rabenseifner", 3, ANY, 0, 8 * MiB, ANY, 3},
-    {FLOC_COLL_ALLREDUCE, "rabenseifner", ANY, ANY, 0, 512 * KiB - 1, ANY, 0},
-    {FLOC_COLL_ALLREDUCE, "ring", ANY, ANY, 0, ANY, ANY, 0},
+    {FLOC_COLL_ALLREDUCE, "hierarchical", ANY, ANY, 0, ANY, ANY, 0, 0},
+    {FLOC_COLL_ALLREDUCE, "cma", ANY, 2, 8 * KiB, ANY, ANY, 0, 0},
+    {FLOC_COLL_ALLREDUCE, "shm", ANY, 2, 0, 64 * KiB, ANY, 0, 0},
+    {FLOC_COLL_ALLREDUCE, "shm", 3, ANY, 0, 32 * KiB, ANY, 0, 0},
+    {FLOC_COLL_ALLREDUCE, "shm_pipeline", ANY, 2, 64 * KiB + 1, ANY, ANY, 0, 0},
+    {FLOC_COLL_ALLREDUCE, "shm_pipeline", 3, ANY, 32 * KiB + 1, ANY, ANY, 0, 0},
+    {FLOC_COLL_ALLREDUCE, "recursive_doubling", ANY, 2, 0, 256 * KiB - 1, ANY, 0, 0},
+    {FLOC_COLL_ALLREDUCE, "recursive_doubling", 3, ANY, 0, 32 * KiB - 1, ANY, 3, 0},
+    {FLOC_COLL_ALLREDUCE, "rabenseifner", 3, ANY, 0, 64 * KiB - 1, ANY, 3, 0},
+    {FLOC_COLL_ALLREDUCE, "recursive_doubling", 3, ANY, 0, 64 * KiB - 1, ANY, 0, 0},
+    {FLOC_COLL_ALLREDUCE, "recursive_doubling", ANY, ANY, 0, ANY, 64, 0, 0},
+    {FLOC_COLL_ALLREDUCE, "rabenseifner", ANY, 2, 0, 8 * MiB, ANY, 0, 0},
+    {FLOC_COLL_ALLREDUCE, "ring", ANY, 2, 0, ANY, ANY, 0, 0},
+    {FLOC_COLL_ALLREDUCE, "rabenseifner", 3, ANY, 0, 8 * MiB, ANY, 3, 1},
+    {FLOC_COLL_ALLREDUCE, "rabenseifner", ANY, ANY, 0, 512 * KiB - 1, ANY, 0, 0},
+    {FLOC_COLL_ALLREDUCE, "ring", ANY, ANY, 0, ANY, ANY, 0, 0},
 
-    {FLOC_COLL_REDUCE, "hierarchical", ANY, ANY, 0, ANY, ANY, 0},
-    {FLOC_COLL_REDUCE, "cma", ANY, 2, 32 * KiB, ANY, ANY, 0},
-    {FLOC_COLL_REDUCE, "shm", ANY, ANY, 0, 64 * KiB, ANY, 0},
-    {FLOC_COLL_REDUCE, "shm_pipeline", ANY, ANY, 64 * KiB + 1, ANY, ANY, 0},
-    {FLOC_COLL_REDUCE, "ring", ANY, ANY, 2 * MiB, ANY, ANY, 0},
-    {FLOC_COLL_REDUCE, "binomial", ANY, ANY, 0, ANY, ANY, 0},
+    {FLOC_COLL_REDUCE, "hierarchical", ANY, ANY, 0, ANY, ANY, 0, 0},
+    {FLOC_COLL_REDUCE, "cma", ANY, 2, 32 * KiB, ANY, ANY, 0, 0},
+    {FLOC_COLL_REDUCE, "shm", ANY, ANY, 0, 64 * KiB, ANY, 0, 0},
+    {FLOC_COLL_REDUCE, "shm_pipeline", ANY, ANY, 64 * KiB + 1, ANY, ANY, 0, 0},
+    {FLOC_COLL_REDUCE, "ring", ANY, ANY, 2 * MiB, ANY, ANY, 0, 0},
+    {FLOC_COLL_REDUCE, "binomial", ANY, ANY, 0, ANY, ANY, 0, 0},
 
-    {FLOC_COLL_GATHER, "hierarchical", ANY, ANY, 0, 1 * KiB, ANY, 0},
-    {FLOC_COLL_GATHER, "shm", ANY, ANY, 0, 64 * KiB, ANY, 0},
-    {FLOC_COLL_GATHER, "binomial", 4, ANY, 0, 1 * KiB, ANY, 0},
-    {FLOC_COLL_GATHER, "rma", 4, ANY, 1 * MiB, ANY, ANY, 0},
-    {FLOC_COLL_GATHER, "direct", ANY, ANY, 0, ANY, ANY, 0},
+    {FLOC_COLL_GATHER, "hierarchical", ANY, ANY, 0, 1 * KiB, ANY, 0, 0},
+    {FLOC_COLL_GATHER, "shm", ANY, ANY, 0, 64 * KiB, ANY, 0, 0},
+    {FLOC_COLL_GATHER, "binomial", 4, ANY, 0, 1 * KiB, ANY, 0, 0},
+    {FLOC_COLL_GATHER, "rma", 4, ANY, 1 * MiB, ANY, ANY, 0, 0},
+    {FLOC_COLL_GATHER, "direct", ANY, ANY, 0, ANY, ANY, 0, 0},
 
-    {FLOC_COLL_SCATTER, "hierarchical", ANY, ANY, 0, 1 * KiB, ANY, 0},
-    {FLOC_COLL_SCATTER, "shm", ANY, ANY, 0, 16 * KiB, ANY, 0},
-    {FLOC_COLL_SCATTER, "binomial", 4, ANY, 0, 1 * KiB, ANY, 0},
-    {FLOC_COLL_SCATTER, "direct", ANY, ANY, 0, ANY, ANY, 0},
+    {FLOC_COLL_SCATTER, "hierarchical", ANY, ANY, 0, 1 * KiB, ANY, 0, 0},
+    {FLOC_COLL_SCATTER, "shm", ANY, ANY, 0, 16 * KiB, ANY, 0, 0},
+    {FLOC_COLL_SCATTER, "binomial", 4, ANY, 0, 1 * KiB, ANY, 0, 0},
+    {FLOC_COLL_SCATTER, "direct", ANY, ANY, 0, ANY, ANY, 0, 0},
 
-    {FLOC_COLL_ALLGATHER, "hierarchical", ANY, ANY, 0, ANY, ANY, 0},
-    {FLOC_COLL_ALLGATHER, "cma", ANY, 2, 4 * KiB, ANY, ANY, 0},
-    {FLOC_COLL_ALLGATHER, "shm", ANY, ANY, 0, 8 * KiB, ANY, 0},
-    {FLOC_COLL_ALLGATHER, "shm_pipeline", ANY, ANY, 8 * KiB + 1, ANY, ANY, 0},
-    {FLOC_COLL_ALLGATHER, "bruck", 4, ANY, 0, 1 * KiB, ANY, 0},
-    {FLOC_COLL_ALLGATHER, "ring", ANY, ANY, 0, ANY, ANY, 0},
+    {FLOC_COLL_ALLGATHER, "hierarchical", ANY, ANY, 0, ANY, ANY, 0, 0},
+    {FLOC_COLL_ALLGATHER, "cma", ANY, 2, 4 * KiB, ANY, ANY, 0, 0},
+    {FLOC_COLL_ALLGATHER, "shm", ANY, ANY, 0, 8 * KiB, ANY, 0, 0},
+    {FLOC_COLL_ALLGATHER, "shm_pipeline", ANY, ANY, 8 * KiB + 1, ANY, ANY, 0, 0},
+    {FLOC_COLL_ALLGATHER, "bruck", 4, ANY, 0, 1 * KiB, ANY, 0, 0},
+    {FLOC_COLL_ALLGATHER, "ring", ANY, ANY, 0, ANY, ANY, 0, 0},
 
-    {FLOC_COLL_ALLTOALL, "hierarchical", ANY, ANY, 0, 8 * KiB, ANY, 0},
-    {FLOC_COLL_ALLTOALL, "cma", ANY, 2, 8 * KiB, ANY, ANY, 0},
-    {FLOC_COLL_ALLTOALL, "cma", 3, ANY, 16 * KiB, ANY, ANY, 0},
-    {FLOC_COLL_ALLTOALL, "shm", ANY, ANY, 0, 16 * KiB, ANY, 0},
-    {FLOC_COLL_ALLTOALL, "pairwise", ANY, ANY, 0, ANY, ANY, 0},
+    {FLOC_COLL_ALLTOALL, "hierarchical", ANY, ANY, 0, 8 * KiB, ANY, 0, 0},
+    {FLOC_COLL_ALLTOALL, "cma", ANY, 2, 8 * KiB, ANY, ANY, 0, 0},
+    {FLOC_COLL_ALLTOALL, "cma", 3, ANY, 16 * KiB, ANY, ANY, 0, 0},
+    {FLOC_COLL_ALLTOALL, "shm", ANY, ANY, 0, 16 * KiB, ANY, 0, 0},
+    {FLOC_COLL_ALLTOALL, "pairwise", ANY, ANY, 0, ANY, ANY, 0, 0},
 
-    {FLOC_COLL_REDUCE_SCATTER, "shm", ANY, ANY, 0, 4 * KiB, ANY, 0},
-    {FLOC_COLL_REDUCE_SCATTER, "ring", ANY, ANY, 0, ANY, ANY, 0},
+    {FLOC_COLL_REDUCE_SCATTER, "shm", ANY, ANY, 0, 4 * KiB, ANY, 0, 0},
+    {FLOC_COLL_REDUCE_SCATTER, "ring", ANY, ANY, 0, ANY, ANY, 0, 0},
 
-    {FLOC_COLL_SCAN, "recursive_doubling", ANY, ANY, 0, ANY, ANY, 0},
-    {FLOC_COLL_EXSCAN, "recursive_doubling", ANY, ANY, 0, ANY, ANY, 0},
-    {FLOC_COLL_GATHERV, "direct", ANY, ANY, 0, ANY, ANY, 0},
-    {FLOC_COLL_SCATTERV, "direct", ANY, ANY, 0, ANY, ANY, 0},
-    {FLOC_COLL_ALLGATHERV, "ring", ANY, ANY, 0, ANY, ANY, 0},
-    {FLOC_COLL_ALLTOALLV, "cma", ANY, ANY, 0, ANY, ANY, 0},
-    {FLOC_COLL_ALLTOALLV, "pairwise", ANY, ANY, 0, ANY, ANY, 0},
+    {FLOC_COLL_SCAN, "recursive_doubling", ANY, ANY, 0, ANY, ANY, 0, 0},
+    {FLOC_COLL_EXSCAN, "recursive_doubling", ANY, ANY, 0, ANY, ANY, 0, 0},
+    {FLOC_COLL_GATHERV, "direct", ANY, ANY, 0, ANY, ANY, 0, 0},
+    {FLOC_COLL_SCATTERV, "direct", ANY, ANY, 0, ANY, ANY, 0, 0},
+    {FLOC_COLL_ALLGATHERV, "ring", ANY, ANY, 0, ANY, ANY, 0, 0},
+    {FLOC_COLL_ALLTOALLV, "cma", ANY, ANY, 0, ANY, ANY, 0, 0},
+    {FLOC_COLL_ALLTOALLV, "pairwise", ANY, ANY, 0, ANY, ANY, 0, 0},
 };
 
 static const char *const kind_names[FLOC_COLL_KINDS] = {
@@ -301,7 +305,8 @@ static int rule_holds(const floc_coll_rule_t *r, const floc_coll_where_t *w, siz
     return (r->pmin == ANY || w->p >= r->pmin) && (r->pmax == ANY || w->p <= r->pmax) &&
            bytes >= r->bmin && (r->bmax == ANY || bytes <= r->bmax) &&
            (r->per_rank_below == ANY || bytes / (size_t)w->p < r->per_rank_below) &&
-           (r->min_nodes == ANY || w->nodes >= r->min_nodes);
+           (r->min_nodes == ANY || w->nodes >= r->min_nodes) &&
+           (!r->one_per_node || w->p <= w->nodes);
 }
 
 const floc_coll_alg_t *floc_coll_choose(const floc_coll_where_t *w, floc_coll_kind_t kind,

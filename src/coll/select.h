@@ -37,6 +37,8 @@ typedef struct floc_coll_rule {
     size_t bmin, bmax;    /* bytes per locality, inclusive (bmax 0: no bound) */
     size_t per_rank_below;/* bytes / p below this (0: no bound) */
     int min_nodes;        /* jobs of at least this many nodes only (0: any) */
+    int one_per_node;     /* only with one locality a node (the hierarchical
+                             algorithms' leaders), not a flat job's many */
 } floc_coll_rule_t;
 
 /* The whole table and the rules, for floc-info and the tests. */

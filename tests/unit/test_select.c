@@ -171,6 +171,8 @@ static void test_fabric_boundaries(void **state)
     assert_string_equal(choose(flat(256, 256), FLOC_COLL_BCAST, 2 * MiB), "scatter_allgather");
     assert_string_equal(choose(flat(64, 64), FLOC_COLL_ALLREDUCE, 8 * MiB), "rabenseifner");
     assert_string_equal(choose(flat(64, 64), FLOC_COLL_ALLREDUCE, 8 * MiB + 1), "ring");
+    /* not in a flat job of many localities a node: the ring as before */
+    assert_string_equal(choose(flat(512, 64), FLOC_COLL_ALLREDUCE, 2 * MiB), "ring");
     /* fewer than 64 bytes per locality: recursive doubling at any size */
     assert_string_equal(choose(flat(4096, 2), FLOC_COLL_ALLREDUCE, 256 * KiB - 1),
                         "recursive_doubling");
