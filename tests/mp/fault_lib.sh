@@ -35,6 +35,16 @@ check_loss() {
   return $bad
 }
 
+# wait_started LOG N: until N localities printed their pid (mp_fault's
+# loop: they are in it), at most 15 s, then a second more for the loop
+wait_started() {
+  for i in $(seq 300); do
+    [ "$(grep -c "^locality [0-9]* pid" "$1" 2>/dev/null)" -ge "$2" ] && break
+    sleep 0.05
+  done
+  sleep 1
+}
+
 # job_pids LOG: the pids the localities printed ("locality R pid P")
 job_pids() { sed -n 's/^locality [0-9]* pid \([0-9]*\)$/\1/p' "$1" | tr '\n' ' '; }
 

@@ -194,11 +194,7 @@ cut)
   last=$((hosts - 1))
   job "$work/out" "$@" &
   jpid=$!
-  for i in $(seq 300); do
-    [ "$(grep -c "^locality [0-9]* pid" "$work/out" 2>/dev/null)" -ge "$n" ] && break
-    sleep 0.05
-  done
-  sleep 1
+  wait_started "$work/out" "$n"
   cut_at=$(now_ms)
   ip -n "$(host "$last")" link set fl0 down
   echo "netns.sh: cut host $last off"

@@ -139,11 +139,7 @@ loss)
   last=$(netns_host $((hosts - 1)))
   job 5 "$@" &
   jpid=$!
-  for i in $(seq 300); do
-    [ "$(grep -c "^locality [0-9]* pid" "$dir/out" 2>/dev/null)" -ge "$n" ] && break
-    sleep 0.05
-  done
-  sleep 1
+  wait_started "$dir/out" "$n"
   cut_at=$(now_ms)
   ip netns pids "$last" | xargs -r kill -KILL
   echo "nodes.sh: killed host $((hosts - 1)) (slurmd, slurmstepd, localities)"
