@@ -109,17 +109,19 @@
  * the hierarchical algorithms' leaders are.  Allreduce on 3 nodes or
  * more: Rabenseifner from 32 KiB (was 64) and up to 8 MiB (the ring took
  * over from 512 KiB); recursive doubling vs Rabenseifner vs ring, us: 64
- * nodes 32 KiB 42.9 / 26.0 / 173, 1024 nodes 32 KiB 71.4 / 37.5 / 2669;
+ * nodes 32 KiB 42.9 / 25.4 / 173, 1024 nodes 32 KiB 71.4 / 36.0 / 2669;
  * Rabenseifner vs ring: 4 nodes 512 KiB 121 vs 126, 8 MiB 1793 vs 1828;
- * 64 nodes 512 KiB 175 vs 310, 8 MiB 2370 vs 2655 (the ring's 2(p - 1)
- * steps of alpha against Rabenseifner's 2 lg p).  Not with 8 localities
- * a node in a flat job (no node segments): their halving crosses the
- * node's link all at once, the ring once; 4 x 8 localities 2 MiB 1836
- * vs 897, 64 x 8 2704 vs 1778: the ring from 512 KiB as before.  Broadcast across nodes:
+ * 64 nodes 512 KiB 172 vs 310, 8 MiB 2370 vs 2655 (the ring's 2(p - 1)
+ * steps of alpha against Rabenseifner's 2 lg p).  Only with one locality
+ * a node: for a flat job of 8 a node the projections moved with the
+ * model of the node's link (Rabenseifner's halving crosses it 8 at once;
+ * 4 x 8 localities, 2 MiB: 1836 vs ring 897 us before the simulator
+ * stopped queueing messages behind later-posted ones, 858 vs 897 after),
+ * so the flat rules stay as measured.  Broadcast across nodes:
  * scatter-allgather only where each locality's block is 8 KiB or more
  * (its allgather has p steps), binomial vs scatter-allgather: 64 nodes
- * 512 KiB 134 vs 124; 256 nodes 512 KiB 178 vs 374, 2 MiB 702 vs 504;
- * 1024 nodes 2 MiB 877 vs 1503, 8 MiB 3501 vs 2027.
+ * 512 KiB 122 vs 106; 256 nodes 512 KiB 170 vs 365, 2 MiB 629 vs 430;
+ * 1024 nodes 2 MiB 809 vs 1467, 8 MiB 3170 vs 1730.
  * Hierarchical alltoall up to 8 KiB blocks (and vectors of 256 KiB: the
  * leaders hold four per locality of their node): 2 namespace hosts x 3,
  * us, hierarchical vs pairwise: 16-64 B 17 vs 79-82, 1 KiB 28 vs 71,
