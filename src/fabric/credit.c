@@ -175,10 +175,34 @@ static int send_credit(floc_ctx_t *ctx, int dest, uint32_t n)
     return 1;
 }
 
+/* req->cancel of a held send (floc_cancel, or a blocking send giving up
+ * after FLOC_ERR_TIMEOUT): off the list, complete with FLOC_ERR_CANCELED,
+ * and nothing is ever sent from its buffer.  Sent already: nothing to do
+ * (it completes as it would have).  Caller holds the lock. */
+static int held_cancel(floc_request_t *req)
+{
+    floc_ctx_t *ctx = req->ctx;
+    floc_credit_t *c = ctx->fab->credit;
+    const int dest = floc_fab_req(req)->source;
+    for (floc_request_t **link = &c->held_head[dest], *prev = NULL; *link;
+         prev = *link, link = &(*link)->next) {
+        if (*link != req)
+            continue;
+        *link = req->next;
+        if (c->held_tail[dest] == req)
+            c->held_tail[dest] = prev;
+        req->next = NULL;
+        floc_req_op_done(ctx, req, FLOC_ERR_CANCELED);
+        return 0;
+    }
+    return 0;
+}
+
 void floc_credit_hold(floc_ctx_t *ctx, int dest, floc_request_t *req)
 {
     floc_credit_t *c = ctx->fab->credit;
     req->pending++;   /* until it is sent */
+    req->cancel = held_cancel;
     req->next = NULL;
     if (c->held_tail[dest]) {
         c->held_tail[dest]->next = req;
@@ -254,6 +278,7 @@ int floc_credit_arrived(floc_ctx_t *ctx, floc_request_t *req, size_t len, uint64
         if (!(c->held_head[from] = h->next))
             c->held_tail[from] = NULL;
         h->next = NULL;
+        h->cancel = NULL;   /* a send on its way: the fabric's (nothing to cancel) */
         c->left[from]--;
         floc_req_op_done(ctx, h, floc_tagged_send_held(ctx, h));
     }

@@ -423,6 +423,59 @@ static int kill_peer(void)
     return 0;
 }
 
+/* Run with FLOC_MSG_CREDIT=4 through the fabric (FLOC_NODE_P2P=0): a send
+ * held for want of credit can be canceled (FLOC_ERR_CANCELED), and its
+ * message never arrives; the sends after it go once credit returns. */
+static void held_cancel(void)
+{
+    uint64_t v[6];
+    if (me == 0) {
+        floc_request_t *s[6];
+        /* tags: 81 the first 4 (the credit), 82 the 5th (canceled), 83 the 6th */
+        for (int i = 0; i < 6; i++) {
+            v[i] = 1000 + (uint64_t)i;
+            MP_MUST(floc_isend(ctx, &v[i], sizeof v[i], 1, i < 4 ? 81 : 78 + i, &s[i]));
+        }
+        int done = 1;
+        MP_OK(floc_test(s[4], &done));   /* the 5th: held (4 in flight, none received) */
+        if (done)
+            MP_FAIL("the 5th send completed with no credit left (FLOC_MSG_CREDIT=4?)");
+        MP_OK(floc_cancel(s[4]));
+        MP_EXPECT(FLOC_ERR_CANCELED, floc_wait(s[4]));
+        MP_OK(floc_barrier(ctx));   /* floc's own traffic goes past held sends */
+        for (int i = 0; i < 6; i++)
+            if (i != 4)
+                MP_OK(floc_wait(s[i]));
+    } else {
+        MP_OK(floc_barrier(ctx));
+    }
+    if (me == 1) {
+        for (int i = 0; i < 4; i++) {
+            MP_OK(floc_recv(ctx, &v[i], sizeof v[i], 0, 81, NULL));
+            if (v[i] != 1000 + (uint64_t)i)
+                MP_FAIL("message %d: %llu", i, (unsigned long long)v[i]);
+        }
+        MP_OK(floc_recv(ctx, &v[5], sizeof v[5], 0, 83, NULL));   /* the 6th, after credit */
+        if (v[5] != 1005)
+            MP_FAIL("the 6th message: %llu", (unsigned long long)v[5]);
+        /* (probes need the node path: a receive that must not complete) */
+        uint64_t x = 0;
+        floc_request_t *r;
+        int done = 0;
+        MP_MUST(floc_irecv(ctx, &x, sizeof x, 0, 82, NULL, &r));
+        for (const double t0 = now(); now() - t0 < 0.2 && !done;)
+            MP_OK(floc_test(r, &done));
+        if (done)
+            MP_FAIL("the canceled send's message arrived (%llu)", (unsigned long long)x);
+        else {
+            MP_OK(floc_cancel(r));
+            MP_EXPECT(FLOC_ERR_CANCELED, floc_wait(r));
+        }
+    }
+    MP_OK(floc_barrier(ctx));
+    printf("heldcancel: locality %d: done\n", me);
+}
+
 int main(int argc, char **argv)
 {
     floc_attr_t attr = FLOC_ATTR_INIT;
@@ -444,7 +497,9 @@ int main(int argc, char **argv)
         fflush(stdout);
         _exit(mp_failures ? 1 : 0);   /* a job with a lost locality: no finalize */
     }
-    if (strcmp(mode, "flood") == 0) {
+    if (strcmp(mode, "heldcancel") == 0) {
+        held_cancel();
+    } else if (strcmp(mode, "flood") == 0) {
         flood(argc > 2 ? strtoul(argv[2], NULL, 10) : 16384);
     } else {
         sizes_and_order(0);
