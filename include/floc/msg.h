@@ -30,7 +30,11 @@ typedef struct floc_msg_status {
 /*
  * Send len bytes to locality dest with tag (0..FLOC_TAG_MAX).  Messages
  * between one pair with matching tags arrive in the order sent.
- * Blocking: returns when buf may be reused.
+ * Blocking: returns when buf may be reused.  When it gives up
+ * (FLOC_ERR_TIMEOUT, FLOC_ERR_PEER_LOST), a message still waiting in
+ * floc (queued, held for want of credit, or a large one to itself) is
+ * withdrawn and never read; one a fabric provider has taken already
+ * cannot be, and may still be read from buf: keep buf alive then.
  */
 FLOC_API int floc_send(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag);
 /*

@@ -147,12 +147,37 @@ static void local_dump(floc_ctx_t *w, void *arg)
 
 /* ---- requests ----------------------------------------------------------- */
 
+/* a send to itself waiting for its receive (HELD_SELF): off its own list
+ * of held messages, so that no receive reads its buffer; 1 if it was there */
+static int withdraw_self(floc_p2p_t *pp, floc_request_t *req)
+{
+    match_list_t *l = list_of(pp, lreq(req)->cid);
+    for (held_t **link = &l->unexp, *prev = NULL; *link; prev = *link, link = &(*link)->next) {
+        held_t *h = *link;
+        if (h->kind != HELD_SELF || h->self != req)
+            continue;
+        *link = h->next;
+        if (l->unexp_tail == h)
+            l->unexp_tail = prev;
+        pp->peers[pp->local_of[h->source]].held--;
+        free(h);
+        return 1;
+    }
+    return 0;
+}
+
 static int local_cancel(floc_request_t *req)
 {
     floc_ctx_t *w = req->ctx->world;
     floc_p2p_t *pp = w->p2p;
     local_req_t *lr = lreq(req);
-    if (lr->state == RECV_POSTED) {
+    if (lr->state == SEND_RTS && lr->peer == w->rank) {
+        /* to itself: nobody reads it until a receive of its own takes it
+         * (a blocking send to itself that gave up must not be read
+         * afterwards from a buffer its caller was told is free) */
+        if (withdraw_self(pp, req))
+            floc_req_op_done(w, req, FLOC_ERR_CANCELED);
+    } else if (lr->state == RECV_POSTED) {
         floc_local_unlink_posted(pp, req);
         lr->state = RECV_DONE;
         floc_req_op_done(w, req, FLOC_ERR_CANCELED);
