@@ -72,6 +72,8 @@ py_allreduce.2 py             2 lat allreduce -m 8:$((BIG * 4)) -i $((ITC * 4)) 
 py_allreduce.4 py             4 lat allreduce -m 8:$((BIG * 4)) -i $((ITC * 2)) -x 50
 py_bcast.2     py             2 lat bcast -m 8:$((BIG * 4)) -i $((ITC * 4)) -x 100
 py_bcast.4     py             4 lat bcast -m 8:$((BIG * 4)) -i $((ITC * 2)) -x 50
+py_bcast_nocheck.2 py_nocheck 2 lat bcast -m 8:65536 -i $((ITC * 4)) -x 100
+py_bcast_nocheck.4 py_nocheck 4 lat bcast -m 8:65536 -i $((ITC * 2)) -x 50
 py_allreduce_alloc.2 py       2 lat allreduce_alloc -m 8:65536 -i $((ITC * 4)) -x 100
 action_rtt     action_bench   2 lat rtt -m 0:64 -i $((IT * 5)) -x 200
 action_rate    action_bench   2 rate rate -i $((IT * 5))
@@ -90,9 +92,14 @@ export PYTHONPATH="$build/python${PYTHONPATH:+:$PYTHONPATH}"
 run() {
     lib=$1 prog=$2 n=$3
     shift 3
-    if [ "$prog" = py ]; then
+    if [ "$prog" = py ] || [ "$prog" = py_nocheck ]; then
+        # py_nocheck: floc without its comparison of the localities' calls
+        # (FLOC_PY_CHECKS=0; mpi4py has none)
+        checks=1
+        [ "$prog" = py_nocheck ] && checks=0
         if [ "$lib" = floc ]; then
-            timeout 300 "$build/floc-run" -n "$n" --timeout 280 "$PY" "$here/py_coll_bench.py" floc "$@"
+            FLOC_PY_CHECKS=$checks timeout 300 "$build/floc-run" -n "$n" --timeout 280 "$PY" \
+                "$here/py_coll_bench.py" floc "$@"
         else
             # shellcheck disable=SC2086
             timeout 300 $MPIRUN -np "$n" "$PY" "$here/py_coll_bench.py" mpi4py "$@" 2>/dev/null
@@ -211,6 +218,7 @@ END {
     print "\n## Python targets (the floc package vs mpi4py over Open MPI, time ratio)"
     worst("py_allreduce.2", 1.0, "py all_reduce, 2, every size"); worst("py_allreduce.4", 1.0, "py all_reduce, 4, every size")
     worst("py_bcast.2", 1.0, "py broadcast, 2, every size"); worst("py_bcast.4", 1.0, "py broadcast, 4, every size")
+    worst("py_bcast_nocheck.2", 1.0, "py broadcast, checks off, 2"); worst("py_bcast_nocheck.4", 1.0, "py broadcast, checks off, 4")
     t("py_allreduce.2", 8, 0.7, "py all_reduce 8 B, 2"); t("py_allreduce.4", 8, 0.7, "py all_reduce 8 B, 4")
     if (("py_allreduce.2", "floc", 8) in val && ("allreduce.2", "floc", 8) in val) {
         d = val["py_allreduce.2", "floc", 8] - val["allreduce.2", "floc", 8]
