@@ -145,7 +145,6 @@ struct floc_coll_req {
     } s;
     void *tmp;               /* scratch: from floc_coll_tmp, released at the end */
     size_t tmp_len;
-    int tmp_phantom;         /* tmp is the projections' shared scratch: not freed */
     /* one-sided algorithms: a buffer of this locality exposed to the
      * others (released when the collective ends), and the window sent or
      * received to reach a peer's */

@@ -36,7 +36,6 @@ int floc_coll_tmp(floc_coll_req_t *c, size_t len)
     if (cs->phantom && len <= cs->phantom_len) {
         c->tmp = cs->phantom;
         c->tmp_len = len;
-        c->tmp_phantom = 1;
         return 0;
     }
     if (cs->scratch && cs->scratch_len >= len) {
@@ -87,8 +86,8 @@ static void tmp_release(floc_coll_req_t *c, int in_flight)
     }
     if (!c->tmp)
         return;
-    if (c->tmp_phantom) {
-        c->tmp_phantom = 0;
+    if (c->tmp == cs->phantom) {
+        /* the projections' shared scratch: not this collective's to free */
     } else if (in_flight) {
         bury(cs, c->tmp);
     } else if (c->tmp_len <= FLOC_COLL_SCRATCH_KEEP_MAX && c->tmp_len > cs->scratch_len) {

@@ -28,8 +28,9 @@
 #include "simfab.h"
 
 static int failures;
-static int projecting;   /* project: the collective's virtual time, not the doubles' pass */
-static int phantom;      /* project: every locality's buffers shared, no data (simfab_set_phantom) */
+/* project: the collective's virtual time only (no doubles' pass, every
+ * locality's buffers shared, no data moved: simfab_set_phantom) */
+static int projecting;
 #define FAIL(...)                                                                                 \
     do {                                                                                          \
         if (failures++ < 20) {                                                                    \
@@ -381,26 +382,26 @@ static void one(simfab_job_t *job, int kind, const char *alg, size_t count)
         FAIL("out of memory");
         exit(1);
     }
-    /* phantom: one buffer of the largest size for all (nobody looks) */
+    /* projecting: one buffer of the largest size for all (nobody looks) */
     size_t max_in = 1, max_out = 1;
-    for (int r = 0; phantom && r < p; r++) {
+    for (int r = 0; projecting && r < p; r++) {
         sizes(&t, r, &nin, &nout);
         max_in = nin > max_in ? nin : max_in;
         max_out = nout > max_out ? nout : max_out;
     }
-    void *shared_in = phantom ? malloc(max_in * sizeof(int64_t)) : NULL;
-    void *shared_out = phantom ? malloc(max_out * sizeof(int64_t)) : NULL;
-    if (phantom && (!shared_in || !shared_out)) {
+    void *shared_in = projecting ? malloc(max_in * sizeof(int64_t)) : NULL;
+    void *shared_out = projecting ? malloc(max_out * sizeof(int64_t)) : NULL;
+    if (projecting && (!shared_in || !shared_out)) {
         FAIL("out of memory");
         exit(1);
     }
     for (int r = 0; r < p; r++) {
         sizes(&t, r, &nin, &nout);
         const int doubles = kind == FLOC_COLL_REDUCE || (kind == FLOC_COLL_ALLREDUCE && !projecting);
-        t.in[r] = phantom ? shared_in : malloc(nin * sizeof(int64_t));
-        t.out[r] = phantom ? shared_out : malloc(nout * sizeof(int64_t));
-        t.din[r] = phantom ? shared_in : malloc((doubles ? nin : 1) * sizeof(double));
-        t.dout[r] = phantom ? shared_out : malloc((doubles ? nout : 1) * sizeof(double));
+        t.in[r] = projecting ? shared_in : malloc(nin * sizeof(int64_t));
+        t.out[r] = projecting ? shared_out : malloc(nout * sizeof(int64_t));
+        t.din[r] = projecting ? shared_in : malloc((doubles ? nin : 1) * sizeof(double));
+        t.dout[r] = projecting ? shared_out : malloc((doubles ? nout : 1) * sizeof(double));
         /* (the v-forms' count arrays: p per locality, so only for them) */
         const size_t nc = kind >= FLOC_COLL_GATHERV ? (size_t)p : 1;
         t.counts[r] = calloc(nc, sizeof(size_t));
@@ -412,7 +413,7 @@ static void one(simfab_job_t *job, int kind, const char *alg, size_t count)
             FAIL("out of memory at p=%d", p);
             exit(1);
         }
-        if (!phantom)
+        if (!projecting)
             fill(&t, r);
     }
     if (simfab_force(job, kind, alg))
@@ -431,14 +432,14 @@ static void one(simfab_job_t *job, int kind, const char *alg, size_t count)
         if (ret)
             FAIL("%s %s p=%d count %zu: %s", floc_coll_kind_name((floc_coll_kind_t)kind), t.alg, p,
                  count, floc_strerror(ret));
-        else if (!phantom)
+        else if (!projecting)
             check(&t);
         last_time = simfab_time(job);
         if (kind == FLOC_COLL_ALLREDUCE && !projecting)
             allreduce_bits(job, p, count, t.din, t.dout, t.reqs, t.alg);
     }
     simfab_force(job, kind, NULL);
-    for (int r = 0; phantom && r < p; r++)
+    for (int r = 0; projecting && r < p; r++)
         t.in[r] = t.out[r] = NULL, t.din[r] = t.dout[r] = NULL;
     free(shared_in), free(shared_out);
     for (int r = 0; r < p; r++) {
@@ -581,7 +582,7 @@ static int project(int argc, char **argv)
         per_node = atoi(argv[6]);
     if (kind < 0 || per_node < 1)
         usage();
-    projecting = phantom = 1;
+    projecting = 1;
     size_t n;
     const floc_coll_alg_t *algs = floc_coll_algs(&n);
     printf("# sim_coll projection: %s of %zu bytes per locality, %d per node, model %s "
