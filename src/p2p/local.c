@@ -18,6 +18,12 @@
  *     pair move at once, each receiver pulling its own) and answers FIN
  *     in its control ring; the sender's request then completes.
  *
+ * A receive posted when its rendezvous message is already held does not
+ * read it in the call: it is read at the next progress (a window of
+ * receives posted after the sender started would otherwise read every
+ * message before this locality posts its own sends, and a pair
+ * exchanging large messages would move one direction at a time).
+ *
  * Matching: posted receives in the order posted, unexpected messages in
  * the order they arrived.  A message takes the first posted receive
  * that matches it (context id; source or FLOC_ANY_SOURCE; tag or
@@ -68,6 +74,17 @@ static void peer_lost(floc_ctx_t *w, floc_p2p_t *pp, peer_t *q)
     fail_list(w, &q->queued);
     q->queued_tail = NULL;
     fail_list(w, &q->rts);
+    for (floc_request_t *r = pp->fetches, *next; r; r = next) {
+        next = r->next;
+        held_t *h = lreq(r)->claimed;
+        if (h->source != q->world)
+            continue;
+        floc_local_unlink(&pp->fetches, &pp->fetches_tail, r);
+        free(h);
+        lreq(r)->claimed = NULL;
+        lreq(r)->state = RECV_DONE;
+        floc_req_op_done(w, r, FLOC_ERR_PEER_LOST);
+    }
     for (int b = 0; b < MATCH_LISTS; b++) {
         match_list_t *l = &pp->lists[b];
         for (floc_request_t *r = l->posted, *next; r; r = next) {
@@ -95,10 +112,38 @@ static void peer_lost(floc_ctx_t *w, floc_p2p_t *pp, peer_t *q)
 
 /* ---- the progress hook -------------------------------------------------- */
 
+/* a matched receive reads its held rendezvous message (and answers its
+ * sender) */
+static void fetch(floc_ctx_t *w, floc_p2p_t *pp, floc_request_t *r)
+{
+    local_req_t *lr = lreq(r);
+    held_t *h = lr->claimed;
+    lr->claimed = NULL;
+    incoming_t m;
+    const int st = floc_local_take_held(w, pp, h, lr->buf, lr->len, &m);
+    floc_local_recv_done(w, r, &m, st);
+}
+
+static int fetch_matched(floc_ctx_t *w, floc_p2p_t *pp)
+{
+    int events = 0;
+    while (pp->fetches) {
+        floc_request_t *r = pp->fetches;
+        if (!(pp->fetches = r->next))
+            pp->fetches_tail = NULL;
+        r->next = NULL;
+        fetch(w, pp, r);
+        events++;
+    }
+    return events;
+}
+
 static int local_progress(floc_ctx_t *w, void *arg)
 {
     floc_p2p_t *pp = arg;
     int events = 0;
+    if (pp->fetches)
+        events += fetch_matched(w, pp);
     if (pp->twins)
         events += floc_local_twins_progress(w, pp);
     const int check_lost = atomic_load_explicit(&w->lost, memory_order_acquire);
@@ -130,8 +175,11 @@ static void local_dump(floc_ctx_t *w, void *arg)
         for (held_t *h = pp->lists[b].unexp; h; h = h->next)
             held++;
     }
-    FLOC_WARN(FLOC_LOG_API, "node messages: %d receives posted, %d messages unexpected", posted,
-              held);
+    int matched = 0;
+    for (floc_request_t *r = pp->fetches; r; r = r->next)
+        matched++;
+    FLOC_WARN(FLOC_LOG_API, "node messages: %d receives posted, %d matched to be read, %d "
+              "messages unexpected", posted, matched, held);
     for (int k = 0; k < pp->p; k++) {
         const peer_t *q = &pp->peers[k];
         int queued = 0, rts = 0;
@@ -177,6 +225,11 @@ static int local_cancel(floc_request_t *req)
          * afterwards from a buffer its caller was told is free) */
         if (withdraw_self(pp, req))
             floc_req_op_done(w, req, FLOC_ERR_CANCELED);
+    } else if (lr->state == RECV_MATCHED) {
+        /* matched already: it completes as it would have, now, so that
+         * nothing writes its buffer after the caller gave it up */
+        floc_local_unlink(&pp->fetches, &pp->fetches_tail, req);
+        fetch(w, pp, req);
     } else if (lr->state == RECV_POSTED) {
         floc_local_unlink_posted(pp, req);
         lr->state = RECV_DONE;
@@ -385,7 +438,17 @@ int floc_local_irecv_locked(floc_ctx_t *ctx, uint32_t cid, void *buf, size_t len
         return FLOC_ERR_NOMEM;
     req->msg_out = status;
     held_t *h = floc_local_find_held(pp, lreq(req), 1);
-    if (h) {
+    if (h && h->kind == CELL_RTS) {
+        /* read at the next progress (see the top) */
+        lreq(req)->state = RECV_MATCHED;
+        lreq(req)->claimed = h;
+        req->next = NULL;
+        if (pp->fetches_tail)
+            pp->fetches_tail->next = req;
+        else
+            pp->fetches = req;
+        pp->fetches_tail = req;
+    } else if (h) {
         incoming_t m;
         const int st = floc_local_take_held(w, pp, h, buf, len, &m);
         floc_local_recv_done(w, req, &m, st);
@@ -499,6 +562,8 @@ void floc_local_fini(floc_ctx_t *w)
         free(lreq(n)->claimed);
         floc_req_release(w, n);
     }
+    for (floc_request_t *r = pp->fetches; r; r = r->next)
+        free(lreq(r)->claimed);
     for (int b = 0; b < MATCH_LISTS; b++)
         while (pp->lists[b].unexp) {
             held_t *h = pp->lists[b].unexp;

@@ -36,7 +36,9 @@ typedef struct fin_body {
 
 _Static_assert(sizeof(rts_body_t) <= FLOC_NODE_CELL_DATA, "a rendezvous is one cell");
 
-enum { SEND_QUEUED = 1, SEND_RTS, RECV_POSTED, RECV_DONE };
+/* RECV_MATCHED: a receive that found its rendezvous message held; it is
+ * read at the next progress (local.c, "fetches") */
+enum { SEND_QUEUED = 1, SEND_RTS, RECV_POSTED, RECV_MATCHED, RECV_DONE };
 
 /* a request's part for this path (its extension, the fabric's room) */
 typedef struct local_req {
@@ -50,7 +52,9 @@ typedef struct local_req {
      * request is the node half of the user's fabric receive `twin`
      * (local.c, "Receives from anyone") */
     floc_request_t *twin;
-    struct held *claimed;     /* the node message it took, until the twin is withdrawn */
+    /* the node message it took and has not read: until the twin is
+     * withdrawn, or (RECV_MATCHED) until the next progress reads it */
+    struct held *claimed;
     floc_request_t *twin_next;
 } local_req_t;
 
@@ -115,6 +119,9 @@ struct floc_p2p {
      * 16 mailbox receives are not in the way of a user's) */
     match_list_t lists[MATCH_LISTS];
     int probing;              /* probes waiting: drain whatever is held */
+    /* receives matched to held rendezvous messages, to read at the next
+     * progress, in the order matched (linked by next) */
+    floc_request_t *fetches, *fetches_tail;
     floc_request_t *twins;    /* node halves of receives from anyone (twin_next) */
 };
 
