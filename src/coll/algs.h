@@ -42,11 +42,13 @@
     X(GATHER, "rma", floc_gather_rma, 0)                                                        \
     X(GATHER, "shm", floc_shm_gather, FLOC_ALG_SEGMENT)                                         \
     X(GATHER, "hierarchical", floc_gather_hier, FLOC_ALG_HIER | FLOC_ALG_HIER_SMALL)            \
+    X(GATHER, "cma", floc_shm_gather_cma, FLOC_ALG_CMA)                                         \
     X(SCATTER, "direct", floc_scatter_direct, 0)                                                \
     X(SCATTER, "binomial", floc_scatter_binomial, 0)                                            \
     X(SCATTER, "rma", floc_scatter_rma, 0)                                                      \
     X(SCATTER, "shm", floc_shm_scatter, FLOC_ALG_SEGMENT)                                       \
     X(SCATTER, "hierarchical", floc_scatter_hier, FLOC_ALG_HIER | FLOC_ALG_HIER_SMALL)          \
+    X(SCATTER, "cma", floc_shm_scatter_cma, FLOC_ALG_CMA)                                       \
     X(ALLGATHER, "ring", floc_allgather_ring, 0)                                                \
     X(ALLGATHER, "recursive_doubling", floc_allgather_recursive_doubling, 0)                    \
     X(ALLGATHER, "bruck", floc_allgather_bruck, 0)                                              \

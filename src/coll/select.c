@@ -104,6 +104,18 @@
  * segment or pipeline / Open MPI, us: 4 KiB 1.23-1.32 / 1.44-1.47, 8 KiB
  * 1.30-1.37 / 2.39 / 1.93, 16 KiB 1.86-1.91 / 3.3-3.5 / 2.41-2.45, 32 KiB
  * 2.73-2.77 / 6.7-6.8 / 3.32-3.36.
+ * Scatter and gather by CMA (each reader pulls its block from the root's
+ * vector; the root pulls each block from its owner), 2026-12-07, us,
+ * cma / the rules before / Open MPI, 2 / 3 / 4 localities: scatter 16
+ * KiB 1.26 / 2.10 / 1.55 on 2 (3.88 / 3.53 segment / 5.76 on 3), 32 KiB
+ * 1.97 / 4.43 / 2.97, 4.81 / 6.74 / 6.92, 6.34 / 10.8 / 6.98; 256 KiB
+ * 9.0 / 15.2 / 14.5, 16.2 / 30.6 / 25.8, 20.4 / 43.7 / 40.5; 4 MiB 299 /
+ * 553 / 516, 555 / 554 / 843, 625 / 851 / 1168: from 16 KiB on 2, 32
+ * KiB beyond.  Gather 16 KiB 1.75 / 1.91 / 1.85 on 2, 64 KiB 4.37 /
+ * 5.53 / 4.41, 8.49 / 8.96 / 13.8, 12.1 / 11.0 / 12.2; 128 KiB 7.7 / 8.0
+ * / 8.0, 13.6 / 16.7 / 15.3, 19.2 / 23.3 / 20.5; 4 MiB 563 / 565 / 569,
+ * 885 / 895 / 885, 1158 / 1180 (rma) / 1253: from 16 KiB on 2, 128 KiB
+ * beyond (the root reads alone, so its gain comes later).
  * At scale, projected (this machine has no such job to measure):
  * perf/project.sh -m hdr-ib -n 1, docs/scale.md, one locality a node as
  * the hierarchical algorithms' leaders are.  Allreduce on 3 nodes or
@@ -184,12 +196,16 @@ static const floc_coll_rule_t rules[] = {
     {FLOC_COLL_REDUCE, "binomial", ANY, ANY, 0, ANY, ANY, 0, 0},
 
     {FLOC_COLL_GATHER, "hierarchical", ANY, ANY, 0, 1 * KiB, ANY, 0, 0},
+    {FLOC_COLL_GATHER, "cma", ANY, 2, 16 * KiB, ANY, ANY, 0, 0},
     {FLOC_COLL_GATHER, "shm", ANY, ANY, 0, 64 * KiB, ANY, 0, 0},
+    {FLOC_COLL_GATHER, "cma", 3, ANY, 128 * KiB, ANY, ANY, 0, 0},
     {FLOC_COLL_GATHER, "binomial", 4, ANY, 0, 1 * KiB, ANY, 0, 0},
     {FLOC_COLL_GATHER, "rma", 4, ANY, 1 * MiB, ANY, ANY, 0, 0},
     {FLOC_COLL_GATHER, "direct", ANY, ANY, 0, ANY, ANY, 0, 0},
 
     {FLOC_COLL_SCATTER, "hierarchical", ANY, ANY, 0, 1 * KiB, ANY, 0, 0},
+    {FLOC_COLL_SCATTER, "cma", ANY, 2, 16 * KiB, ANY, ANY, 0, 0},
+    {FLOC_COLL_SCATTER, "cma", 3, ANY, 32 * KiB, ANY, ANY, 0, 0},
     {FLOC_COLL_SCATTER, "shm", ANY, ANY, 0, 16 * KiB, ANY, 0, 0},
     {FLOC_COLL_SCATTER, "binomial", 4, ANY, 0, 1 * KiB, ANY, 0, 0},
     {FLOC_COLL_SCATTER, "direct", ANY, ANY, 0, ANY, ANY, 0, 0},

@@ -83,14 +83,17 @@ static const char *rules(const char *k, size_t b)
                : b >= 2 * MiB           ? "ring"
                                         : "binomial";
     if (!strcmp(k, "gather"))
-        return fits(b) && b <= 64 * KiB ? "shm"
-               : p >= 4 && b <= 1 * KiB ? "binomial"
-               : p >= 4 && b >= 1 * MiB ? "rma"
-                                        : "direct";
+        return seg && cma && p == 2 && b >= 16 * KiB  ? "cma"
+               : fits(b) && b <= 64 * KiB             ? "shm"
+               : seg && cma && p >= 3 && b >= 128 * KiB ? "cma"
+               : p >= 4 && b <= 1 * KiB               ? "binomial"
+               : p >= 4 && b >= 1 * MiB               ? "rma"
+                                                      : "direct";
     if (!strcmp(k, "scatter"))
-        return fits(b * (size_t)p) && b <= 16 * KiB ? "shm"
-               : p >= 4 && b <= 1 * KiB             ? "binomial"
-                                                    : "direct";
+        return seg && cma && b >= (p == 2 ? 16 : 32) * KiB ? "cma"
+               : fits(b * (size_t)p) && b <= 16 * KiB     ? "shm"
+               : p >= 4 && b <= 1 * KiB                   ? "binomial"
+                                                          : "direct";
     if (!strcmp(k, "allgather"))
         return seg && cma && p == 2 && b >= 4 * KiB  ? "cma"
                : fits(b) && b <= 8 * KiB             ? "shm"
@@ -197,31 +200,37 @@ static void run_allreduce(size_t b, int reduce)
     free(r);
 }
 
-/* gather, allgather (everyone gets it), scatter */
+/* gather, allgather (everyone gets it), scatter; every other gather and
+ * scatter in place at the root (its own block stays in rbuf / sbuf) */
 static void run_blocks(const char *k, size_t b)
 {
     const int root = (int)(calls++ % (unsigned)p);
     const int all = !strcmp(k, "allgather"), scatter = !strcmp(k, "scatter");
+    const int in_place = !all && me == root && (calls & 2);
     uint8_t *s = alloc(scatter ? b * (size_t)p : b), *r = alloc(scatter ? b : b * (size_t)p);
     if (scatter) {
         for (int d = 0; d < p; d++)
             for (size_t j = 0; j < b; j++)
                 s[(size_t)d * b + j] = me == root ? pat((unsigned)d, j) : 0xee;
         memset(r, 0xee, b);
-        MP_OK(floc_scatter(ctx, s, r, b, FLOC_BYTE, root));
+        MP_OK(floc_scatter(ctx, s, in_place ? (void *)FLOC_IN_PLACE : r, b, FLOC_BYTE, root));
+        const uint8_t *mine = in_place ? s + (size_t)me * b : r;
         for (size_t j = 0; j < b; j++)
-            if (r[j] != pat((unsigned)me, j)) {
-                MP_FAIL("scatter of %zu-byte blocks from %d: byte %zu", b, root, j);
+            if (mine[j] != pat((unsigned)me, j)) {
+                MP_FAIL("scatter of %zu-byte blocks from %d%s: byte %zu", b, root,
+                        in_place ? " (in place)" : "", j);
                 break;
             }
     } else {
         for (size_t j = 0; j < b; j++)
             s[j] = pat((unsigned)me, j);
         memset(r, 0xee, b * (size_t)p);
+        if (in_place)
+            memcpy(r + (size_t)me * b, s, b);
         if (all)
             MP_OK(floc_allgather(ctx, s, r, b, FLOC_BYTE));
         else
-            MP_OK(floc_gather(ctx, s, r, b, FLOC_BYTE, root));
+            MP_OK(floc_gather(ctx, in_place ? FLOC_IN_PLACE : s, r, b, FLOC_BYTE, root));
         if (all || me == root)
             for (size_t q = 0; q < (size_t)p * b; q++)
                 if (r[q] != pat((unsigned)(q / b), q % b)) {
@@ -367,8 +376,8 @@ int main(int argc, char **argv)
     AROUND("bcast", 1, 16 * KiB, 512 * KiB, m);
     AROUND("allreduce", 8, 8 * KiB, 32 * KiB, 64 * KiB, 256 * KiB, 512 * KiB, m);
     AROUND("reduce", 8, 64 * KiB, 2 * MiB, m);
-    AROUND("gather", 1, 1 * KiB, 64 * KiB, 1 * MiB, m);
-    AROUND("scatter", 1, 1 * KiB, 16 * KiB, pm, m);
+    AROUND("gather", 1, 1 * KiB, 16 * KiB, 64 * KiB, 128 * KiB, 1 * MiB, m);
+    AROUND("scatter", 1, 1 * KiB, 16 * KiB, 32 * KiB, pm, m);
     AROUND("allgather", 1, 1 * KiB, 4 * KiB, 8 * KiB, 32 * KiB, m);
     AROUND("alltoall", 1, 8 * KiB, 16 * KiB, pm);
     AROUND("reduce_scatter", 8, 4 * KiB, pm);

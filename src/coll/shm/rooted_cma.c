@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * rooted_cma.c - gather and scatter of medium and large blocks by CMA
+ * (single-node jobs whose localities may read each other's memory):
+ *
+ *   scatter  the root publishes where its vector is (pid and address, in
+ *            its header line); every other locality reads its own block
+ *            straight into rbuf with process_vm_readv and says so; the
+ *            root copies its own block, then waits until all have read
+ *            (its vector is borrowed until then).
+ *   gather   every other locality publishes where its block is; the root
+ *            reads each straight into its place in rbuf and says so; the
+ *            others wait for that (their block is borrowed until then).
+ *
+ * Why: the slots copy every block twice (into the segment, out of it),
+ * the message path once but with a rendezvous handshake per block; here
+ * each block is copied once by the kernel after one slot handoff.
+ * Measured on 2 localities (floc_coll_bench): figures in select.c.
+ *
+ * Cost, p localities, n bytes per block: one slot handoff, (p - 1) n
+ * bytes read by the kernel (scatter: the readers at once; gather: the
+ * root alone), one handoff back.
+ */
+#include <string.h>
+#include <unistd.h>
+
+#include "shm.h"
+#include "../../core/ctx.h"
+#include "../../node/node.h"
+
+enum { CMA_DRAIN = FLOC_SHM_READ + 1 };
+
+/* where locality k published its buffer in collective c */
+static floc_shm_cma_desc_t published(const floc_coll_req_t *c, int k)
+{
+    floc_shm_cma_desc_t d;
+    memcpy(&d, floc_node_data(c->ctx->coll->seg, k, c->s.shm.seq, sizeof d), sizeof d);
+    return d;
+}
+
+int floc_shm_scatter_cma(floc_coll_req_t *c)
+{
+    const size_t bytes = c->v.count * c->esize;
+    const int root = c->v.rank == c->v.root;
+    if (c->step != CMA_DRAIN) {
+        const floc_shm_cma_desc_t d = {.addr = (uint64_t)(uintptr_t)c->v.sbuf,
+                                       .pid = (uint32_t)getpid()};
+        int ret = floc_shm_steps(c, FLOC_COLL_SCATTER, root ? &d : NULL, root ? sizeof d : 0,
+                                 root ? FLOC_SHM_WAIT_NONE : FLOC_SHM_WAIT_ROOT);
+        if (ret)
+            return ret;
+        if (!root) {
+            const floc_shm_cma_desc_t e = published(c, c->v.root);
+            ret = floc_shm_cma_read((pid_t)e.pid, c->v.rbuf,
+                                    e.addr + (uint64_t)c->v.rank * bytes, bytes);
+        } else if (c->v.rbuf != FLOC_IN_PLACE) {
+            memcpy(c->v.rbuf, (const char *)c->v.sbuf + (size_t)c->v.rank * bytes, bytes);
+        }
+        /* done (also after a failure: the root must not wait for us) */
+        floc_shm_done(c);
+        if (ret || !root)
+            return ret;
+        c->step = CMA_DRAIN;
+    }
+    /* the root: until every reader has its block */
+    return floc_shm_all_done(c, c->s.shm.seq) ? 0 : FLOC_ERR_AGAIN;
+}
+
+int floc_shm_gather_cma(floc_coll_req_t *c)
+{
+    const size_t bytes = c->v.count * c->esize;
+    const int me = c->v.rank, root = me == c->v.root;
+    char *all = c->v.rbuf;
+    if (c->step != CMA_DRAIN) {
+        const floc_shm_cma_desc_t d = {.addr = (uint64_t)(uintptr_t)c->v.sbuf,
+                                       .pid = (uint32_t)getpid()};
+        int ret = floc_shm_steps(c, FLOC_COLL_GATHER, root ? NULL : &d, root ? 0 : sizeof d,
+                                 root ? FLOC_SHM_WAIT_ALL : FLOC_SHM_WAIT_NONE);
+        if (ret)
+            return ret;
+        for (int i = 1; root && i < c->v.size && !ret; i++) {
+            const int k = (me + i) % c->v.size;
+            const floc_shm_cma_desc_t e = published(c, k);
+            ret = floc_shm_cma_read((pid_t)e.pid, all + (size_t)k * bytes, e.addr, bytes);
+        }
+        if (root && !ret && c->v.sbuf != FLOC_IN_PLACE)
+            memcpy(all + (size_t)me * bytes, c->v.sbuf, bytes);
+        /* done (also after a failure: nobody waits for us then) */
+        floc_shm_done(c);
+        if (ret || root)
+            return ret;
+        c->step = CMA_DRAIN;
+    }
+    /* the others: until the root has read their block */
+    return floc_shm_peer_done(c, c->v.root, c->s.shm.seq) ? 0 : FLOC_ERR_AGAIN;
+}
