@@ -63,6 +63,7 @@
       FLOC_ALG_HIER | FLOC_ALG_HIER_SMALL | FLOC_ALG_HIER_VECTORS)                              \
     X(REDUCE_SCATTER, "ring", floc_reduce_scatter_ring, 0)                                      \
     X(REDUCE_SCATTER, "shm", floc_shm_reduce_scatter, FLOC_ALG_SEGMENT)                         \
+    X(REDUCE_SCATTER, "cma", floc_shm_reduce_scatter_cma, FLOC_ALG_CMA)                         \
     X(SCAN, "recursive_doubling", floc_scan_recursive_doubling, 0)                              \
     X(EXSCAN, "recursive_doubling", floc_exscan_recursive_doubling, 0)                          \
     X(GATHERV, "direct", floc_gatherv_direct, 0)                                                \
