@@ -78,7 +78,7 @@ py_allreduce_alloc.2 py       2 lat allreduce_alloc -m 8:65536 -i $((ITC * 4)) -
 action_rtt     action_bench   2 lat rtt -m 0:64 -i $((IT * 5)) -x 200
 action_rate    action_bench   2 rate rate -i $((IT * 5))
 action_bw      action_bench   2 bw  bw -m 8192:$BIG -i 200 -x 10
-action_rtt_tcp action_tcp     2 lat rtt -m 0:64 -i $IT -x 100
+action_rtt_tcp action_tcp     2 lat rtt -m 0:64 -i $IT -x 2000
 LIST
 }
 
@@ -155,6 +155,17 @@ if command -v fi_pingpong >/dev/null 2>&1; then
     # the last column is usec/xfer
     wait 2>/dev/null || true
 fi
+# the floor of an action over TCP: libfabric's own round trip on
+# tcp;ofi_rxm (2 x usec/xfer, 8 bytes), beside the MPI RPC over Open MPI's
+# tcp BTL (action_rtt_tcp)
+fitcp=""
+if command -v fi_pingpong >/dev/null 2>&1; then
+    timeout 60 fi_pingpong -p "tcp;ofi_rxm" -e rdm -S 8 -I 50000 -B 9339 > "$out/fi_server_tcp.txt" 2>&1 &
+    sleep 1
+    fitcp=$(timeout 60 fi_pingpong -p "tcp;ofi_rxm" -e rdm -S 8 -I 50000 -P 9339 127.0.0.1 2>/dev/null |
+            awk '$1 == "8" {print 2 * $(NF - 1); exit}' || true)
+    wait 2>/dev/null || true
+fi
 
 # DistributedArray.sum() of 10^8 doubles against numpy's sum of the local
 # part plus one all_reduce (floc only: the ratio of the two medians)
@@ -167,7 +178,7 @@ aself=$(timeout 120 "$build/floc-run" -n 2 --timeout 100 "$build/perf/floc_actio
         -i 200000 2>/dev/null | awk '/^[0-9]/ {print $2; exit}' || true)
 
 # medians per (benchmark, library, size); tables; data files for gnuplot
-awk -v out="$out" -v fipp="$fipp" -v dsum="$dsum" -v aself="$aself" '
+awk -v out="$out" -v fipp="$fipp" -v fitcp="$fitcp" -v dsum="$dsum" -v aself="$aself" '
 function median(s,   n, a, i, j, t) {
     n = split(s, a, " ")
     for (i = 2; i <= n; i++) { t = a[i]; for (j = i - 1; j >= 1 && a[j] + 0 > t + 0; j--) a[j + 1] = a[j]; a[j + 1] = t }
@@ -253,6 +264,12 @@ function actions(   r, q) {
                val["action_bw", "floc", 4194304], val["get_bw", "floc", 4194304], (q >= 0.9 ? "met" : "NOT met")
     }
     t("action_rtt_tcp", 0, 1.0, "action round trip, tcp / MPI tcp")
+    if (fitcp != "" && ("action_rtt_tcp", "mpi", 0) in val) {
+        printf "%-34s %8.2f  (the provider floor: fi_pingpong tcp;ofi_rxm %.2f us round trip, MPI RPC %.2f)\n",
+               "  fi_pingpong tcp / MPI tcp", fitcp / val["action_rtt_tcp", "mpi", 0], fitcp, val["action_rtt_tcp", "mpi", 0]
+        printf "%-34s %8.2f  (floc actions over that floor)\n", "  action tcp / fi_pingpong tcp",
+               val["action_rtt_tcp", "floc", 0] / fitcp
+    }
 }
 function worst(name, target, label,   k, m, w) {
     m = 0
