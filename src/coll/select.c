@@ -79,7 +79,15 @@
  * / Open MPI us: 16 KiB 1.42 / 1.64 / 1.50, 64 KiB 3.24 / 6.96 / 3.28,
  * 256 KiB 9.7 / 23.1 / 9.2, 1 MiB 51 / 82 / 47-49, 4 MiB 311 / 354 /
  * 299-307; on 3 and 4 (2 cores) neither wins everywhere (256 KiB on 4:
- * 41.7 vs 38.8; 1 MiB on 3: 107 vs 163), so the pipeline stays there.
+ * 41.7 vs 38.8; 1 MiB on 3: 107 vs 163).  Two later runs (same day, us,
+ * cma / pipeline / Open MPI, two runs of floc) put CMA ahead on 3 from
+ * 32 KiB to 1 MiB (32 KiB 5.2-5.2 / 6.2-6.3 / 5.6; 256 KiB 29.5-34.7 /
+ * 38.2-38.5 / 19.8; 1 MiB 127-150 / 157-160 / 109; 2 MiB 343 / 317-327)
+ * and on 4 from 64 KiB to 512 KiB (64 KiB 11.3-12.8 / 14.7-14.9 / 11.2;
+ * 256 KiB 41.1-43.1 / 43.9-44.0 / 40.5; 512 KiB 86.7-92.2 / 85.6-94.8;
+ * 1 MiB 205-206 / 166-200): those ranges take it, the pipeline keeps
+ * the rest.  Unknown beyond 4 (this machine): many readers pinning the
+ * root's pages at once may not scale.
  * Alltoall by CMA (each reads its block from every other's sbuf), same
  * day, cma / the rules before / Open MPI, us, 2 / 3 / 4 localities: 8 KiB
  * 1.35 / 2.06 / 2.16 on 2, 6.2 / 5.0 (shm) / 7.7 on 3; 16 KiB 1.9 / 3.6
@@ -172,6 +180,8 @@ static const floc_coll_rule_t rules[] = {
 
     {FLOC_COLL_BCAST, "hierarchical", ANY, ANY, 0, ANY, ANY, 0, 0},
     {FLOC_COLL_BCAST, "cma", ANY, 2, 16 * KiB, ANY, ANY, 0, 0},
+    {FLOC_COLL_BCAST, "cma", 3, 3, 32 * KiB, 1 * MiB, ANY, 0, 0},
+    {FLOC_COLL_BCAST, "cma", 4, 4, 64 * KiB, 512 * KiB, ANY, 0, 0},
     {FLOC_COLL_BCAST, "shm", ANY, ANY, 0, 16 * KiB, ANY, 0, 0},
     {FLOC_COLL_BCAST, "shm_pipeline", ANY, ANY, 16 * KiB + 1, ANY, ANY, 0, 0},
     {FLOC_COLL_BCAST, "binomial", ANY, ANY, 0, ANY, 8 * KiB, 2, 0},

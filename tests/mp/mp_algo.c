@@ -60,6 +60,8 @@ static const char *rules(const char *k, size_t b)
         return seg ? "shm" : "dissemination";
     if (!strcmp(k, "bcast"))
         return seg && cma && p == 2 && b >= 16 * KiB   ? "cma"
+               : seg && cma && p == 3 && b >= 32 * KiB && b <= 1 * MiB ? "cma"
+               : seg && cma && p == 4 && b >= 64 * KiB && b <= 512 * KiB ? "cma"
                : fits(b) && b <= 16 * KiB              ? "shm"
                : seg && b > 16 * KiB                   ? "shm_pipeline"
                : nodes > 1 && p >= 3 && b >= 512 * KiB ? "scatter_allgather"
@@ -380,7 +382,7 @@ int main(int argc, char **argv)
 
     MP_OK(floc_barrier(ctx));
     check_algorithm("barrier", 0);
-    AROUND("bcast", 1, 16 * KiB, 512 * KiB, m);
+    AROUND("bcast", 1, 16 * KiB, 32 * KiB, 64 * KiB, 512 * KiB, 1 * MiB, m);
     AROUND("allreduce", 8, 8 * KiB, 32 * KiB, 64 * KiB, 256 * KiB, 512 * KiB, m);
     AROUND("reduce", 8, 64 * KiB, 2 * MiB, m);
     AROUND("gather", 1, 1 * KiB, 16 * KiB, 64 * KiB, 128 * KiB, 1 * MiB, m);
