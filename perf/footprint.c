@@ -46,10 +46,10 @@ static void exchange(void *s, void *r, size_t n, int to, int from)
 }
 #endif
 
-/* a "Field:   123 kB" line of /proc/self/status, in KiB */
-static double kib(const char *field)
+/* a "Field:   123 kB" line of a /proc/self file, in KiB */
+static double kib_in(const char *file, const char *field)
 {
-    FILE *f = fopen("/proc/self/status", "r");
+    FILE *f = fopen(file, "r");
     char line[256];
     double v = 0;
     while (f && fgets(line, sizeof line, f))
@@ -59,6 +59,8 @@ static double kib(const char *field)
         fclose(f);
     return v;
 }
+
+static double kib(const char *field) { return kib_in("/proc/self/status", field); }
 
 int main(int argc, char **argv)
 {
@@ -85,16 +87,23 @@ int main(int argc, char **argv)
         exchange(a, b, big, (rank + 1) % size, (rank + size - 1) % size);
     }
     lib_barrier();
-    const double mine[4] = {kib("VmRSS:"), kib("RssAnon:"), kib("RssFile:"), kib("RssShmem:")};
-    double sum[4], max[4];
-    allreduce(mine, sum, 4, 0);
-    allreduce(mine, max, 4, 1);
+    /* and proportionally (PSS): a page shared by k processes counts 1/k
+     * in each, so the node's localities add up to what the node holds */
+    const char *roll = "/proc/self/smaps_rollup";
+    const double mine[6] = {kib("VmRSS:"),           kib("RssAnon:"),
+                            kib("RssFile:"),         kib("RssShmem:"),
+                            kib_in(roll, "Pss:"),    kib_in(roll, "Pss_Shmem:")};
+    double sum[6], max[6];
+    allreduce(mine, sum, 6, 0);
+    allreduce(mine, max, 6, 1);
     if (rank == 0)
         printf("%s footprint, %d localities, MiB per locality (average / max): resident %.1f / "
-               "%.1f, private %.1f / %.1f, files %.1f / %.1f, shared %.1f / %.1f (%.2f s)\n",
+               "%.1f, private %.1f / %.1f, files %.1f / %.1f, shared %.1f / %.1f; "
+               "proportional %.1f / %.1f, of it shared %.1f / %.1f (%.2f s)\n",
                LIB, size, sum[0] / size / 1024, max[0] / 1024, sum[1] / size / 1024,
                max[1] / 1024, sum[2] / size / 1024, max[2] / 1024, sum[3] / size / 1024,
-               max[3] / 1024, (now_us() - t0) / 1e6);
+               max[3] / 1024, sum[4] / size / 1024, max[4] / 1024, sum[5] / size / 1024,
+               max[5] / 1024, (now_us() - t0) / 1e6);
     free(a);
     free(b);
     lib_fini();

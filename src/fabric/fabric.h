@@ -211,6 +211,9 @@ int floc_fi_set_open(struct floc_ctx *ctx, floc_fi_set_t *set, enum fi_cq_format
 void floc_shm_reap(void);
 /* Give an endpoint to be opened from info this name (FI_ADDR_STR: shm). */
 int floc_fi_info_name(struct fi_info *info, const char *name);
+/* The zero pages of shm endpoint `name`'s file given back (objects.c):
+ * after the endpoint is enabled, before its address is published. */
+void floc_shm_trim(const char *name);
 /* Close the endpoint alone (no completion arrives after it) ... */
 void floc_fi_set_close_ep(floc_fi_set_t *set, const char *what);
 /* ... and everything (the endpoint too if still open); safe on a partial set. */

@@ -5,8 +5,10 @@
  * endpoints floc keeps (the main provider's, the node rail's, the
  * liveness watcher's); shm endpoint names; libfabric's errors as floc's.
  */
+#define _GNU_SOURCE   /* fallocate, SEEK_DATA */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <stdio.h>
@@ -62,6 +64,9 @@ int floc_fi_set_open(floc_ctx_t *ctx, floc_fi_set_t *set, enum fi_cq_format cq_f
     FLOC_FI_TRY_(fi_ep_bind(set->ep, &set->cq->fid, FI_TRANSMIT | FI_RECV), "fi_ep_bind(cq)");
     FLOC_FI_TRY_(fi_enable(set->ep), "fi_enable");
 #undef FLOC_FI_TRY_
+    if (strcmp(set->info->fabric_attr->prov_name, "shm") == 0 &&
+        set->info->addr_format == FI_ADDR_STR && set->info->src_addr)
+        floc_shm_trim(set->info->src_addr);   /* (its address is not out yet) */
     return 0;
 }
 
@@ -117,6 +122,74 @@ static void remove_stale_shm(const char *name)
                 unlink(path) == 0)
                 FLOC_INFO(FLOC_LOG_FABRIC, "removed a stale shm file %s", path);
         }
+    }
+    closedir(d);
+}
+
+/* The zero pages of one tmpfs file given back (holes read as zeros): the
+ * pages of its data extents that hold nothing but zeros.  The bytes
+ * given back, or 0. */
+static size_t punch_zero_pages(int fd)
+{
+    static const unsigned char zero[4096];
+    unsigned char page[4096];
+    size_t freed = 0;
+    off_t at = 0;
+    for (;;) {
+        const off_t data = lseek(fd, at, SEEK_DATA);
+        if (data < 0)
+            break;   /* no more data (ENXIO), or no SEEK_DATA here */
+        off_t hole = lseek(fd, data, SEEK_HOLE);
+        if (hole < 0)
+            break;
+        off_t run = -1;   /* the start of a run of zero pages */
+        for (off_t o = data & ~(off_t)4095; o <= hole; o += 4096) {
+            const int zeros = o < hole && pread(fd, page, sizeof page, o) == (ssize_t)sizeof page &&
+                              memcmp(page, zero, sizeof page) == 0;
+            if (zeros && run < 0)
+                run = o;
+            if (!zeros && run >= 0) {
+                if (fallocate(fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, run, o - run) == 0)
+                    freed += (size_t)(o - run);
+                run = -1;
+            }
+        }
+        at = hole;
+    }
+    return freed;
+}
+
+/*
+ * libfabric 1.17's shm zero-fills its region from the endpoint's name to
+ * the end when it creates it (a strncpy sized to the rest of the region,
+ * which is rounded up to a power of two): 3.8 MiB of shared pages per
+ * locality that hold nothing, most of what floc's locality had more
+ * than an Open MPI rank (docs/p2p.md, "Memory per locality").  Given back
+ * here, before any peer knows the endpoint's address: nobody else maps
+ * the file yet, and a hole reads as the zeros it held.
+ */
+void floc_shm_trim(const char *name)
+{
+    static const char scheme[] = "fi_shm://";
+    if (strncmp(name, scheme, sizeof scheme - 1) != 0)
+        return;
+    name += sizeof scheme - 1;
+    const size_t len = strlen(name);
+    DIR *d = opendir("/dev/shm");
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        char path[512];
+        if (strncmp(e->d_name, name, len) != 0 || e->d_name[len] != ':' ||
+            snprintf(path, sizeof path, "/dev/shm/%s", e->d_name) >= (int)sizeof path)
+            continue;
+        const int fd = open(path, O_RDWR | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        const size_t freed = punch_zero_pages(fd);
+        close(fd);
+        FLOC_DEBUG(FLOC_LOG_FABRIC, "%s: %zu KiB of zero pages given back", path, freed >> 10);
     }
     closedir(d);
 }
