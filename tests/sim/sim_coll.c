@@ -434,6 +434,14 @@ static void one(simfab_job_t *job, int kind, const char *alg, size_t count)
                  count, floc_strerror(ret));
         else if (!projecting)
             check(&t);
+        /* a forced algorithm ran (it did not give way to the rules) */
+        const char *ran = NULL;
+        if (!ret && alg && p > 1 &&
+            (floc_coll_last_algorithm(simfab_ctx(job, 0),
+                                      floc_coll_kind_name((floc_coll_kind_t)kind), &ran) ||
+             !ran || strcmp(ran, alg)))
+            FAIL("%s %s p=%d count %zu: %s ran instead", floc_coll_kind_name((floc_coll_kind_t)kind),
+                 alg, p, count, ran ? ran : "(none)");
         last_time = simfab_time(job);
         if (kind == FLOC_COLL_ALLREDUCE && !projecting)
             allreduce_bits(job, p, count, t.din, t.dout, t.reqs, t.alg);
@@ -450,8 +458,18 @@ static void one(simfab_job_t *job, int kind, const char *alg, size_t count)
     free(t.rcounts), free(t.rdispls), free(t.reqs);
 }
 
-/* every fabric algorithm of kind (the node segment's and the hierarchical
- * ones are not simulated), and the rules' own choice */
+/* may alg run in this job at this size?  (The node segment's are not
+ * simulated; the hierarchical ones run where the job has several nodes
+ * and the size is theirs.) */
+static int simulated(simfab_job_t *job, const floc_coll_alg_t *alg, size_t bytes)
+{
+    if (alg->flags & FLOC_ALG_SHM)
+        return 0;
+    return !(alg->flags & FLOC_ALG_HIER) || simfab_usable(job, alg, bytes);
+}
+
+/* every algorithm of kind that runs here (simulated()), and the rules'
+ * own choice */
 static void kind_all(simfab_job_t *job, int kind, const char *only, int big)
 {
     const int p = simfab_size(job);
@@ -474,7 +492,7 @@ static void kind_all(simfab_job_t *job, int kind, const char *only, int big)
     if (ncounts > 2 && per_p && (size_t)p * (size_t)p * 700 > ((size_t)64 << 20))
         ncounts = 2;
     for (size_t i = 0; i < n; i++) {
-        if ((int)algs[i].kind != kind || (algs[i].flags & (FLOC_ALG_SHM | FLOC_ALG_HIER)))
+        if ((int)algs[i].kind != kind || !simulated(job, &algs[i], 8))
             continue;
         if (only && strcmp(only, algs[i].name))
             continue;
@@ -485,7 +503,8 @@ static void kind_all(simfab_job_t *job, int kind, const char *only, int big)
             continue;
         const clock_t t0 = clock();
         for (int c = 0; c < ncounts; c++)
-            one(job, kind, algs[i].name, counts[c]);
+            if (simulated(job, &algs[i], counts[c] * sizeof(int64_t)))
+                one(job, kind, algs[i].name, counts[c]);
         if (big) {
             printf("sim_coll: p=%d %s %s: %.1f s\n", p, floc_coll_kind_name((floc_coll_kind_t)kind),
                    algs[i].name, (double)(clock() - t0) / CLOCKS_PER_SEC);
@@ -564,8 +583,9 @@ static int model_of(const char *name, simfab_model_t *m, int *per_node)
     return bad ? -1 : 0;
 }
 
-/* each fabric algorithm's virtual time for kind at bytes per locality on
- * p localities, per_node to a node, and the rules' choice */
+/* each algorithm's virtual time for kind at bytes per locality on p
+ * localities, per_node to a node ("-": it does not run there, as the
+ * hierarchical ones on one node), and the rules' choice */
 static int project(int argc, char **argv)
 {
     if (argc < 6)
@@ -591,7 +611,7 @@ static int project(int argc, char **argv)
            m.beta_net, m.gamma);
     printf("# %-7s", "P");
     for (size_t i = 0; i < n; i++)
-        if ((int)algs[i].kind == kind && !(algs[i].flags & (FLOC_ALG_SHM | FLOC_ALG_HIER)))
+        if ((int)algs[i].kind == kind && !(algs[i].flags & FLOC_ALG_SHM))
             printf(" %20s", algs[i].name);
     printf("  (us; the rules take)\n");
     const int reduces = kind == FLOC_COLL_ALLREDUCE || kind == FLOC_COLL_REDUCE ||
@@ -599,9 +619,10 @@ static int project(int argc, char **argv)
                         kind == FLOC_COLL_EXSCAN;
     for (char *s = strtok(argv[5], ","); s; s = strtok(NULL, ",")) {
         const int p = atoi(s);
+        const char *rules = NULL;
         printf("%-9d", p);
         for (size_t i = 0; i < n; i++) {
-            if ((int)algs[i].kind != kind || (algs[i].flags & (FLOC_ALG_SHM | FLOC_ALG_HIER)))
+            if ((int)algs[i].kind != kind || (algs[i].flags & FLOC_ALG_SHM))
                 continue;
             /* (the algorithms of p steps beyond 4096: minutes each, and far
              * behind anyway) */
@@ -626,18 +647,19 @@ static int project(int argc, char **argv)
                 return 1;
             }
             simfab_set_reduces(job, reduces);
+            if (!rules)
+                rules = simfab_rules(job, kind, count * 8);
             const int before = failures;
-            one(job, kind, algs[i].name, count);
-            if (failures > before)
+            if (!simulated(job, &algs[i], count * 8))
+                printf(" %20s", "-");
+            else if (one(job, kind, algs[i].name, count), failures > before)
                 printf(" %20s", "failed");
             else
                 printf(" %20.2f", last_time * 1e6);
             fflush(stdout);
             simfab_job_free(job);
         }
-        const floc_coll_where_t w = {.p = p, .nodes = (p + per_node - 1) / per_node};
-        const floc_coll_alg_t *a = floc_coll_choose(&w, (floc_coll_kind_t)kind, count * 8, 1);
-        printf("  %s\n", a ? a->name : "?");
+        printf("  %s\n", rules ? rules : "?");
     }
     return failures != 0;
 }

@@ -43,6 +43,11 @@ struct simfab_job {
     int p;
     floc_ctx_t **ctx;
     int *node_of;
+    /* per node: who is where, shared by its localities (each ctx's copy
+     * differs in `me` only: p copies of O(p) arrays would be 2 GB at
+     * 16384) */
+    floc_node_place_t *places;
+    int nodes;
     queue_t **buckets;
     size_t nbuckets;
     uint64_t messages, bytes;
@@ -372,7 +377,7 @@ static void ctx_free(floc_ctx_t *c)
     if (c->simulated)
         floc_ctx_mark_simulated(c, 0);
     floc_req_pool_fini(&c->reqs);
-    free(c->node);
+    free(c->node);   /* (its placement is the job's) */
     free(c);
 }
 
@@ -394,11 +399,25 @@ static floc_ctx_t *ctx_new(simfab_job_t *job, int r, int per_node)
     c->local_rank = r % per_node;
     c->local_size = c->node_id == c->num_nodes - 1 ? job->p - c->node_id * per_node : per_node;
     floc_req_pool_init(&c->reqs, FLOC_FABRIC_REQ_EXT);
-    if (floc_config_load(&c->cfg, no_env, NULL, NULL) || !(c->node = calloc(1, sizeof *c->node)) ||
-        floc_coll_init(c)) {
+    if (floc_config_load(&c->cfg, no_env, NULL, NULL) || !(c->node = calloc(1, sizeof *c->node))) {
         ctx_free(c);
         return NULL;
     }
+    /* who is where, as a job of several nodes has it: the hierarchical
+     * algorithms run, their node steps through this transport (there is
+     * no segment: hier.c's way for a node without one), priced as
+     * messages within a node */
+    floc_node_t *n = c->node;
+    n->at = job->places[c->node_id];
+    n->at.me = n->at.local_of[r];
+    n->me = n->at.me;
+    n->p = n->at.p;
+    n->hier = c->num_nodes > 1;
+    if (floc_coll_init(c)) {
+        ctx_free(c);
+        return NULL;
+    }
+    c->coll->seg = NULL;
     c->coll->xport = &sim_transport;
     return c;
 }
@@ -427,6 +446,12 @@ simfab_job_t *simfab_job_new(int p, int per_node)
         goto fail;
     for (int r = 0; r < p; r++)
         job->node_of[r] = r / per_node;
+    job->nodes = (p + per_node - 1) / per_node;
+    if (!(job->places = calloc((size_t)job->nodes, sizeof *job->places)))
+        goto fail;
+    for (int d = 0; d < job->nodes; d++)
+        if (floc_node_place(p, d * per_node, job->node_of, job->nodes, NULL, &job->places[d]))
+            goto fail;
     for (int r = 0; r < p; r++)
         if (!(job->ctx[r] = ctx_new(job, r, per_node)))
             goto fail;
@@ -455,6 +480,9 @@ void simfab_job_free(simfab_job_t *job)
             free(q);
         }
     free(job->buckets);
+    for (int d = 0; job->places && d < job->nodes; d++)
+        floc_node_place_free(&job->places[d]);
+    free(job->places);
     free(job->phantom);
     free(job->ctx);
     free(job->node_of);
@@ -476,6 +504,18 @@ floc_ctx_t *simfab_ctx(simfab_job_t *job, int rank)
 int simfab_size(const simfab_job_t *job)
 {
     return job->p;
+}
+
+int simfab_usable(simfab_job_t *job, const struct floc_coll_alg *alg, size_t bytes)
+{
+    return floc_coll_alg_usable(alg, &job->ctx[0]->coll->where, bytes);
+}
+
+const char *simfab_rules(simfab_job_t *job, int kind, size_t bytes)
+{
+    const floc_coll_alg_t *a =
+        floc_coll_choose(&job->ctx[0]->coll->where, (floc_coll_kind_t)kind, bytes, 0);
+    return a ? a->name : "?";
 }
 
 int simfab_force(simfab_job_t *job, int kind, const char *algorithm)

@@ -24,12 +24,24 @@
 
 typedef struct simfab_job simfab_job_t;
 
-/* P localities, `per_node` to a node (the nodes only number them: the
- * node segments are not simulated, every algorithm runs on the fabric) */
+/* P localities, `per_node` to a node.  The node segments are not
+ * simulated: the flat algorithms run on this transport, and so do the
+ * hierarchical ones (several nodes), their node steps as the fabric
+ * algorithms hier.c runs on a node without a segment, each message
+ * within a node priced alpha_node + n beta_node. */
 simfab_job_t *simfab_job_new(int p, int per_node);
 void simfab_job_free(simfab_job_t *job);
 floc_ctx_t *simfab_ctx(simfab_job_t *job, int rank);
 int simfab_size(const simfab_job_t *job);
+
+/* May alg run in this job for `bytes` per locality (its flags against
+ * where the job's collectives run: the nodes, no segment)? */
+struct floc_coll_alg;
+int simfab_usable(simfab_job_t *job, const struct floc_coll_alg *alg, size_t bytes);
+
+/* What the rules take for kind at `bytes` per locality in this job (as
+ * floc_coll_algorithm would say) */
+const char *simfab_rules(simfab_job_t *job, int kind, size_t bytes);
 
 /* Force kind's algorithm on every locality (NULL name: the rules choose) */
 int simfab_force(simfab_job_t *job, int kind, const char *algorithm);
