@@ -33,6 +33,12 @@ typedef struct floc_coll_transport {
                   floc_rwin_t *win);
     void (*unexpose)(struct floc_ctx *ctx, void *handle);
     void (*describe)(floc_request_t *req, char *buf, size_t len);
+    /* A hierarchical collective's node step on a node without a segment:
+     * this transport's own algorithm of kind among the node's localities,
+     * or NULL (the fabric: a flat algorithm among them, hier.c).  NULL
+     * for the fabric; the simulated job's (tests/sim) models the
+     * segment's step. */
+    const struct floc_coll_alg *(*node_step)(floc_coll_kind_t kind);
 } floc_coll_transport_t;
 
 extern const floc_coll_transport_t floc_coll_fabric_transport;

@@ -139,14 +139,18 @@ int floc_hier_leaders_step(floc_coll_req_t *c, floc_coll_kind_t kind, size_t byt
  * fabric's where the segment cannot take it, or there was none when the
  * collective started (a team's group segment opens at its first
  * blocking call that would use it: all of a node's members decide the
- * same) */
+ * same); without a segment, the transport's own node step if it has one
+ * (the simulated job's model of the segment) */
 int floc_hier_node_step(floc_coll_req_t *c, floc_coll_kind_t kind, size_t bytes, int root,
                      const void *sbuf, const floc_coll_alg_t **alg, view_t *v)
 {
     const int p = floc_hier_at(c)->p;
     if (p < 2)
         return 0;
+    const floc_coll_transport_t *x = c->ctx->coll->xport;
     *alg = c->node_seg ? floc_coll_select_node(c->ctx, kind, bytes) : NULL;
+    if (!*alg && x->node_step)
+        *alg = x->node_step(kind);
     if (!*alg)
         *alg = floc_coll_select_fabric(c->ctx, kind, bytes, p);
     *v = node_view(c, root, sbuf);

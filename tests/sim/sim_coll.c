@@ -546,7 +546,9 @@ static int model_of(const char *name, simfab_model_t *m, int *per_node)
         {"alpha_net", offsetof(simfab_model_t, alpha_net)},
         {"beta_net", offsetof(simfab_model_t, beta_net)},
         {"gamma", offsetof(simfab_model_t, gamma)},
-        {"overhead", offsetof(simfab_model_t, overhead)}};
+        {"overhead", offsetof(simfab_model_t, overhead)},
+        {"alpha_seg", offsetof(simfab_model_t, alpha_seg)},
+        {"beta_seg", offsetof(simfab_model_t, beta_seg)}};
     unsigned seen = 0;
     char line[512];
     int bad = 0, lineno = 0;
@@ -576,8 +578,8 @@ static int model_of(const char *name, simfab_model_t *m, int *per_node)
     }
     fclose(f);
     if (!bad && seen != (1u << (sizeof keys / sizeof keys[0])) - 1) {
-        fprintf(stderr, "sim_coll: %s: alpha_node, beta_node, alpha_net, beta_net, gamma and "
-                        "overhead must all be given\n", path);
+        fprintf(stderr, "sim_coll: %s: alpha_node, beta_node, alpha_net, beta_net, gamma, "
+                        "overhead, alpha_seg and beta_seg must all be given\n", path);
         bad = 1;
     }
     return bad ? -1 : 0;

@@ -13,63 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "simfab.h"
-#include "coll/engine.h"
-#include "core/ctx.h"
+#include "simjob.h"
 #include "core/config.h"
 #include "fabric/fabric.h"
 #include "node/node.h"
-
-typedef struct entry {
-    struct entry *next;
-    int send, eager;         /* eager: a send complete already, its data in copy */
-    floc_ctx_t *ctx;         /* whose request */
-    floc_request_t *req;
-    void *buf;               /* the sender's (rendezvous) or the receiver's buffer */
-    void *copy;              /* an eager send's data */
-    size_t len;
-    double t;                /* virtual time it was posted */
-    double arrive;           /* an eager send's: when its data is at the destination */
-} entry_t;
-
-typedef struct queue {
-    struct queue *next;      /* in its bucket */
-    uint64_t key;
-    int src, dst;
-    entry_t *head, *tail;
-} queue_t;
-
-struct simfab_job {
-    int p;
-    floc_ctx_t **ctx;
-    int *node_of;
-    /* per node: who is where, shared by its localities (each ctx's copy
-     * differs in `me` only: p copies of O(p) arrays would be 2 GB at
-     * 16384) */
-    floc_node_place_t *places;
-    int nodes;
-    queue_t **buckets;
-    size_t nbuckets;
-    uint64_t messages, bytes;
-    /* the localities with something new (a delivery, a completion) to
-     * look at: a min-heap of ranks by the time it happened, each at most
-     * once (in time order, so that the links are reserved in time order) */
-    int *ready;
-    unsigned char *queued;
-    size_t ready_len;
-    size_t *at;              /* where a queued locality is in ready */
-    /* virtual time (simfab_set_model) */
-    int timed, reduces;
-    /* simfab_set_phantom: no payload moved, the collectives' scratch
-     * shared (the times only) */
-    void *phantom;
-    size_t phantom_len;
-    simfab_model_t model;
-    double *clock;           /* per locality: when it can act next */
-    double *due;             /* per locality: when its completed operations were done */
-    double *nic_out, *nic_in;/* per node: when its link is free, each way */
-    double finish;
-};
 
 static void heap_swap(simfab_job_t *job, size_t a, size_t b)
 {
@@ -96,7 +43,7 @@ static void sift_down(simfab_job_t *job, size_t i)
     }
 }
 
-static void make_ready(simfab_job_t *job, int r)
+void simfab_make_ready(simfab_job_t *job, int r)
 {
     if (job->queued[r])
         return;
@@ -157,7 +104,7 @@ static double transfer(simfab_job_t *job, int src, int dst, size_t n, double t)
 }
 
 /* the operation of locality r is done at t */
-static void done_at(simfab_job_t *job, int r, double t)
+void simfab_done_at(simfab_job_t *job, int r, double t)
 {
     if (t <= job->due[r])
         return;
@@ -236,18 +183,18 @@ static void deliver(simfab_job_t *job, entry_t *send, entry_t *recv, int src)
                                                                  ? job->model.alpha_node
                                                                  : job->model.alpha_net);
             t = transfer(job, s, d, send->len, start);
-            done_at(job, s, t);
+            simfab_done_at(job, s, t);
         }
-        done_at(job, d, t + (job->reduces ? (double)n * job->model.gamma : 0));
+        simfab_done_at(job, d, t + (job->reduces ? (double)n * job->model.gamma : 0));
     }
     floc_request_t *r = recv->req;
     r->msg.len = send->len;
     r->msg.source = src;
     floc_req_op_done(recv->ctx, r, send->len > recv->len ? FLOC_ERR_TRUNCATED : 0);
-    make_ready(job, recv->ctx->rank);
+    simfab_make_ready(job, recv->ctx->rank);
     if (!send->eager) {   /* a rendezvous send completes now */
         floc_req_op_done(send->ctx, send->req, 0);
-        make_ready(job, send->ctx->rank);
+        simfab_make_ready(job, send->ctx->rank);
     }
     job->messages++;
     job->bytes += n;
@@ -327,7 +274,7 @@ static int sim_rma(floc_ctx_t *ctx, int write, void *local, size_t len, int peer
         const double t = job->clock[me] += job->model.overhead;
         const int same = job->node_of[me] == job->node_of[peer];
         const double ask = t + (same ? job->model.alpha_node : job->model.alpha_net);
-        done_at(job, me, write ? transfer(job, me, peer, len, t) : transfer(job, peer, me, len, ask));
+        simfab_done_at(job, me, write ? transfer(job, me, peer, len, t) : transfer(job, peer, me, len, ask));
     }
     if (len && !job->phantom)
         memcpy(write ? remote : local, write ? local : remote, len);
@@ -360,7 +307,7 @@ static void sim_describe(floc_request_t *req, char *buf, size_t len)
 
 static const floc_coll_transport_t sim_transport = {
     .msg = sim_msg, .rma = sim_rma, .expose = sim_expose, .unexpose = sim_unexpose,
-    .describe = sim_describe};
+    .describe = sim_describe, .node_step = simfab_node_step};
 
 static const char *no_env(const char *name, void *arg)
 {
@@ -439,15 +386,17 @@ simfab_job_t *simfab_job_new(int p, int per_node)
     job->at = calloc((size_t)p, sizeof *job->at);
     job->clock = calloc((size_t)p, sizeof *job->clock);
     job->due = calloc((size_t)p, sizeof *job->due);
+    job->node_steps = calloc((size_t)p, sizeof *job->node_steps);
     job->nic_out = calloc((size_t)p, sizeof *job->nic_out);   /* (nodes <= p) */
     job->nic_in = calloc((size_t)p, sizeof *job->nic_in);
     if (!job->buckets || !job->ctx || !job->node_of || !job->ready || !job->queued || !job->at ||
-        !job->clock || !job->due || !job->nic_out || !job->nic_in)
+        !job->clock || !job->due || !job->nic_out || !job->nic_in || !job->node_steps)
         goto fail;
     for (int r = 0; r < p; r++)
         job->node_of[r] = r / per_node;
     job->nodes = (p + per_node - 1) / per_node;
-    if (!(job->places = calloc((size_t)job->nodes, sizeof *job->places)))
+    if (!(job->places = calloc((size_t)job->nodes, sizeof *job->places)) ||
+        !(job->node_pending = calloc((size_t)job->nodes, sizeof *job->node_pending)))
         goto fail;
     for (int d = 0; d < job->nodes; d++)
         if (floc_node_place(p, d * per_node, job->node_of, job->nodes, NULL, &job->places[d]))
@@ -480,6 +429,8 @@ void simfab_job_free(simfab_job_t *job)
             free(q);
         }
     free(job->buckets);
+    simfab_node_free(job);
+    free(job->node_steps);
     for (int d = 0; job->places && d < job->nodes; d++)
         floc_node_place_free(&job->places[d]);
     free(job->places);
@@ -546,7 +497,7 @@ int simfab_run(simfab_job_t *job, floc_request_t **reqs, long rounds)
     for (int r = 0; r < job->p; r++)
         if (reqs[r]) {
             left++;
-            make_ready(job, r);
+            simfab_make_ready(job, r);
         }
     long tests = 0;
     const long most = rounds * (long)job->p;

@@ -69,6 +69,9 @@ typedef struct simfab_model {
     double alpha_net, beta_net;     /* between nodes */
     double gamma;                   /* s per byte folded by a reduction */
     double overhead;                /* s per operation posted */
+    /* a hierarchical collective's node step through the segment, modelled
+     * (simnode.c): a handoff, and per byte through one locality */
+    double alpha_seg, beta_seg;
 } simfab_model_t;
 
 void simfab_set_model(simfab_job_t *job, const simfab_model_t *model);

@@ -125,7 +125,30 @@ static void test_node_segment_boundaries(void **state)
     assert_string_equal(choose(single(2, 1), FLOC_COLL_BCAST, 16 * KiB - 1), "shm");
     assert_string_equal(choose(single(2, 1), FLOC_COLL_BCAST, 16 * KiB), "cma");
     assert_string_equal(choose(single(2, 1), FLOC_COLL_BCAST, 64 * MiB), "cma");
-    assert_string_equal(choose(single(3, 1), FLOC_COLL_BCAST, 1 * MiB), "shm_pipeline");
+    /* ... on 3 from 32 KiB to 1 MiB, on 4 from 64 to 512 KiB */
+    assert_string_equal(choose(single(3, 1), FLOC_COLL_BCAST, 32 * KiB - 1), "shm_pipeline");
+    assert_string_equal(choose(single(3, 1), FLOC_COLL_BCAST, 32 * KiB), "cma");
+    assert_string_equal(choose(single(3, 1), FLOC_COLL_BCAST, 1 * MiB), "cma");
+    assert_string_equal(choose(single(3, 1), FLOC_COLL_BCAST, 1 * MiB + 1), "shm_pipeline");
+    assert_string_equal(choose(single(4, 1), FLOC_COLL_BCAST, 64 * KiB - 1), "shm_pipeline");
+    assert_string_equal(choose(single(4, 1), FLOC_COLL_BCAST, 64 * KiB), "cma");
+    assert_string_equal(choose(single(4, 1), FLOC_COLL_BCAST, 512 * KiB + 1), "shm_pipeline");
+    assert_string_equal(choose(single(5, 1), FLOC_COLL_BCAST, 64 * KiB), "shm_pipeline");
+    /* gather and scatter by CMA: from 16 KiB on 2; scatter from 32 KiB,
+     * gather from 128 KiB beyond */
+    assert_string_equal(choose(single(2, 1), FLOC_COLL_GATHER, 16 * KiB - 1), "shm");
+    assert_string_equal(choose(single(2, 1), FLOC_COLL_GATHER, 16 * KiB), "cma");
+    assert_string_equal(choose(single(3, 1), FLOC_COLL_GATHER, 128 * KiB - 1), "direct");
+    assert_string_equal(choose(single(3, 1), FLOC_COLL_GATHER, 128 * KiB), "cma");
+    assert_string_equal(choose(single(8, 1), FLOC_COLL_GATHER, 4 * MiB), "cma");
+    assert_string_equal(choose(single(2, 1), FLOC_COLL_SCATTER, 16 * KiB), "cma");
+    assert_string_equal(choose(single(3, 1), FLOC_COLL_SCATTER, 16 * KiB), "shm");
+    assert_string_equal(choose(single(3, 1), FLOC_COLL_SCATTER, 32 * KiB), "cma");
+    /* reduce_scatter by CMA from 8 KiB on any number */
+    assert_string_equal(choose(single(2, 1), FLOC_COLL_REDUCE_SCATTER, 4 * KiB), "shm");
+    assert_string_equal(choose(single(2, 1), FLOC_COLL_REDUCE_SCATTER, 8 * KiB - 1), "ring");
+    assert_string_equal(choose(single(2, 1), FLOC_COLL_REDUCE_SCATTER, 8 * KiB), "cma");
+    assert_string_equal(choose(single(16, 1), FLOC_COLL_REDUCE_SCATTER, 1 * MiB), "cma");
     assert_string_equal(choose(single(2, 1), FLOC_COLL_ALLTOALL, 8 * KiB - 1), "shm");
     assert_string_equal(choose(single(2, 1), FLOC_COLL_ALLTOALL, 8 * KiB), "cma");
     assert_string_equal(choose(single(3, 1), FLOC_COLL_ALLTOALL, 16 * KiB - 1), "shm");
