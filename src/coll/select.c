@@ -75,7 +75,11 @@
  * 38 vs 32; scatter, the same layout: 16-128 B 6.4-6.7 vs 11.6-12.6,
  * 256 B-1 KiB even.
  * Broadcast by CMA on 2 localities from 16 KiB (the reader pulls the
- * root's buffer; the pipeline copies twice), 2026-12-07, cma / pipeline
+ * root's buffer; the pipeline copies twice; from 32 KiB the root pushes
+ * half of it meanwhile, bcast_cma.c: 1 MiB 20.3-21.6 us against 51.2
+ * pulled by the reader alone and 53.0 for Open MPI, 64 KiB 2.6-2.7
+ * against 3.6 and 3.8, 16 MiB 707-740 against 1383 and 1447; the
+ * figures that follow are before), 2026-12-07, cma / pipeline
  * / Open MPI us: 16 KiB 1.42 / 1.64 / 1.50, 64 KiB 3.24 / 6.96 / 3.28,
  * 256 KiB 9.7 / 23.1 / 9.2, 1 MiB 51 / 82 / 47-49, 4 MiB 311 / 354 /
  * 299-307; on 3 and 4 (2 cores) neither wins everywhere (256 KiB on 4:

@@ -16,6 +16,12 @@
  * Cost, p localities, n bytes: one slot handoff, (p - 1) n bytes read by
  * the kernel from the root's memory (the readers at once), one handoff
  * back to the root.
+ *
+ * On 2 localities, from SPLIT_MIN bytes, the root does half the copy: both
+ * publish their buffer, the reader pulls the first half while the root
+ * pushes the second into the reader's buffer with process_vm_writev (as
+ * the reductions on 2 split theirs, reduce_cma.c), and each waits for the
+ * other: two cores copy n/2 each instead of one copying n.
  */
 #include <string.h>
 #include <unistd.h>
@@ -26,9 +32,52 @@
 
 enum { CMA_DRAIN = FLOC_SHM_READ + 1 };
 
+/* the split copy's threshold: below, the extra wait of the root for the
+ * reader's address costs more than half a copy saves */
+#define SPLIT_MIN ((size_t)32 << 10)
+
+/* On 2: the reader pulls [0, half), the root pushes [half, n) */
+static int split(floc_coll_req_t *c)
+{
+    const size_t n = c->v.count * c->esize, half = (n / 2) & ~(size_t)4095;
+    const int root = c->v.rank == c->v.root;
+    const floc_shm_cma_desc_t d = {.addr = (uint64_t)(uintptr_t)c->v.rbuf,
+                                   .pid = (uint32_t)getpid()};
+    int ret = floc_shm_steps(c, FLOC_COLL_BCAST, &d, sizeof d, FLOC_SHM_WAIT_ALL);
+    if (ret)
+        return ret;
+    floc_shm_cma_desc_t e;
+    memcpy(&e, floc_node_data(c->ctx->coll->seg, 1 - c->v.rank, c->s.shm.seq, sizeof e),
+           sizeof e);
+    ret = root ? floc_shm_cma_write((pid_t)e.pid, e.addr + half, (char *)c->v.rbuf + half,
+                                    n - half)
+               : floc_shm_cma_read((pid_t)e.pid, c->v.rbuf, e.addr, half);
+    /* done (also after a failure: the other must not wait for us) */
+    floc_shm_done(c);
+    if (ret)
+        return ret;
+    c->step = CMA_DRAIN;
+    return 0;
+}
+
 int floc_shm_bcast_cma(floc_coll_req_t *c)
 {
     const int root = c->v.rank == c->v.root;
+    const size_t n = c->v.count * c->esize;
+    if (c->v.size == 2 && n >= SPLIT_MIN) {
+        if (c->step != CMA_DRAIN) {
+            int ret = split(c);
+            if (ret)
+                return ret;
+        }
+        /* until the other is done: the root's buffer read, the reader's
+         * second half written */
+        if (!floc_shm_all_done(c, c->s.shm.seq))
+            return FLOC_ERR_AGAIN;
+        if (!root)
+            FLOC_SHM_WRITTEN_THERE(c->v.rbuf, n);
+        return 0;
+    }
     if (c->step != CMA_DRAIN) {
         const floc_shm_cma_desc_t d = {.addr = (uint64_t)(uintptr_t)c->v.rbuf,
                                        .pid = (uint32_t)getpid()};
