@@ -127,7 +127,14 @@
  * 5.53 / 4.41, 8.49 / 8.96 / 13.8, 12.1 / 11.0 / 12.2; 128 KiB 7.7 / 8.0
  * / 8.0, 13.6 / 16.7 / 15.3, 19.2 / 23.3 / 20.5; 4 MiB 563 / 565 / 569,
  * 885 / 895 / 885, 1158 / 1180 (rma) / 1253: from 16 KiB on 2, 128 KiB
- * beyond (the root reads alone, so its gain comes later).
+ * beyond (the root reads alone, so its gain comes later).  Then the
+ * gather became pushes (each locality writes its block into the root's
+ * rbuf, rooted_cma.c), same day, us, push / the root pulling / Open MPI:
+ * on 2 16 KiB 1.44-1.51 / 1.75 / 1.90, 64 KiB 3.32-3.35 / 4.37 / 4.49,
+ * 1 MiB 50-55 / 135 / 135-152, 4 MiB 324-350 / 563 / 569-613; on 3 (2
+ * cores) 32 KiB 5.2 / 5.5 / 5.1, 64 KiB 6.8 / 8.5 / 14.4; on 4 64 KiB
+ * 12.8-13.3 / 12.1 / 11.7, 256 KiB 20.8-32.5 / 50.4 / 59.4: from 64 KiB
+ * on 3 or more.
  * Reduce_scatter by CMA (each reads its block of every other's vector
  * and folds them, 64 KiB at a time), same day, us, cma / the rules
  * before (the ring) / Open MPI, 2 / 3 / 4 localities: 8 KiB 1.49 / 9.23
@@ -218,8 +225,8 @@ static const floc_coll_rule_t rules[] = {
 
     {FLOC_COLL_GATHER, "hierarchical", ANY, ANY, 0, 1 * KiB, ANY, 0, 0},
     {FLOC_COLL_GATHER, "cma", ANY, 2, 16 * KiB, ANY, ANY, 0, 0},
+    {FLOC_COLL_GATHER, "cma", 3, ANY, 64 * KiB, ANY, ANY, 0, 0},
     {FLOC_COLL_GATHER, "shm", ANY, ANY, 0, 64 * KiB, ANY, 0, 0},
-    {FLOC_COLL_GATHER, "cma", 3, ANY, 128 * KiB, ANY, ANY, 0, 0},
     {FLOC_COLL_GATHER, "binomial", 4, ANY, 0, 1 * KiB, ANY, 0, 0},
     {FLOC_COLL_GATHER, "rma", 4, ANY, 1 * MiB, ANY, ANY, 0, 0},
     {FLOC_COLL_GATHER, "direct", ANY, ANY, 0, ANY, ANY, 0, 0},

@@ -86,8 +86,8 @@ static const char *rules(const char *k, size_t b)
                                         : "binomial";
     if (!strcmp(k, "gather"))
         return seg && cma && p == 2 && b >= 16 * KiB  ? "cma"
+               : seg && cma && p >= 3 && b >= 64 * KiB ? "cma"
                : fits(b) && b <= 64 * KiB             ? "shm"
-               : seg && cma && p >= 3 && b >= 128 * KiB ? "cma"
                : p >= 4 && b <= 1 * KiB               ? "binomial"
                : p >= 4 && b >= 1 * MiB               ? "rma"
                                                       : "direct";
@@ -385,7 +385,7 @@ int main(int argc, char **argv)
     AROUND("bcast", 1, 16 * KiB, 32 * KiB, 64 * KiB, 512 * KiB, 1 * MiB, m);
     AROUND("allreduce", 8, 8 * KiB, 32 * KiB, 64 * KiB, 256 * KiB, 512 * KiB, m);
     AROUND("reduce", 8, 64 * KiB, 2 * MiB, m);
-    AROUND("gather", 1, 1 * KiB, 16 * KiB, 64 * KiB, 128 * KiB, 1 * MiB, m);
+    AROUND("gather", 1, 1 * KiB, 16 * KiB, 64 * KiB, 1 * MiB, m);
     AROUND("scatter", 1, 1 * KiB, 16 * KiB, 32 * KiB, pm, m);
     AROUND("allgather", 1, 1 * KiB, 4 * KiB, 8 * KiB, 32 * KiB, m);
     AROUND("alltoall", 1, 8 * KiB, 16 * KiB, pm);

@@ -135,11 +135,11 @@ static void test_node_segment_boundaries(void **state)
     assert_string_equal(choose(single(4, 1), FLOC_COLL_BCAST, 512 * KiB + 1), "shm_pipeline");
     assert_string_equal(choose(single(5, 1), FLOC_COLL_BCAST, 64 * KiB), "shm_pipeline");
     /* gather and scatter by CMA: from 16 KiB on 2; scatter from 32 KiB,
-     * gather from 128 KiB beyond */
+     * gather from 64 KiB beyond */
     assert_string_equal(choose(single(2, 1), FLOC_COLL_GATHER, 16 * KiB - 1), "shm");
     assert_string_equal(choose(single(2, 1), FLOC_COLL_GATHER, 16 * KiB), "cma");
-    assert_string_equal(choose(single(3, 1), FLOC_COLL_GATHER, 128 * KiB - 1), "direct");
-    assert_string_equal(choose(single(3, 1), FLOC_COLL_GATHER, 128 * KiB), "cma");
+    assert_string_equal(choose(single(3, 1), FLOC_COLL_GATHER, 64 * KiB - 1), "shm");
+    assert_string_equal(choose(single(3, 1), FLOC_COLL_GATHER, 64 * KiB), "cma");
     assert_string_equal(choose(single(8, 1), FLOC_COLL_GATHER, 4 * MiB), "cma");
     assert_string_equal(choose(single(2, 1), FLOC_COLL_SCATTER, 16 * KiB), "cma");
     assert_string_equal(choose(single(3, 1), FLOC_COLL_SCATTER, 16 * KiB), "shm");
