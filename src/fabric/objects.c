@@ -97,14 +97,9 @@ void floc_fi_set_close(floc_fi_set_t *set, const char *what)
     memset(set, 0, sizeof *set);
 }
 
-/*
- * A process killed before it closed its shm endpoint leaves the file
- * behind ("<name>:<i>:<j>" in /dev/shm), and a later process given the
- * same name (names carry the launcher's namespace, often made from a pid,
- * or a singleton's pid) would fail to create its own.  No live process can
- * hold this name (one locality of one job), so such a file is stale.
- */
-static void remove_stale_shm(const char *name)
+/* fn(path) for each of shm endpoint `name`'s files ("<name>:<i>:<j>" in
+ * /dev/shm; the name carries the "fi_shm://" scheme, else nothing) */
+static void each_endpoint_file(const char *name, void (*fn)(const char *path))
 {
     static const char scheme[] = "fi_shm://";
     if (strncmp(name, scheme, sizeof scheme - 1) != 0)
@@ -116,14 +111,30 @@ static void remove_stale_shm(const char *name)
         return;
     struct dirent *e;
     while ((e = readdir(d))) {
-        if (strncmp(e->d_name, name, len) == 0 && e->d_name[len] == ':') {
-            char path[512];
-            if (snprintf(path, sizeof path, "/dev/shm/%s", e->d_name) < (int)sizeof path &&
-                unlink(path) == 0)
-                FLOC_INFO(FLOC_LOG_FABRIC, "removed a stale shm file %s", path);
-        }
+        char path[512];
+        if (strncmp(e->d_name, name, len) == 0 && e->d_name[len] == ':' &&
+            snprintf(path, sizeof path, "/dev/shm/%s", e->d_name) < (int)sizeof path)
+            fn(path);
     }
     closedir(d);
+}
+
+static void remove_stale(const char *path)
+{
+    if (unlink(path) == 0)
+        FLOC_INFO(FLOC_LOG_FABRIC, "removed a stale shm file %s", path);
+}
+
+/*
+ * A process killed before it closed its shm endpoint leaves the file
+ * behind ("<name>:<i>:<j>" in /dev/shm), and a later process given the
+ * same name (names carry the launcher's namespace, often made from a pid,
+ * or a singleton's pid) would fail to create its own.  No live process can
+ * hold this name (one locality of one job), so such a file is stale.
+ */
+static void remove_stale_shm(const char *name)
+{
+    each_endpoint_file(name, remove_stale);
 }
 
 /* The zero pages of one tmpfs file given back (holes read as zeros): the
@@ -168,30 +179,19 @@ static size_t punch_zero_pages(int fd)
  * here, before any peer knows the endpoint's address: nobody else maps
  * the file yet, and a hole reads as the zeros it held.
  */
+static void trim(const char *path)
+{
+    const int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return;
+    const size_t freed = punch_zero_pages(fd);
+    close(fd);
+    FLOC_DEBUG(FLOC_LOG_FABRIC, "%s: %zu KiB of zero pages given back", path, freed >> 10);
+}
+
 void floc_shm_trim(const char *name)
 {
-    static const char scheme[] = "fi_shm://";
-    if (strncmp(name, scheme, sizeof scheme - 1) != 0)
-        return;
-    name += sizeof scheme - 1;
-    const size_t len = strlen(name);
-    DIR *d = opendir("/dev/shm");
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        char path[512];
-        if (strncmp(e->d_name, name, len) != 0 || e->d_name[len] != ':' ||
-            snprintf(path, sizeof path, "/dev/shm/%s", e->d_name) >= (int)sizeof path)
-            continue;
-        const int fd = open(path, O_RDWR | O_CLOEXEC);
-        if (fd < 0)
-            continue;
-        const size_t freed = punch_zero_pages(fd);
-        close(fd);
-        FLOC_DEBUG(FLOC_LOG_FABRIC, "%s: %zu KiB of zero pages given back", path, freed >> 10);
-    }
-    closedir(d);
+    each_endpoint_file(name, trim);
 }
 
 /* The owner's pid in the name of one of floc's shm files
