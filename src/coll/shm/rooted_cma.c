@@ -8,10 +8,11 @@
  *            straight into rbuf with process_vm_readv and says so; the
  *            root copies its own block, then waits until all have read
  *            (its vector is borrowed until then).
- *   gather   the root publishes where its rbuf is; every other locality
- *            writes its block straight into its place there with
- *            process_vm_writev and says so; the root copies its own, then
- *            waits until all have written.  (The root reading every block
+ *   gather   the root publishes where its rbuf is and copies its own
+ *            block; every other locality publishes its call (the root
+ *            checks it) and writes its block straight into its place
+ *            there with process_vm_writev and says so; the root waits
+ *            until all have written.  (The root reading every block
  *            itself did the copies one after another: 64 KiB blocks on 2
  *            figures in select.c.)
  *
@@ -75,18 +76,22 @@ int floc_shm_gather_cma(floc_coll_req_t *c)
     const int me = c->v.rank, root = me == c->v.root;
     char *all = c->v.rbuf;
     if (c->step != CMA_DRAIN) {
+        /* the others publish their call too (nothing else): the root
+         * compares it with its own, as the readers compare the root's, so
+         * that a block of another size is reported at both ends */
         const floc_shm_cma_desc_t d = {.addr = (uint64_t)(uintptr_t)all,
                                        .pid = (uint32_t)getpid()};
-        int ret = floc_shm_steps(c, FLOC_COLL_GATHER, root ? &d : NULL, root ? sizeof d : 0,
-                                 root ? FLOC_SHM_WAIT_NONE : FLOC_SHM_WAIT_ROOT);
+        /* the root's own block while the others come */
+        if (root && c->step == FLOC_SHM_START && c->v.sbuf != FLOC_IN_PLACE)
+            memcpy(all + (size_t)me * bytes, c->v.sbuf, bytes);
+        int ret = floc_shm_steps(c, FLOC_COLL_GATHER, &d, root ? sizeof d : 0,
+                                 root ? FLOC_SHM_WAIT_ALL : FLOC_SHM_WAIT_ROOT);
         if (ret)
             return ret;
         if (!root) {
             const floc_shm_cma_desc_t e = published(c, c->v.root);
             ret = floc_shm_cma_write((pid_t)e.pid, e.addr + (uint64_t)me * bytes, c->v.sbuf,
                                      bytes);
-        } else if (c->v.sbuf != FLOC_IN_PLACE) {
-            memcpy(all + (size_t)me * bytes, c->v.sbuf, bytes);
         }
         /* done (also after a failure: the root must not wait for us) */
         floc_shm_done(c);
