@@ -50,7 +50,6 @@ static int read_block(const floc_coll_req_t *c, const floc_shm_cma_desc_t *d, in
 
 int floc_shm_alltoallv_cma(floc_coll_req_t *c)
 {
-    floc_node_t *n = c->ctx->coll->seg;
     const int me = c->v.rank, p = c->v.size;
     const size_t es = c->esize;
     char *out = c->v.rbuf;
@@ -64,8 +63,7 @@ int floc_shm_alltoallv_cma(floc_coll_req_t *c)
             return ret;
         for (int i = 1; i < p && !ret; i++) {   /* the next one first: spread the readers */
             const int k = (me + i) % p;
-            floc_shm_cma_desc_t e;
-            memcpy(&e, floc_node_data(n, k, c->s.shm.seq, sizeof e), sizeof e);
+            const floc_shm_cma_desc_t e = floc_shm_cma_published(c, k);
             ret = read_block(c, &e, me, out + c->v.rdispls[k] * es, c->v.rcounts[k]);
         }
         if (!ret && c->v.counts[me])

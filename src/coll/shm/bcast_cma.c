@@ -46,9 +46,7 @@ static int split(floc_coll_req_t *c)
     int ret = floc_shm_steps(c, FLOC_COLL_BCAST, &d, sizeof d, FLOC_SHM_WAIT_ALL);
     if (ret)
         return ret;
-    floc_shm_cma_desc_t e;
-    memcpy(&e, floc_node_data(c->ctx->coll->seg, 1 - c->v.rank, c->s.shm.seq, sizeof e),
-           sizeof e);
+    const floc_shm_cma_desc_t e = floc_shm_cma_published(c, 1 - c->v.rank);
     ret = root ? floc_shm_cma_write((pid_t)e.pid, e.addr + half, (char *)c->v.rbuf + half,
                                     n - half)
                : floc_shm_cma_read((pid_t)e.pid, c->v.rbuf, e.addr, half);
@@ -86,9 +84,7 @@ int floc_shm_bcast_cma(floc_coll_req_t *c)
         if (ret)
             return ret;
         if (!root) {
-            floc_shm_cma_desc_t e;
-            memcpy(&e, floc_node_data(c->ctx->coll->seg, c->v.root, c->s.shm.seq, sizeof e),
-                   sizeof e);
+            const floc_shm_cma_desc_t e = floc_shm_cma_published(c, c->v.root);
             ret = floc_shm_cma_read((pid_t)e.pid, c->v.rbuf, e.addr, c->v.count * c->esize);
         }
         /* done (also after a failure: the root must not wait for us) */

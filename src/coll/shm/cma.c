@@ -48,6 +48,13 @@ int floc_shm_cma_write(pid_t pid, uint64_t addr, const void *src, size_t bytes)
     return cma_move(pid, (void *)src, addr, bytes, 1);
 }
 
+floc_shm_cma_desc_t floc_shm_cma_published(const floc_coll_req_t *c, int k)
+{
+    floc_shm_cma_desc_t d;
+    memcpy(&d, floc_node_data(c->ctx->coll->seg, k, c->s.shm.seq, sizeof d), sizeof d);
+    return d;
+}
+
 int floc_shm_cma_read_each(floc_coll_req_t *c, floc_coll_kind_t kind, const void *mine,
                            uint64_t at, char *out, size_t bytes)
 {
@@ -56,8 +63,7 @@ int floc_shm_cma_read_each(floc_coll_req_t *c, floc_coll_kind_t kind, const void
     int ret = floc_shm_steps(c, kind, &d, sizeof d, FLOC_SHM_WAIT_ALL);
     for (int i = 1; i < p && !ret; i++) {   /* the next one first: spread the readers */
         const int k = (me + i) % p;
-        floc_shm_cma_desc_t e;
-        memcpy(&e, floc_node_data(c->ctx->coll->seg, k, c->s.shm.seq, sizeof e), sizeof e);
+        const floc_shm_cma_desc_t e = floc_shm_cma_published(c, k);
         ret = floc_shm_cma_read((pid_t)e.pid, out + (size_t)k * bytes, e.addr + at, bytes);
     }
     return ret;

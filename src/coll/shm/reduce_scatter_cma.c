@@ -21,20 +21,11 @@
 
 #include "shm.h"
 #include "../../core/ctx.h"
-#include "../../node/node.h"
 
 enum { CMA_DRAIN = FLOC_SHM_READ + 1 };
 
 /* bytes read and folded at a time: the reads land in L2 */
 #define CHUNK ((size_t)64 << 10)
-
-/* where locality k published its send vector */
-static floc_shm_cma_desc_t published(const floc_coll_req_t *c, int k)
-{
-    floc_shm_cma_desc_t d;
-    memcpy(&d, floc_node_data(c->ctx->coll->seg, k, c->s.shm.seq, sizeof d), sizeof d);
-    return d;
-}
 
 /* out[lo, hi) = x_0 op ... op x_p-1 over bytes [lo, hi) of block me;
  * tmp holds one chunk */
@@ -51,7 +42,7 @@ static int fold_chunk(floc_coll_req_t *c, const char *mine, char *out, char *tmp
                 c->reduce(mine + lo, out + lo, len / c->esize);
             continue;
         }
-        const floc_shm_cma_desc_t d = published(c, k);
+        const floc_shm_cma_desc_t d = floc_shm_cma_published(c, k);
         int ret = floc_shm_cma_read((pid_t)d.pid, k == 0 ? out + lo : tmp, d.addr + at, len);
         if (ret)
             return ret;

@@ -30,17 +30,8 @@
 
 #include "shm.h"
 #include "../../core/ctx.h"
-#include "../../node/node.h"
 
 enum { CMA_DRAIN = FLOC_SHM_READ + 1 };
-
-/* where locality k published its buffer in collective c */
-static floc_shm_cma_desc_t published(const floc_coll_req_t *c, int k)
-{
-    floc_shm_cma_desc_t d;
-    memcpy(&d, floc_node_data(c->ctx->coll->seg, k, c->s.shm.seq, sizeof d), sizeof d);
-    return d;
-}
 
 int floc_shm_scatter_cma(floc_coll_req_t *c)
 {
@@ -54,7 +45,7 @@ int floc_shm_scatter_cma(floc_coll_req_t *c)
         if (ret)
             return ret;
         if (!root) {
-            const floc_shm_cma_desc_t e = published(c, c->v.root);
+            const floc_shm_cma_desc_t e = floc_shm_cma_published(c, c->v.root);
             ret = floc_shm_cma_read((pid_t)e.pid, c->v.rbuf,
                                     e.addr + (uint64_t)c->v.rank * bytes, bytes);
         } else if (c->v.rbuf != FLOC_IN_PLACE) {
@@ -89,7 +80,7 @@ int floc_shm_gather_cma(floc_coll_req_t *c)
         if (ret)
             return ret;
         if (!root) {
-            const floc_shm_cma_desc_t e = published(c, c->v.root);
+            const floc_shm_cma_desc_t e = floc_shm_cma_published(c, c->v.root);
             ret = floc_shm_cma_write((pid_t)e.pid, e.addr + (uint64_t)me * bytes, c->v.sbuf,
                                      bytes);
         }

@@ -95,6 +95,9 @@ int floc_shm_buf_drain(floc_coll_req_t *c);
 #define FLOC_SHM_WRITTEN_THERE(p, n) ((void)(p), (void)(n))
 #endif
 
+/* What locality k published in collective c (cma.c) */
+floc_shm_cma_desc_t floc_shm_cma_published(const floc_coll_req_t *c, int k);
+
 /* The collectives that read a block of every other locality: publish
  * mine (steps 1-3 of node.h, kind's call; FLOC_ERR_AGAIN until all are
  * there), then read `bytes` at each other k's published address + at
