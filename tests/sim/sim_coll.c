@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * sim_coll.c - every collective x every fabric algorithm at locality
- * counts no test machine has, run by floc's own algorithm code over the
- * simulated transport (simfab.h), each result checked against a serial
- * reference computed here, the same bits on every locality.
+ * sim_coll.c - every collective x every fabric algorithm (and, on
+ * several nodes of 8, every hierarchical one, its node steps modelled:
+ * simnode.c) at locality counts no test machine has, run by floc's own
+ * algorithm code over the simulated transport (simfab.h), each result
+ * checked against a serial reference computed here, the same bits on
+ * every locality.
  *
  *   sim_coll P[,P...] [KIND[:ALGORITHM]]   the counts (a-b: a range)
  *   sim_coll quick                         1-70, 127-129, 1000, 1023, 1024, 4097
