@@ -219,6 +219,13 @@ int floc_req_wait_blocking(floc_request_t *req)
     return ret;
 }
 
+int floc_req_wait_handle(floc_request_t *h, const char *func)
+{
+    floc_request_t *req = NULL;
+    const int ret = floc_req_resolve(h, &req, func);
+    return ret ? ret : floc_req_wait_blocking(req);
+}
+
 void floc_req_pool_dump(floc_ctx_t *ctx)
 {
     floc_req_pool_t *pool = &ctx->world->reqs;

@@ -92,6 +92,10 @@ int floc_req_wait(floc_request_t *req, double timeout);
  * left to the pool (finalize reaps it), so no request outlives the call
  * unreachable. */
 int floc_req_wait_blocking(floc_request_t *req);
+/* The same for a handle a public call gave (floc_async ...), for the
+ * blocking calls built on them: their buffers are never written after
+ * they return, whatever they return. */
+int floc_req_wait_handle(floc_request_t *h, const char *func);
 /* Is req complete (a composite's state machine advanced once)?  Caller
  * holds the lock. */
 int floc_req_complete(floc_request_t *req);

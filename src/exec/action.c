@@ -406,12 +406,16 @@ int floc_async(floc_ctx_t *ctx, int locality, floc_action_t action, const void *
         &t, floc_async_impl(ctx, locality, action, args, len, reply, cap, reply_len, req));
 }
 
+/* A blocking call that gives up (FLOC_ERR_TIMEOUT, a lost target) lets
+ * its call go: its reply, when it comes, is dropped, never written into
+ * a buffer its caller was told is free (floc_wait would leave the
+ * request live, borrowing both buffers, for a wait again) */
 static int floc_call_impl(floc_ctx_t *ctx, int locality, floc_action_t action, const void *args,
                           size_t len, void *reply, size_t cap, size_t *reply_len)
 {
-    floc_request_t *req;
-    int ret = floc_async(ctx, locality, action, args, len, reply, cap, reply_len, &req);
-    return ret ? ret : floc_wait(req);
+    floc_request_t *h;
+    int ret = floc_async(ctx, locality, action, args, len, reply, cap, reply_len, &h);
+    return ret ? ret : floc_req_wait_handle(h, "floc_call");
 }
 
 int floc_call(floc_ctx_t *ctx, int locality, floc_action_t action, const void *args, size_t len,
@@ -541,7 +545,7 @@ int floc_action_on_all(floc_ctx_t *ctx, floc_action_t action, const void *args, 
     for (int k = 0; k < p; k++) {
         if (!reqs[k])
             continue;
-        int r = floc_wait(reqs[k]);
+        int r = floc_req_wait_handle(reqs[k], "floc_action_on_all");   /* (see floc_call) */
         if (r && !ret)
             ret = r;
     }

@@ -69,7 +69,8 @@ int floc_pv_apply(floc_pv_t *pv, const size_t *idx, size_t count, floc_action_t 
     for (int k = 0; reqs && k < p; k++) {
         if (!reqs[k])
             continue;
-        int r = floc_wait(reqs[k]);
+        /* (one that gives up lets its call go: msg[k] is freed below) */
+        int r = floc_req_wait_handle(reqs[k], "floc_pv_apply");
         if (r && !ret)
             ret = r;
     }

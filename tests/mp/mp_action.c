@@ -7,6 +7,11 @@
  *                                    from each other one; peak memory printed
  *   floc-run -n N mp_action busy     (FLOC_PROGRESS=thread) a target that
  *                                    computes without floc calls answers
+ *   floc-run -n 2 mp_action abandon  (FLOC_WAIT_TIMEOUT=300ms) a blocking call
+ *                                    that times out is let go: its reply, which
+ *                                    comes later, never reaches its buffers;
+ *                                    a floc_wait that times out leaves its call
+ *                                    live, and a second wait gets the reply
  *   floc-run -n 3 mp_action kill     locality 2 is killed with calls to it in
  *                                    flight: they fail with FLOC_ERR_PEER_LOST,
  *                                    and the survivors go on calling each other
@@ -177,6 +182,26 @@ static int h_done(floc_action_call_t *call, const void *args, size_t len, void *
     (void)call, (void)args, (void)len, (void)user;
     atomic_store(&done_here, 1);
     return 0;
+}
+
+/* answers 8 bytes of 0xab after a second (longer than the callers'
+ * FLOC_WAIT_TIMEOUT in mode abandon) */
+static floc_action_t a_slow;
+static int h_slow(floc_action_call_t *call, const void *args, size_t len, void *user)
+{
+    (void)args, (void)len, (void)user;
+    const struct timespec second = {1, 0};
+    nanosleep(&second, NULL);
+    unsigned char r[8];
+    memset(r, 0xab, sizeof r);
+    return floc_action_reply(call, r, sizeof r);
+}
+
+static double seconds(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + t.tv_nsec * 1e-9;
 }
 
 static void sync_all(void)
@@ -575,6 +600,48 @@ static int kill_target(void)
     return mp_failures ? 1 : 0;
 }
 
+/* locality 0 calls the slow action on locality 1, which serves until
+ * told it is done */
+static void abandon(void)
+{
+    if (me == 0) {
+        unsigned char got[8];
+        size_t len = 0;
+        MP_EXPECT(FLOC_ERR_TIMEOUT, floc_call(ctx, 1, a_slow, NULL, 0, got, sizeof got, &len));
+        memset(got, 0x5a, sizeof got);   /* ours again: the reply must not land here */
+        len = 77;
+        for (const double t0 = seconds(); seconds() - t0 < 2.0;)
+            (void)floc_progress(ctx);   /* the reply came meanwhile (after ~1 s) */
+        for (size_t i = 0; i < sizeof got; i++)
+            if (got[i] != 0x5a) {
+                MP_FAIL("a timed-out floc_call's reply was written into its buffer afterwards "
+                        "(byte %zu is 0x%02x)", i, got[i]);
+                break;
+            }
+        if (len != 77)
+            MP_FAIL("a timed-out floc_call's reply length was written afterwards (%zu)", len);
+        /* the nonblocking form: a wait that times out leaves the call live */
+        floc_request_t *r;
+        memset(got, 0, sizeof got);
+        MP_MUST(floc_async(ctx, 1, a_slow, NULL, 0, got, sizeof got, &len, &r));
+        int ret = floc_wait(r);
+        for (int tries = 0; ret == FLOC_ERR_TIMEOUT && tries < 20; tries++)
+            ret = floc_wait(r);
+        MP_OK(ret);
+        if (len != 8 || got[0] != 0xab || got[7] != 0xab)
+            MP_FAIL("a floc_wait again after a timeout: reply of %zu bytes, 0x%02x", len, got[0]);
+        int one = 1;
+        MP_OK(floc_post(ctx, 1, a_done, &one, sizeof one));
+        MP_OK(floc_action_flush(ctx));
+    } else if (me == 1) {
+        for (const double t0 = seconds(); !atomic_load(&done_here) && seconds() - t0 < 20.0;)
+            (void)floc_progress(ctx);
+        if (!atomic_load(&done_here))
+            MP_FAIL("locality 0 never said it was done");
+    }
+    printf("abandon: locality %d: done\n", me);
+}
+
 int main(int argc, char **argv)
 {
     floc_attr_t attr = FLOC_ATTR_INIT;
@@ -598,6 +665,7 @@ int main(int argc, char **argv)
     MP_MUST(floc_action_register(ctx, "mp.pvadd", h_pvadd, NULL, &a_pvadd));
     MP_MUST(floc_action_register(ctx, "mp.done", h_done, NULL, &a_done));
     MP_MUST(floc_action_register(ctx, "mp.bump", h_bump, NULL, &a_bump));
+    MP_MUST(floc_action_register(ctx, "mp.slow", h_slow, NULL, &a_slow));
     sync_all();   /* everyone serves before anyone calls */
 
     const char *mode = argc > 1 ? argv[1] : "all";
@@ -607,6 +675,8 @@ int main(int argc, char **argv)
         flood();
     else if (strcmp(mode, "busy") == 0)
         busy();
+    else if (strcmp(mode, "abandon") == 0)
+        abandon();
     else
         all_checks();
     MP_OK(floc_finalize(ctx));
