@@ -129,9 +129,7 @@ static int fetch_matched(floc_ctx_t *w, floc_p2p_t *pp)
     int events = 0;
     while (pp->fetches) {
         floc_request_t *r = pp->fetches;
-        if (!(pp->fetches = r->next))
-            pp->fetches_tail = NULL;
-        r->next = NULL;
+        floc_local_unlink(&pp->fetches, &pp->fetches_tail, r);
         fetch(w, pp, r);
         events++;
     }
@@ -387,14 +385,8 @@ int floc_local_isend_locked(floc_ctx_t *ctx, uint32_t cid, const void *buf, size
     }
     if (ret == 1)
         req->pending = 0;
-    if (ret == 0) {
-        req->next = NULL;
-        if (q->queued_tail)
-            q->queued_tail->next = req;
-        else
-            q->queued = req;
-        q->queued_tail = req;
-    }
+    if (ret == 0)
+        floc_local_append(&q->queued, &q->queued_tail, req);
     *out = req;
     return 0;
 }
@@ -442,12 +434,7 @@ int floc_local_irecv_locked(floc_ctx_t *ctx, uint32_t cid, void *buf, size_t len
         /* read at the next progress (see the top) */
         lreq(req)->state = RECV_MATCHED;
         lreq(req)->claimed = h;
-        req->next = NULL;
-        if (pp->fetches_tail)
-            pp->fetches_tail->next = req;
-        else
-            pp->fetches = req;
-        pp->fetches_tail = req;
+        floc_local_append(&pp->fetches, &pp->fetches_tail, req);
     } else if (h) {
         incoming_t m;
         const int st = floc_local_take_held(w, pp, h, buf, len, &m);

@@ -141,6 +141,18 @@ static inline int floc_local_unlink(floc_request_t **head, floc_request_t **tail
     return 0;
 }
 
+/* req joins the end of a list linked by `next` (head, tail) */
+static inline void floc_local_append(floc_request_t **head, floc_request_t **tail,
+                                     floc_request_t *req)
+{
+    req->next = NULL;
+    if (*tail)
+        (*tail)->next = req;
+    else
+        *head = req;
+    *tail = req;
+}
+
 /* the lists of context id cid: the actions' apart, teams' spread */
 static inline match_list_t *list_of(floc_p2p_t *pp, uint32_t cid)
 {

@@ -194,12 +194,7 @@ int floc_local_matches(const local_req_t *lr, const incoming_t *m)
 void floc_local_post(floc_p2p_t *pp, floc_request_t *req)
 {
     match_list_t *l = list_of(pp, lreq(req)->cid);
-    req->next = NULL;
-    if (l->posted_tail)
-        l->posted_tail->next = req;
-    else
-        l->posted = req;
-    l->posted_tail = req;
+    floc_local_append(&l->posted, &l->posted_tail, req);
 }
 
 floc_request_t *floc_local_find_posted(floc_p2p_t *pp, const incoming_t *m)

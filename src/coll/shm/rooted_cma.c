@@ -12,9 +12,9 @@
  *            block; every other locality publishes its call (the root
  *            checks it) and writes its block straight into its place
  *            there with process_vm_writev and says so; the root waits
- *            until all have written.  (The root reading every block
- *            itself did the copies one after another: 64 KiB blocks on 2
- *            figures in select.c.)
+ *            until all have written.  (Before, the root read every block
+ *            itself, the copies one after another: slower from 64 KiB
+ *            blocks on 2, figures in select.c.)
  *
  * Why: the slots copy every block twice (into the segment, out of it),
  * the message path once but with a rendezvous handshake per block; here

@@ -108,7 +108,5 @@ int floc_shm_cma_read_each(floc_coll_req_t *c, floc_coll_kind_t kind, const void
 /* Is every other locality done with collective s?  (Cached: the answer
  * only changes from no to yes.) */
 int floc_shm_all_done(floc_coll_req_t *c, uint64_t s);
-/* Is locality k (node index) done with collective s? */
-int floc_shm_peer_done(floc_coll_req_t *c, int k, uint64_t s);
 
 #endif

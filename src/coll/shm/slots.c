@@ -36,12 +36,6 @@ int floc_shm_all_done(floc_coll_req_t *c, uint64_t s)
     return 1;
 }
 
-int floc_shm_peer_done(floc_coll_req_t *c, int k, uint64_t s)
-{
-    const floc_node_t *n = c->ctx->coll->seg;
-    return atomic_load_explicit(&floc_node_slot(n, k)->done, memory_order_acquire) >= s;
-}
-
 static int wrote(const floc_node_t *n, int k, uint64_t s)
 {
     return atomic_load_explicit(&floc_node_head(n, k, s)->seq, memory_order_acquire) == s;
