@@ -60,6 +60,14 @@ static int teams_init(floc_ctx_t *ctx)
     return 0;
 }
 
+/* The fabric after the node segment: whether the node path will carry
+ * the user's messages decides how large shm's queues must be (ep.c) */
+static int open_fabric(floc_ctx_t *ctx)
+{
+    ctx->node_msgs = floc_local_possible(ctx);
+    return floc_fabric_open(ctx);
+}
+
 int floc_init(int *argc, char ***argv, const floc_attr_t *attr, floc_ctx_t **out)
 {
     (void)argc;
@@ -97,7 +105,7 @@ int floc_init(int *argc, char ***argv, const floc_attr_t *attr, floc_ctx_t **out
 
     if ((ret = floc_pmix_init(ctx)) != 0 || (ret = teams_init(ctx)) != 0 ||
         (ret = floc_topo_init(ctx)) != 0 ||
-        (ret = floc_fabric_open(ctx)) != 0 || (ret = floc_node_init(ctx)) != 0 ||
+        (ret = floc_node_init(ctx)) != 0 || (ret = open_fabric(ctx)) != 0 ||
         (ret = floc_local_init(ctx)) != 0 ||
         (ret = floc_coll_init(ctx)) != 0 || (ret = floc_action_init(ctx)) != 0)
         goto fail;

@@ -208,20 +208,20 @@ static inline size_t floc_coll_block(size_t count, int p, int b, size_t *first)
  * reduce): with nothing else, a locality could run any number of
  * collectives ahead, and its messages pile up as unexpected messages at
  * the late ones.  libfabric's shm provider keeps those in the same
- * fixed pool as posted receives (1024 entries) and processes its queue
- * in order: once the pool is full, the message a late locality is
- * waiting for sits behind the pile and never arrives (seen: 1000
- * broadcasts from a root while two localities were still in a barrier).
- * So every floc_coll_sync_every(p)-th collective ends with a
- * dissemination barrier (floc_coll_sync_step, its own tags): nobody runs
- * more than that many collectives ahead.
+ * fixed pool as posted receives (`pool` entries, floc_fabric_shm_queue:
+ * 1024 or 256) and processes its queue in order: once the pool is full,
+ * the message a late locality is waiting for sits behind the pile and
+ * never arrives (seen: 1000 broadcasts from a root while two localities
+ * were still in a barrier).  So every floc_coll_sync_every(p, pool)-th
+ * collective ends with a dissemination barrier (floc_coll_sync_step, its
+ * own tags): nobody runs more than that many collectives ahead.
  */
 #define FLOC_COLL_SYNC_STEP 0x7f00
-static inline unsigned floc_coll_sync_every(int p)
+static inline unsigned floc_coll_sync_every(int p, size_t pool)
 {
-    /* at most ~512 messages of run-ahead per receiver, even when all
+    /* at most half the pool of run-ahead per receiver, even when all
      * others send to one root each time */
-    unsigned w = 512u / (unsigned)(p > 1 ? p : 1);
+    unsigned w = (unsigned)(pool / 2) / (unsigned)(p > 1 ? p : 1);
     return w > 64 ? 64 : (w < 2 ? 2 : w);
 }
 int floc_coll_sync_step(floc_coll_req_t *c);

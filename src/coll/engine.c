@@ -220,7 +220,7 @@ static int needs_sync(const floc_coll_req_t *c)
 {
     if (c->v.size < 2 || (c->alg->flags & (FLOC_ALG_NO_SYNC | FLOC_ALG_SHM)))
         return 0;
-    unsigned every = floc_coll_sync_every(c->v.size);
+    unsigned every = floc_coll_sync_every(c->v.size, floc_fabric_shm_queue(c->ctx));
     return c->seq % every == every - 1;
 }
 

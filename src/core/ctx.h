@@ -79,6 +79,9 @@ struct floc_ctx {
     int local_rank, local_size;
     int node_id, num_nodes;
     int *node_of;            /* dense node id of every locality */
+    int node_msgs;           /* the node path carries the user's messages between the
+                              * localities of a node (set by init.c before the fabric
+                              * opens: floc_local_possible); the same at every locality */
 
     floc_pmix_t pmix;
     floc_topo_t topo;

@@ -22,10 +22,15 @@
  * lets a receive of tag B take a message sent after unreceived ones of
  * tag A): a sender that starts holding tells the receiver (a credit
  * message of 0), and a receiver whose user receives have waited
- * LEND_AFTER without taking anything lends its stalled senders another
- * half of the credit, taken back from the next messages its receives
- * take.  Only then do more messages pile up than the credit: as on the
- * node path (docs/p2p.md), while a receive waits that they do not match.
+ * LEND_AFTER without taking anything lends another half of the credit
+ * to each stalled sender that one of those receives names (or to all of
+ * them, for a receive from any source), taken back from the next
+ * messages its receives take.  Only then do more messages pile up than
+ * the credit: as on the node path (docs/p2p.md), while a receive waits
+ * that they do not match.  (A loan to a sender no waiting receive names
+ * would only fill the receiver with messages it does not want yet: on
+ * shm, whose pool is bounded, that hung 8 localities sending to one
+ * that took them sender by sender.)
  *
  * Bounds: per ordered pair, FLOC_MSG_CREDIT messages held by the
  * receiver's provider unless lent more, and a few credit messages in
@@ -56,6 +61,8 @@ struct floc_credit {
     floc_request_t **held_tail;
     uint32_t *lent;              /* per source: credit lent beyond the bound, not yet taken back */
     uint8_t *stalled;            /* per source: it said it holds messages for want of credit */
+    uint32_t *want;              /* per source: user receives waiting that name it */
+    uint32_t want_any;           /* user receives waiting from any source */
     uint8_t *tell;               /* per destination: "stalled" not yet sent (provider busy) */
     int nstalled;                /* sources with stalled set */
     int give_back;               /* some owed credit is waiting for the provider */
@@ -65,6 +72,31 @@ struct floc_credit {
     double posted_at;            /* when the first of them was (or the last loan) */
     floc_request_t *rx[CREDIT_RX];
 };
+
+/*
+ * libfabric's shm keeps the messages that arrive before their receives in
+ * the entries of its receive queue, one pool for every sender; with none
+ * left it stops reading its command queue, so a receive that wants a
+ * message queued behind waits for ever (8 localities, 7 sending 256
+ * each to one that took them sender by sender: 1792 > 1024 entries, a
+ * hang).  So on shm the senders' credit together fits the pool, a
+ * quarter of it left for floc's own messages.  Loans (below) may still
+ * pass it: a receive that wants a message behind more unreceived ones
+ * than the pool holds cannot get it through shm (the node path holds any
+ * number: docs/p2p.md).
+ */
+static uint32_t pool_share(const floc_fabric_t *f, size_t p, uint32_t full)
+{
+    if (p < 2 || strcmp(f->prov_name, "shm") != 0)
+        return full;
+    const size_t pool = f->fi.info->rx_attr->size;
+    const size_t share = (pool - pool / 4) / (p - 1);
+    if (share >= full)
+        return full;
+    FLOC_INFO(FLOC_LOG_FABRIC, "credit %zu messages a pair, not %u: %zu localities share shm's "
+              "%zu-entry receive queue", share ? share : 1, full, p, pool);
+    return share ? (uint32_t)share : 1;
+}
 
 /* (again) a standing receive; its op and buffer descriptor are set once */
 static int post_rx(floc_ctx_t *ctx, floc_request_t *req)
@@ -76,7 +108,7 @@ static int post_rx(floc_ctx_t *ctx, floc_request_t *req)
 int floc_credit_open(floc_ctx_t *ctx)
 {
     floc_fabric_t *f = ctx->fab;
-    const uint32_t full = (uint32_t)ctx->cfg.msg_credit;
+    uint32_t full = (uint32_t)ctx->cfg.msg_credit;
     if (!full)
         return 0;   /* FLOC_MSG_CREDIT=0: the provider's own bounds only */
     if (f->inject_size < sizeof(uint32_t)) {
@@ -89,7 +121,7 @@ int floc_credit_open(floc_ctx_t *ctx)
     if (!c)
         return FLOC_ERR_NOMEM;
     const size_t p = (size_t)ctx->size;
-    c->full = full;
+    c->full = full = pool_share(f, p, full);
     c->left = malloc(p * sizeof *c->left);
     c->owed = calloc(p, sizeof *c->owed);
     c->held_head = calloc(p, sizeof *c->held_head);
@@ -97,8 +129,9 @@ int floc_credit_open(floc_ctx_t *ctx)
     c->lent = calloc(p, sizeof *c->lent);
     c->stalled = calloc(p, sizeof *c->stalled);
     c->tell = calloc(p, sizeof *c->tell);
+    c->want = calloc(p, sizeof *c->want);
     if (!c->left || !c->owed || !c->held_head || !c->held_tail || !c->lent || !c->stalled ||
-        !c->tell)
+        !c->tell || !c->want)
         return FLOC_ERR_NOMEM;
     for (size_t r = 0; r < p; r++)
         c->left[r] = full;
@@ -143,6 +176,7 @@ void floc_credit_close(floc_ctx_t *ctx)
     free(c->lent);
     free(c->stalled);
     free(c->tell);
+    free(c->want);
     free(c);
     ctx->fab->credit = NULL;
 }
@@ -234,16 +268,43 @@ static int give_back(floc_ctx_t *ctx, int source)
     return 1;
 }
 
-void floc_credit_posted(floc_ctx_t *ctx)
+void floc_credit_posted(floc_ctx_t *ctx, floc_request_t *req, int source)
 {
     floc_credit_t *c = ctx->fab->credit;
-    if (c && !c->posted++)
+    if (!c)
+        return;
+    if (!c->posted++)
         c->posted_at = floc_now();
+    floc_fab_req_t *fr = floc_fab_req(req);
+    if (source == FLOC_ANY_SOURCE)
+        c->want_any++;
+    else if (source >= 0 && source < ctx->size)
+        c->want[source]++;
+    else
+        return;
+    fr->wanted = 1;
+    fr->wants = source;
 }
 
-void floc_credit_received(floc_ctx_t *ctx, int source)
+void floc_credit_unwant(floc_ctx_t *ctx, floc_request_t *req)
+{
+    floc_fab_req_t *fr = floc_fab_req(req);
+    floc_credit_t *c = ctx && ctx->fab ? ctx->fab->credit : NULL;
+    if (!fr->wanted)
+        return;
+    fr->wanted = 0;
+    if (!c)
+        return;
+    if (fr->wants == FLOC_ANY_SOURCE)
+        c->want_any--;
+    else
+        c->want[fr->wants]--;
+}
+
+void floc_credit_received(floc_ctx_t *ctx, floc_request_t *req, int source)
 {
     floc_credit_t *c = ctx->fab->credit;
+    floc_credit_unwant(ctx, req);
     if (!c || source < 0 || source >= ctx->size)
         return;
     c->posted = 0;
@@ -293,11 +354,12 @@ void floc_credit_repost_later(floc_ctx_t *ctx)
         ctx->fab->credit->repost = 1;
 }
 
-/* receives wait, nothing arrives, senders are stalled: lend them credit */
+/* receives wait, nothing arrives, senders are stalled: lend credit to
+ * those the waiting receives name */
 static void lend(floc_ctx_t *ctx, floc_credit_t *c)
 {
     for (int r = 0; r < ctx->size && c->nstalled; r++)
-        if (c->stalled[r] && send_credit(ctx, r, batch(c))) {
+        if (c->stalled[r] && (c->want[r] || c->want_any) && send_credit(ctx, r, batch(c))) {
             FLOC_DEBUG(FLOC_LOG_FABRIC, "a receive waits: %u more messages lent to locality %d",
                        batch(c), r);
             c->lent[r] += batch(c);

@@ -208,6 +208,37 @@ static int name_shm_endpoint(floc_ctx_t *ctx, struct fi_info *info)
 }
 
 /*
+ * libfabric's shm sizes its pools by its queues: 1024 entries each by
+ * default, 1.4 MiB of private memory a locality, all touched at open (8
+ * localities: 6.7 MiB a locality proportionally, 5.3 with 256; Open MPI
+ * 5.8).  In a job of one node whose node path carries the user's
+ * messages (ctx->node_msgs: the segment is up, FLOC_NODE_P2P, CMA
+ * allowed), shm carries floc's own traffic only: RMA, control messages,
+ * and the fabric algorithms of collectives when they are forced (their
+ * run-ahead follows this size: coll.h).  Otherwise it keeps the
+ * provider's size: its receive queue holds the posted receives and the
+ * unexpected user messages of every sender (credit.c bounds those; with
+ * 256 entries a job without the segment hung, its receives refused), or,
+ * as the node rail of a job of several nodes, the run-ahead of every
+ * flat collective.  The same answer at every locality (the segment and
+ * CMA are agreed by all).
+ */
+size_t floc_fabric_shm_queue(const floc_ctx_t *ctx)
+{
+    const floc_ctx_t *w = ctx->world;
+    return w->num_nodes == 1 && w->node_msgs ? 256 : 1024;
+}
+
+static void shm_queues(const floc_ctx_t *ctx, struct fi_info *info)
+{
+    const size_t q = floc_fabric_shm_queue(ctx);
+    if (info->tx_attr->size > q)
+        info->tx_attr->size = q;
+    if (info->rx_attr->size > q)
+        info->rx_attr->size = q;
+}
+
+/*
  * The node rail (fabric.h): for a job of several nodes with several
  * localities on this one, unless FLOC_NODE_PROVIDER=none.  Not having one
  * is never an error: the main provider reaches every locality.
@@ -226,8 +257,10 @@ static void open_node_rail(floc_ctx_t *ctx)
     fi_freeinfo(hints);
     if (!ret && !peers_fit(ctx->local_size, nr->fi.info))
         ret = -FI_ENOSPC;   /* too many localities here for it: the main provider serves */
-    if (!ret && strcmp(prov, "shm") == 0)
+    if (!ret && strcmp(prov, "shm") == 0) {
         ret = name_shm_endpoint(ctx, nr->fi.info) ? -FI_ENOMEM : 0;
+        shm_queues(ctx, nr->fi.info);
+    }
     if (nr)
         f->nrail = nr;
     if (!ret && floc_fi_set_open(ctx, &nr->fi, FI_CQ_FORMAT_TAGGED, "node rail"))
@@ -442,8 +475,11 @@ static int fabric_open(floc_ctx_t *ctx)
               "provider %s (mr_mode virt=%d provkey=%d local=%d ep=%d, atomics %s)", f->prov_name,
               f->virt_addr, f->prov_key, f->mr_local, f->mr_endpoint, f->has_atomic ? "yes" : "no");
 
-    if (strcmp(f->prov_name, "shm") == 0 && (ret = name_shm_endpoint(ctx, f->fi.info)))
-        return ret;
+    if (strcmp(f->prov_name, "shm") == 0) {
+        if ((ret = name_shm_endpoint(ctx, f->fi.info)))
+            return ret;
+        shm_queues(ctx, f->fi.info);
+    }
     if ((ret = floc_fi_set_open(ctx, &f->fi, FI_CQ_FORMAT_TAGGED, f->prov_name)))
         return ret;
     open_node_rail(ctx);

@@ -65,6 +65,9 @@ typedef struct floc_fab_req {
     uint64_t next, end;               /* truncation: next byte to drain, message length */
     uint64_t bulk_tag;                /* the tag of the message's data parts */
     int source;
+    /* a user receive still waiting for its message (credit.c): the source
+     * it names, FLOC_ANY_SOURCE for any */
+    int wants, wanted;
 } floc_fab_req_t;
 
 enum {
@@ -209,6 +212,11 @@ int floc_fi_set_open(struct floc_ctx *ctx, floc_fi_set_t *set, enum fi_cq_format
  * (killed, or ended without closing their endpoints), whichever job and
  * launcher they had; a file whose owner lives is never touched. */
 void floc_shm_reap(void);
+/* The entries of shm's queues floc opens it with (ep.c): its receive
+ * queue is the bounded pool of messages that came before their receives
+ * (credit.c, the collectives' run-ahead in coll.h).  The same at every
+ * locality of a job. */
+size_t floc_fabric_shm_queue(const struct floc_ctx *ctx);
 /* Give an endpoint to be opened from info this name (FI_ADDR_STR: shm). */
 int floc_fi_info_name(struct fi_info *info, const char *name);
 /* The zero pages of shm endpoint `name`'s file given back (objects.c):
@@ -387,10 +395,11 @@ size_t floc_tagged_inject_max(const struct floc_ctx *ctx);
  * wired, close after the endpoints.  ready: may a user message to dest
  * go now (credit left, none held before it); spend: one went; hold: req
  * (its op filled in, dest in its source) waits for credit, pending + 1;
- * posted: a user receive was posted; received: a receive took a user
- * message (or a long one's header) from source; arrived: a standing receive's completion; progress: give back
- * what the provider refused, repost the standing receives.  All with
- * the lock held.
+ * posted: user receive req (from source, or FLOC_ANY_SOURCE) was
+ * posted; received: req took a user message (or a long one's header)
+ * from source; unwant: req ends without one (its fini); arrived: a
+ * standing receive's completion; progress: give back what the provider
+ * refused, repost the standing receives, lend.  All with the lock held.
  */
 typedef struct floc_credit floc_credit_t;
 int floc_credit_open(struct floc_ctx *ctx);
@@ -398,8 +407,9 @@ void floc_credit_close(struct floc_ctx *ctx);
 int floc_credit_ready(const struct floc_ctx *ctx, int dest);
 void floc_credit_spend(struct floc_ctx *ctx, int dest);
 void floc_credit_hold(struct floc_ctx *ctx, int dest, floc_request_t *req);
-void floc_credit_posted(struct floc_ctx *ctx);
-void floc_credit_received(struct floc_ctx *ctx, int source);
+void floc_credit_posted(struct floc_ctx *ctx, floc_request_t *req, int source);
+void floc_credit_received(struct floc_ctx *ctx, floc_request_t *req, int source);
+void floc_credit_unwant(struct floc_ctx *ctx, floc_request_t *req);
 int floc_credit_arrived(struct floc_ctx *ctx, floc_request_t *req, size_t len, uint64_t data);
 void floc_credit_repost_later(struct floc_ctx *ctx);
 int floc_credit_progress(struct floc_ctx *ctx);

@@ -168,6 +168,7 @@ void floc_mr_cache_fini(floc_ctx_t *ctx)
 void floc_fab_req_fini(floc_request_t *req)
 {
     floc_fab_req_t *fr = floc_fab_req(req);
+    floc_credit_unwant(req->ctx, req);   /* a user receive that ended without a message */
     for (int i = 0; i < 2; i++)
         if (fr->mr_entry[i])
             floc_mr_cache_release(req->ctx, fr->mr_entry[i]);

@@ -259,7 +259,7 @@ static int post_recv(floc_ctx_t *ctx, void *buf, size_t len, int source, uint64_
         return ret;
     req->capacity = len;
     if (!(tag & FLOC_TAG_INTERNAL))
-        floc_credit_posted(ctx);   /* a user receive: stalled senders may need a loan */
+        floc_credit_posted(ctx, req, source);   /* stalled senders may need a loan */
     FLOC_TRACE(FLOC_LOG_FABRIC, "trecv req %p len %zu from %d tag %016llx", (void *)req, len,
                source, (unsigned long long)tag);
     return floc_fabric_submit(ctx, req);
@@ -384,7 +384,7 @@ int floc_tagged_completion(floc_ctx_t *ctx, floc_request_t *req, size_t len, uin
     fr->source = (int)(data & ~(uint64_t)FLOC_CQ_HEADER);
     req->msg.source = fr->source;
     if (!(fr->op.tag & FLOC_TAG_INTERNAL))
-        floc_credit_received(ctx, fr->source);   /* a user message (or its header) taken */
+        floc_credit_received(ctx, req, fr->source);   /* a user message (or its header) taken */
     const unsigned char *got = fr->bounce;
     if (data & FLOC_CQ_HEADER) {
         msg_header_t hdr;

@@ -493,6 +493,12 @@ int floc_local_probe(floc_ctx_t *ctx, int from, int tag, int block, floc_msg_sta
 
 /* ---- life --------------------------------------------------------------- */
 
+int floc_local_possible(const floc_ctx_t *w)
+{
+    const floc_node_t *n = w->node;
+    return n && n->enabled && n->q_cells && w->cfg.node_p2p && n->cma;
+}
+
 int floc_local_init(floc_ctx_t *w)
 {
     floc_node_t *n = w->node;

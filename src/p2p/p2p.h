@@ -83,6 +83,10 @@ typedef struct floc_p2p floc_p2p_t;
 /* after the node layer: on when the node has its segment with queues,
  * CMA works between its localities and FLOC_NODE_P2P is on */
 int floc_local_init(floc_ctx_t *world);
+/* Will floc_local_init make the node path (the node segment is up and
+ * agreed, FLOC_NODE_P2P, process_vm_readv allowed)?  The same answer at
+ * every locality of a node. */
+int floc_local_possible(const floc_ctx_t *world);
 void floc_local_fini(floc_ctx_t *world);
 /* 1 if messages with world id peer (FLOC_ANY_SOURCE: with every
  * locality) take the node path */

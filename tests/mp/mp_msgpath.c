@@ -13,6 +13,11 @@
  *                                     all arrive in order, and locality
  *                                     0's peak memory grows by at most
  *                                     KiB (default 16384)
+ *   floc-run -n N mp_msgpath manyflood
+ *                                     every other locality sends 0 20,000
+ *                                     8-byte messages at once; 0 takes
+ *                                     them sender by sender, so the later
+ *                                     senders' wait unreceived meanwhile
  *   floc-run -n 3 mp_msgpath kill     locality 2 dies while 0 has receives
  *                                     posted from it: they fail with
  *                                     FLOC_ERR_PEER_LOST and their buffers
@@ -428,6 +433,41 @@ static int flood(size_t bound_kib)
     return 0;
 }
 
+/* Every locality but 0 sends it COUNT messages; 0 takes all of 1's
+ * first, then 2's, ...: the messages of the others wait unreceived
+ * meanwhile, up to their credit.  Through libfabric's shm (FLOC_NODE_P2P=0)
+ * they share one bounded pool of the receiver's: 7 senders x 256 credit
+ * overflowed its 1024 entries and the job hung (credit.c). */
+static void many_flood(void)
+{
+    enum { COUNT = 20000 };
+    mp_sync(ctx, 61);
+    if (me != 0) {
+        for (uint64_t i = 0; i < COUNT; i++) {
+            const uint64_t v = (uint64_t)me << 32 | i;
+            if (floc_send(ctx, &v, sizeof v, 0, 62)) {
+                MP_FAIL("manyflood: send %llu failed", (unsigned long long)i);
+                break;
+            }
+        }
+    } else {
+        const double t0 = now();
+        for (int from = 1; from < n && !mp_failures; from++)
+            for (uint64_t i = 0; i < COUNT; i++) {
+                uint64_t v = ~0ull;
+                int r = floc_recv(ctx, &v, sizeof v, from, 62, NULL);
+                if (r || v != ((uint64_t)from << 32 | i)) {
+                    MP_FAIL("manyflood: message %llu from %d: %s, value %llx",
+                            (unsigned long long)i, from, floc_strerror(r),
+                            (unsigned long long)v);
+                    break;
+                }
+            }
+        printf("manyflood: %d x %d messages in %.2f s\n", n - 1, COUNT, now() - t0);
+    }
+    mp_sync(ctx, 61);
+}
+
 /* 2 sends one message nobody receives, then dies; 0 has receives posted
  * from 2 and from anyone with a tag nobody else sends */
 static int kill_peer(void)
@@ -546,6 +586,8 @@ int main(int argc, char **argv)
     }
     if (strcmp(mode, "heldcancel") == 0) {
         held_cancel();
+    } else if (strcmp(mode, "manyflood") == 0) {
+        many_flood();
     } else if (strcmp(mode, "flood") == 0) {
         flood(argc > 2 ? strtoul(argv[2], NULL, 10) : 16384);
     } else {
