@@ -196,9 +196,22 @@ int floc_req_abandon(floc_ctx_t *ctx, floc_request_t *req)
     return 1;
 }
 
+/* (without the lock) a request given up before it completed writes
+ * nothing into its caller's memory any more (request.h) */
+static void quiesce(floc_request_t *req)
+{
+    floc_ctx_t *ctx = req->ctx;
+    floc_ctx_lock(ctx);
+    void (*fn)(floc_request_t *) = floc_req_complete(req) ? NULL : req->quiesce;
+    floc_ctx_unlock(ctx);
+    if (fn)
+        fn(req);
+}
+
 void floc_req_finish(floc_request_t *req)
 {
     floc_ctx_t *ctx = req->ctx;
+    quiesce(req);
     floc_ctx_lock(ctx);
     floc_req_abandon(ctx, req);
     floc_ctx_unlock(ctx);
@@ -208,6 +221,7 @@ int floc_req_wait_blocking(floc_request_t *req)
 {
     int ret = floc_req_wait(req, 0.0);
     floc_ctx_t *ctx = req->ctx;
+    quiesce(req);
     floc_ctx_lock(ctx);
     if (ret == FLOC_ERR_TIMEOUT || ret == FLOC_ERR_PEER_LOST) {
         /* giving up: take the op back from the transport where it can be */

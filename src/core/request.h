@@ -54,6 +54,11 @@ struct floc_request {
      * be canceled any more (it then completes as it would have); set by
      * whoever posted the op (NULL: nothing to cancel) */
     int (*cancel)(floc_request_t *req);
+    /* a wait that gives up on the request calls it, without the lock,
+     * before letting it go: whatever another thread may still be
+     * writing into the caller's memory for it ends first, and nothing is
+     * written after (an action call's reply: src/exec/action.c) */
+    void (*quiesce)(floc_request_t *req);
     /* one line about the request for the log (finalize with live ones) */
     void (*describe)(floc_request_t *req, char *buf, size_t len);
     void *priv;

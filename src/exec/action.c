@@ -11,6 +11,7 @@
  * no slot (a large one waits for ACT_READ in a slot); the target gives
  * posts' credits back in batches.
  */
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -328,6 +329,24 @@ static void call_fini(floc_request_t *req)
         a->slots[t].waited = 0;   /* given up: freed when its answer comes */
 }
 
+/* req->quiesce: the caller gives up (a blocking call's timeout, a lost
+ * target): a reply from now on is dropped, and one being copied into the
+ * caller's buffer by another thread (the progress thread, the lock let
+ * go for a large reply's read) is waited for. */
+static void call_quiesce(floc_request_t *req)
+{
+    struct floc_actions *a = req->ctx->world->actions;
+    act_slot_t *s = &a->slots[(uint32_t)(uintptr_t)req->priv];
+    floc_ctx_lock(a->ctx);
+    s->dropped = 1;
+    while (s->copying) {   /* a copy, or a read that ends by the peer timeout */
+        floc_ctx_unlock(a->ctx);
+        sched_yield();
+        floc_ctx_lock(a->ctx);
+    }
+    floc_ctx_unlock(a->ctx);
+}
+
 static void call_describe(floc_request_t *req, char *buf, size_t len)
 {
     struct floc_actions *a = req->ctx->world->actions;
@@ -385,6 +404,7 @@ static int floc_async_impl(floc_ctx_t *ctx, int locality, floc_action_t action, 
         r->progress = call_progress;
         r->own_loss = 1;   /* fail_lost completes it when its target is lost */
         r->fini = call_fini;
+        r->quiesce = call_quiesce;
         r->describe = call_describe;
         r->priv = (void *)(uintptr_t)token;
     } else {

@@ -82,6 +82,8 @@ typedef struct act_slot {
     floc_mem_t *args_mem;     /* large arguments exposed to the target */
     uint32_t next_free;
     int waited;               /* a floc_request_t refers to it */
+    int dropped;              /* its caller gave up: the reply is written nowhere */
+    int copying;              /* the reply is being written into `reply` (lock let go) */
 } act_slot_t;
 
 /* A large reply the target keeps until its caller read it (ACT_ACK) */

@@ -56,8 +56,10 @@ static void on_reply(struct floc_actions *a, const act_msg_t *m)
     const act_hdr_t *h = &m->u.hdr;
     floc_ctx_lock(w);
     act_slot_t *s = slot_of(a, m->source, h, SLOT_CALL);
-    void *dst = s && s->waited ? s->reply : NULL;
+    void *dst = s && s->waited && !s->dropped ? s->reply : NULL;
     const size_t n = s ? (h->len < s->cap ? h->len : s->cap) : 0;
+    if (dst && n)
+        s->copying = 1;   /* a caller giving up waits for the copy (call_quiesce) */
     floc_ctx_unlock(w);
     int status = h->status;
     if (h->flags & ACT_LARGE) {
@@ -81,6 +83,7 @@ static void on_reply(struct floc_actions *a, const act_msg_t *m)
     floc_ctx_lock(w);
     s = slot_of(a, m->source, h, SLOT_CALL);   /* again: the lock was let go */
     if (s) {   /* (a large reply: an unknown action's is never large) */
+        s->copying = 0;
         s->len = h->len;
         floc_act_slot_done(a, h->token, reply_status(s, h, status));
     }
@@ -111,7 +114,7 @@ int floc_act_quick(struct floc_actions *a, int source, const unsigned char *msg,
                       "from this locality's", source, name);
         }
         const size_t n = h.len < s->cap ? h.len : s->cap;
-        if (s->waited && n)
+        if (s->waited && !s->dropped && n)
             memcpy(s->reply, msg + sizeof h, n);
         s->len = h.len;
         status = reply_status(s, &h, h.status);

@@ -12,6 +12,12 @@
  *                                    comes later, never reaches its buffers;
  *                                    a floc_wait that times out leaves its call
  *                                    live, and a second wait gets the reply
+ *   floc-run -n 2 mp_action abandonbig  (FLOC_WAIT_TIMEOUT=300ms,
+ *                                    FLOC_PROGRESS=thread) the same with 64 MiB
+ *                                    replies that come as the calls time out:
+ *                                    the progress thread may be reading one
+ *                                    into its buffer right then; the call
+ *                                    returns after that read, never before
  *   floc-run -n 3 mp_action kill     locality 2 is killed with calls to it in
  *                                    flight: they fail with FLOC_ERR_PEER_LOST,
  *                                    and the survivors go on calling each other
@@ -195,6 +201,23 @@ static int h_slow(floc_action_call_t *call, const void *args, size_t len, void *
     unsigned char r[8];
     memset(r, 0xab, sizeof r);
     return floc_action_reply(call, r, sizeof r);
+}
+
+/* sleeps the milliseconds it is given, then replies BIG_REPLY bytes of
+ * pattern(i, 7) (mode abandonbig) */
+enum { BIG_REPLY = 64 << 20 };
+static floc_action_t a_slowbig;
+static unsigned char *big_reply;
+static int h_slowbig(floc_action_call_t *call, const void *args, size_t len, void *user)
+{
+    (void)user;
+    uint32_t ms;
+    if (len != sizeof ms)
+        return FLOC_ERR_INVALID;
+    memcpy(&ms, args, sizeof ms);
+    const struct timespec t = {ms / 1000, (long)(ms % 1000) * 1000000L};
+    nanosleep(&t, NULL);
+    return floc_action_reply(call, big_reply, BIG_REPLY);
 }
 
 static double seconds(void)
@@ -642,6 +665,72 @@ static void abandon(void)
     printf("abandon: locality %d: done\n", me);
 }
 
+/* Calls whose 64 MiB replies come around the moment they time out
+ * (FLOC_WAIT_TIMEOUT=300ms; a first call's time t0 with a handler that
+ * does not sleep, then handlers sleeping from 300 - t0 - 10 ms to 300 ms,
+ * so that the timeout falls in every part of the reply's transfer): a
+ * call that timed out must have nothing written into its buffer
+ * afterwards, even when the progress thread was reading its reply right
+ * then; one that returned 0 has the whole reply. */
+static void abandon_big(void)
+{
+    if (me == 0) {
+        unsigned char *got = malloc(BIG_REPLY);
+        if (!got) {
+            MP_FAIL("abandonbig: no memory");
+            return;
+        }
+        int timeouts = 0, replies = 0;
+        uint32_t ms = 0;
+        size_t len = 0;
+        const double t = seconds();
+        MP_OK(floc_call(ctx, 1, a_slowbig, &ms, sizeof ms, got, BIG_REPLY, &len));
+        const uint32_t t0 = (uint32_t)((seconds() - t) * 1000);
+        if (t0 > 250)
+            MP_FAIL("abandonbig: a 64 MiB reply took %u ms, the test needs < 250", t0);
+        const uint32_t from = 290 - t0, step = t0 / 20 > 2 ? t0 / 20 : 2;
+        for (ms = from; ms <= 300 && !mp_failures; ms += step) {
+            int ret = floc_call(ctx, 1, a_slowbig, &ms, sizeof ms, got, BIG_REPLY, &len);
+            if (ret == 0) {
+                replies++;
+                for (size_t i = 0; i < BIG_REPLY; i += 4093)
+                    if (got[i] != pattern(i, 7)) {
+                        MP_FAIL("abandonbig: reply byte %zu wrong", i);
+                        break;
+                    }
+                continue;
+            }
+            if (ret != FLOC_ERR_TIMEOUT) {
+                MP_FAIL("abandonbig: floc_call: %s", floc_strerror(ret));
+                break;
+            }
+            timeouts++;
+            memset(got, 0x5a, BIG_REPLY);   /* ours again */
+            for (const double w = seconds(); seconds() - w < 0.1;)
+                (void)floc_progress(ctx);
+            for (size_t i = 0; i < BIG_REPLY; i++)
+                if (got[i] != 0x5a) {
+                    MP_FAIL("abandonbig: a timed-out call's reply was written into its buffer "
+                            "after it returned (handler %u ms, byte %zu)", ms, i);
+                    break;
+                }
+        }
+        printf("abandonbig: a reply %u ms; %d calls timed out, %d replied\n", t0, timeouts,
+               replies);
+        if (!timeouts)
+            MP_FAIL("abandonbig: no call timed out (FLOC_WAIT_TIMEOUT=300ms?)");
+        free(got);
+        int one = 1;
+        MP_OK(floc_post(ctx, 1, a_done, &one, sizeof one));
+        MP_OK(floc_action_flush(ctx));
+    } else if (me == 1) {
+        for (const double t0 = seconds(); !atomic_load(&done_here) && seconds() - t0 < 60.0;)
+            (void)floc_progress(ctx);
+        if (!atomic_load(&done_here))
+            MP_FAIL("locality 0 never said it was done");
+    }
+}
+
 int main(int argc, char **argv)
 {
     floc_attr_t attr = FLOC_ATTR_INIT;
@@ -666,6 +755,7 @@ int main(int argc, char **argv)
     MP_MUST(floc_action_register(ctx, "mp.done", h_done, NULL, &a_done));
     MP_MUST(floc_action_register(ctx, "mp.bump", h_bump, NULL, &a_bump));
     MP_MUST(floc_action_register(ctx, "mp.slow", h_slow, NULL, &a_slow));
+    MP_MUST(floc_action_register(ctx, "mp.slowbig", h_slowbig, NULL, &a_slowbig));
     sync_all();   /* everyone serves before anyone calls */
 
     const char *mode = argc > 1 ? argv[1] : "all";
@@ -677,6 +767,16 @@ int main(int argc, char **argv)
         busy();
     else if (strcmp(mode, "abandon") == 0)
         abandon();
+    else if (strcmp(mode, "abandonbig") == 0) {
+        if ((big_reply = malloc(BIG_REPLY))) {
+            for (size_t i = 0; i < BIG_REPLY; i++)
+                big_reply[i] = pattern(i, 7);
+            abandon_big();
+        } else {
+            MP_FAIL("abandonbig: no memory");
+        }
+        free(big_reply);
+    }
     else
         all_checks();
     MP_OK(floc_finalize(ctx));
