@@ -5,7 +5,8 @@
  * Every call first checks what it can alone (a buffer, a dtype that
  * reduces, an op, a root: exceptions before any communication), then
  * exchanges call records (records.c) so that every locality sees a
- * mismatch.  all_reduce and broadcast of up to FUSE_MAX bytes carry
+ * mismatch.  all_reduce and broadcast of up to FUSE_MAX bytes (all_reduce
+ * up to 2 KiB on up to 8 localities: pyfloc_fused_size) carry
  * their data in that same exchange: one allgather of [record | data],
  * then each locality folds the blocks in locality order (the same bits
  * everywhere); larger ones exchange the records, then call floc's
@@ -37,7 +38,7 @@ static PyObject *py_all_reduce(PyObject *self, PyObject *const *args, Py_ssize_t
         return pyfloc_call_end(&c, 0);
     }
     int ret;
-    if (pyfloc_checks && c.in.nbytes <= PYFLOC_FUSE_MAX) {
+    if (pyfloc_checks && pyfloc_fused_size(PYFLOC_ALL_REDUCE, c.in.nbytes, p)) {
         ret = pyfloc_fused(&c, p);
         if (!ret)
             pyfloc_fold(&c, p);

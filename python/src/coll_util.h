@@ -9,8 +9,25 @@
 #include "pyfloc.h"
 
 /* all_reduce and broadcast of up to this many bytes travel with their
- * call records, in one allgather */
+ * call records, in one allgather; all_reduce up to PYFLOC_FUSE_MAX_AR on
+ * up to PYFLOC_FUSE_AR_LOCALITIES (pyfloc_fused_size) */
 #define PYFLOC_FUSE_MAX 1024
+#define PYFLOC_FUSE_MAX_AR 2048
+#define PYFLOC_FUSE_AR_LOCALITIES 8
+
+/* Does a checked call of kind with this many bytes on p localities carry
+ * its data with its record (one allgather, then a local fold)?  2 KiB
+ * all_reduces on 2-4 localities: 1.9-2.3 vs 2.4-3.1 us fused on 2,
+ * 9.0-9.7 vs 12.4-12.8 on 4 (mpi4py 2.4-2.8 and 16-17 in the same runs);
+ * at 4 KiB the fused form lost on 2 (4.3 vs 3.1-3.7).  Larger jobs keep
+ * 1 KiB: each locality reads p blocks. */
+static inline int pyfloc_fused_size(pyfloc_kind_t kind, size_t bytes, int p)
+{
+    const size_t max = kind == PYFLOC_ALL_REDUCE && p <= PYFLOC_FUSE_AR_LOCALITIES
+                           ? PYFLOC_FUSE_MAX_AR
+                           : PYFLOC_FUSE_MAX;
+    return bytes <= max;
+}
 
 typedef struct pyfloc_call {
     pyfloc_kind_t kind;

@@ -172,7 +172,7 @@ static PyObject *py_istart(PyObject *self, PyObject *const *args, Py_ssize_t nar
     f->p = p;
     f->me = me;
     const int fused = pyfloc_checks && (kind == PYFLOC_ALL_REDUCE || kind == PYFLOC_BROADCAST) &&
-                      p > 1 && c.in.nbytes <= PYFLOC_FUSE_MAX;
+                      p > 1 && pyfloc_fused_size(kind, c.in.nbytes, p);
     if (fused) {
         f->block = (sizeof(pyfloc_record_t) + c.in.nbytes + 7) & ~(size_t)7;
         unsigned char *s = f->scratch = PyMem_Malloc((size_t)(p + 1) * f->block);
