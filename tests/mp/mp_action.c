@@ -625,6 +625,22 @@ static int kill_target(void)
 
 /* locality 0 calls the slow action on locality 1, which serves until
  * told it is done */
+/* 0 tells 1 it is done calling; 1 serves until then (at most limit s) */
+static void tell_done(void)
+{
+    int one = 1;
+    MP_OK(floc_post(ctx, 1, a_done, &one, sizeof one));
+    MP_OK(floc_action_flush(ctx));
+}
+
+static void serve_until_done(double limit)
+{
+    for (const double t0 = seconds(); !atomic_load(&done_here) && seconds() - t0 < limit;)
+        (void)floc_progress(ctx);
+    if (!atomic_load(&done_here))
+        MP_FAIL("locality 0 never said it was done");
+}
+
 static void abandon(void)
 {
     if (me == 0) {
@@ -653,14 +669,9 @@ static void abandon(void)
         MP_OK(ret);
         if (len != 8 || got[0] != 0xab || got[7] != 0xab)
             MP_FAIL("a floc_wait again after a timeout: reply of %zu bytes, 0x%02x", len, got[0]);
-        int one = 1;
-        MP_OK(floc_post(ctx, 1, a_done, &one, sizeof one));
-        MP_OK(floc_action_flush(ctx));
+        tell_done();
     } else if (me == 1) {
-        for (const double t0 = seconds(); !atomic_load(&done_here) && seconds() - t0 < 20.0;)
-            (void)floc_progress(ctx);
-        if (!atomic_load(&done_here))
-            MP_FAIL("locality 0 never said it was done");
+        serve_until_done(20.0);
     }
     printf("abandon: locality %d: done\n", me);
 }
@@ -727,16 +738,11 @@ static void abandon_big(void)
         printf("abandonbig: a reply %u ms; %d calls timed out, %d replied\n", t0, timeouts,
                replies);
         if (!timeouts)
-            MP_FAIL("abandonbig: no call timed out (FLOC_WAIT_TIMEOUT=300ms?)");
+            MP_FAIL("abandonbig: no call timed out (FLOC_WAIT_TIMEOUT=500ms?)");
         free(got);
-        int one = 1;
-        MP_OK(floc_post(ctx, 1, a_done, &one, sizeof one));
-        MP_OK(floc_action_flush(ctx));
+        tell_done();
     } else if (me == 1) {
-        for (const double t0 = seconds(); !atomic_load(&done_here) && seconds() - t0 < 60.0;)
-            (void)floc_progress(ctx);
-        if (!atomic_load(&done_here))
-            MP_FAIL("locality 0 never said it was done");
+        serve_until_done(60.0);
     }
 }
 
