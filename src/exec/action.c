@@ -336,10 +336,12 @@ static void call_fini(floc_request_t *req)
 static void call_quiesce(floc_request_t *req)
 {
     struct floc_actions *a = req->ctx->world->actions;
-    act_slot_t *s = &a->slots[(uint32_t)(uintptr_t)req->priv];
+    const uint32_t t = (uint32_t)(uintptr_t)req->priv;
     floc_ctx_lock(a->ctx);
-    s->dropped = 1;
-    while (s->copying) {   /* a copy, or a read that ends by the peer timeout */
+    a->slots[t].dropped = 1;
+    /* a copy, or a read that ends by the peer timeout (by index: the
+     * slots may move while the lock is let go) */
+    while (a->slots[t].copying) {
         floc_ctx_unlock(a->ctx);
         sched_yield();
         floc_ctx_lock(a->ctx);

@@ -58,7 +58,8 @@ static void on_reply(struct floc_actions *a, const act_msg_t *m)
     act_slot_t *s = slot_of(a, m->source, h, SLOT_CALL);
     void *dst = s && s->waited && !s->dropped ? s->reply : NULL;
     const size_t n = s ? (h->len < s->cap ? h->len : s->cap) : 0;
-    if (dst && n)
+    const int copying = dst && n;
+    if (copying)
         s->copying = 1;   /* a caller giving up waits for the copy (call_quiesce) */
     floc_ctx_unlock(w);
     int status = h->status;
@@ -81,9 +82,10 @@ static void on_reply(struct floc_actions *a, const act_msg_t *m)
         memcpy(dst, m->u.bytes + sizeof *h, n);
     }
     floc_ctx_lock(w);
+    if (copying)   /* by token: the slots may have moved, the call may be done (its target lost) */
+        a->slots[h->token].copying = 0;
     s = slot_of(a, m->source, h, SLOT_CALL);   /* again: the lock was let go */
     if (s) {   /* (a large reply: an unknown action's is never large) */
-        s->copying = 0;
         s->len = h->len;
         floc_act_slot_done(a, h->token, reply_status(s, h, status));
     }
