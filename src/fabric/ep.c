@@ -210,7 +210,7 @@ static int name_shm_endpoint(floc_ctx_t *ctx, struct fi_info *info)
 /*
  * libfabric's shm sizes its pools by its queues: 1024 entries each by
  * default, 1.4 MiB of private memory a locality, all touched at open (8
- * localities: 6.7 MiB a locality proportionally, 5.3 with 256; Open MPI
+ * localities: 6.7 MiB a locality proportionally, 5.7 with 256; Open MPI
  * 5.8).  In a job of one node whose node path carries the user's
  * messages (ctx->node_msgs: the segment is up, FLOC_NODE_P2P, CMA
  * allowed), shm carries floc's own traffic only: RMA, control messages,
