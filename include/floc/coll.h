@@ -93,7 +93,10 @@ FLOC_API int floc_reduce_local(const void *in, void *inout, size_t count, floc_d
  * dtype/op or a pair that does not go together, count overflow),
  * FLOC_ERR_PEER_LOST, FLOC_ERR_TIMEOUT (FLOC_WAIT_TIMEOUT).
  */
-#define FLOC_IN_PLACE ((const void *)1)   /* as sbuf: rbuf holds the input */
+/* as sbuf: rbuf holds the input (as rbuf of floc_scatter: the root keeps
+ * its block in place).  A plain void pointer, so that it passes for both
+ * const void *sbuf and void *rbuf without a cast, as MPI_IN_PLACE does. */
+#define FLOC_IN_PLACE ((void *)1)
 
 FLOC_API int floc_barrier(floc_ctx_t *ctx);
 /* buf (count elements): input at root, output everywhere else. */

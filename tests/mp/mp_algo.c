@@ -217,7 +217,7 @@ static void run_blocks(const char *k, size_t b)
             for (size_t j = 0; j < b; j++)
                 s[(size_t)d * b + j] = me == root ? pat((unsigned)d, j) : 0xee;
         memset(r, 0xee, b);
-        MP_OK(floc_scatter(ctx, s, in_place ? (void *)FLOC_IN_PLACE : r, b, FLOC_BYTE, root));
+        MP_OK(floc_scatter(ctx, s, in_place ? FLOC_IN_PLACE : r, b, FLOC_BYTE, root));
         const uint8_t *mine = in_place ? s + (size_t)me * b : r;
         for (size_t j = 0; j < b; j++)
             if (mine[j] != pat((unsigned)me, j)) {
