@@ -200,6 +200,8 @@ int floc_req_abandon(floc_ctx_t *ctx, floc_request_t *req)
  * nothing into its caller's memory any more (request.h) */
 static void quiesce(floc_request_t *req)
 {
+    if (!req->quiesce)
+        return;   /* (set when the request is made, never after: no lock on every wait) */
     floc_ctx_t *ctx = req->ctx;
     floc_ctx_lock(ctx);
     void (*fn)(floc_request_t *) = floc_req_complete(req) ? NULL : req->quiesce;

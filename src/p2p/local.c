@@ -502,11 +502,10 @@ int floc_local_possible(const floc_ctx_t *w)
 int floc_local_init(floc_ctx_t *w)
 {
     floc_node_t *n = w->node;
-    if (!n || !n->enabled || !n->q_cells || !w->cfg.node_p2p)
-        return 0;
-    if (!n->cma) {
-        FLOC_INFO(FLOC_LOG_API, "node messages through the fabric: process_vm_readv is not "
-                  "allowed between the localities");
+    if (!floc_local_possible(w)) {
+        if (n && n->enabled && !n->cma)
+            FLOC_INFO(FLOC_LOG_API, "node messages through the fabric: process_vm_readv is not "
+                      "allowed between the localities");
         return 0;
     }
     floc_p2p_t *pp = calloc(1, sizeof *pp);
