@@ -39,8 +39,9 @@
  * 4 localities sharing 2 cores took 2.1 us instead of 0.5 (the root
  * stalled every other call until the readers had been scheduled).
  *
- * Large messages (pipe.c) go through a second area per locality, in
- * chunks: FLOC_NODE_PIPE_DEPTH chunk buffers and as many result buffers,
+ * Large messages (src/coll/shm/pipeline.c) go through a second area per
+ * locality, in chunks: DEPTH (pipe_depth, 2 or 4: segment.c) chunk
+ * buffers and as many result buffers,
  * each with its own flag line, and one `consumed` line.  Chunks are
  * numbered across collectives like the small ones (every locality
  * numbers them alike); a locality writes its buffer for chunk i only
@@ -99,7 +100,7 @@ typedef struct floc_node_slot {
 _Static_assert(sizeof(floc_node_head_t) == 64, "one header per cache line");
 _Static_assert(sizeof(floc_node_slot_t) % 64 == 0, "slots keep cache-line alignment");
 
-#define FLOC_NODE_PIPE_DEPTH 4     /* chunk buffers per locality in the pipelined area */
+#define FLOC_NODE_PIPE_DEPTH 4     /* most chunk buffers a locality's pipelined area has */
 
 /* a flag on a cache line of its own */
 typedef struct floc_node_line {
@@ -115,8 +116,9 @@ typedef struct floc_node_queue {
     floc_node_line_t pad;
 } floc_node_queue_t;
 
-/* a locality's pipelined area: these lines, then DEPTH chunk buffers of
- * `chunk` bytes, then DEPTH result buffers of `piece` bytes */
+/* a locality's pipelined area: these lines, then pipe_depth chunk
+ * buffers of `chunk` bytes, then pipe_depth result buffers of `piece`
+ * bytes (pipe_depth <= FLOC_NODE_PIPE_DEPTH: segment.c's pipe_size) */
 typedef struct floc_node_pipe {
     floc_node_line_t consumed;              /* last chunk this locality is done with */
     floc_node_line_t in[FLOC_NODE_PIPE_DEPTH];   /* chunk that chunk buffer b holds */
@@ -195,6 +197,7 @@ typedef struct floc_node {
     /* the pipelined area */
     size_t pipe_off;          /* offset of locality 0's area */
     size_t pipe_stride;       /* bytes per locality */
+    unsigned pipe_depth;      /* chunk buffers per locality: how far chunks run ahead */
     size_t chunk;             /* bytes per chunk buffer (a multiple of 64) */
     size_t piece;             /* bytes per result buffer: the largest piece of a chunk */
     /* the message queues (above): q_off of the first, q_stride bytes
@@ -302,7 +305,7 @@ static inline unsigned char *floc_node_chunk(const floc_node_t *n, int k, int b)
 /* result buffer b of locality k */
 static inline unsigned char *floc_node_result(const floc_node_t *n, int k, int b)
 {
-    return floc_node_chunk(n, k, FLOC_NODE_PIPE_DEPTH) + (size_t)b * n->piece;
+    return floc_node_chunk(n, k, (int)n->pipe_depth) + (size_t)b * n->piece;
 }
 
 /* the queue from the node's locality `from` to `to` (slot indices) */

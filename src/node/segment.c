@@ -161,19 +161,31 @@ static int map(floc_node_t *n, const char *name, int create)
 /*
  * The pipelined area: chunks of 256 KiB (a stand-alone model of the
  * protocol, 1 MiB allreduce on 2: 89 us vs 111 with 64 KiB chunks, 193
- * with 16 KiB: each chunk costs two handoffs; in the library 32-256 KiB
- * were within noise), fewer beyond 8 localities so that the areas of all
- * stay near 10 MiB.
+ * with 16 KiB: each chunk costs two handoffs; on 8 localities sharing 2
+ * cores 128 KiB chunks were 31% slower), four deep up to 4 localities.
+ * The node's areas stay within 4 MiB (2 MiB past 8 localities): every
+ * page of them ends up mapped by the localities that read it, so they
+ * are what a locality's resident memory grows by with the node's size
+ * (docs/p2p.md).  Depth goes first (two chunks in flight: no slower
+ * here, measured on 2, 4 and 8; the 1 MiB broadcast on 2 within noise),
+ * then the chunk size.  Past 8 localities the pieces are smaller than
+ * the kernel's 64 KiB fault-around, so each locality maps the whole of
+ * every other's chunk buffers: hence the smaller bound there.
  */
 static void pipe_size(floc_node_t *n, int p)
 {
+    const size_t most = p <= 8 ? 4u << 20 : 2u << 20;
     size_t chunk = 256u << 10;
-    while (chunk > (16u << 10) && chunk * FLOC_NODE_PIPE_DEPTH * (size_t)p > (8u << 20))
+    unsigned depth = FLOC_NODE_PIPE_DEPTH;
+    while (depth > 2 && depth * chunk * (size_t)p > most)
+        depth /= 2;
+    while (chunk > (16u << 10) && depth * chunk * (size_t)p > most)
         chunk /= 2;
+    n->pipe_depth = depth;
     n->chunk = chunk;
     /* a piece is at most ceil(elements / p) elements of up to 16 bytes */
     n->piece = (chunk / (size_t)p + 16 + 63) & ~(size_t)63;
-    n->pipe_stride = sizeof(floc_node_pipe_t) + FLOC_NODE_PIPE_DEPTH * (n->chunk + n->piece);
+    n->pipe_stride = sizeof(floc_node_pipe_t) + depth * (n->chunk + n->piece);
 }
 
 /*

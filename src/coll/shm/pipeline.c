@@ -32,11 +32,11 @@
  * a broadcast root of its block at once.
  *
  * Cost, p localities, n bytes per locality, in chunks of C bytes (256
- * KiB here): each byte is written once to the segment with streaming
+ * KiB up to 8 localities): each byte is written once to the segment with streaming
  * stores and read once by each reader (allreduce: (p-1)/p n in, n/p
  * folded over p inputs, (p-1)/p n out; broadcast: n in at the root, n out
  * at each other), ~2 handoffs per chunk, chunks overlapping up to
- * FLOC_NODE_PIPE_DEPTH.  At memory bandwidth B: about 2n/B per locality.
+ * the area's depth (segment.c).  At memory bandwidth B: about 2n/B per locality.
  *
  * Waiting returns FLOC_ERR_AGAIN with nothing posted (coll.h): the
  * progress engine calls again, backs off, and notices a lost peer.
@@ -64,10 +64,10 @@ static int reached(const floc_node_line_t *line, uint64_t id)
  * the buffers chunk id will overwrite)? */
 static int reusable(const floc_node_t *n, int me, int p, uint64_t id)
 {
-    if (id <= FLOC_NODE_PIPE_DEPTH)
+    if (id <= n->pipe_depth)
         return 1;
     for (int k = 0; k < p; k++)
-        if (k != me && !reached(&floc_node_pipe(n, k)->consumed, id - FLOC_NODE_PIPE_DEPTH))
+        if (k != me && !reached(&floc_node_pipe(n, k)->consumed, id - n->pipe_depth))
             return 0;
     return 1;
 }
@@ -106,7 +106,7 @@ int floc_shm_pipe_bcast(floc_coll_req_t *c)
     }
     for (size_t i = c->s.shm.chunk; i * per < c->v.count; c->s.shm.chunk = ++i) {
         const uint64_t id = c->s.shm.seq + i;
-        const int b = (int)(id % FLOC_NODE_PIPE_DEPTH);
+        const int b = (int)(id % n->pipe_depth);
         const size_t first = i * per, len = c->v.count - first < per ? c->v.count - first : per;
         if (root) {
             if (!reusable(n, me, p, id))
@@ -194,7 +194,7 @@ static int copy_in(floc_coll_req_t *c, const unsigned char *in, size_t per, size
     const uint64_t id = c->s.shm.seq + i;
     if (!reusable(n, c->v.rank, c->v.size, id))
         return FLOC_ERR_AGAIN;
-    const int b = (int)(id % FLOC_NODE_PIPE_DEPTH);
+    const int b = (int)(id % n->pipe_depth);
     const size_t es = c->esize, first = i * per;
     const size_t len = c->v.count - first < per ? c->v.count - first : per;
     size_t m0 = len, m1 = len;   /* the part kept back, [m0, m1): none */
@@ -212,7 +212,8 @@ static int copy_in(floc_coll_req_t *c, const unsigned char *in, size_t per, size
 static int run_ahead(floc_coll_req_t *c, const unsigned char *in, size_t per, size_t nch,
                      size_t i, int all, int to_root)
 {
-    while (c->s.shm.copied < nch && c->s.shm.copied < i + FLOC_NODE_PIPE_DEPTH &&
+    const floc_node_t *n = c->ctx->coll->seg;
+    while (c->s.shm.copied < nch && c->s.shm.copied < i + n->pipe_depth &&
            copy_in(c, in, per, c->s.shm.copied, all, to_root) == 0)
         c->s.shm.copied++;
     return c->s.shm.copied > i;
@@ -243,7 +244,7 @@ static int pipe_reduction(floc_coll_req_t *c, int to_root)
     }
     for (size_t i = c->s.shm.chunk; i < nch; c->s.shm.chunk = ++i, c->step = PIPE_IN) {
         const uint64_t id = c->s.shm.seq + i;
-        const int b = (int)(id % FLOC_NODE_PIPE_DEPTH);
+        const int b = (int)(id % n->pipe_depth);
         const size_t first = i * per, len = c->v.count - first < per ? c->v.count - first : per;
         /* step 1 of this chunk and, while waiting, of the next ones */
         if (!run_ahead(c, in, per, nch, i, 0, to_root))
@@ -323,7 +324,7 @@ int floc_shm_pipe_allgather(floc_coll_req_t *c)
     }
     for (size_t i = c->s.shm.chunk; i < nch; c->s.shm.chunk = ++i) {
         const uint64_t id = c->s.shm.seq + i;
-        const int b = (int)(id % FLOC_NODE_PIPE_DEPTH);
+        const int b = (int)(id % n->pipe_depth);
         const size_t first = i * per, len = c->v.count - first < per ? c->v.count - first : per;
         if (!run_ahead(c, mine, per, nch, i, 1, 0) || !all_reached(n, me, p, 0, b, id))
             return FLOC_ERR_AGAIN;
