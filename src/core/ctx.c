@@ -5,7 +5,7 @@
  * them all in src/init.c.
  *
  * One context may be live per process (it owns the PMIx client and the
- * fabric endpoint); `live_ctx` is that context, which is how a call on a
+ * fabric endpoint); `floc_live_ctx` is that context, which is how a call on a
  * finalized context is told apart from a live one.
  */
 #include <stdio.h>
@@ -15,17 +15,17 @@
 
 #include "ctx.h"
 
-static _Atomic(floc_ctx_t *) live_ctx = NULL;
+_Atomic(floc_ctx_t *) floc_live_ctx = NULL;
 /* A launched process joins its job once (as with MPI): set by finalize. */
 static _Atomic int finalized;
 /* This process is a fork() child of the one that made the context: the
  * endpoint, the PMIx client and the shared mappings are its parent's. */
-static _Atomic int forked;
+_Atomic int floc_forked;
 static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
 
 static void in_child(void)
 {
-    atomic_store(&forked, 1);
+    atomic_store(&floc_forked, 1);
 }
 
 static void watch_forks(void)
@@ -36,7 +36,7 @@ static void watch_forks(void)
 int floc_ctx_claim(floc_ctx_t *ctx)
 {
     pthread_once(&atfork_once, watch_forks);
-    if (atomic_load(&forked)) {
+    if (atomic_load(&floc_forked)) {
         FLOC_WARN(FLOC_LOG_API, "floc_init: this process is a fork() child of a floc locality: "
                   "it cannot join the job (start it through the launcher instead)");
         return FLOC_ERR_STATE;
@@ -48,7 +48,7 @@ int floc_ctx_claim(floc_ctx_t *ctx)
         return FLOC_ERR_STATE;
     }
     floc_ctx_t *expected = NULL;
-    if (!atomic_compare_exchange_strong(&live_ctx, &expected, ctx)) {
+    if (!atomic_compare_exchange_strong(&floc_live_ctx, &expected, ctx)) {
         FLOC_WARN(FLOC_LOG_API, "floc_init: floc is initialized already in this process (one "
                   "context per process: use the one floc_init gave)");
         return FLOC_ERR_STATE;
@@ -59,7 +59,7 @@ int floc_ctx_claim(floc_ctx_t *ctx)
 void floc_ctx_release(floc_ctx_t *ctx, int finalizing)
 {
     floc_ctx_t *expected = ctx;
-    atomic_compare_exchange_strong(&live_ctx, &expected, NULL);
+    atomic_compare_exchange_strong(&floc_live_ctx, &expected, NULL);
     if (finalizing)
         atomic_store(&finalized, 1);
 }
@@ -77,7 +77,7 @@ int floc_ctx_is_live(const floc_ctx_t *ctx)
 {
     if (!ctx)
         return 0;
-    const floc_ctx_t *live = atomic_load_explicit(&live_ctx, memory_order_acquire);
+    const floc_ctx_t *live = atomic_load_explicit(&floc_live_ctx, memory_order_acquire);
     /* a team is live while its world is and until floc_team_free */
     if (live == ctx || (live && ctx->magic == FLOC_TEAM_MAGIC && ctx->world == live))
         return 1;
@@ -87,7 +87,7 @@ int floc_ctx_is_live(const floc_ctx_t *ctx)
            ctx->magic == FLOC_CTX_MAGIC;
 }
 
-int floc_ctx_check(const floc_ctx_t *ctx, const char *func)
+int floc_ctx_check_slow(const floc_ctx_t *ctx, const char *func)
 {
     if (!ctx) {
         FLOC_WARN(FLOC_LOG_API, "%s: ctx is NULL", func);
@@ -97,7 +97,7 @@ int floc_ctx_check(const floc_ctx_t *ctx, const char *func)
         FLOC_WARN(FLOC_LOG_API, "%s: ctx is not a live context (already finalized?)", func);
         return FLOC_ERR_INVALID;
     }
-    if (atomic_load_explicit(&forked, memory_order_relaxed)) {
+    if (atomic_load_explicit(&floc_forked, memory_order_relaxed)) {
         FLOC_WARN(FLOC_LOG_API, "%s: called in a fork() child: the context belongs to the "
                   "parent process", func);
         return FLOC_ERR_STATE;

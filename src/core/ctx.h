@@ -192,8 +192,21 @@ void floc_ctx_release(floc_ctx_t *ctx, int finalizing);
 void floc_ctx_mark_simulated(floc_ctx_t *ctx, int on);
 /* 1 if ctx is the live context of this process (not NULL, not finalized). */
 int floc_ctx_is_live(const floc_ctx_t *ctx);
-/* Check ctx at a public entry point: logs and returns FLOC_ERR_INVALID if not live. */
-int floc_ctx_check(const floc_ctx_t *ctx, const char *func);
+/* The live context and whether this process is a fork() child of its
+ * owner (ctx.c); read by floc_ctx_check's fast path. */
+extern _Atomic(floc_ctx_t *) floc_live_ctx;
+extern _Atomic int floc_forked;
+int floc_ctx_check_slow(const floc_ctx_t *ctx, const char *func);
+/* Check ctx at a public entry point: logs and returns FLOC_ERR_INVALID if
+ * not live.  Inline for the world context in its own process: every
+ * message checks it at its call and again at its request's wait. */
+static inline int floc_ctx_check(const floc_ctx_t *ctx, const char *func)
+{
+    if (ctx && ctx == atomic_load_explicit(&floc_live_ctx, memory_order_acquire) &&
+        !atomic_load_explicit(&floc_forked, memory_order_relaxed))
+        return 0;
+    return floc_ctx_check_slow(ctx, func);
+}
 #define FLOC_CHECK_CTX(ctx)                                                     \
     do {                                                                        \
         int floc_chk_ = floc_ctx_check((ctx), __func__);                        \

@@ -10,7 +10,6 @@
 #include "ctx.h"
 
 #define FLOC_REQ_SLAB 64
-#define FLOC_REQ_GEN_SHIFT 48
 
 void floc_req_pool_init(floc_req_pool_t *pool, size_t ext_bytes)
 {
@@ -55,7 +54,9 @@ static int pool_grow(floc_req_pool_t *pool)
     return 0;
 }
 
-floc_request_t *floc_req_alloc(floc_ctx_t *ctx, uint64_t *counter)
+/* a request off the free list with its first `zero` bytes cleared
+ * (inline: a constant size clears without a call) */
+static inline floc_request_t *take(floc_ctx_t *ctx, uint64_t *counter, size_t zero)
 {
     floc_req_pool_t *pool = &ctx->world->reqs;   /* a team's come from its world's */
     if (!pool->free && pool_grow(pool) != 0) {
@@ -65,7 +66,7 @@ floc_request_t *floc_req_alloc(floc_ctx_t *ctx, uint64_t *counter)
     floc_request_t *req = pool->free;
     pool->free = req->next;
     uint16_t gen = (uint16_t)(req->gen + 1);
-    memset(req, 0, pool->elem);
+    memset(req, 0, zero);
     req->gen = gen ? gen : 1;   /* 0 marks an untagged (internal) handle */
     req->magic = FLOC_REQ_LIVE;
     req->ctx = ctx;
@@ -75,9 +76,19 @@ floc_request_t *floc_req_alloc(floc_ctx_t *ctx, uint64_t *counter)
     return req;
 }
 
+floc_request_t *floc_req_alloc(floc_ctx_t *ctx, uint64_t *counter)
+{
+    return take(ctx, counter, ctx->world->reqs.elem);
+}
+
+floc_request_t *floc_req_alloc_bare(floc_ctx_t *ctx)
+{
+    return take(ctx, NULL, sizeof(floc_request_t));
+}
+
 floc_request_t *floc_req_complete_new(floc_ctx_t *ctx)
 {
-    floc_request_t *req = floc_req_alloc(ctx, NULL);
+    floc_request_t *req = floc_req_alloc_bare(ctx);   /* no transport part to read */
     if (req)
         req->done = 1;
     return req;

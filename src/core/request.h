@@ -89,6 +89,11 @@ void floc_req_pool_init(floc_req_pool_t *pool, size_t ext_bytes);
 void floc_req_pool_fini(floc_req_pool_t *pool);
 /* Caller holds the context lock.  internal: see `counter` above. */
 floc_request_t *floc_req_alloc(floc_ctx_t *ctx, uint64_t *counter);
+/* The same with only the common part cleared: for a request whose
+ * transport part (floc_req_ext) its caller fills in whole, or that has
+ * none.  Clearing all of it (416 bytes) was a tenth of an 8-byte send's
+ * time through the node path (perf/p2p_bench bw). */
+floc_request_t *floc_req_alloc_bare(floc_ctx_t *ctx);
 void floc_req_release(floc_ctx_t *ctx, floc_request_t *req);
 /* Wait for req without freeing it: the wait's error or req->status. */
 int floc_req_wait(floc_request_t *req, double timeout);
@@ -131,6 +136,7 @@ int floc_req_live_on(const floc_ctx_t *ctx, char *what, size_t len);
  * passes plain addresses (generation 0: not checked).
  */
 floc_request_t *floc_req_handle(floc_request_t *req);
+#define FLOC_REQ_GEN_SHIFT 48
 /* The live request behind handle h, or FLOC_ERR_INVALID (logged with func). */
 int floc_req_resolve(floc_request_t *h, floc_request_t **req, const char *func);
 

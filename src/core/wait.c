@@ -21,12 +21,10 @@ static int take(floc_ctx_t *ctx, floc_request_t *req)
     return st;
 }
 
-static int floc_wait_impl(floc_request_t *h)
+/* Wait for a live request (resolved), then free it */
+static int wait_live(floc_request_t *req)
 {
-    floc_request_t *req;
-    int ret = floc_req_resolve(h, &req, "floc_wait");
-    if (ret)
-        return ret;
+    int ret;
     /* a plain request complete already (a direct access, an injected
      * send): its status and back to the pool under one lock */
     floc_ctx_t *ctx = req->ctx;
@@ -47,6 +45,13 @@ static int floc_wait_impl(floc_request_t *h)
     }
     floc_req_finish(req);
     return ret;
+}
+
+static int floc_wait_impl(floc_request_t *h)
+{
+    floc_request_t *req;
+    int ret = floc_req_resolve(h, &req, "floc_wait");
+    return ret ? ret : wait_live(req);
 }
 
 int floc_wait(floc_request_t *h)
@@ -148,7 +153,13 @@ static int floc_waitall_status_impl(size_t n, floc_request_t *hs[], int statuses
                 statuses[i] = 0;
             continue;
         }
-        int ret = floc_wait(hs[i]);
+        /* resolve_all checked every handle; one given twice is stale by
+         * its second turn (freed, or its generation moved on) */
+        const uint16_t gen = (uint16_t)((uintptr_t)hs[i] >> FLOC_REQ_GEN_SHIFT);
+        floc_request_t *req = reqs[i];
+        int ret = req->magic == FLOC_REQ_LIVE && !req->counter && (!gen || gen == req->gen)
+                      ? wait_live(req)
+                      : floc_req_resolve(hs[i], &req, "floc_waitall");
         if (statuses)
             statuses[i] = ret;
         if (ret == FLOC_ERR_TIMEOUT) {

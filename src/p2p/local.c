@@ -253,7 +253,7 @@ void floc_local_describe(floc_request_t *req, char *buf, size_t len)
 floc_request_t *floc_local_new_req(floc_ctx_t *ctx, int state, void *buf, size_t len, int peer,
                                    int tag, uint32_t cid)
 {
-    floc_request_t *req = floc_req_alloc(ctx, NULL);
+    floc_request_t *req = floc_req_alloc_bare(ctx);   /* its part set in full below */
     if (!req)
         return NULL;
     *lreq(req) = (local_req_t){.state = state, .peer = peer, .tag = tag, .cid = cid, .buf = buf,
@@ -429,7 +429,7 @@ int floc_local_irecv_locked(floc_ctx_t *ctx, uint32_t cid, void *buf, size_t len
     if (!req)
         return FLOC_ERR_NOMEM;
     req->msg_out = status;
-    held_t *h = floc_local_find_held(pp, lreq(req), 1);
+    held_t *h = list_of(pp, cid)->unexp ? floc_local_find_held(pp, lreq(req), 1) : NULL;
     if (h && h->kind == CELL_RTS) {
         /* read at the next progress (see the top) */
         lreq(req)->state = RECV_MATCHED;
