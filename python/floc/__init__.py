@@ -14,7 +14,8 @@
 Run it with ``floc-run -n 4 python3 prog.py`` (or mpirun, srun --mpi=pmix,
 or alone as one locality).  Importing floc starts nothing; ``floc.init()``
 joins the job, ``floc.finalize()`` (or the end of the interpreter) leaves
-it.  Errors are exceptions: ``floc.FlocError`` and its subclasses
+it.  Point-to-point messages over buffers: ``floc.send`` / ``floc.recv``
+and their nonblocking forms.  Errors are exceptions: ``floc.FlocError`` and its subclasses
 (``floc.PeerLostError`` when another locality is lost, ...).
 """
 
@@ -32,6 +33,8 @@ from .collectives import (ReduceOp, all_reduce, broadcast, gather, scatter, barr
                           set_checks, checks)
 from ._team import Team, split, dup, split_node, UNDEFINED
 from ._actions import async_, call, run_on_all, RemoteTraceback
+from ._p2p import (Status, ANY_SOURCE, ANY_TAG, TAG_MAX, send, recv, isend, irecv, probe,
+                   iprobe, sendrecv)
 from .distribution import DistributionPolicy
 from ._darray import DistributedArray
 from ._array import (from_numpy, array, zeros, ones, empty, full, arange, distributed_zeros,
@@ -63,4 +66,6 @@ __all__ = [
     "ibarrier", "Future", "wait", "as_completed", "FIRST_COMPLETED", "ALL_COMPLETED",
     "loc_dtype", "set_checks", "checks", "Team", "split", "dup", "split_node", "UNDEFINED",
     "async_", "call", "run_on_all", "RemoteTraceback",
+    "Status", "ANY_SOURCE", "ANY_TAG", "TAG_MAX", "send", "recv", "isend", "irecv", "probe",
+    "iprobe", "sendrecv",
 ] + list(_errors_all)

@@ -53,7 +53,10 @@ def init(num_threads=None):
 
 
 def finalize():
-    """Leave the job (collective).  Nothing when floc is not running."""
+    """Leave the job (collective).  Nothing when floc is not running.
+    Nonblocking operations still in flight are completed first, as
+    concurrent.futures' shutdown waits for its futures (a receive no
+    message matched is withdrawn); their Futures keep their results."""
     _floc.finalize()
 
 

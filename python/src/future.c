@@ -1,21 +1,30 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * future.c - floc._floc.Future: a nonblocking collective in flight, as
+ * future.c - floc._floc.Future: a nonblocking collective (or message,
+ * p2p.c) in flight, as
  * concurrent.futures.Future has it: done(), result(timeout=None),
  * exception(timeout=None).  It holds the buffers floc reads and writes
  * until the requests complete; then its finish step (icoll.c) checks the
  * call records and makes the result.  A Future dropped before it
- * completed is waited for (floc still writes into its buffers).
+ * completed is waited for (floc still writes into its buffers; a
+ * receive is withdrawn first).
  */
 #include "pyfloc.h"
 
 #include <time.h>
+
+static pyfloc_future_t *live;   /* every Future alive, newest first */
 
 pyfloc_future_t *pyfloc_future_new(void)
 {
     pyfloc_future_t *f = PyObject_New(pyfloc_future_t, &pyfloc_future_type);
     if (!f)
         return NULL;
+    f->live_prev = NULL;
+    f->live_next = live;
+    if (live)
+        live->live_prev = f;
+    live = f;
     f->reqs[0] = f->reqs[1] = NULL;
     f->nreq = 0;
     f->status = 0;
@@ -24,6 +33,8 @@ pyfloc_future_t *pyfloc_future_new(void)
     f->keep = f->result = f->error = f->then = NULL;
     f->scratch = NULL;
     f->finish = NULL;
+    f->label = NULL;
+    f->cancelable = 0;
     return f;
 }
 
@@ -172,14 +183,23 @@ static PyObject *fut_done(pyfloc_future_t *f, PyObject *noargs)
     return PyBool_FromLong(poll_once(f));
 }
 
+/* A receive not matched yet is withdrawn (floc_cancel), then waited for:
+ * True if it ended canceled.  Collectives and sends cannot be. */
 static PyObject *fut_cancel(pyfloc_future_t *f, PyObject *noargs)
 {
-    Py_RETURN_FALSE;   /* collectives cannot be canceled (floc_cancel) */
+    if (!f->cancelable || f->complete)
+        return PyBool_FromLong(f->status == FLOC_ERR_CANCELED);
+    int ret = floc_cancel(f->reqs[0]);
+    if (ret)
+        return pyfloc_raise(ret, "cancel");
+    if (wait_for(f, -1.0) < 0)
+        return NULL;
+    return PyBool_FromLong(f->status == FLOC_ERR_CANCELED);
 }
 
-static PyObject *fut_false(pyfloc_future_t *f, PyObject *noargs)
+static PyObject *fut_cancelled(pyfloc_future_t *f, PyObject *noargs)
 {
-    Py_RETURN_FALSE;
+    return PyBool_FromLong(f->complete && f->status == FLOC_ERR_CANCELED);
 }
 
 static PyObject *fut_running(pyfloc_future_t *f, PyObject *noargs)
@@ -189,10 +209,20 @@ static PyObject *fut_running(pyfloc_future_t *f, PyObject *noargs)
 
 static void fut_dealloc(pyfloc_future_t *f)
 {
+    if (f->live_prev)
+        f->live_prev->live_next = f->live_next;
+    else
+        live = f->live_next;
+    if (f->live_next)
+        f->live_next->live_prev = f->live_prev;
     if (!f->complete && f->nreq) {
-        /* floc still owns the buffers: wait, keeping any pending error */
+        /* floc still owns the buffers: wait, keeping any pending error (a
+         * receive nobody waits for is withdrawn first: its message may
+         * never come) */
         PyObject *type, *value, *tb;
         PyErr_Fetch(&type, &value, &tb);
+        if (f->cancelable)
+            (void)floc_cancel(f->reqs[0]);
         int statuses[2];
         Py_BEGIN_ALLOW_THREADS
         floc_waitall_status((size_t)f->nreq, f->reqs, statuses);
@@ -211,10 +241,47 @@ static void fut_dealloc(pyfloc_future_t *f)
     PyObject_Free(f);
 }
 
+/* Complete the live Futures of one kind: the others (waited for), or
+ * the receives (taking what has come, then withdrawing the rest) */
+static void settle_pass(int receives)
+{
+    pyfloc_future_t *f = live;
+    Py_XINCREF(f);
+    while (f) {
+        if (!f->complete && f->nreq && f->cancelable == receives) {
+            if (receives && !poll_once(f))
+                (void)floc_cancel(f->reqs[0]);
+            if (!f->complete && wait_for(f, -1.0) < 0)
+                PyErr_Clear();   /* still live (FLOC_WAIT_TIMEOUT): finalize says so */
+        }
+        pyfloc_future_t *next = f->live_next;   /* (the wait let the GIL go: read it now) */
+        Py_XINCREF(next);
+        Py_DECREF(f);
+        f = next;
+    }
+}
+
+void pyfloc_futures_settle(floc_ctx_t *ctx)
+{
+    settle_pass(0);
+    /* every locality's sends are out: what they sent before finalize
+     * reaches its receive now, or never */
+    if (floc_num_localities(ctx) > 1) {
+        Py_BEGIN_ALLOW_THREADS
+        (void)floc_barrier(ctx);   /* (a lost peer: finalize reports it) */
+        Py_END_ALLOW_THREADS
+    }
+    settle_pass(1);
+}
+
 static PyObject *fut_repr(pyfloc_future_t *f)
 {
-    return PyUnicode_FromFormat("<floc.Future %s %s>", pyfloc_kind_names[f->kind],
-                                !f->finished ? "pending" : f->error ? "failed" : "done");
+    return PyUnicode_FromFormat("<floc.Future %s %s>",
+                                f->label ? f->label : pyfloc_kind_names[f->kind],
+                                !f->finished                      ? "pending"
+                                : f->status == FLOC_ERR_CANCELED ? "cancelled"
+                                : f->error                        ? "failed"
+                                                                  : "done");
 }
 
 /* _then(fn): result() returns fn(result) (the list a gather makes) */
@@ -245,8 +312,10 @@ static PyMethodDef fut_methods[] = {
      "done(): True once complete (makes progress; never waits)."},
     {"running", (PyCFunction)fut_running, METH_NOARGS, "running(): True until complete."},
     {"cancel", (PyCFunction)fut_cancel, METH_NOARGS,
-     "cancel(): False: a collective cannot be canceled."},
-    {"cancelled", (PyCFunction)fut_false, METH_NOARGS, "cancelled(): False."},
+     "cancel(): withdraw a receive no message has matched yet (True if it was); "
+     "collectives and sends cannot be canceled (False)."},
+    {"cancelled", (PyCFunction)fut_cancelled, METH_NOARGS,
+     "cancelled(): True if cancel() withdrew it."},
     {NULL, NULL, 0, NULL}};
 
 PyTypeObject pyfloc_future_type = {

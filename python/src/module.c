@@ -89,15 +89,18 @@ static PyObject *py_finalize(PyObject *self, PyObject *const *args, Py_ssize_t n
     if (!pyfloc_ctx)
         Py_RETURN_NONE;
     const int strict = a[0] ? PyObject_IsTrue(a[0]) : 1;
-    if (strict < 0 || pyfloc_pv_finalize(strict) < 0)
+    if (strict < 0)
+        return NULL;
+    pyfloc_futures_settle(pyfloc_ctx);   /* before the arrays: a Future may use one */
+    if (pyfloc_pv_finalize(strict) < 0)
         return NULL;
     int ret;
     Py_BEGIN_ALLOW_THREADS
     ret = floc_finalize(pyfloc_ctx);
     Py_END_ALLOW_THREADS
     if (ret == FLOC_ERR_BUSY)   /* nothing was freed: the context lives on */
-        return pyfloc_raise_msg(ret, "finalize: nonblocking operations are still in flight: "
-                                     "wait for their futures first");
+        return pyfloc_raise_msg(ret, "finalize: nonblocking operations are still in flight "
+                                     "(not complete within FLOC_WAIT_TIMEOUT)");
     pyfloc_ctx = NULL;          /* gone, also after FLOC_ERR_PEER_LOST */
     if (ret)
         return pyfloc_raise(ret, "finalize");
@@ -214,7 +217,7 @@ PyMODINIT_FUNC PyInit__floc(void)
     if (!m)
         return NULL;
     if (add_methods(m, pyfloc_coll_methods) < 0 || add_methods(m, pyfloc_vcoll_methods) < 0 ||
-        add_methods(m, pyfloc_icoll_methods) < 0 || add_methods(m, pyfloc_pv_methods) < 0 ||
+        add_methods(m, pyfloc_icoll_methods) < 0 || add_methods(m, pyfloc_p2p_methods) < 0 || add_methods(m, pyfloc_pv_methods) < 0 ||
         add_methods(m, pyfloc_team_methods) < 0 || add_methods(m, pyfloc_action_methods) < 0 ||
         PyType_Ready(&pyfloc_team_type) < 0 ||
         pyfloc_errors_init(m) < 0 || PyType_Ready(&pyfloc_future_type) < 0 ||
@@ -223,7 +226,10 @@ PyMODINIT_FUNC PyInit__floc(void)
     Py_INCREF(&pyfloc_future_type);
     Py_INCREF(&pyfloc_team_type);
     if (PyModule_AddObject(m, "Team", (PyObject *)&pyfloc_team_type) < 0 ||
-        PyModule_AddIntConstant(m, "UNDEFINED", FLOC_UNDEFINED) < 0)
+        PyModule_AddIntConstant(m, "UNDEFINED", FLOC_UNDEFINED) < 0 ||
+        PyModule_AddIntConstant(m, "ANY_SOURCE", FLOC_ANY_SOURCE) < 0 ||
+        PyModule_AddIntConstant(m, "ANY_TAG", FLOC_ANY_TAG) < 0 ||
+        PyModule_AddIntConstant(m, "TAG_MAX", FLOC_TAG_MAX) < 0)
         return NULL;
     if (PyModule_AddObject(m, "Future", (PyObject *)&pyfloc_future_type) < 0)
         goto fail;

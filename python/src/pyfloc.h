@@ -9,6 +9,7 @@
  *               exchanged first so that every locality sees a mismatch
  *   coll.c      the collectives over arrays, blocking and nonblocking
  *   future.c    floc._floc.Future: a nonblocking collective in flight
+ *   p2p.c       tagged messages over buffers (send, recv, probes)
  *   pv.c        floc._floc.PV: a partitioned vector (distributed array)
  *   team.c      floc._floc.Team: a team of localities, the team= argument
  *
@@ -108,6 +109,8 @@ void pyfloc_record_describe(const pyfloc_record_t *r, char *buf, size_t len);
 
 /* ---- coll.c ---- */
 extern PyMethodDef pyfloc_coll_methods[];
+/* ---- p2p.c ---- */
+extern PyMethodDef pyfloc_p2p_methods[];
 /* ---- vcoll.c, icoll.c ---- */
 extern PyMethodDef pyfloc_vcoll_methods[];
 extern PyMethodDef pyfloc_icoll_methods[];
@@ -133,6 +136,9 @@ typedef struct pyfloc_future {
     void *scratch;             /* PyMem-allocated: records, fused blocks */
     size_t block;              /* fused: bytes per locality in scratch */
     pyfloc_finish_fn finish;
+    const char *label;         /* what it is, for its repr (NULL: the collective `kind`) */
+    struct pyfloc_future *live_prev, *live_next;   /* every Future alive (future.c) */
+    int cancelable;            /* a receive: cancel() may withdraw it (p2p.c) */
     /* what finish needs */
     pyfloc_kind_t kind;
     floc_op_t op;
@@ -140,6 +146,12 @@ typedef struct pyfloc_future {
     int p, me;                 /* the size of the group it runs in, this locality's rank */
 } pyfloc_future_t;
 pyfloc_future_t *pyfloc_future_new(void);
+/* Complete every Future still in flight, as concurrent.futures' shutdown
+ * waits for its own (finalize, collective on ctx): collectives and sends
+ * are waited for, then, once every locality has got that far, receives
+ * take what has come and the others are withdrawn; what fails stays in
+ * the Future. */
+void pyfloc_futures_settle(floc_ctx_t *ctx);
 
 /* ---- team.c ---- */
 extern PyTypeObject pyfloc_team_type;

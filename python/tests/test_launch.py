@@ -70,6 +70,28 @@ def test_finalize_at_exit(tmp_path):
     assert rc == 0 and "without floc_finalize" not in out and out.count("done") == 2, out
 
 
+def test_finalize_completes_futures(tmp_path):
+    """Futures nobody waited for: finalize completes them first (a receive
+    no message matched is withdrawn) and they keep their results."""
+    s = script(tmp_path, """
+        import numpy as np
+        import floc
+        floc.init()
+        me, p = floc.locality_id(), floc.num_localities()
+        f = floc.iall_reduce(np.full(4, me + 1.0))
+        s = floc.isend(np.arange(3.0), (me + 1) % p, tag=5)
+        r = floc.irecv(np.empty(3), source=(me - 1) % p, tag=5)
+        lone = floc.irecv(np.empty(1), source=(me + 1) % p, tag=6)   # nobody sends it
+        floc.finalize()
+        assert (f.result() == p * (p + 1) / 2).all(), f.result()
+        assert s.result() is None and r.result() == floc.Status((me - 1) % p, 5, 24)
+        assert lone.cancelled(), lone
+        print("settled %d" % me, flush=True)
+    """)
+    rc, out = run_job(3, s)
+    assert rc == 0 and out.count("settled") == 3, out
+
+
 def test_spmd_relaunches_under_floc_run(tmp_path):
     s = script(tmp_path, """
         import numpy as np
