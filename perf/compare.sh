@@ -75,6 +75,7 @@ py_bcast.4     py             4 lat bcast -m 8:$((BIG * 4)) -i $((ITC * 2)) -x 5
 py_bcast_nocheck.2 py_nocheck 2 lat bcast -m 8:65536 -i $((ITC * 4)) -x 100
 py_bcast_nocheck.4 py_nocheck 4 lat bcast -m 8:65536 -i $((ITC * 2)) -x 50
 py_allreduce_alloc.2 py       2 lat allreduce_alloc -m 8:65536 -i $((ITC * 4)) -x 100
+py_latency.2   py             2 lat latency -m 8:$BIG -i $((ITC * 4)) -x 100
 action_rtt     action_bench   2 lat rtt -m 0:64 -i $((IT * 5)) -x 200
 action_rate    action_bench   2 rate rate -i $((IT * 5))
 action_bw      action_bench   2 bw  bw -m 8192:$BIG -i 200 -x 10
@@ -230,6 +231,7 @@ END {
     worst("py_allreduce.2", 1.0, "py all_reduce, 2, every size"); worst("py_allreduce.4", 1.0, "py all_reduce, 4, every size")
     worst("py_bcast.2", 1.0, "py broadcast, 2, every size"); worst("py_bcast.4", 1.0, "py broadcast, 4, every size")
     worst("py_bcast_nocheck.2", 1.0, "py broadcast, checks off, 2"); worst("py_bcast_nocheck.4", 1.0, "py broadcast, checks off, 4")
+    worst("py_latency.2", 1.0, "py send/recv latency, every size")
     t("py_allreduce.2", 8, 0.7, "py all_reduce 8 B, 2"); t("py_allreduce.4", 8, 0.7, "py all_reduce 8 B, 4")
     if (("py_allreduce.2", "floc", 8) in val && ("allreduce.2", "floc", 8) in val) {
         d = val["py_allreduce.2", "floc", 8] - val["allreduce.2", "floc", 8]

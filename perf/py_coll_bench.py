@@ -5,7 +5,9 @@ against mpi4py (Open MPI), the same loop for both.
     floc-run -n 2 python3 perf/py_coll_bench.py floc allreduce -m 8:16777216
     mpirun -np 2 python3 perf/py_coll_bench.py mpi4py allreduce -m 8:16777216
 
-Benchmarks: allreduce (sum of float64), bcast (from 0, in place), and
+Benchmarks: allreduce (sum of float64), bcast (from 0, in place),
+latency (a ping-pong of floc.send/recv against comm.Send/Recv between
+localities 0 and 1, half the round trip, as osu_latency), and
 allreduce_alloc (floc's all_reduce(arr) making its result each call: the
 seed's form; mpi4py has no such buffer call, its reference is Allreduce
 into a buffer allocated in the loop with numpy.empty_like), and
@@ -36,7 +38,7 @@ def sizes(spec):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("lib", choices=["floc", "mpi4py"])
-    ap.add_argument("bench", choices=["allreduce", "bcast", "allreduce_alloc"])
+    ap.add_argument("bench", choices=["allreduce", "bcast", "allreduce_alloc", "latency"])
     ap.add_argument("-m", default="8:16777216")
     ap.add_argument("-i", type=int, default=1000)
     ap.add_argument("-x", type=int, default=100)
@@ -57,6 +59,14 @@ def main():
         elif a.bench == "allreduce_alloc":
             def op(s, r):
                 floc.all_reduce(s)
+        elif a.bench == "latency":
+            def op(s, r):
+                if me == 0:
+                    floc.send(s, 1, 1)
+                    floc.recv(r, 1, 1)
+                elif me == 1:
+                    floc.recv(r, 0, 1)
+                    floc.send(s, 0, 1)
         else:
             def op(s, r):
                 floc.broadcast(s, root=0, out=s)    # in place, as Bcast(s)
@@ -78,6 +88,14 @@ def main():
         elif a.bench == "allreduce_alloc":
             def op(s, r):
                 comm.Allreduce(s, np.empty_like(s))
+        elif a.bench == "latency":
+            def op(s, r):
+                if me == 0:
+                    comm.Send(s, 1, 1)
+                    comm.Recv(r, 1, 1)
+                elif me == 1:
+                    comm.Recv(r, 0, 1)
+                    comm.Send(s, 0, 1)
         else:
             def op(s, r):
                 comm.Bcast(s, root=0)
@@ -98,6 +116,8 @@ def main():
         for _ in range(iters):
             op(s, r)
         t = (time.perf_counter() - t0) / iters * 1e6
+        if a.bench == "latency":
+            t /= 2   # one way
         t = worst(t)
         if me == 0:
             print("%-12d %12.2f" % (size, t))

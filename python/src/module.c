@@ -220,7 +220,8 @@ PyMODINIT_FUNC PyInit__floc(void)
         add_methods(m, pyfloc_icoll_methods) < 0 || add_methods(m, pyfloc_p2p_methods) < 0 || add_methods(m, pyfloc_pv_methods) < 0 ||
         add_methods(m, pyfloc_team_methods) < 0 || add_methods(m, pyfloc_action_methods) < 0 ||
         PyType_Ready(&pyfloc_team_type) < 0 ||
-        pyfloc_errors_init(m) < 0 || PyType_Ready(&pyfloc_future_type) < 0 ||
+        pyfloc_errors_init(m) < 0 || pyfloc_p2p_init(m) < 0 ||
+        PyType_Ready(&pyfloc_future_type) < 0 ||
         PyType_Ready(&pyfloc_pv_type) < 0)
         goto fail;
     Py_INCREF(&pyfloc_future_type);

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * p2p.c - tagged point-to-point messages over buffers, as mpi4py's
- * upper-case Send/Recv have them: _send, _recv, _isend, _irecv, _probe,
- * _iprobe.  Any C-contiguous buffer goes as its bytes (no copy, no
- * pickling); a receive names the buffer the message lands in and gets
- * (source, tag, nbytes) back, which floc/_p2p.py makes a Status.  Ranks
- * are the team's on a team=.  The GIL is released while floc waits.
+ * upper-case Send/Recv have them: send, recv, isend, irecv, probe,
+ * iprobe (floc/_p2p.py adds sendrecv).  Any C-contiguous buffer goes as
+ * its bytes (no copy, no pickling); a receive names the buffer the
+ * message lands in and gets a floc.Status (source, tag, nbytes) back: a
+ * struct sequence made here, a fifth of the cost of a namedtuple's.
+ * Ranks are the team's on a team=.  The GIL is released while floc waits.
  *
  * No call records here: a message has one sender and one receiver, and
  * a receive too small for its message fails with TruncatedError on the
@@ -50,9 +51,45 @@ static int tag_arg(PyObject *obj, int dflt, int any_ok, const char *func, int *o
     return -1;
 }
 
-static PyObject *status_tuple(const floc_msg_status_t *s)
+static PyTypeObject *status_type;   /* floc.Status */
+
+static PyStructSequence_Field status_fields[] = {
+    {"source", "the sender's locality id (its rank, on a team)"},
+    {"tag", "the message's tag"},
+    {"nbytes", "the message's length in bytes"},
+    {NULL, NULL}};
+
+static PyStructSequence_Desc status_desc = {
+    "floc.Status", "What a receive or probe found: the sender, the tag and the message's bytes.",
+    status_fields, 3};
+
+int pyfloc_p2p_init(PyObject *module)
 {
-    return Py_BuildValue("(iin)", s->source, s->tag, (Py_ssize_t)s->len);
+    status_type = PyStructSequence_NewType(&status_desc);
+    if (!status_type)
+        return -1;
+    Py_INCREF(status_type);
+    return PyModule_AddObject(module, "Status", (PyObject *)status_type);
+}
+
+static PyObject *status_of(const floc_msg_status_t *s)
+{
+    PyObject *t = PyStructSequence_New(status_type);
+    if (!t)
+        return NULL;
+    PyObject *v[3] = {PyLong_FromLong(s->source), PyLong_FromLong(s->tag),
+                      PyLong_FromSize_t(s->len)};
+    for (int i = 0; i < 3; i++) {
+        if (!v[i]) {
+            for (int j = 0; j < 3; j++)
+                Py_XDECREF(v[j]);
+            Py_DECREF(t);
+            return NULL;
+        }
+    }
+    for (int i = 0; i < 3; i++)
+        PyStructSequence_SetItem(t, i, v[i]);
+    return t;
 }
 
 /* what every call starts with: the team's context, a buffer, a peer and a tag */
@@ -75,7 +112,7 @@ static int p2p_begin(p2p_call_t *c, const char *func, PyObject *buf, int writabl
                : 0;
 }
 
-/* _send(buf, dest, tag=0, team=None) */
+/* send(buf, dest, tag=0, team=None) */
 static PyObject *py_send(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
                          PyObject *kwnames)
 {
@@ -95,7 +132,7 @@ static PyObject *py_send(PyObject *self, PyObject *const *args, Py_ssize_t nargs
     Py_RETURN_NONE;
 }
 
-/* _recv(buf, source=ANY_SOURCE, tag=ANY_TAG, team=None) -> (source, tag, nbytes) */
+/* recv(buf, source=ANY_SOURCE, tag=ANY_TAG, team=None) -> Status */
 static PyObject *py_recv(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
                          PyObject *kwnames)
 {
@@ -117,17 +154,17 @@ static PyObject *py_recv(PyObject *self, PyObject *const *args, Py_ssize_t nargs
                                            "longer than buf's %zu bytes", st.source, st.tag,
                                       c.buf.nbytes)
                    : pyfloc_raise(ret, "recv");
-    return status_tuple(&st);
+    return status_of(&st);
 }
 
 /* an irecv's Future: its status, once complete */
 static int finish_recv(pyfloc_future_t *f)
 {
-    f->result = status_tuple(f->scratch);
+    f->result = status_of(f->scratch);
     return f->result ? 0 : -1;
 }
 
-/* _isend / _irecv: a Future holding the buffer until the message is done */
+/* isend / irecv: a Future holding the buffer until the message is done */
 static PyObject *start(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, int receive)
 {
     static const char *const snames[] = {"buf", "dest", "tag", "team"};
@@ -177,8 +214,8 @@ static PyObject *py_irecv(PyObject *self, PyObject *const *args, Py_ssize_t narg
     return start(args, nargs, kwnames, 1);
 }
 
-/* _probe / _iprobe(source=ANY_SOURCE, tag=ANY_TAG, team=None): (source, tag,
- * nbytes) of a message a receive would take, left to be received; _iprobe
+/* probe / iprobe(source=ANY_SOURCE, tag=ANY_TAG, team=None): the Status (source, tag,
+ * nbytes) of a message a receive would take, left to be received; iprobe
  * gives None when none has come */
 static PyObject *probe(PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames, int wait)
 {
@@ -199,7 +236,7 @@ static PyObject *probe(PyObject *const *args, Py_ssize_t nargs, PyObject *kwname
         return pyfloc_raise(ret, func);
     if (!flag)
         Py_RETURN_NONE;
-    return status_tuple(&st);
+    return status_of(&st);
 }
 
 static PyObject *py_probe(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
@@ -217,15 +254,21 @@ static PyObject *py_iprobe(PyObject *self, PyObject *const *args, Py_ssize_t nar
 #define FASTCALL(fn) (PyCFunction)(void (*)(void))(fn), METH_FASTCALL | METH_KEYWORDS
 
 PyMethodDef pyfloc_p2p_methods[] = {
-    {"_send", FASTCALL(py_send), "_send(buf, dest, tag=0, team=None)"},
-    {"_recv", FASTCALL(py_recv),
-     "_recv(buf, source=ANY_SOURCE, tag=ANY_TAG, team=None) -> (source, tag, nbytes)"},
-    {"_isend", FASTCALL(py_isend), "_isend(buf, dest, tag=0, team=None) -> Future"},
-    {"_irecv", FASTCALL(py_irecv),
-     "_irecv(buf, source=ANY_SOURCE, tag=ANY_TAG, team=None) -> Future of (source, tag, "
-     "nbytes)"},
-    {"_probe", FASTCALL(py_probe),
-     "_probe(source=ANY_SOURCE, tag=ANY_TAG, team=None) -> (source, tag, nbytes)"},
-    {"_iprobe", FASTCALL(py_iprobe),
-     "_iprobe(source=ANY_SOURCE, tag=ANY_TAG, team=None) -> (source, tag, nbytes) or None"},
+    {"send", FASTCALL(py_send),
+     "send(buf, dest, tag=0, team=None): send buf's bytes to locality dest; returns when buf "
+     "may be reused."},
+    {"recv", FASTCALL(py_recv),
+     "recv(buf, source=ANY_SOURCE, tag=ANY_TAG, team=None) -> Status: receive a message into "
+     "buf (writable, C-contiguous); a message longer than buf raises TruncatedError."},
+    {"isend", FASTCALL(py_isend),
+     "isend(buf, dest, tag=0, team=None) -> Future: result() is None once buf may be reused."},
+    {"irecv", FASTCALL(py_irecv),
+     "irecv(buf, source=ANY_SOURCE, tag=ANY_TAG, team=None) -> Future: result() is the "
+     "Status; cancel() withdraws it while no message has matched it."},
+    {"probe", FASTCALL(py_probe),
+     "probe(source=ANY_SOURCE, tag=ANY_TAG, team=None) -> Status: wait for a message a "
+     "recv(source, tag) would take; it stays to be received."},
+    {"iprobe", FASTCALL(py_iprobe),
+     "iprobe(source=ANY_SOURCE, tag=ANY_TAG, team=None) -> Status of such a message if one "
+     "has come, else None."},
     {NULL, NULL, 0, NULL}};

@@ -111,6 +111,8 @@ void pyfloc_record_describe(const pyfloc_record_t *r, char *buf, size_t len);
 extern PyMethodDef pyfloc_coll_methods[];
 /* ---- p2p.c ---- */
 extern PyMethodDef pyfloc_p2p_methods[];
+/* Add floc.Status to the module: -1 with an exception */
+int pyfloc_p2p_init(PyObject *module);
 /* ---- vcoll.c, icoll.c ---- */
 extern PyMethodDef pyfloc_vcoll_methods[];
 extern PyMethodDef pyfloc_icoll_methods[];

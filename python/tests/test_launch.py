@@ -84,7 +84,7 @@ def test_finalize_completes_futures(tmp_path):
         lone = floc.irecv(np.empty(1), source=(me + 1) % p, tag=6)   # nobody sends it
         floc.finalize()
         assert (f.result() == p * (p + 1) / 2).all(), f.result()
-        assert s.result() is None and r.result() == floc.Status((me - 1) % p, 5, 24)
+        assert s.result() is None and r.result() == ((me - 1) % p, 5, 24)
         assert lone.cancelled(), lone
         print("settled %d" % me, flush=True)
     """)

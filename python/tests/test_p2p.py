@@ -19,7 +19,8 @@ def test_ring_shift(dtype, n, me, p):
     got = np.empty(n, dtype)
     st = floc.sendrecv(inputs(me, dtype, (n,)), right, got, source=left, sendtag=5, recvtag=5)
     ok = np.array_equal(got, inputs(left, dtype, (n,)))
-    ok &= st == floc.Status(left, 5, got.nbytes)
+    ok &= st == (left, 5, got.nbytes) and isinstance(st, floc.Status)
+    ok &= (st.source, st.tag, st.nbytes) == (left, 5, got.nbytes)
     assert every(ok)
 
 
@@ -96,7 +97,7 @@ def test_futures_any_order(me, p):
     sends = [floc.isend(inputs(me, np.int16, (k + 1,)), right, tag=20 + k)
              for k in reversed(range(6))]
     sts = [f.result(timeout=60) for f in reversed(recvs)][::-1]
-    ok = all(st == floc.Status(left, 20 + k, 2 * (k + 1)) for k, st in enumerate(sts))
+    ok = all(st == (left, 20 + k, 2 * (k + 1)) for k, st in enumerate(sts))
     ok &= all(np.array_equal(b, inputs(left, np.int16, (k + 1,))) for k, b in enumerate(bufs))
     floc.wait(sends)
     ok &= all(f.done() and f.exception() is None for f in recvs + sends)
