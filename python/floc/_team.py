@@ -19,6 +19,7 @@ block, or at finalize.
 
 from . import _floc
 from . import collectives as _c
+from . import _p2p
 
 UNDEFINED = _floc.UNDEFINED
 
@@ -136,6 +137,29 @@ class Team:
 
     def iall_gather(self, arr):
         return _c.iall_gather(arr, team=self)
+
+    # messages between its members, by team rank (floc._p2p)
+    def send(self, buf, dest, tag=0):
+        _floc.send(buf, dest, tag, self)
+
+    def recv(self, buf, source=_floc.ANY_SOURCE, tag=_floc.ANY_TAG):
+        return _floc.recv(buf, source, tag, self)
+
+    def isend(self, buf, dest, tag=0):
+        return _floc.isend(buf, dest, tag, self)
+
+    def irecv(self, buf, source=_floc.ANY_SOURCE, tag=_floc.ANY_TAG):
+        return _floc.irecv(buf, source, tag, self)
+
+    def probe(self, source=_floc.ANY_SOURCE, tag=_floc.ANY_TAG):
+        return _floc.probe(source, tag, self)
+
+    def iprobe(self, source=_floc.ANY_SOURCE, tag=_floc.ANY_TAG):
+        return _floc.iprobe(source, tag, self)
+
+    def sendrecv(self, sendbuf, dest, recvbuf, source=_floc.ANY_SOURCE, sendtag=0,
+                 recvtag=_floc.ANY_TAG):
+        return _p2p.sendrecv(sendbuf, dest, recvbuf, source, sendtag, recvtag, self)
 
 
 def _wrap(handle):

@@ -168,6 +168,10 @@ def test_team_ranks(me, p):
         st = floc.sendrecv(np.array([me], np.int64), (r + 1) % q, got, source=(r - 1) % q,
                            sendtag=6, recvtag=6, team=t)
         ok = st.source == (r - 1) % q and got[0] == t.to_world((r - 1) % q)
+        # the Team's own methods
+        t.send(np.array([r], np.int32), (r + 1) % q, tag=8)
+        x = np.empty(1, np.int32)
+        ok &= t.recv(x, source=(r - 1) % q, tag=8) == ((r - 1) % q, 8, 4) and x[0] == (r - 1) % q
         with pytest.raises(ValueError, match="not a locality of this team"):
             floc.send(np.zeros(1), q, team=t)
     assert every(ok)
