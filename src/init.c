@@ -103,6 +103,7 @@ int floc_init(int *argc, char ***argv, const floc_attr_t *attr, floc_ctx_t **out
     if (ctx->locking)
         pthread_mutex_init(&ctx->lock, NULL);
 
+    floc_topo_plugins();
     if ((ret = floc_pmix_init(ctx)) != 0 || (ret = teams_init(ctx)) != 0 ||
         (ret = floc_topo_init(ctx)) != 0 ||
         (ret = floc_node_init(ctx)) != 0 || (ret = open_fabric(ctx)) != 0 ||

@@ -246,6 +246,9 @@ void floc_pmix_finalize(floc_ctx_t *ctx);
 void floc_pmix_abort(floc_ctx_t *ctx, int status, const char *msg);
 
 /* core/topo.c */
+/* Keep hwloc's plugins floc does not need from loading (before PMIx_Init,
+ * whose topology may be the process's first) */
+void floc_topo_plugins(void);
 int floc_topo_init(floc_ctx_t *ctx);
 /* The binding local rank r of local_size on this node would get with
  * FLOC_BIND=how in topology (a hwloc_topology_t), the launcher leaving it

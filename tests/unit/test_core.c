@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -358,6 +359,38 @@ static void test_singleton_lifecycle(void **state)
     assert_int_equal(floc_finalize(ctx), 0);
 }
 
+/* a mapping of this process whose path contains `name` */
+static int mapped(const char *name)
+{
+    FILE *f = fopen("/proc/self/maps", "r");
+    char line[512];
+    int found = 0;
+    while (f && !found && fgets(line, sizeof line, f))
+        found = strstr(line, name) != NULL;
+    if (f)
+        fclose(f);
+    return found;
+}
+
+/* floc keeps hwloc's libxml2, GL and OpenCL plugins out (topo.c), unless
+ * the user chose a blacklist */
+static void test_hwloc_plugins(void **state)
+{
+    (void)state;
+    floc_ctx_t *ctx;
+    unsetenv("HWLOC_PLUGINS_BLACKLIST");
+    assert_int_equal(floc_init(NULL, NULL, NULL, &ctx), 0);
+    const char *bl = getenv("HWLOC_PLUGINS_BLACKLIST");
+    assert_non_null(bl);
+    assert_non_null(strstr(bl, "hwloc_xml_libxml"));
+    assert_false(mapped("libxml2"));
+    assert_int_equal(floc_finalize(ctx), 0);
+    setenv("HWLOC_PLUGINS_BLACKLIST", "", 1);
+    assert_int_equal(floc_init(NULL, NULL, NULL, &ctx), 0);
+    assert_string_equal(getenv("HWLOC_PLUGINS_BLACKLIST"), "");
+    assert_int_equal(floc_finalize(ctx), 0);
+}
+
 static void test_singleton_rma(void **state)
 {
     (void)state;
@@ -468,6 +501,7 @@ int main(void)
         cmocka_unit_test(test_singleton_rma),
         cmocka_unit_test(test_wait_timeout),
         cmocka_unit_test(test_init_failure_cleans_up),
+        cmocka_unit_test(test_hwloc_plugins),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
