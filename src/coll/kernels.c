@@ -18,6 +18,8 @@
 #include "../core/dtype.h"
 #include "../core/log.h"
 
+/* each (type, op) twice: in place (inout op= in), and into a third array
+ * (out = in op other: the same expression, hence the same bits) */
 #define KERNEL(name, T, expr)                                                        \
     static void name(const void *restrict in_, void *restrict inout_, size_t count)  \
     {                                                                                \
@@ -26,6 +28,16 @@
         for (size_t i = 0; i < count; i++) {                                         \
             const T a = in[i], b = io[i];                                            \
             io[i] = (expr);                                                          \
+        }                                                                            \
+    }                                                                                \
+    static void name##_to(const void *restrict in_, const void *restrict other_,     \
+                          void *restrict out_, size_t count)                         \
+    {                                                                                \
+        const T *restrict in = in_, *restrict other = other_;                        \
+        T *restrict out = out_;                                                      \
+        for (size_t i = 0; i < count; i++) {                                         \
+            const T a = in[i], b = other[i];                                         \
+            out[i] = (expr);                                                         \
         }                                                                            \
     }
 
@@ -72,27 +84,38 @@ LOC_KERNELS(i64x, floc_int64_index_t)
 LOC_KERNELS(f32x, floc_float_index_t)
 LOC_KERNELS(f64x, floc_double_index_t)
 
-#define INT_ROW(sfx)                                                                 \
-    {[FLOC_SUM] = sum_##sfx, [FLOC_PROD] = prod_##sfx, [FLOC_MIN] = min_##sfx,       \
-     [FLOC_MAX] = max_##sfx, [FLOC_BAND] = band_##sfx, [FLOC_BOR] = bor_##sfx,       \
-     [FLOC_BXOR] = bxor_##sfx, [FLOC_LAND] = land_##sfx, [FLOC_LOR] = lor_##sfx}
-#define FLOAT_ROW(sfx)                                                               \
-    {[FLOC_SUM] = sum_##sfx, [FLOC_PROD] = prod_##sfx, [FLOC_MIN] = min_##sfx,       \
-     [FLOC_MAX] = max_##sfx}
-#define LOC_ROW(sfx) {[FLOC_MINLOC] = minloc_##sfx, [FLOC_MAXLOC] = maxloc_##sfx}
+#define INT_ROW(sfx, x)                                                                    \
+    {[FLOC_SUM] = sum_##sfx##x, [FLOC_PROD] = prod_##sfx##x, [FLOC_MIN] = min_##sfx##x,    \
+     [FLOC_MAX] = max_##sfx##x, [FLOC_BAND] = band_##sfx##x, [FLOC_BOR] = bor_##sfx##x,    \
+     [FLOC_BXOR] = bxor_##sfx##x, [FLOC_LAND] = land_##sfx##x, [FLOC_LOR] = lor_##sfx##x}
+#define FLOAT_ROW(sfx, x)                                                                  \
+    {[FLOC_SUM] = sum_##sfx##x, [FLOC_PROD] = prod_##sfx##x, [FLOC_MIN] = min_##sfx##x,    \
+     [FLOC_MAX] = max_##sfx##x}
+#define LOC_ROW(sfx, x) {[FLOC_MINLOC] = minloc_##sfx##x, [FLOC_MAXLOC] = maxloc_##sfx##x}
+#define BYTE_ROW(x) {[FLOC_BAND] = band_byte##x, [FLOC_BOR] = bor_byte##x, [FLOC_BXOR] = bxor_byte##x}
+/* the table of one form (x: nothing, in place; _to, into a third array) */
+#define TABLE(x)                                                                           \
+    {                                                                                      \
+        [FLOC_INT8] = INT_ROW(i8, x),     [FLOC_INT16] = INT_ROW(i16, x),                  \
+        [FLOC_INT32] = INT_ROW(i32, x),   [FLOC_INT64] = INT_ROW(i64, x),                  \
+        [FLOC_UINT8] = INT_ROW(u8, x),    [FLOC_UINT16] = INT_ROW(u16, x),                 \
+        [FLOC_UINT32] = INT_ROW(u32, x),  [FLOC_UINT64] = INT_ROW(u64, x),                 \
+        [FLOC_FLOAT] = FLOAT_ROW(f32, x), [FLOC_DOUBLE] = FLOAT_ROW(f64, x),               \
+        [FLOC_BYTE] = BYTE_ROW(x),                                                         \
+        [FLOC_INT32_INDEX] = LOC_ROW(i32x, x), [FLOC_INT64_INDEX] = LOC_ROW(i64x, x),      \
+        [FLOC_FLOAT_INDEX] = LOC_ROW(f32x, x), [FLOC_DOUBLE_INDEX] = LOC_ROW(f64x, x),     \
+    }
 
 /* Which (type, op) pairs exist is this table: a NULL entry is refused. */
-static const floc_reduce_fn kernels[FLOC_DTYPE_COUNT][FLOC_OP_COUNT] = {
-    [FLOC_INT8] = INT_ROW(i8),     [FLOC_INT16] = INT_ROW(i16),
-    [FLOC_INT32] = INT_ROW(i32),   [FLOC_INT64] = INT_ROW(i64),
-    [FLOC_UINT8] = INT_ROW(u8),    [FLOC_UINT16] = INT_ROW(u16),
-    [FLOC_UINT32] = INT_ROW(u32),  [FLOC_UINT64] = INT_ROW(u64),
-    [FLOC_FLOAT] = FLOAT_ROW(f32), [FLOC_DOUBLE] = FLOAT_ROW(f64),
-    [FLOC_BYTE] = {[FLOC_BAND] = band_byte, [FLOC_BOR] = bor_byte, [FLOC_BXOR] = bxor_byte},
-    [FLOC_INT32_INDEX] = LOC_ROW(i32x), [FLOC_INT64_INDEX] = LOC_ROW(i64x),
-    [FLOC_FLOAT_INDEX] = LOC_ROW(f32x), [FLOC_DOUBLE_INDEX] = LOC_ROW(f64x),
-};
+static const floc_reduce_fn kernels[FLOC_DTYPE_COUNT][FLOC_OP_COUNT] = TABLE();
+static const floc_reduce_to_fn kernels_to[FLOC_DTYPE_COUNT][FLOC_OP_COUNT] = TABLE(_to);
 
+floc_reduce_to_fn floc_reduce_kernel_to(floc_dtype_t dt, floc_op_t op)
+{
+    if ((unsigned)dt >= FLOC_DTYPE_COUNT || (unsigned)op >= FLOC_OP_COUNT)
+        return NULL;
+    return kernels_to[dt][op];
+}
 
 floc_reduce_fn floc_reduce_kernel(floc_dtype_t dt, floc_op_t op)
 {

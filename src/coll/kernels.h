@@ -14,8 +14,14 @@
 /* inout[i] = in[i] op inout[i] */
 typedef void (*floc_reduce_fn)(const void *restrict in, void *restrict inout, size_t count);
 
+/* out[i] = in[i] op other[i]: the same bits as the in-place kernel with
+ * inout = other, without copying other into out first */
+typedef void (*floc_reduce_to_fn)(const void *restrict in, const void *restrict other,
+                                  void *restrict out, size_t count);
+
 /* The kernel for (dt, op), or NULL if the pair is not supported. */
 floc_reduce_fn floc_reduce_kernel(floc_dtype_t dt, floc_op_t op);
+floc_reduce_to_fn floc_reduce_kernel_to(floc_dtype_t dt, floc_op_t op);
 /* 0 if (dt, op) is a valid reduction, else FLOC_ERR_INVALID (logged,
  * naming func: the public call the user made). */
 int floc_reduce_check(floc_dtype_t dt, floc_op_t op, const char *func);

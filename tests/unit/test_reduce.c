@@ -3,7 +3,8 @@
  * test_reduce.c - the reduction kernels against a reference written
  * independently here: integers are widened to 64 bits and wrapped back by
  * masking, floats combined one element at a time, pairs by their rule.
- * Also: which (type, op) pairs are valid, decided here from the rules, and
+ * The form into a third array (floc_reduce_kernel_to) against the same
+ * reference.  Also: which (type, op) pairs are valid, decided here from the rules, and
  * the argument checks of floc_reduce_local / floc_dtype_size.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -18,6 +19,7 @@
 
 #include "floc.h"
 #include "log.h"
+#include "coll/kernels.h"
 
 static const size_t counts[] = {0, 1, 7, 1000, 1031};
 
@@ -169,6 +171,21 @@ static void ref_pair(floc_dtype_t dt, floc_op_t op, const unsigned char *a, cons
     memcpy(out, take_a ? a : b, (size_t)floc_dtype_size(dt));
 }
 
+/* x and y hold the same n elements: for a pair, its value and its index
+ * (the padding between them is no element's: a struct copy need not
+ * carry it) */
+static int same_elements(const unsigned char *x, const unsigned char *y, size_t n,
+                         floc_dtype_t dt, size_t es)
+{
+    const size_t vsize = dt == FLOC_INT32_INDEX || dt == FLOC_FLOAT_INDEX ? 4 : 8;
+    for (size_t i = 0; i < n; i++, x += es, y += es) {
+        if (!is_pair(dt) ? memcmp(x, y, es) != 0
+                         : memcmp(x, y, vsize) != 0 || memcmp(x + es - 8, y + es - 8, 8) != 0)
+            return 0;
+    }
+    return 1;
+}
+
 static void test_kernels(void **state)
 {
     (void)state;
@@ -203,6 +220,15 @@ static void test_kernels(void **state)
                 /* a sentinel past the end must stay untouched */
                 memset(io + n * es, 0x5a, es);
                 memset(want + n * es, 0x5a, es);
+                /* the form into a third array: the same bits, other untouched */
+                unsigned char *out = malloc((n + 1) * es), *other = malloc((n + 1) * es);
+                memcpy(other, io, (n + 1) * es);
+                memset(out, 0x5a, (n + 1) * es);
+                floc_reduce_kernel_to((floc_dtype_t)dt, (floc_op_t)op)(in, other, out, n);
+                assert_true(same_elements(out, want, n + 1, (floc_dtype_t)dt, es));
+                assert_memory_equal(other, io, (n + 1) * es);
+                free(out);
+                free(other);
                 assert_int_equal(floc_reduce_local(in, io, n, (floc_dtype_t)dt, (floc_op_t)op), 0);
                 if (memcmp(io, want, (n + 1) * es) != 0) {
                     for (size_t i = 0; i <= n; i++)
