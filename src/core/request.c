@@ -126,10 +126,9 @@ int floc_req_resolve(floc_request_t *h, floc_request_t **out, const char *func)
 {
     if (!h)
         return FLOC_INVALID("%s: req is NULL", func);
-    const uint16_t gen = (uint16_t)((uintptr_t)h >> FLOC_REQ_GEN_SHIFT);
     floc_request_t *req =
         (floc_request_t *)((uintptr_t)h & (((uintptr_t)1 << FLOC_REQ_GEN_SHIFT) - 1));
-    if (req->magic != FLOC_REQ_LIVE || req->counter || (gen && gen != req->gen))
+    if (!floc_req_names(h, req))
         return FLOC_INVALID("%s: req is not a live request (completed and freed already?)", func);
     int ret = floc_ctx_check(req->ctx, func);
     if (!ret)

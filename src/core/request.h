@@ -137,6 +137,12 @@ int floc_req_live_on(const floc_ctx_t *ctx, char *what, size_t len);
  */
 floc_request_t *floc_req_handle(floc_request_t *req);
 #define FLOC_REQ_GEN_SHIFT 48
+/* Does handle h (not NULL) name req, a live request handed out? */
+static inline int floc_req_names(const floc_request_t *h, const floc_request_t *req)
+{
+    const uint16_t gen = (uint16_t)((uintptr_t)h >> FLOC_REQ_GEN_SHIFT);
+    return req->magic == FLOC_REQ_LIVE && !req->counter && (!gen || gen == req->gen);
+}
 /* The live request behind handle h, or FLOC_ERR_INVALID (logged with func). */
 int floc_req_resolve(floc_request_t *h, floc_request_t **req, const char *func);
 

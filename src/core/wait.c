@@ -155,11 +155,9 @@ static int floc_waitall_status_impl(size_t n, floc_request_t *hs[], int statuses
         }
         /* resolve_all checked every handle; one given twice is stale by
          * its second turn (freed, or its generation moved on) */
-        const uint16_t gen = (uint16_t)((uintptr_t)hs[i] >> FLOC_REQ_GEN_SHIFT);
         floc_request_t *req = reqs[i];
-        int ret = req->magic == FLOC_REQ_LIVE && !req->counter && (!gen || gen == req->gen)
-                      ? wait_live(req)
-                      : floc_req_resolve(hs[i], &req, "floc_waitall");
+        int ret = floc_req_names(hs[i], req) ? wait_live(req)
+                                             : floc_req_resolve(hs[i], &req, "floc_waitall");
         if (statuses)
             statuses[i] = ret;
         if (ret == FLOC_ERR_TIMEOUT) {
