@@ -150,7 +150,11 @@
  * nodes 32 KiB 42.9 / 25.4 / 173, 1024 nodes 32 KiB 71.4 / 36.0 / 2669;
  * Rabenseifner vs ring: 4 nodes 512 KiB 121 vs 126, 8 MiB 1793 vs 1828;
  * 64 nodes 512 KiB 172 vs 310, 8 MiB 2370 vs 2655 (the ring's 2(p - 1)
- * steps of alpha against Rabenseifner's 2 lg p).  Only with one locality
+ * steps of alpha against Rabenseifner's 2 lg p); and so also below 64
+ * bytes a locality, where a flat job keeps recursive doubling (4096 nodes
+ * 64 KiB 141 vs 53.6 us, 16384 nodes 165 vs 80.4: the rule of bytes a
+ * locality had sent these back to recursive doubling while 32 KiB took
+ * Rabenseifner, 41.3 us at 4096).  Only with one locality
  * a node: for a flat job of 8 a node the projections moved with the
  * model of the node's link (Rabenseifner's halving crosses it 8 at once;
  * 4 x 8 localities, 2 MiB: 1836 vs ring 897 us before the simulator
@@ -209,10 +213,10 @@ static const floc_coll_rule_t rules[] = {
     {FLOC_COLL_ALLREDUCE, "recursive_doubling", 3, ANY, 0, 32 * KiB - 1, ANY, 3, 0},
     {FLOC_COLL_ALLREDUCE, "rabenseifner", 3, ANY, 0, 64 * KiB - 1, ANY, 3, 0},
     {FLOC_COLL_ALLREDUCE, "recursive_doubling", 3, ANY, 0, 64 * KiB - 1, ANY, 0, 0},
+    {FLOC_COLL_ALLREDUCE, "rabenseifner", 3, ANY, 0, 8 * MiB, ANY, 3, 1},
     {FLOC_COLL_ALLREDUCE, "recursive_doubling", ANY, ANY, 0, ANY, 64, 0, 0},
     {FLOC_COLL_ALLREDUCE, "rabenseifner", ANY, 2, 0, 8 * MiB, ANY, 0, 0},
     {FLOC_COLL_ALLREDUCE, "ring", ANY, 2, 0, ANY, ANY, 0, 0},
-    {FLOC_COLL_ALLREDUCE, "rabenseifner", 3, ANY, 0, 8 * MiB, ANY, 3, 1},
     {FLOC_COLL_ALLREDUCE, "rabenseifner", ANY, ANY, 0, 512 * KiB - 1, ANY, 0, 0},
     {FLOC_COLL_ALLREDUCE, "ring", ANY, ANY, 0, ANY, ANY, 0, 0},
 
