@@ -268,10 +268,7 @@ floc_request_t *floc_local_new_req(floc_ctx_t *ctx, int state, void *buf, size_t
 
 int floc_local_reaches(const floc_ctx_t *ctx, int peer)
 {
-    const floc_p2p_t *pp = ctx->world->p2p;
-    if (!pp)
-        return 0;
-    return peer == FLOC_ANY_SOURCE ? pp->all : pp->local_of[peer] >= 0;
+    return floc_local_reaches_inline(ctx, peer);
 }
 
 /* A held message's data into [buf, buf + cap), its sender's side of it
@@ -444,15 +441,6 @@ int floc_local_irecv_locked(floc_ctx_t *ctx, uint32_t cid, void *buf, size_t len
     }
     *out = req;
     return 0;
-}
-
-int floc_local_recv(floc_ctx_t *ctx, void *buf, size_t len, int from, int tag,
-                    floc_msg_status_t *status, floc_request_t **out)
-{
-    floc_ctx_lock(ctx);
-    int ret = floc_local_irecv_locked(ctx, ctx->cid, buf, len, from, tag, status, out);
-    floc_ctx_unlock(ctx);
-    return ret;
 }
 
 /* a probe's question, as a receive would ask it */

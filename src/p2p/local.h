@@ -125,6 +125,26 @@ struct floc_p2p {
     floc_request_t *twins;    /* node halves of receives from anyone (twin_next) */
 };
 
+/* floc_local_reaches' rule, inline for the public calls (msg.c): every
+ * message they carry asks it once */
+static inline int floc_local_reaches_inline(const floc_ctx_t *ctx, int peer)
+{
+    const floc_p2p_t *pp = ctx->world->p2p;
+    if (!pp)
+        return 0;
+    return peer == FLOC_ANY_SOURCE ? pp->all : pp->local_of[peer] >= 0;
+}
+
+/* a receive of a public call (msg.c): the caller checked the arguments */
+static inline int floc_local_recv(floc_ctx_t *ctx, void *buf, size_t len, int from, int tag,
+                                  floc_msg_status_t *status, floc_request_t **out)
+{
+    floc_ctx_lock(ctx);
+    int ret = floc_local_irecv_locked(ctx, ctx->cid, buf, len, from, tag, status, out);
+    floc_ctx_unlock(ctx);
+    return ret;
+}
+
 /* take req off a list linked by `next` (head, tail): 1 if it was on it */
 static inline int floc_local_unlink(floc_request_t **head, floc_request_t **tail,
                                     floc_request_t *req)

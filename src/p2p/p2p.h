@@ -95,8 +95,6 @@ int floc_local_reaches(const floc_ctx_t *ctx, int peer);
  * plain request (not a user's handle).  The caller checked the arguments. */
 int floc_local_send(floc_ctx_t *ctx, const void *buf, size_t len, int to, int tag,
                     floc_request_t **out);
-int floc_local_recv(floc_ctx_t *ctx, void *buf, size_t len, int from, int tag,
-                    floc_msg_status_t *status, floc_request_t **out);
 /* a job of several nodes with node peers here: a receive from
  * FLOC_ANY_SOURCE goes through floc_local_recv_any (both paths) */
 int floc_local_mixed(const floc_ctx_t *ctx);
