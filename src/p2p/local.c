@@ -51,6 +51,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "local.h"
 
@@ -484,7 +485,48 @@ int floc_local_probe(floc_ctx_t *ctx, int from, int tag, int block, floc_msg_sta
 int floc_local_possible(const floc_ctx_t *w)
 {
     const floc_node_t *n = w->node;
+    /* a job of one locality: its messages to itself need no segment */
+    if (w->size == 1)
+        return w->cfg.node_p2p;
     return n && n->enabled && n->q_cells && w->cfg.node_p2p && n->cma;
+}
+
+/* the eager limit of the smallest jobs' rings (256 cells), also a lone
+ * locality's for its messages to itself */
+#define SELF_CELLS 256u
+
+/* the path of a job of one locality: no rings, only the lists of posted
+ * receives and held messages, so that FLOC_ANY_TAG and the probes work
+ * as in any other job (the fabric's path refuses them) */
+static int self_only(floc_p2p_t *pp)
+{
+    static const int slot_of_zero[1] = {0};
+    if (!(pp->peers = calloc(1, sizeof *pp->peers)))
+        return FLOC_ERR_NOMEM;
+    pp->local_of = slot_of_zero;
+    pp->p = pp->all = 1;
+    pp->eager_max = FLOC_NODE_CELL_DATA + (size_t)(SELF_CELLS / 4 - 1) * FLOC_NODE_CONT_DATA;
+    pp->peers[0].pid = getpid();
+    return 0;
+}
+
+/* pp into the progress loop and the world (freed on failure) */
+static int hook(floc_ctx_t *w, floc_p2p_t *pp)
+{
+    int ret = floc_progress_hook_add(w, local_progress, local_dump, pp);
+    if (ret) {
+        free(pp->peers);
+        free(pp);
+        return ret;
+    }
+    w->p2p = pp;
+    if (pp->cells)
+        FLOC_INFO(FLOC_LOG_API, "node messages through the segment: eager up to %zu bytes, "
+                  "%u-cell rings", pp->eager_max, pp->cells);
+    else
+        FLOC_INFO(FLOC_LOG_API, "messages to itself through the node message path (a job of "
+                  "one locality): eager up to %zu bytes", pp->eager_max);
+    return 0;
 }
 
 int floc_local_init(floc_ctx_t *w)
@@ -497,6 +539,13 @@ int floc_local_init(floc_ctx_t *w)
         return 0;
     }
     floc_p2p_t *pp = calloc(1, sizeof *pp);
+    if (pp && w->size == 1) {
+        pp->world = w;
+        if (self_only(pp) == 0)
+            return hook(w, pp);
+        free(pp);
+        return FLOC_ERR_NOMEM;
+    }
     if (!pp || !(pp->peers = calloc((size_t)n->p, sizeof *pp->peers))) {
         free(pp);
         return FLOC_ERR_NOMEM;
@@ -519,16 +568,7 @@ int floc_local_init(floc_ctx_t *w)
         q->out = floc_node_queue(n, n->me, k);
         q->in = floc_node_queue(n, k, n->me);
     }
-    int ret = floc_progress_hook_add(w, local_progress, local_dump, pp);
-    if (ret) {
-        free(pp->peers);
-        free(pp);
-        return ret;
-    }
-    w->p2p = pp;
-    FLOC_INFO(FLOC_LOG_API, "node messages through the segment: eager up to %zu bytes, "
-              "%u-cell rings", pp->eager_max, pp->cells);
-    return 0;
+    return hook(w, pp);
 }
 
 void floc_local_fini(floc_ctx_t *w)

@@ -45,9 +45,7 @@ static int any_tag_refused(const floc_ctx_t *ctx, const char *func)
     const floc_node_t *n = ctx->world->node;
     FLOC_ERROR(FLOC_LOG_API, "%s: FLOC_ANY_TAG and probes need the node message path, and "
                "this message %s", func,
-               ctx->world->size == 1 ? "would come through the fabric (a job of one locality "
-                                       "has no node segment)"
-               : !ctx->world->cfg.node_p2p ? "would come through the fabric (FLOC_NODE_P2P=0)"
+               !ctx->world->cfg.node_p2p ? "would come through the fabric (FLOC_NODE_P2P=0)"
                : n && !n->single           ? "may come from another node"
                                            : "would come through the fabric (no node segment)");
     return FLOC_ERR_NOT_SUPPORTED;
