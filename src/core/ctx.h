@@ -121,6 +121,11 @@ struct floc_ctx {
     uint64_t pv_made;         /* vectors made on this context so far (the next one's serial) */
     struct floc_pv *pv_live;  /* world: the live vectors of all its contexts (src/pv) */
     unsigned char *cids_used; /* world: the context ids in use here (a bitmap) */
+    /* world: splits of several threads at once take turns with that
+     * bitmap (team.c, "the mask"): held by one, the lowest parent context
+     * id + 1 waiting for it (0: none) */
+    int cid_mask_held;
+    uint32_t cid_mask_waiting;
     _Atomic unsigned char *lost_map; /* world: 1 for each lost locality */
 
     /* a virtual locality of tests/sim's simulated job (one process runs

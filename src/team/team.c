@@ -12,6 +12,15 @@
  * every new team picks alike (MPICH's context-id mask, in the same
  * exchange).  Teams of one split share that id; they are disjoint, so no
  * locality sees two contexts with one id.
+ *
+ * Threads may split two parents at once: a locality offers its bitmap
+ * (the mask) to one split at a time, until that split's team has its id
+ * marked.  A split that finds the mask held offers no id free; its
+ * exchange then picks nothing and every locality of its parent tries
+ * again.  Among the splits waiting at a locality the one of the lowest
+ * parent context id takes the mask first, so one of them always has it
+ * everywhere (MPICH's rule; mp.threads checks that the teams of two
+ * threads splitting at once never share an id).
  */
 #include <limits.h>
 #include <stdio.h>
@@ -29,11 +38,46 @@
 /* what one locality brings to a split */
 typedef struct split_blob {
     int32_t color, key;
+    int32_t offered;   /* used[] is this locality's mask (else: none free, try again) */
     uint64_t nsplit;   /* splits this locality made so far (group segments' handshake) */
     unsigned char used[CID_BYTES];
 } split_blob_t;
 
-static uint64_t splits_here;   /* (one world per process) */
+static uint64_t splits_here;   /* (one world per process; under its lock) */
+
+/* the mask for a split of the parent of context id pcid (the top): 1 and
+ * the ids in use in used[], or 0 and every id marked in use */
+static int mask_take(floc_ctx_t *w, uint32_t pcid, unsigned char *used)
+{
+    const uint32_t mine = pcid + 1;
+    floc_ctx_lock(w);
+    const int take =
+        !w->cid_mask_held && (!w->cid_mask_waiting || w->cid_mask_waiting >= mine);
+    if (take) {
+        w->cid_mask_held = 1;
+        if (w->cid_mask_waiting == mine)
+            w->cid_mask_waiting = 0;
+        memcpy(used, w->cids_used, CID_BYTES);
+    } else {
+        if (!w->cid_mask_waiting || mine < w->cid_mask_waiting)
+            w->cid_mask_waiting = mine;
+        memset(used, 0xff, CID_BYTES);
+    }
+    floc_ctx_unlock(w);
+    return take;
+}
+
+/* the split is over here (its team's id marked, or it failed): the mask
+ * back if it had it, and no longer waiting for it */
+static void mask_give(floc_ctx_t *w, uint32_t pcid, int held)
+{
+    floc_ctx_lock(w);
+    if (held)
+        w->cid_mask_held = 0;
+    if (w->cid_mask_waiting == pcid + 1)
+        w->cid_mask_waiting = 0;
+    floc_ctx_unlock(w);
+}
 
 typedef struct member {
     int32_t key;
@@ -182,26 +226,35 @@ int floc_split(floc_ctx_t *parent, int color, int key, floc_ctx_t **team)
     *team = NULL;
     floc_ctx_t *w = parent->world;
     const int p = parent->size;
-    split_blob_t mine = {.color = color, .key = key, .nsplit = ++splits_here};
+    split_blob_t mine = {.color = color, .key = key};
+    floc_ctx_lock(w);
+    mine.nsplit = ++splits_here;
+    floc_ctx_unlock(w);
     /* a bad color still joins the exchange, so that every locality fails
      * (none waits for it) */
     if (color < 0 && color != FLOC_UNDEFINED) {
         FLOC_WARN(FLOC_LOG_API, "floc_split: color %d is neither >= 0 nor FLOC_UNDEFINED", color);
         mine.color = COLOR_BAD;
     }
-    floc_ctx_lock(w);
-    memcpy(mine.used, w->cids_used, sizeof mine.used);
-    floc_ctx_unlock(w);
     split_blob_t *all = malloc((size_t)p * sizeof *all);
     member_t *m = malloc((size_t)p * sizeof *m);
-    int ret = all && m ? floc_allgather(parent, &mine, all, sizeof mine, FLOC_BYTE)
-                       : FLOC_ERR_NOMEM;
+    int ret = all && m ? 0 : FLOC_ERR_NOMEM, everyone = 0;
+    /* the lowest context id free at every locality of the parent, once
+     * every one offered its mask (top) */
+    uint32_t cid = 0;
+    while (!ret && !everyone) {
+        mine.offered = mask_take(w, parent->cid, mine.used);
+        ret = floc_allgather(parent, &mine, all, sizeof mine, FLOC_BYTE);
+        everyone = 1;
+        for (int r = 0; !ret && r < p; r++)
+            everyone &= all[r].offered;
+        if (!ret && !everyone)
+            mask_give(w, parent->cid, mine.offered);   /* another split has it somewhere */
+    }
     for (int r = 0; !ret && r < p; r++)
         if (all[r].color == COLOR_BAD)
             ret = FLOC_INVALID("floc_split: locality %d of the parent passed a color that is "
                                "neither >= 0 nor FLOC_UNDEFINED", r);
-    /* the lowest context id free at every locality of the parent */
-    uint32_t cid = 0;
     for (uint32_t c = 1; !ret && !cid && c < FLOC_CID_MAX; c++) {
         int used = 0;
         for (int r = 0; r < p && !used; r++)
@@ -232,6 +285,9 @@ int floc_split(floc_ctx_t *parent, int color, int key, floc_ctx_t **team)
             FLOC_DEBUG(FLOC_LOG_API, "floc_split: team of %d (color %d, context id %u), rank %d",
                        size, color, cid, rank);
     }
+    /* (the new team's id is marked, or the split failed): another split
+     * may take the mask */
+    mask_give(w, parent->cid, mine.offered);
     free(all);
     free(m);
     return ret;

@@ -4,6 +4,10 @@
  * exchange tagged messages and RMA with the other localities at the same
  * time.  Thread t uses tag t: per (pair, tag) the order must hold and
  * every payload must be intact; each thread's puts land in its own slot.
+ * Then two threads split two parents at once, many times: every team
+ * made must have a context of its own (a message on one team is never
+ * taken by a receive on another: the receives are posted in the reverse
+ * order of the sends, so two teams sharing a context id would swap them).
  *
  *   floc-run -n N mp_threads
  */
@@ -49,6 +53,60 @@ static void *worker(void *arg)
     return NULL;
 }
 
+#define NSPLITS 24
+
+static floc_ctx_t *parents[2], *made[2][NSPLITS];
+
+static void *splitter(void *arg)
+{
+    const int t = (int)(intptr_t)arg;
+    for (int i = 0; i < NSPLITS; i++)
+        if (floc_dup(parents[t], &made[t][i]))
+            MP_FAIL("thread %d: floc_dup %d failed", t, i);
+    return NULL;
+}
+
+/* one message on every team made, to the right neighbour; taken in the
+ * reverse order: each must carry its own team's number */
+static void splits_apart(void)
+{
+    const int right = (me + 1) % n, left = (me + n - 1) % n, teams = 2 * NSPLITS;
+    floc_request_t *sreq[2 * NSPLITS], *rreq[2 * NSPLITS];
+    uint64_t out[2 * NSPLITS], in[2 * NSPLITS];
+    for (int k = teams - 1; k >= 0; k--)
+        if (floc_irecv(made[k % 2][k / 2], &in[k], sizeof in[k], left, 7, NULL, &rreq[k]))
+            MP_FAIL("irecv on team %d", k);
+    for (int k = 0; k < teams; k++) {
+        out[k] = mp_value(me, k, 7);
+        if (floc_isend(made[k % 2][k / 2], &out[k], sizeof out[k], right, 7, &sreq[k]))
+            MP_FAIL("isend on team %d", k);
+    }
+    if (floc_waitall((size_t)teams, sreq) || floc_waitall((size_t)teams, rreq))
+        MP_FAIL("waitall of the teams' messages");
+    for (int k = 0; k < teams; k++)
+        if (in[k] != mp_value(left, k, 7)) {
+            MP_FAIL("team %d took another team's message: two teams share a context", k);
+            break;
+        }
+}
+
+static void concurrent_splits(void)
+{
+    MP_MUST(floc_dup(ctx, &parents[0]));
+    MP_MUST(floc_dup(ctx, &parents[1]));
+    pthread_t th[2];
+    for (int t = 0; t < 2; t++)
+        pthread_create(&th[t], NULL, splitter, (void *)(intptr_t)t);
+    for (int t = 0; t < 2; t++)
+        pthread_join(th[t], NULL);
+    splits_apart();
+    for (int t = 0; t < 2; t++) {
+        for (int i = 0; i < NSPLITS; i++)
+            MP_OK(floc_team_free(made[t][i]));
+        MP_OK(floc_team_free(parents[t]));
+    }
+}
+
 int main(int argc, char **argv)
 {
     floc_attr_t attr = FLOC_ATTR_INIT;
@@ -83,6 +141,7 @@ int main(int argc, char **argv)
             }
         }
     MP_OK(floc_mem_deregister(mem));
+    concurrent_splits();
     MP_OK(floc_finalize(ctx));
     free(win);
     free(keys);
