@@ -491,10 +491,6 @@ int floc_local_possible(const floc_ctx_t *w)
     return n && n->enabled && n->q_cells && w->cfg.node_p2p && n->cma;
 }
 
-/* the eager limit of the smallest jobs' rings (256 cells), also a lone
- * locality's for its messages to itself */
-#define SELF_CELLS 256u
-
 /* the path of a job of one locality: no rings, only the lists of posted
  * receives and held messages, so that FLOC_ANY_TAG and the probes work
  * as in any other job (the fabric's path refuses them) */
@@ -505,7 +501,8 @@ static int self_only(floc_p2p_t *pp)
         return FLOC_ERR_NOMEM;
     pp->local_of = slot_of_zero;
     pp->p = pp->all = 1;
-    pp->eager_max = FLOC_NODE_CELL_DATA + (size_t)(SELF_CELLS / 4 - 1) * FLOC_NODE_CONT_DATA;
+    /* the eager limit of the smallest jobs' rings (256 cells) */
+    pp->eager_max = FLOC_NODE_CELL_DATA + (size_t)(256 / 4 - 1) * FLOC_NODE_CONT_DATA;
     pp->peers[0].pid = getpid();
     return 0;
 }

@@ -22,8 +22,8 @@
  * instructions (callgrind, perf/p2p_bench bw) */
 #define ALWAYS_INLINE static inline __attribute__((always_inline))
 
-ALWAYS_INLINE int check_peer(floc_ctx_t *ctx, const char *func, const void *buf, size_t len, int peer,
-                      int any_ok, int tag)
+ALWAYS_INLINE int check_peer(floc_ctx_t *ctx, const char *func, const void *buf, size_t len,
+                             int peer, int any_ok, int tag)
 {
     FLOC_CHECK_CTX(ctx);
     if (!buf && len)
@@ -52,7 +52,7 @@ static int any_tag_refused(const floc_ctx_t *ctx, const char *func)
 }
 
 ALWAYS_INLINE int isend(floc_ctx_t *ctx, const void *buf, size_t len, int dest, int tag,
-                 floc_request_t **req)
+                        floc_request_t **req)
 {
     int ret = check_peer(ctx, "floc_isend", buf, len, dest, 0, tag);
     if (ret)
@@ -84,7 +84,7 @@ ALWAYS_INLINE int isend(floc_ctx_t *ctx, const void *buf, size_t len, int dest, 
 }
 
 ALWAYS_INLINE int irecv(floc_ctx_t *ctx, void *buf, size_t len, int source, int tag,
-                 floc_msg_status_t *status, floc_request_t **req, const char *func)
+                        floc_msg_status_t *status, floc_request_t **req, const char *func)
 {
     int ret = check_peer(ctx, func, buf, len, source, 1, tag);
     if (ret)
