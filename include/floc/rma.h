@@ -28,9 +28,11 @@ typedef struct floc_mem floc_mem_t;
  * accesses are refused with FLOC_ERR_ACCESS before anything is sent, and a key that
  * floc_mem_rkey did not produce (altered, corrupted) is refused by its
  * check field.  A key of a region its owner has deregistered is refused by
- * providers that check keys at the target (tcp, verbs); libfabric's shm
- * provider moves data by address (CMA) and does not check, so deregister
- * only when peers are done with a region.
+ * providers that check keys at the target (tcp, verbs: the op fails);
+ * libfabric 1.17's shm provider reads by address without a check (a get
+ * succeeds, reading whatever is there) and drops a put to an unknown key
+ * without an answer, so floc_flush waits for it as long as its target
+ * lives: deregister only when peers are done with a region.
  */
 typedef struct floc_rkey {
     uint64_t addr;   /* virtual address of the region's start at its owner */
