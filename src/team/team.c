@@ -55,8 +55,6 @@ static int mask_take(floc_ctx_t *w, uint32_t pcid, unsigned char *used)
         !w->cid_mask_held && (!w->cid_mask_waiting || w->cid_mask_waiting >= mine);
     if (take) {
         w->cid_mask_held = 1;
-        if (w->cid_mask_waiting == mine)
-            w->cid_mask_waiting = 0;
         memcpy(used, w->cids_used, CID_BYTES);
     } else {
         if (!w->cid_mask_waiting || mine < w->cid_mask_waiting)
@@ -67,15 +65,20 @@ static int mask_take(floc_ctx_t *w, uint32_t pcid, unsigned char *used)
     return take;
 }
 
-/* the split is over here (its team's id marked, or it failed): the mask
- * back if it had it, and no longer waiting for it */
-static void mask_give(floc_ctx_t *w, uint32_t pcid, int held)
+/* the mask back if this split had it; done: the split is over here (its
+ * team's id marked, or it failed) and waits no more, else it tries again
+ * and waits here too (so that a split of a higher parent id does not take
+ * the mask here before it, wherever it had the mask this time) */
+static void mask_give(floc_ctx_t *w, uint32_t pcid, int held, int done)
 {
+    const uint32_t mine = pcid + 1;
     floc_ctx_lock(w);
     if (held)
         w->cid_mask_held = 0;
-    if (w->cid_mask_waiting == pcid + 1)
+    if (done && w->cid_mask_waiting == mine)
         w->cid_mask_waiting = 0;
+    else if (!done && (!w->cid_mask_waiting || mine < w->cid_mask_waiting))
+        w->cid_mask_waiting = mine;
     floc_ctx_unlock(w);
 }
 
@@ -249,7 +252,7 @@ int floc_split(floc_ctx_t *parent, int color, int key, floc_ctx_t **team)
         for (int r = 0; !ret && r < p; r++)
             everyone &= all[r].offered;
         if (!ret && !everyone)
-            mask_give(w, parent->cid, mine.offered);   /* another split has it somewhere */
+            mask_give(w, parent->cid, mine.offered, 0);   /* another split has it somewhere */
     }
     for (int r = 0; !ret && r < p; r++)
         if (all[r].color == COLOR_BAD)
@@ -287,7 +290,7 @@ int floc_split(floc_ctx_t *parent, int color, int key, floc_ctx_t **team)
     }
     /* (the new team's id is marked, or the split failed): another split
      * may take the mask */
-    mask_give(w, parent->cid, mine.offered);
+    mask_give(w, parent->cid, mine.offered, 1);
     free(all);
     free(m);
     return ret;
