@@ -508,7 +508,7 @@ static int self_only(floc_p2p_t *pp)
 }
 
 /* pp into the progress loop and the world (freed on failure) */
-static int hook(floc_ctx_t *w, floc_p2p_t *pp)
+static int attach_path(floc_ctx_t *w, floc_p2p_t *pp)
 {
     int ret = floc_progress_hook_add(w, local_progress, local_dump, pp);
     if (ret) {
@@ -539,7 +539,7 @@ int floc_local_init(floc_ctx_t *w)
     if (pp && w->size == 1) {
         pp->world = w;
         if (self_only(pp) == 0)
-            return hook(w, pp);
+            return attach_path(w, pp);
         free(pp);
         return FLOC_ERR_NOMEM;
     }
@@ -565,7 +565,7 @@ int floc_local_init(floc_ctx_t *w)
         q->out = floc_node_queue(n, n->me, k);
         q->in = floc_node_queue(n, k, n->me);
     }
-    return hook(w, pp);
+    return attach_path(w, pp);
 }
 
 void floc_local_fini(floc_ctx_t *w)
