@@ -185,12 +185,26 @@ int pyfloc_pv_finalize(int strict)
                 graves[kept++] = graves[i];
         ngraves = kept;
     }
-    /* whatever is left (not buried everywhere) cannot be destroyed in step */
+    /* whatever is left (not buried everywhere) cannot be destroyed in
+     * step; after a lost peer nothing can, so each is freed here alone
+     * (its destroy's barrier fails at once), or floc_finalize would find
+     * its memory still registered and refuse to end the context */
+    for (size_t i = 0; ret == FLOC_ERR_PEER_LOST && i < ngraves; i++) {
+        Py_BEGIN_ALLOW_THREADS
+        (void)floc_pv_destroy(graves[i].pv);
+        Py_END_ALLOW_THREADS
+    }
     ngraves = 0;
     PyMem_Free(graves);
     graves = NULL;
     cap_graves = 0;
-    return ret;
+    /* a lost peer: floc_finalize reports it next (PeerLostError); any
+     * other failure is this call's */
+    if (ret && ret != FLOC_ERR_PEER_LOST) {
+        pyfloc_raise(ret, "finalize");
+        return -1;
+    }
+    return 0;
 }
 
 /* ---- the type ------------------------------------------------------ */

@@ -176,8 +176,10 @@ int pyfloc_actions_init(floc_ctx_t *ctx);
 /* ---- pv.c ---- */
 extern PyTypeObject pyfloc_pv_type;
 extern PyMethodDef pyfloc_pv_methods[];
-/* Destroy every distributed array (collective; finalize): -1 with
- * BusyError when `strict` and numpy views of a local part are alive */
+/* Destroy every distributed array (collective; finalize): -1 with an
+ * exception set (BusyError when `strict` and numpy views of a local part
+ * are alive, or the failure of the destruction), else 0 (also after a
+ * lost peer: floc_finalize reports that) */
 int pyfloc_pv_finalize(int strict);
 
 #endif

@@ -186,6 +186,30 @@ def test_killed_locality_raises_peer_lost(tmp_path):
     assert time.monotonic() - t0 < 20
 
 
+def test_finalize_after_a_lost_peer(tmp_path):
+    """finalize on a survivor raises PeerLostError (it raised SystemError
+    when a distributed array's destruction met the loss first)."""
+    s = script(tmp_path, """
+        import os, time
+        import floc
+        floc.init()
+        me = floc.locality_id()
+        a = floc.distributed_zeros((1000,), distribution="block")
+        if me == 0:
+            os._exit(0)
+        time.sleep(0.5)
+        del a
+        try:
+            floc.finalize()
+            print("survivor %d: finalize returned" % me)
+        except floc.PeerLostError as e:
+            print("survivor %d: PeerLostError: %s" % (me, e))
+    """)
+    rc, out = run_job(2, s, timeout=60, env={"FLOC_PEER_TIMEOUT": "2"})
+    assert rc != 0, out          # locality 0 left without finalize: the job failed
+    assert "survivor 1: PeerLostError" in out and "SystemError" not in out, out
+
+
 def test_killed_target_of_actions(tmp_path):
     """Calls in flight to a killed locality raise PeerLostError; the two
     survivors then go on calling each other (their progress threads serve
