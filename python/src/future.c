@@ -38,6 +38,13 @@ pyfloc_future_t *pyfloc_future_new(void)
     return f;
 }
 
+/* what the Future is, for its errors and repr: its label (a message's
+ * call) or its collective's name */
+static const char *future_name(const pyfloc_future_t *f)
+{
+    return f->label ? f->label : pyfloc_kind_names[f->kind];
+}
+
 /* Release what floc no longer touches; run the finish step once. */
 static void finish(pyfloc_future_t *f)
 {
@@ -50,7 +57,7 @@ static void finish(pyfloc_future_t *f)
     }
     if (f->status || PyErr_Occurred()) {
         if (!PyErr_Occurred())
-            pyfloc_raise(f->status, "nonblocking collective");
+            pyfloc_raise(f->status, future_name(f));
         PyObject *type, *value, *tb;
         PyErr_Fetch(&type, &value, &tb);
         PyErr_NormalizeException(&type, &value, &tb);
@@ -118,8 +125,8 @@ static int wait_for(pyfloc_future_t *f, double timeout)
         for (int i = 0; i < f->nreq; i++)
             left |= f->reqs[i] != NULL;   /* still live: floc's wait timed out */
         if (left) {
-            PyErr_SetString(PyExc_TimeoutError,
-                            "nonblocking collective: not complete within FLOC_WAIT_TIMEOUT");
+            PyErr_Format(PyExc_TimeoutError, "%s: not complete within FLOC_WAIT_TIMEOUT",
+                         future_name(f));
             return -1;
         }
         settle(f, statuses);
@@ -135,8 +142,7 @@ static int wait_for(pyfloc_future_t *f, double timeout)
         if (PyErr_CheckSignals() < 0)
             return -1;
     }
-    PyErr_Format(PyExc_TimeoutError, "nonblocking collective: not complete within %g s",
-                 timeout);
+    PyErr_Format(PyExc_TimeoutError, "%s: not complete within %g s", future_name(f), timeout);
     return -1;
 }
 
@@ -277,7 +283,7 @@ void pyfloc_futures_settle(floc_ctx_t *ctx)
 static PyObject *fut_repr(pyfloc_future_t *f)
 {
     return PyUnicode_FromFormat("<floc.Future %s %s>",
-                                f->label ? f->label : pyfloc_kind_names[f->kind],
+                                future_name(f),
                                 !f->finished                      ? "pending"
                                 : f->status == FLOC_ERR_CANCELED ? "cancelled"
                                 : f->error                        ? "failed"
