@@ -32,7 +32,8 @@ typedef struct floc_mem floc_mem_t;
  * libfabric 1.17's shm provider reads by address without a check (a get
  * succeeds, reading whatever is there) and drops a put to an unknown key
  * without an answer, so floc_flush waits for it as long as its target
- * lives: deregister only when peers are done with a region.
+ * lives (FLOC_WAIT_TIMEOUT bounds the wait: FLOC_ERR_TIMEOUT): deregister
+ * only when peers are done with a region.
  */
 typedef struct floc_rkey {
     uint64_t addr;   /* virtual address of the region's start at its owner */
