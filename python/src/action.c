@@ -111,6 +111,7 @@ static PyObject *py_action_async(PyObject *self, PyObject *const *args, Py_ssize
     }
     f->block = 0;
     f->finish = action_finish;
+    f->label = "async_";
     int ret;
     Py_BEGIN_ALLOW_THREADS
     ret = floc_async(pyfloc_ctx, locality, py_action, f->bufs[0].view.buf,

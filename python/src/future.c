@@ -34,15 +34,18 @@ pyfloc_future_t *pyfloc_future_new(void)
     f->scratch = NULL;
     f->finish = NULL;
     f->label = NULL;
+    f->kind = PYFLOC_KINDS;   /* none: an action's, until icoll.c says */
     f->cancelable = 0;
     return f;
 }
 
 /* what the Future is, for its errors and repr: its label (a message's
- * call) or its collective's name */
+ * or an action's call) or its collective's name */
 static const char *future_name(const pyfloc_future_t *f)
 {
-    return f->label ? f->label : pyfloc_kind_names[f->kind];
+    return f->label                 ? f->label
+           : f->kind < PYFLOC_KINDS ? pyfloc_kind_names[f->kind]
+                                    : "Future";
 }
 
 /* Release what floc no longer touches; run the finish step once. */

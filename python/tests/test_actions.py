@@ -114,6 +114,7 @@ def test_remote_exception(me, p):
     assert "Traceback on locality %d" % t in str(cause) and "in fail" in str(cause)
     f = floc.async_(t, fail, "later")
     assert isinstance(f.exception(), ValueError)
+    assert repr(f).startswith("<floc.Future async_ ")   # its own name, not a collective's
     # an exception that does not pickle comes back as a RuntimeError naming it
     with pytest.raises(RuntimeError, match="Unpicklable: odd"):
         floc.call(t, fail_oddly)

@@ -14,6 +14,7 @@ import pytest
 
 import floc
 from conftest import run_job
+from floc import _paths
 
 pytestmark = pytest.mark.skipif(floc.num_localities() != 1,
                                 reason="starts jobs of its own: run as one locality")
@@ -234,7 +235,8 @@ def test_killed_target_of_actions(tmp_path):
                 futures = [floc.async_(2, square, i) for i in range(16)]
                 answered += sum(f.result() == i * i for i, f in enumerate(futures))
         except floc.PeerLostError as e:
-            print("survivor %d: PeerLostError after %d answers: %s" % (me, answered, e))
+            print("survivor %d: PeerLostError after %d answers: %s" % (me, answered, e),
+                  flush=True)
         after = sum(floc.call(1 - me, square, i) == i * i for i in range(200))
         print("survivor %d: %d of 200 calls to the other survivor answered" % (me, after),
               flush=True)
@@ -242,8 +244,13 @@ def test_killed_target_of_actions(tmp_path):
         os._exit(0)
     """)
     t0 = time.monotonic()
-    rc, out = run_job(3, s, timeout=60, env={"FLOC_PEER_TIMEOUT": "2", "FLOC_PROGRESS": "thread"})
+    # the survivors' 400 calls may outlast floc-run's 3 s of grace after
+    # the kill on a loaded machine (ctest -j2 on 2 cores, 6 threads here)
+    launcher = [_paths.floc_run(), "-n", "3", "--timeout", "50", "--grace", "25"]
+    rc, out = run_job(3, s, timeout=60, launcher=launcher,
+                      env={"FLOC_PEER_TIMEOUT": "2", "FLOC_PROGRESS": "thread"})
     assert rc != 0, out          # a locality was killed: the job failed
     assert out.count("PeerLostError after") == 2, out
+    assert out.count("async_: a peer locality was lost") == 2, out   # the Future's own name
     assert out.count("200 of 200 calls to the other survivor answered") == 2, out
     assert time.monotonic() - t0 < 30
