@@ -138,7 +138,7 @@ typedef struct pyfloc_future {
     void *scratch;             /* PyMem-allocated: records, fused blocks */
     size_t block;              /* fused: bytes per locality in scratch */
     pyfloc_finish_fn finish;
-    const char *label;         /* what it is, for its repr (NULL: the collective `kind`) */
+    const char *label;         /* what it is, for repr and errors (NULL: its `kind`) */
     struct pyfloc_future *live_prev, *live_next;   /* every Future alive (future.c) */
     int cancelable;            /* a receive: cancel() may withdraw it (p2p.c) */
     /* what finish needs */
